@@ -1,0 +1,5 @@
+import sys
+
+from gdsim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,127 @@
+"""``gdsim bench``: speed figures, each beside a reference timed in the same process.
+
+Every figure is the median of several repeats, interleaved with its reference so
+that a noisy, shared machine slows both alike.  Budgets (PRODUCT.md §9):
+one run ≤ 3 µs per step (Adam, Rosenbrock, recording included); many runs
+≥ 30 M run-steps/s (Adam, 40 000 starts); redraw ≤ 16.7 ms; start-up ≤ 1.0 s.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+
+REPEATS = 7
+ONE_RUN_STEPS = 20_000
+MANY_RUNS = 40_000
+MANY_STEPS = 200
+
+BUDGETS = {
+    "step_us": 3.0,
+    "many_mrs": 30.0,
+    "redraw_ms": 16.7,
+    "startup_ms": 1000.0,
+}
+
+
+def _rosenbrock_grad_np(p):
+    x, y = p
+    t = y - x * x
+    return np.array([-400.0 * x * t - 2.0 * (1.0 - x), 200.0 * t])
+
+
+def reference_numpy_loop(n: int) -> float:
+    """A bare numpy loop (plain GD on Rosenbrock, recording each step): seconds."""
+    t0 = time.perf_counter()
+    p = np.array([-1.5, 2.0])
+    rec = np.empty((n + 1, 2))
+    rec[0] = p
+    for k in range(n):
+        p = p - 1e-3 * _rosenbrock_grad_np(p)
+        rec[k + 1] = p
+    return time.perf_counter() - t0
+
+
+def reference_numpy_many(starts: np.ndarray, steps: int) -> float:
+    """Bare numpy GD over all starts at once (Rosenbrock, no checks, no record): seconds."""
+    t0 = time.perf_counter()
+    x = starts[:, 0].copy()
+    y = starts[:, 1].copy()
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            t = y - x * x
+            gx = -400.0 * x * t - 2.0 * (1.0 - x)
+            gy = 200.0 * t
+            x = x - 1e-3 * gx
+            y = y - 1e-3 * gy
+    return time.perf_counter() - t0
+
+
+def bench_core(repeats: int = REPEATS) -> dict:
+    from gdsim.core.simulation import RunConfig, simulate, simulate_batch
+    from gdsim.core.surfaces import get_surface
+
+    cfg = RunConfig("rosenbrock", "adam", {"lr": 1e-3}, (-1.5, 2.0), max_steps=ONE_RUN_STEPS)
+    simulate(cfg)  # warm-up: compiles the loop
+    ours, ref = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        traj = simulate(cfg)
+        ours.append((time.perf_counter() - t0) / ONE_RUN_STEPS * 1e6)
+        ref.append(reference_numpy_loop(ONE_RUN_STEPS) / ONE_RUN_STEPS * 1e6)
+    assert len(traj) == ONE_RUN_STEPS + 1
+
+    surface = get_surface("rosenbrock")
+    starts = np.random.default_rng(0).uniform(-2.0, 2.0, (MANY_RUNS, 2))
+    simulate_batch(surface, "adam", starts[:1000], 10, {"lr": 1e-3})
+    many, many_ref = [], []
+    for _ in range(max(3, repeats // 2)):
+        t0 = time.perf_counter()
+        simulate_batch(surface, "adam", starts, MANY_STEPS, {"lr": 1e-3})
+        many.append(MANY_RUNS * MANY_STEPS / (time.perf_counter() - t0) / 1e6)
+        many_ref.append(MANY_RUNS * MANY_STEPS / reference_numpy_many(starts, MANY_STEPS) / 1e6)
+    return {
+        "step_us_median": statistics.median(ours),
+        "step_ref_us_median": statistics.median(ref),
+        "step_budget_us": BUDGETS["step_us"],
+        "many_mrs_median": statistics.median(many),
+        "many_ref_mrs_median": statistics.median(many_ref),
+        "many_budget_mrs": BUDGETS["many_mrs"],
+        "repeats": repeats,
+    }
+
+
+def _report_core(r: dict) -> list[str]:
+    ok1 = "ok" if r["step_us_median"] <= r["step_budget_us"] else "OVER BUDGET"
+    ok2 = "ok" if r["many_mrs_median"] >= r["many_budget_mrs"] else "UNDER BUDGET"
+    return [
+        f"core  one run (Adam, Rosenbrock, {ONE_RUN_STEPS} steps, recorded): "
+        f"{r['step_us_median']:.2f} µs/step   [reference bare numpy loop: "
+        f"{r['step_ref_us_median']:.2f} µs/step; budget ≤ {r['step_budget_us']} µs] {ok1}",
+        f"core  many runs (Adam, Rosenbrock, {MANY_RUNS} starts × {MANY_STEPS} steps): "
+        f"{r['many_mrs_median']:.1f} M run-steps/s   [reference bare numpy GD: "
+        f"{r['many_ref_mrs_median']:.1f} M/s; budget ≥ {r['many_budget_mrs']} M/s] {ok2}",
+    ]
+
+
+def main(what: str, as_json: bool = False) -> int:
+    results: dict = {}
+    lines: list[str] = []
+    if what in ("core", "all"):
+        results["core"] = bench_core()
+        lines += _report_core(results["core"])
+    if what in ("gui", "all"):
+        from gdsim.qt.bench_gui import bench_gui, report_gui
+
+        results["gui"] = bench_gui()
+        lines += report_gui(results["gui"])
+    if as_json:
+        print(json.dumps(results, indent=2))
+    else:
+        print("\n".join(lines))
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,236 @@
+"""The ``gdsim`` command line.
+
+``gdsim run`` and ``gdsim list`` never import Qt; the window, ``--smoke-test``,
+``export`` and ``bench gui`` import it only when they are asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from gdsim import __version__
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input on the command line: one line, exit status 2, nothing written."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line instead of usage + message
+        raise UsageError(f"{self.prog}: {message}")
+
+
+# Options whose value may begin with '-' (a negative coordinate: --start -1.5,2)
+_VALUE_OPTIONS = ("--start", "--betas")
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    it = iter(range(len(argv)))
+    for i in it:
+        a = argv[i]
+        if a in _VALUE_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            out.append(f"{a}={argv[i + 1]}")
+            next(it, None)
+        else:
+            out.append(a)
+    return out
+
+
+def _floats(text: str, what: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise UsageError(f"{what} must be comma-separated numbers, got {text!r}") from None
+
+
+def _add_run_parser(sub) -> None:
+    p = sub.add_parser("run", help="simulate one run headless and print its trajectory")
+    p.add_argument("--surface", required=True, help="a surface name (gdsim list surfaces)")
+    p.add_argument("--optimizer", default="gd", help="an optimizer (gdsim list optimizers)")
+    p.add_argument("--lr", type=float, help="learning rate α (torch: lr)")
+    p.add_argument("--momentum", type=float, help="momentum μ in [0, 1)")
+    p.add_argument("--dampening", type=float, help="SGD dampening τ")
+    p.add_argument("--nesterov", action="store_true", default=None, help="Nesterov momentum")
+    p.add_argument("--weight-decay", type=float, help="L2 penalty (decoupled for adamw)")
+    p.add_argument("--betas", help="Adam's β1,β2 in [0, 1)")
+    p.add_argument("--eps", type=float, help="term added to the denominator")
+    p.add_argument("--alpha", type=float, help="RMSprop smoothing constant")
+    p.add_argument("--centered", action="store_true", default=None, help="centered RMSprop")
+    p.add_argument("--lr-decay", type=float, help="Adagrad learning-rate decay")
+    p.add_argument("--initial-accumulator", type=float, help="Adagrad initial accumulator value")
+    p.add_argument("--amsgrad", action="store_true", default=None, help="AMSGrad variant of Adam")
+    p.add_argument("--batch-size", type=int, help="mini-batch size B in 1..N (data surfaces)")
+    p.add_argument("--noise", type=float, default=0.0, help="gradient-noise σ (analytic surfaces)")
+    p.add_argument("--seed", type=int, default=0, help="random seed for batches and noise")
+    p.add_argument("--start", help="start point X[,Y] (default: the surface's)")
+    p.add_argument("--steps", type=int, default=100, help="maximum number of steps (default 100)")
+    p.add_argument("--tol", type=float, help="stop when ‖∇f‖ < tol")
+    p.add_argument("--loss-tol", type=float, help="stop when |Δf| < tol")
+    p.add_argument("--clip", type=float, help="clip the gradient norm to this value")
+    p.add_argument(
+        "--schedule",
+        default="constant",
+        help="learning-rate schedule: constant, step, exponential, cosine",
+    )
+    p.add_argument("--gamma", type=float, default=0.5, help="step/exponential schedule factor")
+    p.add_argument("--step-size", type=int, default=30, help="step schedule period")
+    p.add_argument("--t-max", type=int, default=100, help="cosine schedule half-period")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--out", help="write to this file instead of standard output")
+
+
+def _run_config(a):
+    from gdsim.core.schedules import Schedule, ScheduleError
+    from gdsim.core.simulation import RunConfig
+
+    hyper = {
+        "lr": a.lr,
+        "momentum": a.momentum,
+        "dampening": a.dampening,
+        "nesterov": a.nesterov,
+        "weight_decay": a.weight_decay,
+        "betas": None if a.betas is None else _floats(a.betas, "--betas"),
+        "eps": a.eps,
+        "alpha": a.alpha,
+        "centered": a.centered,
+        "lr_decay": a.lr_decay,
+        "initial_accumulator_value": a.initial_accumulator,
+        "amsgrad": a.amsgrad,
+    }
+    try:
+        schedule = Schedule(a.schedule, step_size=a.step_size, gamma=a.gamma, t_max=a.t_max)
+    except ScheduleError as e:
+        raise UsageError(str(e)) from None
+    return RunConfig(
+        surface=a.surface,
+        optimizer=a.optimizer,
+        hyper={k: v for k, v in hyper.items() if v is not None},
+        start=None if a.start is None else _floats(a.start, "--start"),
+        seed=a.seed,
+        batch_size=a.batch_size,
+        noise=a.noise,
+        schedule=schedule,
+        clip_norm=a.clip,
+        max_steps=a.steps,
+        grad_tol=a.tol,
+        loss_tol=a.loss_tol,
+    )
+
+
+def cmd_run(a) -> int:
+    from gdsim.core.simulation import ConfigError, simulate
+    from gdsim.io.atomic import write_atomic
+    from gdsim.io.trajectory_io import trajectory_csv, trajectory_json
+
+    cfg = _run_config(a)
+    try:
+        surface = cfg.validate()
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+    traj = simulate(cfg, surface)
+    if a.format == "csv":
+        text = trajectory_csv(traj, surface.params)
+    else:
+        text = trajectory_json(traj, surface.params, cfg.to_dict())
+    if a.out:
+        try:
+            write_atomic(a.out, text)
+        except OSError as e:
+            print(f"gdsim run: cannot write {a.out}: {e.strerror}", file=sys.stderr)
+            return 1
+    else:
+        sys.stdout.write(text)
+    print(f"{surface.name}: {traj.status}", file=sys.stderr)
+    return 0
+
+
+def cmd_list(a) -> int:
+    if a.what == "surfaces":
+        from gdsim.core.surfaces import get_surface, surface_names
+
+        for name in surface_names():
+            s = get_surface(name)
+            print(f"{name}\t{s.title}: {s.formula}")
+    elif a.what == "optimizers":
+        from gdsim.core.optimizers import OPTIMIZERS
+
+        for name, spec in OPTIMIZERS.items():
+            print(f"{name}\t{spec.description}")
+    else:
+        from gdsim.presets import list_presets
+
+        for p in list_presets():
+            print(f"{p.name}\t{p.title}")
+    return 0
+
+
+def cmd_bench(a) -> int:
+    from gdsim.bench import main as bench_main
+
+    return bench_main(a.what, as_json=a.json)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="gdsim",
+        description="gdsim: a gradient-descent simulator for the classroom.",
+    )
+    parser.add_argument("--version", action="version", version=f"gdsim {__version__}")
+    parser.add_argument("--preset", help="open the window on this lesson (gdsim list presets)")
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="build the window, play a lesson, check 2D and 3D rendering, exit",
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    _add_run_parser(sub)
+    lp = sub.add_parser("list", help="list surfaces, optimizers or presets")
+    lp.add_argument("what", choices=("surfaces", "optimizers", "presets"))
+    bp = sub.add_parser("bench", help="measure speed against reference runs")
+    bp.add_argument("what", choices=("core", "gui", "all"))
+    bp.add_argument("--json", action="store_true", help="print the figures as JSON")
+    return parser
+
+
+_COMMANDS = {"run": cmd_run, "list": cmd_list, "bench": cmd_bench}
+
+
+def _split_session(argv: list[str]) -> tuple[str | None, list[str]]:
+    """``gdsim FILE.gdsim.json``: the first bare word before any sub-command is a session."""
+    for i, tok in enumerate(argv):
+        if tok in _COMMANDS:
+            return None, argv
+        if tok.startswith("-") or (i > 0 and argv[i - 1] == "--preset"):
+            continue
+        return tok, argv[:i] + argv[i + 1 :]
+    return None, argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
+    try:
+        session, argv = _split_session(argv)
+        args = build_parser().parse_args(argv)
+        if args.command in _COMMANDS:
+            if session is not None:
+                raise UsageError(f"gdsim: unexpected argument {session!r}")
+            return _COMMANDS[args.command](args)
+        if session is not None and args.preset:
+            raise UsageError("gdsim: give either --preset or a session file, not both")
+        from gdsim.qt.app import run_app
+
+        return run_app(preset=args.preset, session=session, smoke_test=args.smoke_test)
+    except UsageError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,467 @@
+"""Optimizers with exactly the update rules, names and defaults of ``torch.optim``.
+
+Each optimizer is a pair of pure functions, shaped like optax's
+``GradientTransformation``::
+
+    state = opt.init(params)
+    params, state = opt.update(grad, state, params, lr)
+
+over arrays of shape (runs, dims): one call advances many runs at once.
+
+Every torch optimizer here is element-wise, so each one is written once, as a short
+*kernel*: a per-step ``prelude`` (scalars such as Adam's bias corrections) and a
+per-element ``body`` in torch's names and torch's order of evaluation (``addcdiv_``
+computes ``p + (value * t1) / t2``, ``lerp_`` switches formula at weight 0.5, ...).
+The same kernel text is compiled (once, cached) into the array ``update`` above and,
+by :mod:`gdsim.core.scalar_loop`, into an unrolled single-run loop over Python floats,
+so both paths give bit-identical numbers.  Kernel text is fixed by this module; no
+user input ever reaches it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "OPTIMIZERS",
+    "Kernel",
+    "Optimizer",
+    "OptimizerError",
+    "get_optimizer",
+    "optimizer_names",
+    "validate_hyper",
+]
+
+
+class OptimizerError(ValueError):
+    """A hyperparameter that gdsim refuses (the message is one line)."""
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """The element-wise update of one optimizer configuration, as Python source text.
+
+    ``state`` names the per-element state (torch's state keys); ``init`` gives each one's
+    initial value as an expression of ``p``; ``prelude`` runs once per step and may use
+    ``k`` (the step number, 1-based, a float as torch's ``_get_value(step_t)``) and
+    ``lr``; ``body`` updates ``p`` from ``g``.  ``temps`` lists other per-element names.
+    ``consts`` binds the names of hyperparameters and derived constants.
+    """
+
+    state: tuple[str, ...]
+    init: Mapping[str, str]
+    prelude: str
+    body: str
+    consts: Mapping[str, float]
+    temps: tuple[str, ...] = ()
+    velocity: str | None = None
+    scale: str | None = None
+
+    @property
+    def elements(self) -> tuple[str, ...]:
+        return ("p", "g", *self.state, *self.temps)
+
+    @property
+    def source_key(self) -> tuple:
+        return (
+            self.state,
+            tuple(self.init.items()),
+            self.prelude,
+            self.body,
+            self.temps,
+            tuple(sorted(self.consts)),
+        )
+
+
+def _lines(*parts: str) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def _lerp(out: str, start: str, end: str, weight_name: str, weight: float) -> str:
+    """torch.lerp: ``start + w (end − start)`` if w < 0.5 else ``end − (end − start)(1 − w)``."""
+    if weight < 0.5:
+        return f"{out} = {start} + {weight_name} * ({end} - {start})"
+    return f"{out} = {end} - ({end} - {start}) * (1.0 - {weight_name})"
+
+
+# ---------------------------------------------------------------------------------------
+# The kernels, one per torch class (configuration decides the text)
+
+
+def _sgd_kernel(h) -> Kernel:
+    mom, wd = float(h["momentum"]), float(h["weight_decay"])
+    body = _lines(
+        "g = g + weight_decay * p" if wd != 0 else "",
+        # torch: the buffer starts as a copy of the first gradient, then b = μb + (1 − τ)g
+        "if k == 1.0:\n    momentum_buffer = g + 0.0\n"
+        "else:\n    momentum_buffer = momentum_buffer * momentum + one_minus_dampening * g"
+        if mom != 0
+        else "",
+        ("g = g + momentum * momentum_buffer" if h["nesterov"] else "g = momentum_buffer")
+        if mom != 0
+        else "",
+        "p = p + neg_lr * g",
+    )
+    state = ("momentum_buffer",) if mom != 0 else ()
+    return Kernel(
+        state=state,
+        init={"momentum_buffer": "p * 0.0"} if mom != 0 else {},
+        prelude="neg_lr = -lr",
+        body=body,
+        consts={
+            "weight_decay": wd,
+            "momentum": mom,
+            "one_minus_dampening": 1 - float(h["dampening"]),
+        },
+        velocity="momentum_buffer" if mom != 0 else None,
+    )
+
+
+def _adagrad_kernel(h) -> Kernel:
+    wd = float(h["weight_decay"])
+    body = _lines(
+        "g = g + weight_decay * p" if wd != 0 else "",
+        "sum = sum + 1.0 * g * g",  # addcmul_(grad, grad, value=1)
+        "std = sqrt(sum) + eps",
+        "p = p + (neg_clr * g) / std",  # addcdiv_(grad, std, value=-clr)
+    )
+    return Kernel(
+        state=("sum",),
+        init={"sum": "p * 0.0 + initial_accumulator_value"},
+        prelude="neg_clr = -(lr / (1 + (k - 1) * lr_decay))",
+        body=body,
+        consts={
+            "weight_decay": wd,
+            "lr_decay": float(h["lr_decay"]),
+            "initial_accumulator_value": float(h["initial_accumulator_value"]),
+            "eps": float(h["eps"]),
+        },
+        temps=("std",),
+        scale="sum",
+    )
+
+
+def _rmsprop_kernel(h) -> Kernel:
+    wd, mom, alpha = float(h["weight_decay"]), float(h["momentum"]), float(h["alpha"])
+    centered = bool(h["centered"])
+    one_minus_alpha = 1 - alpha
+    body = _lines(
+        "g = g + weight_decay * p" if wd != 0 else "",
+        "square_avg = square_avg * alpha + one_minus_alpha * g * g",
+        _lerp("grad_avg", "grad_avg", "g", "one_minus_alpha", one_minus_alpha) if centered else "",
+        "avg = sqrt(square_avg + -1.0 * grad_avg * grad_avg)"
+        if centered
+        else "avg = sqrt(square_avg)",
+        "avg = avg + eps",
+        "momentum_buffer = momentum_buffer * momentum + g / avg" if mom > 0 else "",
+        "p = p + neg_lr * momentum_buffer" if mom > 0 else "p = p + (neg_lr * g) / avg",
+    )
+    state = (
+        ("square_avg",)
+        + (("momentum_buffer",) if mom > 0 else ())
+        + (("grad_avg",) if centered else ())
+    )
+    return Kernel(
+        state=state,
+        init={s: "p * 0.0" for s in state},
+        prelude="neg_lr = -lr",
+        body=body,
+        consts={
+            "weight_decay": wd,
+            "alpha": alpha,
+            "one_minus_alpha": one_minus_alpha,
+            "eps": float(h["eps"]),
+            "momentum": mom,
+        },
+        temps=("avg",),
+        velocity="momentum_buffer" if mom > 0 else None,
+        scale="square_avg",
+    )
+
+
+def _adam_kernel(h, decoupled: bool) -> Kernel:
+    wd = float(h["weight_decay"])
+    beta1, beta2 = (float(b) for b in h["betas"])
+    amsgrad = bool(h["amsgrad"])
+    w1 = 1 - beta1
+    second = "max_exp_avg_sq" if amsgrad else "exp_avg_sq"
+    body = _lines(
+        ("p = p * decay" if decoupled else "g = g + weight_decay * p") if wd != 0 else "",
+        _lerp("exp_avg", "exp_avg", "g", "one_minus_beta1", w1),
+        "exp_avg_sq = exp_avg_sq * beta2 + one_minus_beta2 * g * g",
+        "max_exp_avg_sq = maximum(max_exp_avg_sq, exp_avg_sq)" if amsgrad else "",
+        f"denom = sqrt({second}) / bias_correction2_sqrt + eps",
+        "p = p + (neg_step_size * exp_avg) / denom",
+    )
+    state = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+    prelude = _lines(
+        "decay = 1 - lr * weight_decay" if decoupled and wd != 0 else "",
+        "bias_correction1 = 1.0 - beta1**k",
+        "bias_correction2 = 1.0 - beta2**k",
+        "neg_step_size = -(lr / bias_correction1)",
+        "bias_correction2_sqrt = bias_correction2**0.5",
+    )
+    return Kernel(
+        state=state,
+        init={s: "p * 0.0" for s in state},
+        prelude=prelude,
+        body=body,
+        consts={
+            "weight_decay": wd,
+            "beta1": beta1,
+            "beta2": beta2,
+            "one_minus_beta1": w1,
+            "one_minus_beta2": 1 - beta2,
+            "eps": float(h["eps"]),
+        },
+        temps=("denom",),
+        velocity="exp_avg",
+        scale=second,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Compiling a kernel into init/update over arrays
+
+
+def _indent(text: str, n: int) -> str:
+    pad = " " * n
+    return "\n".join(pad + line if line else line for line in text.splitlines())
+
+
+@lru_cache(maxsize=256)
+def _compile_array(key: tuple, state_names: tuple[str, ...]):
+    """Build ``init(params, C)`` and ``update(grad, state, params, lr, C)`` for a kernel."""
+    state, init_items, prelude, body, _temps, consts = key
+    State = namedtuple("State", ("step", *state_names))
+    fields = ", ".join(state) + ("," if len(state) == 1 else "")
+    unpack_consts = "".join(f"    {c} = C[{c!r}]\n" for c in consts)
+    init_src = (
+        "def init(p, C):\n"
+        + unpack_consts
+        + "".join(f"    {s} = {e}\n" for s, e in init_items)
+        + f"    return State(0, {fields})\n"
+    )
+    update_src = (
+        "def update(g, state, p, lr, C):\n"
+        + unpack_consts
+        + "".join(f"    {s} = state.{s}\n" for s in state)
+        + "    k = float(state.step + 1)\n"
+        + _indent(prelude, 4)
+        + "\n"
+        + _indent(body, 4)
+        + "\n"
+        + f"    return p, State(state.step + 1, {fields})\n"
+    )
+    ns = {"State": State, "sqrt": np.sqrt, "maximum": np.maximum}
+    exec(compile(init_src + update_src, f"<gdsim kernel {hash(key)}>", "exec"), ns)
+    return ns["init"], ns["update"]
+
+
+# ---------------------------------------------------------------------------------------
+# The public optimizer object
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """A configured optimizer: pure ``init``/``update`` plus what the views draw."""
+
+    name: str
+    hyper: Mapping[str, Any]
+    kernel: Kernel
+
+    @property
+    def lr(self) -> float:
+        return float(self.hyper["lr"])
+
+    def _fns(self):
+        return _compile_array(self.kernel.source_key, self.kernel.state)
+
+    def init(self, params):
+        """The state for ``params`` (an array of shape (runs, dims))."""
+        return self._fns()[0](np.asarray(params, dtype=float), self.kernel.consts)
+
+    def update(self, grad, state, params, lr: float | None = None):
+        """One step: ``(new_params, new_state)``; ``lr`` defaults to the configured one."""
+        with np.errstate(all="ignore"):
+            return self._fns()[1](
+                np.asarray(grad, dtype=float),
+                state,
+                np.asarray(params, dtype=float),
+                self.lr if lr is None else float(lr),
+                self.kernel.consts,
+            )
+
+    def velocity(self, state):
+        """The momentum / first-moment buffer of ``state`` (None if the optimizer has none)."""
+        return None if self.kernel.velocity is None else getattr(state, self.kernel.velocity)
+
+    def scale(self, state):
+        """The second-moment accumulator of ``state`` (None if the optimizer has none)."""
+        return None if self.kernel.scale is None else getattr(state, self.kernel.scale)
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """A named optimizer: its torch class, kernel builder, defaults and description."""
+
+    name: str
+    torch_class: str
+    kernel: Callable[[Mapping[str, Any]], Kernel]
+    defaults: Mapping[str, Any]  # what a user may set, with torch's defaults
+    description: str
+    fixed: Mapping[str, Any] = field(default_factory=dict)  # what the preset pins
+
+
+_SGD = {"lr": 1e-3, "momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False}
+_PLAIN = {"momentum": 0.0, "dampening": 0.0, "nesterov": False}
+_ADAM = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "amsgrad": False}
+
+OPTIMIZERS: dict[str, OptimizerSpec] = {
+    s.name: s
+    for s in [
+        OptimizerSpec(
+            "gd",
+            "SGD",
+            _sgd_kernel,
+            {"lr": 1e-3, "weight_decay": 0.0},
+            "vanilla gradient descent θ ← θ − lr·g (torch.optim.SGD, momentum=0)",
+            fixed=_PLAIN,
+        ),
+        OptimizerSpec(
+            "sgd",
+            "SGD",
+            _sgd_kernel,
+            dict(_SGD),
+            "torch.optim.SGD with momentum, dampening, nesterov and weight_decay",
+        ),
+        OptimizerSpec(
+            "momentum",
+            "SGD",
+            _sgd_kernel,
+            {"lr": 1e-3, "momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0},
+            "heavy-ball momentum b ← μb + g, θ ← θ − lr·b (torch.optim.SGD, momentum=0.9)",
+            fixed={"nesterov": False},
+        ),
+        OptimizerSpec(
+            "nesterov",
+            "SGD",
+            _sgd_kernel,
+            {"lr": 1e-3, "momentum": 0.9, "weight_decay": 0.0},
+            "Nesterov momentum θ ← θ − lr·(g + μb) (torch.optim.SGD, nesterov=True)",
+            fixed={"nesterov": True, "dampening": 0.0},
+        ),
+        OptimizerSpec(
+            "adagrad",
+            "Adagrad",
+            _adagrad_kernel,
+            {
+                "lr": 1e-2,
+                "lr_decay": 0.0,
+                "weight_decay": 0.0,
+                "initial_accumulator_value": 0.0,
+                "eps": 1e-10,
+            },
+            "divides each step by the root of all squared gradients so far (torch.optim.Adagrad)",
+        ),
+        OptimizerSpec(
+            "rmsprop",
+            "RMSprop",
+            _rmsprop_kernel,
+            {
+                "lr": 1e-2,
+                "alpha": 0.99,
+                "eps": 1e-8,
+                "weight_decay": 0.0,
+                "momentum": 0.0,
+                "centered": False,
+            },
+            "divides each step by a running RMS of the gradient (torch.optim.RMSprop)",
+        ),
+        OptimizerSpec(
+            "adam",
+            "Adam",
+            lambda h: _adam_kernel(h, decoupled=False),
+            dict(_ADAM),
+            "bias-corrected first and second moments (torch.optim.Adam)",
+        ),
+        OptimizerSpec(
+            "adamw",
+            "AdamW",
+            lambda h: _adam_kernel(h, decoupled=True),
+            {**_ADAM, "weight_decay": 1e-2},
+            "Adam with decoupled weight decay (torch.optim.AdamW)",
+        ),
+    ]
+}
+
+
+def optimizer_names() -> list[str]:
+    return list(OPTIMIZERS)
+
+
+def _number(h, key) -> float:
+    try:
+        v = float(h[key])
+    except (TypeError, ValueError):
+        raise OptimizerError(f"{key} must be a number, got {h[key]!r}") from None
+    if not math.isfinite(v):
+        raise OptimizerError(f"{key} must be a finite number, got {h[key]!r}")
+    return v
+
+
+def validate_hyper(name: str, hyper: Mapping[str, Any]) -> dict[str, Any]:
+    """Defaults filled in and every value checked; OptimizerError (one line) when invalid."""
+    if name not in OPTIMIZERS:
+        raise OptimizerError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}")
+    spec = OPTIMIZERS[name]
+    given = {k: v for k, v in hyper.items() if v is not None}
+    unknown = sorted(set(given) - set(spec.defaults))
+    if unknown:
+        raise OptimizerError(
+            f"{name} has no hyperparameter {unknown[0]!r} (it takes: {', '.join(spec.defaults)})"
+        )
+    h = {**spec.defaults, **given, **spec.fixed}
+    if not _number(h, "lr") > 0:
+        raise OptimizerError(f"lr must be > 0, got {h['lr']!r}")
+    for key in ("weight_decay", "eps", "lr_decay", "initial_accumulator_value"):
+        if key in h and _number(h, key) < 0:
+            raise OptimizerError(f"{key} must be >= 0, got {h[key]!r}")
+    for key in ("momentum", "alpha"):
+        if key in h and not 0.0 <= _number(h, key) < 1.0:
+            raise OptimizerError(f"{key} must be in [0, 1), got {h[key]!r}")
+    if "dampening" in h and not 0.0 <= _number(h, "dampening") <= 1.0:
+        raise OptimizerError(f"dampening must be in [0, 1], got {h['dampening']!r}")
+    if "betas" in h:
+        try:
+            betas = tuple(float(b) for b in h["betas"])
+        except (TypeError, ValueError):
+            betas = ()
+        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+            raise OptimizerError(f"betas must be two numbers in [0, 1), got {h['betas']!r}")
+        h["betas"] = betas
+    for key in ("nesterov", "centered", "amsgrad"):
+        if key in h:
+            h[key] = bool(h[key])
+    if h.get("nesterov") and (float(h["momentum"]) <= 0 or float(h["dampening"]) != 0):
+        raise OptimizerError("nesterov needs momentum > 0 and dampening = 0")
+    return h
+
+
+def get_optimizer(name: str, **hyper: Any) -> Optimizer:
+    """The optimizer ``name`` configured with torch's hyperparameter names (validated)."""
+    h = validate_hyper(name, hyper)
+    return Optimizer(name, h, OPTIMIZERS[name].kernel(h))
+
+
+def user_hyper(name: str, hyper: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the hyperparameters a user of optimizer ``name`` may set (defaults filled in)."""
+    h = validate_hyper(name, hyper)
+    return {k: h[k] for k in OPTIMIZERS[name].defaults}

@@ -1,0 +1,347 @@
+"""Runs: a configuration in, a trajectory with a status out.
+
+``simulate(config)`` advances one run and records every step (fast path in plain
+Python floats: the per-step cost of numpy calls on a 2-vector would dominate).
+``simulate_batch(...)`` advances many runs of one surface at once on (runs, dims)
+arrays and keeps only how each run ended (basin maps, sweeps, benchmarks).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from gdsim.core.datasets import BatchSampler, DataSurface
+from gdsim.core.optimizers import OptimizerError, get_optimizer, validate_hyper
+from gdsim.core.scalar_loop import (
+    STOP_GRAD_TOL,
+    STOP_LOSS_TOL,
+    STOP_MAX,
+    STOP_NONFINITE,
+    STOP_OUTSIDE,
+    STOP_OVERFLOW,
+    STOP_REASONS,
+    compile_loop,
+)
+from gdsim.core.schedules import Schedule, ScheduleError
+from gdsim.core.surfaces import Surface, get_surface
+from gdsim.core.trajectory import CONVERGED, DIVERGED, MAX_STEPS, Status, Trajectory
+
+__all__ = [
+    "DIVERGENCE_FACTOR",
+    "BatchResult",
+    "ConfigError",
+    "RunConfig",
+    "simulate",
+    "simulate_batch",
+]
+
+#: A run diverges when a coordinate leaves the domain's centre by more than this many
+#: domain half-widths, or when the loss or a coordinate stops being finite.
+DIVERGENCE_FACTOR = 100.0
+
+MAX_STEPS_LIMIT = 1_000_000
+
+
+class ConfigError(ValueError):
+    """A run configuration that cannot run (the message is one line)."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines one run: surface + optimizer + hyperparameters + start."""
+
+    surface: str = "bowl"
+    optimizer: str = "gd"
+    hyper: Mapping[str, Any] = field(default_factory=dict)  # torch.optim names
+    start: tuple[float, ...] | None = None  # None: the surface's default start
+    seed: int = 0
+    batch_size: int | None = None  # data surfaces: None = full batch
+    noise: float = 0.0  # analytic surfaces: gradient-noise σ
+    schedule: Schedule = field(default_factory=Schedule)
+    clip_norm: float | None = None
+    max_steps: int = 100
+    grad_tol: float | None = None
+    loss_tol: float | None = None
+
+    def replace(self, **changes) -> RunConfig:
+        return replace(self, **changes)
+
+    @property
+    def lr(self) -> float:
+        return float(validate_hyper(self.optimizer, self.hyper)["lr"])
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hyper"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.hyper.items()}
+        d["start"] = None if self.start is None else list(self.start)
+        d["schedule"] = self.schedule.to_dict()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> RunConfig:
+        d = dict(d)
+        unknown = set(d) - {f for f in cls.__dataclass_fields__}
+        if unknown:
+            raise ConfigError(f"unknown run field {sorted(unknown)[0]!r}")
+        if d.get("start") is not None:
+            d["start"] = tuple(float(v) for v in d["start"])
+        hyper = dict(d.get("hyper") or {})
+        if "betas" in hyper:
+            hyper["betas"] = tuple(hyper["betas"])
+        d["hyper"] = hyper
+        if "schedule" in d:
+            try:
+                d["schedule"] = Schedule.from_dict(d["schedule"])
+            except (TypeError, ScheduleError) as e:
+                raise ConfigError(f"bad schedule: {e}") from None
+        return cls(**d)
+
+    def resolved_start(self, surface: Surface) -> tuple[float, ...]:
+        return tuple(surface.default_start if self.start is None else self.start)
+
+    def validate(self, surface: Surface | None = None) -> Surface:
+        """The surface, after checking every field; ConfigError with a one-line reason."""
+        try:
+            surface = surface or get_surface(self.surface)
+        except KeyError as e:
+            raise ConfigError(e.args[0]) from None
+        try:
+            validate_hyper(self.optimizer, self.hyper)
+        except OptimizerError as e:
+            raise ConfigError(str(e)) from None
+        start = self.resolved_start(surface)
+        if len(start) != surface.dim:
+            raise ConfigError(
+                f"start needs {surface.dim} coordinate{'s' if surface.dim > 1 else ''} "
+                f"({', '.join(surface.params)}) for {surface.name}, got {len(start)}"
+            )
+        if not all(math.isfinite(v) for v in start):
+            raise ConfigError("start coordinates must be finite numbers")
+        if not (isinstance(self.max_steps, int) and 0 <= self.max_steps <= MAX_STEPS_LIMIT):
+            raise ConfigError(f"steps must be an integer in 0..{MAX_STEPS_LIMIT}")
+        if self.batch_size is not None:
+            if not isinstance(surface, DataSurface):
+                raise ConfigError(
+                    f"batch size applies to data-driven surfaces only, not {surface.name}"
+                )
+            n = surface.n_samples
+            if not (isinstance(self.batch_size, int) and 1 <= self.batch_size <= n):
+                raise ConfigError(f"batch size must be in 1..{n} for {surface.name}")
+        if not (math.isfinite(self.noise) and self.noise >= 0):
+            raise ConfigError(f"noise must be >= 0, got {self.noise!r}")
+        for name, v in (
+            ("clip", self.clip_norm),
+            ("tol", self.grad_tol),
+            ("loss tol", self.loss_tol),
+        ):
+            if v is not None and not (math.isfinite(v) and v > 0):
+                raise ConfigError(f"{name} must be > 0, got {v!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+        return surface
+
+
+def _bounds(surface: Surface) -> tuple[list[float], list[float]]:
+    c = surface.domain_center()
+    h = surface.domain_half_width() * DIVERGENCE_FACTOR
+    return (c - h).tolist(), (c + h).tolist()
+
+
+def _gradient_sources(surface: Surface, cfg: RunConfig):
+    """(fg, stochastic_grad or None) as callables on coordinates -> floats.
+
+    ``fg`` gives the loss and the exact (full-batch) gradient; the stochastic gradient
+    is a mini-batch gradient (data surfaces, B < N) or the exact one plus N(0, σ²) noise.
+    """
+    rng = np.random.default_rng(cfg.seed)
+    if isinstance(surface, DataSurface):
+
+        def fg(*t):
+            return (float(surface.batch_loss(t)[0]), *surface.batch_gradient(t)[0].tolist())
+
+        sampler = BatchSampler(surface.n_samples, cfg.batch_size or surface.n_samples, rng)
+        if sampler.full:
+            return fg, None
+
+        def stochastic(*t):
+            return tuple(surface.batch_gradient(t, sampler.next())[0].tolist())
+
+        return fg, stochastic
+
+    fg = surface.fg
+    if cfg.noise > 0:
+        sigma, dim = cfg.noise, surface.dim
+
+        def noisy(*t):
+            z = rng.standard_normal(dim).tolist()
+            return tuple(gi + sigma * zi for gi, zi in zip(fg(*t)[1:], z, strict=True))
+
+        return fg, noisy
+    return fg, None
+
+
+_STOP_STATUS = {
+    STOP_NONFINITE: DIVERGED,
+    STOP_OUTSIDE: DIVERGED,
+    STOP_OVERFLOW: DIVERGED,
+    STOP_GRAD_TOL: CONVERGED,
+    STOP_LOSS_TOL: CONVERGED,
+}
+
+
+def simulate(cfg: RunConfig, surface: Surface | None = None) -> Trajectory:
+    """Run ``cfg`` to its end (a stop rule, divergence or max steps), recording each step."""
+    surface = cfg.validate(surface)
+    opt = get_optimizer(cfg.optimizer, **cfg.hyper)
+    dim = surface.dim
+    fg, stoch_grad = _gradient_sources(surface, cfg)
+    n = cfg.max_steps
+    lrs = cfg.schedule.lrs(opt.lr, n + 1)
+    lo, hi = _bounds(surface)
+    loop = compile_loop(
+        opt.kernel,
+        dim,
+        stochastic=stoch_grad is not None,
+        grad_tol=cfg.grad_tol is not None,
+        loss_tol=cfg.loss_tol is not None,
+        clip=cfg.clip_norm is not None,
+    )
+    gtol2 = 0.0 if cfg.grad_tol is None else cfg.grad_tol * cfg.grad_tol
+    with np.errstate(all="ignore"):
+        rows, code, step = loop(
+            tuple(float(v) for v in cfg.resolved_start(surface)),
+            fg,
+            stoch_grad,
+            lrs,
+            n,
+            lo,
+            hi,
+            gtol2,
+            cfg.loss_tol or 0.0,
+            cfg.clip_norm or 0.0,
+            opt.kernel.consts,
+        )
+    traj = Trajectory.from_rows(rows, dim, loop.layout, lrs)
+    if code == STOP_MAX:
+        traj.status = Status(MAX_STEPS, step)
+    else:
+        reason = STOP_REASONS[code]
+        if code == STOP_GRAD_TOL:
+            reason = f"‖∇f‖ < {cfg.grad_tol:g}"
+        elif code == STOP_LOSS_TOL:
+            reason = f"|Δf| < {cfg.loss_tol:g}"
+        traj.status = Status(_STOP_STATUS[code], step, reason)
+    return traj
+
+
+@dataclass
+class BatchResult:
+    """How each of many runs ended: final position and loss, status code, stop step."""
+
+    position: np.ndarray  # (runs, dim)
+    loss: np.ndarray  # (runs,)
+    code: np.ndarray  # 0 max steps, 1 converged, 2 diverged
+    stop_step: np.ndarray  # (runs,)
+
+    MAX_STEPS, CONVERGED, DIVERGED = 0, 1, 2
+
+
+def simulate_batch(
+    surface: Surface,
+    optimizer: str,
+    starts: np.ndarray,
+    max_steps: int,
+    hyper: Mapping[str, Any] | None = None,
+    grad_tol: float | None = None,
+    schedule: Schedule | None = None,
+    cancelled=None,
+    workers: int | None = None,
+    chunk: int = 8192,
+) -> BatchResult:
+    """Advance many runs of an analytic surface at once and report how each one ended.
+
+    ``starts`` has shape (runs, dims).  Runs are independent, so they are cut into
+    chunks that stay in cache and are advanced by a pool of threads (numpy releases
+    the GIL inside its loops).  ``cancelled()``, if given, is polled every few steps;
+    when it returns True the runs stop where they are.
+    """
+    opt = get_optimizer(optimizer, **(hyper or {}))
+    starts = np.asarray(starts, dtype=float)
+    runs = starts.shape[0]
+    lrs = (schedule or Schedule()).lrs(opt.lr, max(max_steps, 1))
+    result = BatchResult(
+        np.empty_like(starts),
+        np.empty(runs),
+        np.zeros(runs, dtype=np.int8),
+        np.full(runs, max_steps, dtype=np.int64),
+    )
+    bounds = [(i, min(i + chunk, runs)) for i in range(0, runs, chunk)]
+
+    def work(span):
+        a, b = span
+        _batch_chunk(surface, opt, starts[a:b], max_steps, lrs, grad_tol, cancelled, result, a)
+
+    n_workers = workers or min(len(bounds), os.cpu_count() or 1)
+    if n_workers <= 1:
+        for span in bounds:
+            work(span)
+    else:
+        with ThreadPoolExecutor(n_workers) as pool:
+            list(pool.map(work, bounds))
+    return result
+
+
+def _batch_chunk(surface, opt, starts, max_steps, lrs, grad_tol, cancelled, out, offset):
+    """Advance one chunk; arrays are laid out (dims, runs) so each coordinate is contiguous."""
+    p = np.ascontiguousarray(starts.T)
+    dim, runs = p.shape
+    centre = surface.domain_center()[:, None]
+    limit = (surface.domain_half_width() * DIVERGENCE_FACTOR)[:, None]
+    fg = surface.fg
+    state = opt.init(p)
+    update = opt._fns()[1]
+    consts = opt.kernel.consts
+    active = np.ones(runs, dtype=bool)
+    code = np.zeros(runs, dtype=np.int8)
+    stop = np.full(runs, max_steps, dtype=np.int64)
+    final = np.empty_like(p)
+    tol2 = None if grad_tol is None else grad_tol * grad_tol
+    g = np.empty_like(p)
+    with np.errstate(all="ignore"):
+        for k in range(max_steps + 1):
+            comps = fg(*p, xp=np)
+            for i in range(dim):
+                g[i] = comps[i + 1]
+            bad = ~(np.abs(p - centre) <= limit).all(axis=0)
+            conv = None if tol2 is None else np.einsum("ij,ij->j", g, g) < tol2
+            stopped = bad if conv is None else bad | conv
+            if k == max_steps:
+                stopped = active
+            if stopped.any():
+                now = active & stopped
+                if now.any():
+                    final[:, now] = p[:, now]
+                    stop[now] = k
+                    code[now & bad] = BatchResult.DIVERGED
+                    if conv is not None:
+                        code[now & conv & ~bad] = BatchResult.CONVERGED
+                    active &= ~now
+                    if not active.any():
+                        break
+            if cancelled is not None and k % 16 == 15 and cancelled():
+                final[:, active] = p[:, active]
+                stop[active] = k
+                break
+            p, state = update(g, state, p, lrs[k], consts)
+        s = slice(offset, offset + runs)
+        out.position[s] = final.T
+        out.loss[s] = surface.value(final.T)
+        out.code[s] = code
+        out.stop_step[s] = stop

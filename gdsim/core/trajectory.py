@@ -1,0 +1,149 @@
+"""The record of one run: growable float64 arrays, one row per step, plus a status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Status", "Trajectory"]
+
+RUNNING, CONVERGED, DIVERGED, MAX_STEPS = "running", "converged", "diverged", "max steps"
+
+
+@dataclass(frozen=True)
+class Status:
+    """How a run ended (or that it is still running).
+
+    ``state`` is one of running / converged / diverged / max steps; ``step`` is where
+    it happened; ``reason`` says which rule fired ("‖∇f‖ < 1e-06", "non-finite loss"...).
+    """
+
+    state: str = RUNNING
+    step: int | None = None
+    reason: str = ""
+
+    def __str__(self) -> str:
+        if self.state == RUNNING:
+            return "running"
+        if self.state == MAX_STEPS:
+            return f"stopped at max steps ({self.step})"
+        text = f"{self.state} at step {self.step}"
+        return f"{text} ({self.reason})" if self.reason else text
+
+    @property
+    def short(self) -> str:
+        if self.state in (CONVERGED, DIVERGED):
+            return f"{self.state} at step {self.step}"
+        return str(self)
+
+    def to_dict(self) -> dict:
+        return {"state": self.state, "step": self.step, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Status:
+        return cls(d.get("state", RUNNING), d.get("step"), d.get("reason", ""))
+
+
+_FIELDS = ("position", "loss", "grad", "full_grad", "velocity", "scale", "lr")
+
+
+class Trajectory:
+    """Rows k = 0 (the start), 1, 2, ...; arrays grow by doubling their capacity.
+
+    position, grad, full_grad (the exact gradient; equal to grad unless mini-batch or
+    noise), velocity (the optimizer's momentum / first moment carried into step k),
+    scale (its second-moment accumulator) have shape (n, dim); loss and lr (the learning
+    rate applied by the update that leaves step k) have shape (n,).
+    """
+
+    def __init__(self, dim: int, capacity: int = 64):
+        self.dim = dim
+        self._n = 0
+        cap = max(int(capacity), 1)
+        self._a = {
+            "position": np.empty((cap, dim)),
+            "loss": np.empty(cap),
+            "grad": np.empty((cap, dim)),
+            "full_grad": np.empty((cap, dim)),
+            "velocity": np.empty((cap, dim)),
+            "scale": np.empty((cap, dim)),
+            "lr": np.empty(cap),
+        }
+        self.status = Status()
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _reserve(self, n: int) -> None:
+        cap = self._a["loss"].shape[0]
+        if n <= cap:
+            return
+        while cap < n:
+            cap *= 2
+        for key, arr in self._a.items():
+            new = np.empty((cap, *arr.shape[1:]))
+            new[: self._n] = arr[: self._n]
+            self._a[key] = new
+
+    def append(self, **columns) -> None:
+        """Append m rows given as arrays per field (position, loss, grad required; full_grad
+        defaults to grad, velocity and scale to zeros, lr to NaN)."""
+        pos = np.asarray(columns["position"], dtype=float).reshape(-1, self.dim)
+        m = pos.shape[0]
+        if m == 0:
+            return
+        self._reserve(self._n + m)
+        s = slice(self._n, self._n + m)
+        a = self._a
+        a["position"][s] = pos
+        a["loss"][s] = columns["loss"]
+        a["grad"][s] = np.reshape(columns["grad"], (m, self.dim))
+        a["full_grad"][s] = np.reshape(columns.get("full_grad", a["grad"][s]), (m, self.dim))
+        for key in ("velocity", "scale"):
+            v = columns.get(key)
+            a[key][s] = 0.0 if v is None else np.reshape(v, (m, self.dim))
+        a["lr"][s] = columns.get("lr", np.nan)
+        self._n += m
+
+    @classmethod
+    def from_rows(cls, rows: list[float], dim: int, layout: dict, lrs) -> Trajectory:
+        """A trajectory from the flat rows of the single-run loop (see scalar_loop)."""
+        width = 2 * dim + 1 + dim * (layout["stochastic"] + layout["velocity"] + layout["scale"])
+        arr = np.array(rows, dtype=float).reshape(-1, width)
+        m = arr.shape[0]
+        traj = cls(dim, capacity=max(m, 1))
+        cols: dict = {
+            "position": arr[:, :dim],
+            "loss": arr[:, dim],
+            "grad": arr[:, dim + 1 : 2 * dim + 1],
+            "lr": np.asarray(lrs[:m]),
+        }
+        j = 2 * dim + 1
+        for key, present in (
+            ("full_grad", layout["stochastic"]),
+            ("velocity", layout["velocity"]),
+            ("scale", layout["scale"]),
+        ):
+            if present:
+                cols[key] = arr[:, j : j + dim]
+                j += dim
+        traj.append(**cols)
+        return traj
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name in _FIELDS:
+            return self._a[name][: self._n]
+        raise AttributeError(name)
+
+    @property
+    def steps(self) -> np.ndarray:
+        return np.arange(self._n)
+
+    @property
+    def grad_norm(self) -> np.ndarray:
+        return np.sqrt(np.sum(self.grad * self.grad, axis=1))
+
+    @property
+    def final_position(self) -> np.ndarray:
+        return self.position[-1]

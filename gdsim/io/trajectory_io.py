@@ -1,0 +1,64 @@
+"""Trajectories as CSV and JSON text (no Qt): full float64 precision via repr."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from gdsim.core.trajectory import Trajectory
+
+__all__ = ["trajectories_csv", "trajectories_json", "trajectory_csv", "trajectory_json"]
+
+
+def _header(params: Sequence[str], with_run: bool) -> str:
+    cols = (["run"] if with_run else []) + ["step", *params, "loss", *(f"g_{p}" for p in params)]
+    return ",".join(cols)
+
+
+def _rows(traj: Trajectory, prefix: str = "") -> list[str]:
+    pos, loss, grad = traj.position.tolist(), traj.loss.tolist(), traj.grad.tolist()
+    return [
+        prefix + ",".join([str(k), *map(repr, p), repr(f), *map(repr, g)])
+        for k, (p, f, g) in enumerate(zip(pos, loss, grad, strict=True))
+    ]
+
+
+def trajectory_csv(traj: Trajectory, params: Sequence[str]) -> str:
+    """``step,<params>,loss,<g_params>``; row 0 is the start."""
+    return "\n".join([_header(params, False), *_rows(traj)]) + "\n"
+
+
+def trajectories_csv(runs: Sequence[tuple[str, Trajectory]], params: Sequence[str]) -> str:
+    """Several runs in one table with a leading ``run`` column."""
+    lines = [_header(params, True)]
+    for name, traj in runs:
+        lines += _rows(traj, prefix=f"{name},")
+    return "\n".join(lines) + "\n"
+
+
+def trajectory_record(traj: Trajectory, params: Sequence[str], config: dict | None = None) -> dict:
+    return {
+        "params": list(params),
+        "config": config,
+        "status": traj.status.to_dict(),
+        "status_text": str(traj.status),
+        "step": traj.steps.tolist(),
+        "position": traj.position.tolist(),
+        "loss": traj.loss.tolist(),
+        "grad": traj.grad.tolist(),
+        "lr": traj.lr.tolist(),
+    }
+
+
+def trajectory_json(traj: Trajectory, params: Sequence[str], config: dict | None = None) -> str:
+    doc = {"format": "gdsim-trajectory", "version": 1, **trajectory_record(traj, params, config)}
+    return json.dumps(doc, indent=1) + "\n"
+
+
+def trajectories_json(runs: Sequence[tuple[str, Trajectory, dict]], params: Sequence[str]) -> str:
+    doc = {
+        "format": "gdsim-trajectories",
+        "version": 1,
+        "runs": [{"name": n, **trajectory_record(t, params, c)} for n, t, c in runs],
+    }
+    return json.dumps(doc, indent=1) + "\n"

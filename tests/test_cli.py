@@ -1,0 +1,181 @@
+"""The command line as a user types it: output, exit status, bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gdsim.cli import main
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_prints_the_seed_table(capsys):
+    code, out, err = run_cli(
+        capsys,
+        "run",
+        "--surface",
+        "parabola",
+        "--optimizer",
+        "gd",
+        "--lr",
+        "0.1",
+        "--start",
+        "5",
+        "--steps",
+        "25",
+    )
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "step,x,loss,g_x"
+    assert len(lines) == 27  # header + rows 0..25
+    assert lines[1] == "0,5.0,25.0,10.0"
+    step, x, _loss, _g = lines[-1].split(",")
+    assert step == "25" and round(float(x), 4) == 0.0189
+    assert float(x) == 5 * 0.8**25 or abs(float(x) - 5 * 0.8**25) < 1e-15
+    assert repr(float(x)) == x  # full float64 precision
+    assert err.strip() == "parabola: stopped at max steps (25)"
+
+
+def test_run_accepts_a_negative_first_coordinate(capsys):
+    code, out, _ = run_cli(
+        capsys,
+        "run",
+        "--surface",
+        "rosenbrock",
+        "--optimizer",
+        "adam",
+        "--start",
+        "-1.5,2",
+        "--steps",
+        "2",
+    )
+    assert code == 0
+    assert out.splitlines()[0] == "step,x,y,loss,g_x,g_y"
+    assert out.splitlines()[1].startswith("0,-1.5,2.0,12.5,")
+
+
+def test_divergence_goes_to_stderr_with_its_step(capsys):
+    code, out, err = run_cli(
+        capsys,
+        "run",
+        "--surface",
+        "shifted-parabola",
+        "--lr",
+        "1.1",
+        "--start",
+        "10",
+        "--steps",
+        "100",
+    )
+    assert code == 0
+    assert err.startswith("shifted-parabola: diverged at step ")
+    assert "nan" not in out.lower() and "inf" not in out.lower()
+
+
+def test_house_prices_and_json_output(capsys, tmp_path):
+    out_file = tmp_path / "t.json"
+    code, out, _err = run_cli(
+        capsys,
+        "run",
+        "--surface",
+        "house-prices",
+        "--lr",
+        "5e-5",
+        "--start",
+        "1",
+        "--steps",
+        "60",
+        "--format",
+        "json",
+        "--out",
+        str(out_file),
+    )
+    assert code == 0 and out == ""
+    doc = json.loads(out_file.read_text())
+    assert doc["params"] == ["m"] and doc["config"]["optimizer"] == "gd"
+    assert round(doc["position"][-1][0], 4) == 2.7805
+    assert len(doc["loss"]) == 61
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--surface", "nope"],
+        ["--surface", "bowl", "--optimizer", "nope"],
+        ["--surface", "bowl", "--lr", "0"],
+        ["--surface", "bowl", "--lr", "-0.1"],
+        ["--surface", "bowl", "--optimizer", "momentum", "--momentum", "1"],
+        ["--surface", "bowl", "--optimizer", "adam", "--betas", "0.9,1.5"],
+        ["--surface", "house-prices", "--batch-size", "0"],
+        ["--surface", "house-prices", "--batch-size", "6"],
+        ["--surface", "bowl", "--start", "1"],
+        ["--surface", "parabola", "--start", "1,2"],
+        [
+            "--surface",
+            "bowl",
+            "--optimizer",
+            "sgd",
+            "--momentum",
+            "0.9",
+            "--nesterov",
+            "--dampening",
+            "0.5",
+        ],
+        ["--surface", "bowl", "--steps", "ten"],
+        ["--surface", "bowl", "--start", "a,b"],
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_nothing_written(capsys, tmp_path, argv):
+    target = tmp_path / "out.csv"
+    code, out, err = run_cli(capsys, "run", *argv, "--out", str(target))
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and err.strip()
+    assert not target.exists()
+
+
+def test_list_surfaces_and_optimizers(capsys):
+    code, out, _ = run_cli(capsys, "list", "surfaces")
+    names = [line.split("\t")[0] for line in out.splitlines()]
+    assert code == 0 and "rosenbrock" in names and "house-prices" in names
+    assert all(len(line.split("\t")) == 2 for line in out.splitlines())
+    code, out, _ = run_cli(capsys, "list", "optimizers")
+    assert [line.split("\t")[0] for line in out.splitlines()] == [
+        "gd",
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "rmsprop",
+        "adam",
+        "adamw",
+    ]
+
+
+def test_run_and_list_do_not_import_qt():
+    code = (
+        "import sys, io, contextlib\n"
+        "from gdsim.cli import main\n"
+        "quiet = contextlib.redirect_stdout(io.StringIO())\n"
+        "with quiet, contextlib.redirect_stderr(io.StringIO()):\n"
+        "    main(['run', '--surface', 'bowl', '--steps', '3'])\n"
+        "    main(['list', 'surfaces']); main(['list', 'optimizers'])\n"
+        "qt = ('PySide6', 'pyqtgraph', 'shiboken6')\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in qt]\n"
+        "print(bad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_python_dash_m_and_version():
+    out = subprocess.run(
+        [sys.executable, "-m", "gdsim", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and out.stdout.startswith("gdsim ")
