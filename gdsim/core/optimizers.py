@@ -12,10 +12,10 @@ Every torch optimizer here is element-wise, so each one is written once, as a sh
 *kernel*: a per-step ``prelude`` (scalars such as Adam's bias corrections) and a
 per-element ``body`` in torch's names and torch's order of evaluation (``addcdiv_``
 computes ``p + (value * t1) / t2``, ``lerp_`` switches formula at weight 0.5, ...).
-The same kernel text is compiled (once, cached) into the array ``update`` above and,
-by :mod:`gdsim.core.scalar_loop`, into an unrolled single-run loop over Python floats,
-so both paths give bit-identical numbers.  Kernel text is fixed by this module; no
-user input ever reaches it.
+The same kernel text is compiled (once, cached) into an in-place numpy step for
+arrays (:mod:`gdsim.core.kernel_compiler`) and into an unrolled single-run loop over
+Python floats (:mod:`gdsim.core.scalar_loop`), so both paths give bit-identical
+numbers.  Kernel text is fixed by this module; no user input ever reaches it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
+from gdsim.core.kernel_compiler import compile_inplace
 
 __all__ = [
     "OPTIMIZERS",
@@ -228,45 +230,12 @@ def _adam_kernel(h, decoupled: bool) -> Kernel:
 
 
 # ---------------------------------------------------------------------------------------
-# Compiling a kernel into init/update over arrays
-
-
-def _indent(text: str, n: int) -> str:
-    pad = " " * n
-    return "\n".join(pad + line if line else line for line in text.splitlines())
-
-
-@lru_cache(maxsize=256)
-def _compile_array(key: tuple, state_names: tuple[str, ...]):
-    """Build ``init(params, C)`` and ``update(grad, state, params, lr, C)`` for a kernel."""
-    state, init_items, prelude, body, _temps, consts = key
-    State = namedtuple("State", ("step", *state_names))
-    fields = ", ".join(state) + ("," if len(state) == 1 else "")
-    unpack_consts = "".join(f"    {c} = C[{c!r}]\n" for c in consts)
-    init_src = (
-        "def init(p, C):\n"
-        + unpack_consts
-        + "".join(f"    {s} = {e}\n" for s, e in init_items)
-        + f"    return State(0, {fields})\n"
-    )
-    update_src = (
-        "def update(g, state, p, lr, C):\n"
-        + unpack_consts
-        + "".join(f"    {s} = state.{s}\n" for s in state)
-        + "    k = float(state.step + 1)\n"
-        + _indent(prelude, 4)
-        + "\n"
-        + _indent(body, 4)
-        + "\n"
-        + f"    return p, State(state.step + 1, {fields})\n"
-    )
-    ns = {"State": State, "sqrt": np.sqrt, "maximum": np.maximum}
-    exec(compile(init_src + update_src, f"<gdsim kernel {hash(key)}>", "exec"), ns)
-    return ns["init"], ns["update"]
-
-
-# ---------------------------------------------------------------------------------------
 # The public optimizer object
+
+
+@lru_cache(maxsize=64)
+def _state_class(names: tuple[str, ...]):
+    return namedtuple("State", ("step", *names))
 
 
 @dataclass(frozen=True)
@@ -281,23 +250,46 @@ class Optimizer:
     def lr(self) -> float:
         return float(self.hyper["lr"])
 
-    def _fns(self):
-        return _compile_array(self.kernel.source_key, self.kernel.state)
+    def inplace_step(self):
+        """The kernel compiled to an in-place numpy step (see kernel_compiler)."""
+        k = self.kernel
+        return compile_inplace(k.body, k.prelude, k.elements, tuple(sorted(k.consts)))
 
     def init(self, params):
         """The state for ``params`` (an array of shape (runs, dims))."""
-        return self._fns()[0](np.asarray(params, dtype=float), self.kernel.consts)
+        p = np.asarray(params, dtype=float)
+        env = {"p": p, **self.kernel.consts}
+        values = [
+            np.array(eval(e, {"__builtins__": {}}, env), dtype=float)
+            for e in self.kernel.init.values()
+        ]
+        return _state_class(self.kernel.state)(0, *values)
 
     def update(self, grad, state, params, lr: float | None = None):
-        """One step: ``(new_params, new_state)``; ``lr`` defaults to the configured one."""
+        """One step: ``(new_params, new_state)``; ``lr`` defaults to the configured one.
+
+        Pure: the inputs are copied, then advanced by the in-place step.
+        """
+        p = np.array(params, dtype=float)
+        g = np.array(grad, dtype=float)
+        buffers = {name: np.array(getattr(state, name)) for name in self.kernel.state}
+        buffers.update({name: np.empty_like(p) for name in self.kernel.temps})
+        step = self.inplace_step()
+        scratch = [np.empty_like(p) for _ in range(step.n_temps)]
         with np.errstate(all="ignore"):
-            return self._fns()[1](
-                np.asarray(grad, dtype=float),
-                state,
-                np.asarray(params, dtype=float),
+            step(
+                p,
+                g,
+                buffers,
+                scratch,
                 self.lr if lr is None else float(lr),
+                float(state.step + 1),
                 self.kernel.consts,
             )
+        new_state = _state_class(self.kernel.state)(
+            state.step + 1, *(buffers[n] for n in self.kernel.state)
+        )
+        return p, new_state
 
     def velocity(self, state):
         """The momentum / first-moment buffer of ``state`` (None if the optimizer has none)."""
