@@ -120,7 +120,7 @@ def _shifted(x, xp=math):
 
 # Quadratics and saddles
 
-_RAVINE_A = 0.05  # f = a x² + b y²: Hessian diag(2a, 2b) = (0.1, 4), condition number 40
+_RAVINE_A = 0.01  # f = a x² + b y²: Hessian diag(2a, 2b) = (0.02, 4), condition number 200
 _RAVINE_B = 2.0
 
 
@@ -336,18 +336,19 @@ def _make_registry() -> dict[str, Surface]:
         S(
             "ravine",
             "Narrow ravine",
-            "f(x, y) = 0.05x² + 2y²",
+            "f(x, y) = 0.01x² + 2y²",
             ("x", "y"),
             _ravine,
             ((-10.0, 10.0), (-5.0, 5.0)),
             (CP((0.0, 0.0), 0.0),),
-            "A long, thin valley: the curvature across it (4) is 40 times the curvature along it "
-            "(0.1). Plain gradient descent spends its steps bouncing from wall to wall; momentum "
-            "averages the bounces away and picks up speed along the floor.",
+            "A long, thin valley: the curvature across it (4) is 200 times the curvature along "
+            "it (0.02). Plain gradient descent spends its steps bouncing from wall to wall and "
+            "then crawls along the floor; momentum averages the bounces away and picks up speed "
+            "along the valley.",
             hess=lambda x, y: [[2 * _RAVINE_A, 0.0], [0.0, 2 * _RAVINE_B]],
             log_levels=True,
             default_start=(-9.0, 3.0),
-            default_lr=0.4,
+            default_lr=0.45,
         ),
         S(
             "saddle",

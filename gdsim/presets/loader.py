@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-__all__ = ["Preset", "PresetError", "list_presets", "load_preset"]
+__all__ = ["Preset", "PresetError", "list_presets", "load_preset", "scene_document"]
 
 
 class PresetError(ValueError):
@@ -19,7 +19,7 @@ class Preset:
     name: str
     title: str
     explanation: str
-    scene: dict  # a scene document (gdsim.scene.Scene.from_dict reads it)
+    scene: dict  # a scene document (gdsim.model.Scene.from_dict reads it)
 
 
 @cache
@@ -36,6 +36,11 @@ def _all() -> dict[str, Preset]:
 
 def list_presets() -> list[Preset]:
     return list(_all().values())
+
+
+def scene_document(preset: Preset) -> dict:
+    """The preset's scene document with its title and explanation filled in."""
+    return {**preset.scene, "title": preset.title, "explanation": preset.explanation}
 
 
 def load_preset(name: str) -> Preset:

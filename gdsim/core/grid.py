@@ -1,0 +1,75 @@
+"""Sampling a surface on a grid for drawing: values, the colour/height transform,
+isoline levels and a reference gradient size (numpy only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdsim.core.surfaces import Surface
+
+
+@dataclass(frozen=True)
+class SurfaceGrid:
+    xs: np.ndarray  # (nx,)
+    ys: np.ndarray  # (ny,)  (empty for 1D surfaces)
+    values: np.ndarray  # (ny, nx) for 2D, (nx,) for 1D
+    log: bool
+    offset: float  # t(f) = log10(f − offset) when log, else f
+    t_min: float
+    t_max: float
+    grad_ref: float  # median ‖∇f‖ over the grid: the length scale of the arrows
+
+    def transform(self, f):
+        """Display coordinate of loss values: log10(f − offset) or f itself."""
+        f = np.asarray(f, dtype=float)
+        if not self.log:
+            return f
+        with np.errstate(all="ignore"):
+            return np.log10(np.maximum(f - self.offset, 10.0**self.t_min * 0.5))
+
+    def levels(self, n: int = 12) -> np.ndarray:
+        """Isoline levels in display coordinates (so log-spaced in f when log)."""
+        return np.linspace(self.t_min, self.t_max, n + 2)[1:-1]
+
+    def normalised(self, f):
+        """Display coordinate scaled to 0..1 over the grid's range (clipped a little above)."""
+        t = self.transform(f)
+        span = self.t_max - self.t_min or 1.0
+        return np.clip((t - self.t_min) / span, -0.05, 1.1)
+
+
+def sample(surface: Surface, n: int = 200) -> SurfaceGrid:
+    if surface.dim == 1:
+        ((lo, hi),) = surface.domain
+        xs = np.linspace(lo, hi, n)
+        values, grads = surface.evaluate(xs[:, None])
+        ys = np.empty(0)
+    else:
+        (x0, x1), (y0, y1) = surface.domain
+        xs = np.linspace(x0, x1, n)
+        ys = np.linspace(y0, y1, n)
+        gx, gy = np.meshgrid(xs, ys)
+        values, grads = surface.evaluate(np.stack([gx, gy], axis=-1))
+    finite = values[np.isfinite(values)]
+    f_lo = float(finite.min())
+    known = [c.value for c in surface.minima]
+    base = min([f_lo, *known])
+    f_hi = float(np.percentile(finite, 99.5))
+    grad_ref = float(np.median(np.linalg.norm(grads.reshape(-1, surface.dim), axis=1))) or 1.0
+    if surface.log_levels:
+        offset = base - max(1e-3 * (f_hi - base), 1e-12)  # about three decades below f_hi
+        with np.errstate(all="ignore"):
+            t = np.log10(values - offset)
+        return SurfaceGrid(
+            xs,
+            ys,
+            values,
+            True,
+            offset,
+            float(np.nanmin(t)),
+            float(np.log10(f_hi - offset)),
+            grad_ref,
+        )
+    return SurfaceGrid(xs, ys, values, False, 0.0, f_lo, f_hi, grad_ref)

@@ -1,0 +1,331 @@
+"""The scene model: a surface, runs (configuration, colour, visibility), the cursor and
+the view state.  The window subscribes to its signals; sessions, lessons and the
+command line read and write it as data (``to_dict`` / ``from_dict``).
+
+A signal fires only when a value really changes.  Trajectories are not part of the
+scene: they are derived from it (by the simulation worker).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from gdsim.core.simulation import ConfigError, RunConfig
+from gdsim.core.surfaces import get_surface
+from gdsim.model.events import Signal
+
+__all__ = ["PALETTE", "Run", "Scene", "SceneError"]
+
+SCENE_FORMAT = "gdsim-scene"
+SCENE_VERSION = 1
+
+#: Okabe–Ito colours (safe for the common colour-vision deficiencies), blue and gold first
+#: as in the classic "vanilla vs momentum" picture.
+PALETTE = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange / gold
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+
+DEFAULT_VIEW: dict[str, Any] = {
+    "log_loss": False,
+    "show_gradient": True,
+    "show_velocity": True,
+    "show_minima": True,
+    "camera": {"distance": 3.4, "elevation": 30.0, "azimuth": -65.0},
+    "ranges": None,  # the 2D view's (xmin, xmax, ymin, ymax); None = the surface's domain
+}
+
+
+class SceneError(ValueError):
+    """A scene document that cannot be read (one-line message)."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One marble: its configuration plus how it is drawn."""
+
+    id: int
+    config: RunConfig
+    color: str
+    name: str = ""
+    visible: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.name or self.config.optimizer
+
+    def to_dict(self) -> dict:
+        d = self.config.to_dict()
+        d.pop("surface")
+        return {"name": self.name, "color": self.color, "visible": self.visible, "config": d}
+
+
+@dataclass
+class Scene:
+    surface: str = "ravine"
+    runs: list[Run] = field(default_factory=list)
+    selected: int | None = None
+    cursor: int = 0
+    speed: float = 20.0  # steps per second
+    playing: bool = False
+    title: str = ""
+    explanation: str = ""
+    view: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_VIEW))
+
+    def __post_init__(self):
+        self.surface_changed = Signal()  # (name)
+        self.run_added = Signal()  # (run)
+        self.run_removed = Signal()  # (run_id)
+        self.run_changed = Signal()  # (run, config_changed: bool)
+        self.selection_changed = Signal()  # (run_id or None)
+        self.cursor_changed = Signal()  # (cursor)
+        self.playing_changed = Signal()  # (playing)
+        self.speed_changed = Signal()  # (speed)
+        self.view_changed = Signal()  # (key)
+        self._ids = itertools.count(max((r.id for r in self.runs), default=-1) + 1)
+
+    # -- queries ---------------------------------------------------------------------------
+    def run(self, run_id: int) -> Run:
+        for r in self.runs:
+            if r.id == run_id:
+                return r
+        raise KeyError(run_id)
+
+    @property
+    def selected_run(self) -> Run | None:
+        return None if self.selected is None else self.run(self.selected)
+
+    def next_color(self) -> str:
+        used = {r.color for r in self.runs}
+        for c in PALETTE:
+            if c not in used:
+                return c
+        return PALETTE[len(self.runs) % len(PALETTE)]
+
+    # -- changes ---------------------------------------------------------------------------
+    def set_surface(self, name: str) -> None:
+        """Change the surface; every run keeps its optimizer but restarts from the new
+        surface's default start (spread a little so the marbles do not overlap)."""
+        if name == self.surface:
+            return
+        surface = get_surface(name)
+        self.surface = name
+        for i, r in enumerate(self.runs):
+            start = _spread(surface, i)
+            cfg = replace(r.config, surface=name, start=start, batch_size=None, noise=0.0)
+            if not surface.is_data:
+                cfg = replace(cfg, batch_size=None)
+            self._replace(replace(r, config=cfg), emit=False)
+        self.cursor = 0
+        self.surface_changed.emit(name)
+
+    def add_run(
+        self,
+        config: RunConfig | None = None,
+        color: str | None = None,
+        name: str = "",
+        select: bool = True,
+    ) -> Run:
+        surface = get_surface(self.surface)
+        if config is None:
+            config = RunConfig(
+                self.surface, "gd", {"lr": surface.default_lr}, _spread(surface, len(self.runs))
+            )
+        config = replace(config, surface=self.surface)
+        config.validate(surface)
+        run = Run(next(self._ids), config, color or self.next_color(), name)
+        self.runs.append(run)
+        self.run_added.emit(run)
+        if select:
+            self.select(run.id)
+        return run
+
+    def duplicate_run(self, run_id: int, optimizer: str, hyper: dict | None = None) -> Run:
+        """Same start, another optimizer ("duplicate with another optimizer")."""
+        src = self.run(run_id)
+        lr = src.config.lr
+        cfg = replace(src.config, optimizer=optimizer, hyper=dict(hyper or {"lr": lr}))
+        return self.add_run(cfg)
+
+    def remove_run(self, run_id: int) -> None:
+        self.run(run_id)
+        self.runs = [r for r in self.runs if r.id != run_id]
+        self.run_removed.emit(run_id)
+        if self.selected == run_id:
+            self.select(self.runs[-1].id if self.runs else None)
+
+    def update_run(self, run_id: int, **changes) -> Run:
+        """Change a run's config fields (``lr=`` etc. go into hyper) or its look
+        (``color``, ``name``, ``visible``).  Raises ConfigError and changes nothing when
+        the new configuration is invalid."""
+        run = self.run(run_id)
+        look = {k: changes.pop(k) for k in ("color", "name", "visible") if k in changes}
+        cfg = run.config
+        if changes:
+            cfg = replace(cfg, **changes)
+            cfg.validate()
+        new = replace(run, config=cfg, **look)
+        if new != run:
+            self._replace(new, emit=True, config_changed=cfg != run.config)
+        return new
+
+    def set_hyper(self, run_id: int, **hyper) -> Run:
+        run = self.run(run_id)
+        h = {**run.config.hyper, **hyper}
+        return self.update_run(run_id, hyper=h)
+
+    def _replace(self, new: Run, emit: bool, config_changed: bool = True) -> None:
+        self.runs = [new if r.id == new.id else r for r in self.runs]
+        if emit:
+            self.run_changed.emit(new, config_changed)
+
+    def select(self, run_id: int | None) -> None:
+        if run_id != self.selected:
+            self.selected = run_id
+            self.selection_changed.emit(run_id)
+
+    def set_cursor(self, step: int) -> None:
+        step = max(0, int(step))
+        if step != self.cursor:
+            self.cursor = step
+            self.cursor_changed.emit(step)
+
+    def set_playing(self, playing: bool) -> None:
+        if playing != self.playing:
+            self.playing = playing
+            self.playing_changed.emit(playing)
+
+    def set_speed(self, speed: float) -> None:
+        speed = float(min(max(speed, 0.5), 1000.0))
+        if speed != self.speed:
+            self.speed = speed
+            self.speed_changed.emit(speed)
+
+    def set_view(self, key: str, value) -> None:
+        if self.view.get(key) != value:
+            self.view[key] = value
+            self.view_changed.emit(key)
+
+    # -- data ------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "format": SCENE_FORMAT,
+            "version": SCENE_VERSION,
+            "title": self.title,
+            "explanation": self.explanation,
+            "surface": self.surface,
+            "runs": [r.to_dict() for r in self.runs],
+            "selected": None if self.selected is None else self._index(self.selected),
+            "cursor": self.cursor,
+            "speed": self.speed,
+            "playing": self.playing,
+            "view": copy.deepcopy(self.view),
+        }
+
+    def _index(self, run_id: int) -> int:
+        return [r.id for r in self.runs].index(run_id)
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> Scene:
+        """A scene from its document; SceneError with the reason when it cannot be read."""
+        if not isinstance(doc, dict):
+            raise SceneError("not a scene document")
+        fmt = doc.get("format", SCENE_FORMAT)
+        if fmt != SCENE_FORMAT:
+            raise SceneError(f"not a gdsim scene (format {fmt!r})")
+        version = doc.get("version", SCENE_VERSION)
+        if not isinstance(version, int) or version > SCENE_VERSION:
+            raise SceneError(
+                f"written by a newer gdsim (scene version {version}; this one reads up to "
+                f"{SCENE_VERSION})"
+            )
+        try:
+            surface = str(doc["surface"])
+            get_surface(surface)
+            runs = []
+            for i, rd in enumerate(doc.get("runs", [])):
+                cfg = RunConfig.from_dict({**rd["config"], "surface": surface})
+                cfg.validate()
+                runs.append(
+                    Run(
+                        i,
+                        cfg,
+                        str(rd.get("color") or PALETTE[i % len(PALETTE)]),
+                        str(rd.get("name", "")),
+                        bool(rd.get("visible", True)),
+                    )
+                )
+            view = copy.deepcopy(DEFAULT_VIEW)
+            view.update(doc.get("view") or {})
+            sel = doc.get("selected")
+            scene = cls(
+                surface=surface,
+                runs=runs,
+                selected=runs[sel].id
+                if isinstance(sel, int) and 0 <= sel < len(runs)
+                else (runs[0].id if runs else None),
+                cursor=max(0, int(doc.get("cursor", 0))),
+                speed=float(doc.get("speed", 20.0)),
+                playing=bool(doc.get("playing", False)),
+                title=str(doc.get("title", "")),
+                explanation=str(doc.get("explanation", "")),
+                view=view,
+            )
+        except KeyError as e:
+            raise SceneError(f"missing field {e.args[0]!r}") from None
+        except ConfigError as e:
+            raise SceneError(str(e)) from None
+        except (TypeError, ValueError) as e:
+            raise SceneError(f"bad value: {e}") from None
+        return scene
+
+    def load(self, other: Scene) -> None:
+        """Take over everything from ``other`` (signals stay connected): fires
+        surface_changed, then run_added for each run, and the rest."""
+        for r in list(self.runs):
+            self.runs.remove(r)
+            self.run_removed.emit(r.id)
+        self.selected = None
+        self.title, self.explanation = other.title, other.explanation
+        self.view = copy.deepcopy(other.view)
+        changed = self.surface != other.surface
+        self.surface = other.surface
+        if changed:
+            self.surface_changed.emit(self.surface)
+        self._ids = itertools.count(0)
+        for r in other.runs:
+            run = Run(next(self._ids), r.config, r.color, r.name, r.visible)
+            self.runs.append(run)
+            self.run_added.emit(run)
+        if other.selected is not None:
+            self.select(self.runs[[r.id for r in other.runs].index(other.selected)].id)
+        self.set_speed(other.speed)
+        self.cursor = -1
+        self.set_cursor(other.cursor)
+        self.view_changed.emit("*")
+        self.set_playing(other.playing)
+
+
+def _spread(surface, i: int) -> tuple[float, ...]:
+    """The default start, nudged for the i-th run so that marbles do not overlap."""
+    base = list(surface.default_start)
+    if i == 0:
+        return tuple(base)
+    offsets = [(0.06, -0.06), (-0.06, 0.06), (0.06, 0.06), (-0.06, -0.06)]
+    ox, oy = offsets[(i - 1) % 4]
+    k = 1 + (i - 1) // 4
+    out = []
+    for d, (lo, hi) in enumerate(surface.domain):
+        o = (ox if d == 0 else oy) * k * (hi - lo)
+        v = min(max(base[d] + o, lo + 0.02 * (hi - lo)), hi - 0.02 * (hi - lo))
+        out.append(v)
+    return tuple(out)

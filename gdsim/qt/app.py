@@ -1,0 +1,102 @@
+"""Starting the window: the QApplication, the first scene, ``--smoke-test``.
+
+``GDSIM_STARTUP_PROBE=1`` makes the app print ``first-paint`` as soon as the main
+window has painted once, then quit (used by ``gdsim bench gui``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import shiboken6
+
+from gdsim.model import Scene, SceneError
+from gdsim.presets import PresetError, load_preset, scene_document
+
+EXIT_USAGE = 2
+
+
+def initial_scene(preset: str | None) -> Scene:
+    return Scene.from_dict(scene_document(load_preset(preset or "ravine")))
+
+
+def make_app(argv=None):
+    from PySide6 import QtCore, QtWidgets
+
+    from gdsim.qt import theme
+
+    QtCore.QCoreApplication.setOrganizationName("gdsim")
+    QtCore.QCoreApplication.setApplicationName("gdsim")
+    prepare_gl()
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
+    theme.configure_pyqtgraph()
+    theme.apply_app_font(app)
+    return app
+
+
+def prepare_gl() -> None:
+    """Before the QApplication exists: a multisampled default format, and one share
+    group for every GL context, so that pyqtgraph's cached shader programs stay valid
+    when a 3D view is closed and another one opened (export, a second window, tests)."""
+    from PySide6 import QtCore, QtGui
+
+    fmt = QtGui.QSurfaceFormat()
+    fmt.setDepthBufferSize(24)
+    fmt.setSwapInterval(0)  # no vsync wait: the views are redrawn at the playback rate
+    QtGui.QSurfaceFormat.setDefaultFormat(fmt)
+    QtCore.QCoreApplication.setAttribute(QtCore.Qt.AA_ShareOpenGLContexts)
+
+
+class _FirstPaint:
+    """Event filter: report the first paint of a widget once."""
+
+    def __init__(self, widget, callback):
+        from PySide6 import QtCore
+
+        class Filter(QtCore.QObject):
+            def eventFilter(self, obj, event):
+                if event.type() == QtCore.QEvent.Paint and callback is not None:
+                    QtCore.QTimer.singleShot(0, callback)
+                    widget.removeEventFilter(self)
+                return False
+
+        self.filter = Filter(widget)
+        widget.installEventFilter(self.filter)
+
+
+def run_app(preset: str | None = None, session: str | None = None, smoke_test: bool = False) -> int:
+    try:
+        if session is not None:
+            print(
+                f"gdsim: cannot open {session}: saved sessions are not supported yet",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        scene = initial_scene(preset)
+    except (PresetError, SceneError) as e:
+        print(f"gdsim: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    app = make_app()
+    from gdsim.qt.main_window import MainWindow
+
+    window = MainWindow(scene)
+    if smoke_test:
+        from gdsim.qt.smoke import SmokeTest
+
+        smoke = SmokeTest(app, window)
+        window.show()
+        code = smoke.run()
+    else:
+        if os.environ.get("GDSIM_STARTUP_PROBE"):
+
+            def painted():
+                print("first-paint", flush=True)
+                window.close()
+
+            _FirstPaint(window, painted)
+        window.show()
+        code = app.exec()
+    window.dispose()
+    shiboken6.delete(window)
+    return int(code)

@@ -1,0 +1,155 @@
+"""``gdsim bench gui``: redraw time per step and start-up time, beside references.
+
+Redraw: the window at 1920×1080 with contour + 3D + loss and 4 runs; one step is
+"move the cursor, repaint the 2D views, render and swap the 3D frame".  Reference,
+timed in the same process: the naive pyqtgraph way, rebuilding the map, the
+isolines and the 3D mesh at every step.  Start-up: from process start to the first
+painted window, in fresh processes; reference: a bare PySide6 + pyqtgraph window.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+STEPS = 60
+STARTUPS = 5
+
+_BARE_WINDOW = """
+import sys
+from PySide6 import QtCore, QtWidgets
+import pyqtgraph as pg
+app = QtWidgets.QApplication(sys.argv)
+w = QtWidgets.QMainWindow()
+plot = pg.PlotWidget()
+plot.plot([1, 3, 2])
+w.setCentralWidget(plot)
+class F(QtCore.QObject):
+    def eventFilter(self, o, e):
+        if e.type() == QtCore.QEvent.Paint:
+            print("first-paint", flush=True)
+            QtCore.QTimer.singleShot(0, app.quit)
+        return False
+f = F()
+plot.viewport().installEventFilter(f)
+w.show()
+app.exec()
+"""
+
+
+def _startup_ms(cmd: list[str], env: dict) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    elapsed = None
+    for line in proc.stdout:
+        if line.startswith("first-paint"):
+            elapsed = (time.perf_counter() - t0) * 1000.0
+            break
+    proc.wait(timeout=60)
+    if elapsed is None:
+        raise RuntimeError(f"{cmd[-1][:40]!r} never painted")
+    return elapsed
+
+
+def bench_startup(repeats: int = STARTUPS) -> tuple[float, float]:
+    env = {**os.environ, "GDSIM_STARTUP_PROBE": "1"}
+    ours, ref = [], []
+    for _ in range(repeats):
+        ours.append(_startup_ms([sys.executable, "-m", "gdsim"], env))
+        ref.append(_startup_ms([sys.executable, "-c", _BARE_WINDOW], env))
+    return statistics.median(ours), statistics.median(ref)
+
+
+def bench_redraw(steps: int = STEPS) -> tuple[float, float]:
+    from PySide6 import QtWidgets
+
+    from gdsim.core.grid import sample
+    from gdsim.core.surfaces import get_surface
+    from gdsim.qt.app import initial_scene, make_app
+    from gdsim.qt.main_window import MainWindow
+
+    app = make_app()
+    scene = initial_scene("ravine")
+    scene.playing = False
+    window = MainWindow(scene)
+    for opt, lr in (("adam", 0.3), ("nesterov", 0.2)):
+        run = scene.add_run()
+        scene.update_run(run.id, optimizer=opt, hyper={"lr": lr}, start=(-9.0, 3.0), max_steps=150)
+    window.resize(1920, 1080)
+    window.show()
+    deadline = time.perf_counter() + 20
+    while window.controller.pending() and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    assert len(scene.runs) == 4
+
+    gl_window = window.surface3d.gl
+
+    def paint_and_wait(t0: float) -> float:
+        n = gl_window.frames
+        for view in (window.contour, window.loss):
+            view.repaint()
+        while gl_window.frames == n and time.perf_counter() - t0 < 2.0:
+            app.processEvents()
+        return (time.perf_counter() - t0) * 1000.0
+
+    def step_once(k: int) -> float:
+        t0 = time.perf_counter()
+        scene.set_cursor(k)
+        return paint_and_wait(t0)
+
+    for k in range(5):  # warm-up
+        step_once(k)
+    ours = [step_once(k) for k in range(1, steps + 1)]
+
+    surface = get_surface(scene.surface)
+
+    def naive_once(k: int) -> float:
+        t0 = time.perf_counter()
+        grid = sample(surface, 200)
+        window.contour.set_surface(surface, grid)
+        window.surface3d.set_surface(surface, grid)
+        scene.set_cursor(k)
+        return paint_and_wait(t0)
+
+    naive = [naive_once(k) for k in range(1, max(10, steps // 4))]
+    window.close()
+    window.controller.shutdown()
+    QtWidgets.QApplication.processEvents()
+    return statistics.median(ours), statistics.median(naive)
+
+
+def bench_gui() -> dict:
+    if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") != "xcb":
+        raise SystemExit("gdsim bench gui needs a display with OpenGL: run it under xvfb-run")
+    redraw, naive = bench_redraw()
+    startup, bare = bench_startup()
+    return {
+        "redraw_ms_median": redraw,
+        "redraw_naive_pyqtgraph_ms_median": naive,
+        "redraw_budget_ms": 16.7,
+        "redraw_matplotlib_reference_ms": 136.0,
+        "startup_ms_median": startup,
+        "startup_bare_window_ms_median": bare,
+        "startup_budget_ms": 1000.0,
+    }
+
+
+def report_gui(r: dict) -> list[str]:
+    ok1 = "ok" if r["redraw_ms_median"] <= r["redraw_budget_ms"] else "OVER BUDGET"
+    ok2 = "ok" if r["startup_ms_median"] <= r["startup_budget_ms"] else "OVER BUDGET"
+    ahead = r["redraw_matplotlib_reference_ms"] / r["redraw_ms_median"]
+    return [
+        f"gui   redraw per step (1920×1080, contour + 3D + loss, 4 runs): "
+        f"{r['redraw_ms_median']:.1f} ms   [naive pyqtgraph, rebuilding map + mesh: "
+        f"{r['redraw_naive_pyqtgraph_ms_median']:.1f} ms; matplotlib (PRODUCT.md): 136 ms, "
+        f"{ahead:.0f}× slower; budget ≤ 16.7 ms] {ok1}",
+        f"gui   start to first painted window: {r['startup_ms_median']:.0f} ms   "
+        f"[bare PySide6 + pyqtgraph window: {r['startup_bare_window_ms_median']:.0f} ms; "
+        f"budget ≤ 1000 ms] {ok2}",
+    ]

@@ -1,0 +1,338 @@
+"""The main window: control panels on the left, the linked views in the middle,
+playback in the toolbar.  It wires the scene, the controller and the views; the
+views and panels do the drawing and editing."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gdsim.core.grid import sample
+from gdsim.core.surfaces import get_surface
+from gdsim.model import Scene
+from gdsim.presets import list_presets, load_preset, scene_document
+from gdsim.qt.controller import SimulationController
+from gdsim.qt.panels.controls import ControlsPanel
+from gdsim.qt.panels.runs import RunsPanel
+from gdsim.qt.views.contour import ContourView
+from gdsim.qt.views.curve1d import CurveView
+from gdsim.qt.views.data import DataView
+from gdsim.qt.views.loss import LossView
+from gdsim.qt.views.surface3d import Surface3DView
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    def __init__(self, scene: Scene | None = None):
+        super().__init__()
+        self.setWindowTitle("gdsim — gradient descent simulator")
+        self.scene = scene or Scene.from_dict(scene_document(load_preset("ravine")))
+        self.controller = SimulationController(self.scene, self)
+        self._build_views()
+        self._build_panels()
+        self._build_toolbar()
+        self._build_menus()
+        self.statusBar().showMessage("Click the map to drop a marble; Space plays and pauses")
+        s = self.scene
+        s.surface_changed.connect(self._on_surface_changed)
+        for sig in (s.run_added, s.run_removed):
+            sig.connect(lambda *_: self._on_runs_changed())
+        s.run_changed.connect(lambda *_: self._on_runs_changed())
+        s.cursor_changed.connect(self.redraw)
+        s.playing_changed.connect(self._on_playing_changed)
+        s.speed_changed.connect(lambda v: self._sync_speed(v))
+        s.view_changed.connect(lambda _k: self._on_view_changed())
+        self.controller.trajectory_changed.connect(self._on_trajectory_changed)
+        self.controller.run_failed.connect(lambda _rid, msg: self.statusBar().showMessage(msg))
+        self._on_surface_changed(s.surface)
+        self._on_playing_changed(s.playing)
+        self.resize(1600, 1000)
+        self.main2d.currentWidget().setFocus()  # presenter keys work from the start
+
+    # -- layout ------------------------------------------------------------------------------
+    def _build_views(self) -> None:
+        self.contour = ContourView(self.scene, self.controller)
+        self.curve = CurveView(self.scene, self.controller)
+        self.surface3d = Surface3DView(self.scene, self.controller)
+        self.loss = LossView(self.scene, self.controller)
+        self.data = DataView(self.scene, self.controller)
+        self.contour.on_click = lambda x, y: self._add_run_at((x, y))
+        self.contour.on_start_moved = self._move_start
+        self.curve.on_click = lambda x: self._add_run_at((x,))
+        self.main2d = QtWidgets.QStackedWidget()
+        self.main2d.addWidget(self.contour)
+        self.main2d.addWidget(self.curve)
+        top = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
+        top.addWidget(self.main2d)
+        top.addWidget(self.surface3d)
+        top.setStretchFactor(0, 1)
+        top.setStretchFactor(1, 1)
+        bottom = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
+        bottom.addWidget(self.loss)
+        bottom.addWidget(self.data)
+        split = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        split.addWidget(top)
+        split.addWidget(bottom)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.lesson = QtWidgets.QLabel()
+        self.lesson.setWordWrap(True)
+        self.lesson.setTextFormat(QtCore.Qt.RichText)
+        self.lesson.setContentsMargins(8, 4, 8, 4)
+        central = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(central)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.lesson)
+        lay.addWidget(split, 1)
+        self.setCentralWidget(central)
+        self.views = (self.contour, self.curve, self.surface3d, self.loss, self.data)
+        self._set_lesson_text()
+
+    def _build_panels(self) -> None:
+        self.controls = ControlsPanel(self.scene)
+        self.controls.message.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(self.controls.sizeHint().width() + 24)
+        self.controls_dock = QtWidgets.QDockWidget("Controls", self)
+        self.controls_dock.setObjectName("controls")
+        self.controls_dock.setWidget(scroll)
+        self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.controls_dock)
+        self.runs_panel = RunsPanel(self.scene, self.controller)
+        self.runs_dock = QtWidgets.QDockWidget("Runs", self)
+        self.runs_dock.setObjectName("runs")
+        self.runs_dock.setWidget(self.runs_panel)
+        self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.runs_dock)
+        self.resizeDocks([self.controls_dock, self.runs_dock], [700, 220], QtCore.Qt.Vertical)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable=False):
+        act = QtGui.QAction(text, self)
+        if shortcut:
+            act.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
+            act.setShortcutContext(QtCore.Qt.WindowShortcut)
+        act.setToolTip(f"{tip or text} ({act.shortcut().toString()})" if shortcut else tip or text)
+        act.setCheckable(checkable)
+        act.triggered.connect(slot)
+        self.addAction(act)
+        return act
+
+    def _build_toolbar(self) -> None:
+        c = self.controller
+        tb = self.addToolBar("Playback")
+        tb.setObjectName("playback")
+        tb.setIconSize(QtCore.QSize(28, 28))
+        st = self.style()
+        self.play_act = self._action("Play", c.toggle_play, "Space", "Play / pause")
+        self.back_act = self._action("Step back", c.step_back, "Left", "One step back")
+        self.fwd_act = self._action("Step", c.step_forward, "Right", "One step forward")
+        self.reset_act = self._action("Reset", c.reset, "R", "Back to step 0 and pause")
+        self.home_act = self._action("First step", lambda: self.scene.set_cursor(0), "Home")
+        self.end_act = self._action(
+            "Last step", lambda: self.scene.set_cursor(c.last_step()), "End"
+        )
+        self.faster_act = self._action(
+            "Faster",
+            lambda: self.scene.set_speed(self.scene.speed * 1.5),
+            ["+", "="],
+            "Faster playback",
+        )
+        self.slower_act = self._action(
+            "Slower", lambda: self.scene.set_speed(self.scene.speed / 1.5), "-", "Slower playback"
+        )
+        self.play_act.setIcon(st.standardIcon(QtWidgets.QStyle.SP_MediaPlay))
+        self.back_act.setIcon(st.standardIcon(QtWidgets.QStyle.SP_MediaSeekBackward))
+        self.fwd_act.setIcon(st.standardIcon(QtWidgets.QStyle.SP_MediaSeekForward))
+        self.reset_act.setIcon(st.standardIcon(QtWidgets.QStyle.SP_MediaSkipBackward))
+        for a in (self.reset_act, self.back_act, self.play_act, self.fwd_act):
+            tb.addAction(a)
+        tb.addSeparator()
+        tb.addWidget(QtWidgets.QLabel(" speed "))
+        self.speed = QtWidgets.QDoubleSpinBox()
+        self.speed.setRange(0.5, 1000.0)
+        self.speed.setDecimals(1)
+        self.speed.setSuffix(" steps/s")
+        self.speed.setKeyboardTracking(False)
+        self.speed.setToolTip("Playback speed in steps per second (+ / −)")
+        self.speed.valueChanged.connect(self.scene.set_speed)
+        tb.addWidget(self.speed)
+        self.step_label = QtWidgets.QLabel()
+        self.step_label.setMinimumWidth(150)
+        self.step_label.setAlignment(QtCore.Qt.AlignCenter)
+        tb.addWidget(self.step_label)
+        tb.addSeparator()
+        self.log_act = self._action(
+            "Log loss",
+            lambda on: self.scene.set_view("log_loss", on),
+            "L",
+            "Loss axis on a log scale",
+            checkable=True,
+        )
+        self.grad_act = self._action(
+            "−∇f arrows",
+            lambda on: self.scene.set_view("show_gradient", on),
+            "G",
+            "Show −∇f (black) and the mini-batch −g (dashed)",
+            checkable=True,
+        )
+        self.vel_act = self._action(
+            "Step arrows",
+            lambda on: self.scene.set_view("show_velocity", on),
+            "V",
+            "Show the step each optimizer takes next",
+            checkable=True,
+        )
+        for a in (self.log_act, self.grad_act, self.vel_act):
+            tb.addAction(a)
+        self._sync_speed(self.scene.speed)
+        self._sync_view_actions()
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        fm = mb.addMenu("&File")
+        lessons = fm.addMenu("Open &lesson")
+        for p in list_presets():
+            lessons.addAction(p.title, lambda name=p.name: self.open_preset(name))
+        fm.addSeparator()
+        quit_act = self._action("&Quit", self.close, QtGui.QKeySequence.Quit)
+        fm.addAction(quit_act)
+        vm = mb.addMenu("&View")
+        for a in (self.log_act, self.grad_act, self.vel_act):
+            vm.addAction(a)
+        self.minima_act = self._action(
+            "Known minima",
+            lambda on: self.scene.set_view("show_minima", on),
+            None,
+            "Mark the known minima and saddles",
+            checkable=True,
+        )
+        self.minima_act.setChecked(self.scene.view.get("show_minima", True))
+        vm.addAction(self.minima_act)
+        self.panels_act = self._action(
+            "Panels", self._toggle_panels, "Ctrl+P", "Show or hide the side panels", checkable=True
+        )
+        self.panels_act.setChecked(True)
+        vm.addAction(self.panels_act)
+        self.full_act = self._action("Full screen", self._toggle_full_screen, "F11", checkable=True)
+        vm.addAction(self.full_act)
+        pm = mb.addMenu("&Playback")
+        for a in (
+            self.play_act,
+            self.back_act,
+            self.fwd_act,
+            self.home_act,
+            self.end_act,
+            self.reset_act,
+            self.faster_act,
+            self.slower_act,
+        ):
+            pm.addAction(a)
+        rm = mb.addMenu("&Runs")
+        rm.addAction(self._action("Add run", lambda: self.scene.add_run(), "Ctrl+N"))
+        rm.addAction(self._action("Remove selected run", self.runs_panel._remove, "Delete"))
+
+    # -- scene -> window ---------------------------------------------------------------------
+    def _set_lesson_text(self) -> None:
+        s = self.scene
+        if s.title or s.explanation:
+            self.lesson.setText(f"<b style='font-size:14pt'>{s.title}</b><br>{s.explanation}")
+            self.lesson.show()
+        else:
+            self.lesson.hide()
+
+    def _on_surface_changed(self, name: str) -> None:
+        surface = get_surface(name)
+        grid = sample(surface, 200 if surface.dim == 2 else 400)
+        two_d = surface.dim == 2
+        self.main2d.setCurrentWidget(self.contour if two_d else self.curve)
+        self.surface3d.setVisible(two_d)
+        self.data.setVisible(surface.is_data)
+        if two_d:
+            self.contour.set_surface(surface, grid)
+            self.surface3d.set_surface(surface, grid)
+        else:
+            self.curve.set_surface(surface, grid)
+        self.loss.set_surface(surface)
+        self.data.set_surface(surface)
+        self._on_runs_changed()
+
+    def _on_runs_changed(self) -> None:
+        for v in self.views:
+            v.sync_runs()
+        self.redraw()
+
+    def redraw(self, *_args) -> None:
+        cursor = self.scene.cursor
+        for v in self.views:
+            if v.isVisibleTo(self):
+                v.redraw(cursor)
+        self.step_label.setText(f"step {cursor} / {self.controller.last_step()}")
+
+    def _on_trajectory_changed(self, _run_id: int) -> None:
+        self.loss.fit_ranges()
+        self.redraw()
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        st = self.style()
+        icon = QtWidgets.QStyle.SP_MediaPause if playing else QtWidgets.QStyle.SP_MediaPlay
+        self.play_act.setIcon(st.standardIcon(icon))
+        self.play_act.setText("Pause" if playing else "Play")
+
+    def _sync_speed(self, v: float) -> None:
+        with QtCore.QSignalBlocker(self.speed):
+            self.speed.setValue(v)
+
+    def _sync_view_actions(self) -> None:
+        view = self.scene.view
+        for act, key in (
+            (self.log_act, "log_loss"),
+            (self.grad_act, "show_gradient"),
+            (self.vel_act, "show_velocity"),
+        ):
+            with QtCore.QSignalBlocker(act):
+                act.setChecked(bool(view.get(key)))
+
+    def _on_view_changed(self) -> None:
+        self._sync_view_actions()
+        self.loss._apply_mode()
+        self.contour.show_minima(self.scene.view.get("show_minima", True))
+        self.surface3d.minima.setVisible(self.scene.view.get("show_minima", True))
+        self.redraw()
+
+    # -- user actions ------------------------------------------------------------------------
+    def _add_run_at(self, start: tuple[float, ...]) -> None:
+        base = self.scene.selected_run
+        if base is not None:
+            cfg = base.config.replace(start=tuple(float(v) for v in start), seed=base.config.seed)
+            self.scene.add_run(cfg)
+        else:
+            run = self.scene.add_run()
+            self.scene.update_run(run.id, start=tuple(float(v) for v in start))
+        self.statusBar().showMessage(
+            "Dropped a marble at (" + ", ".join(f"{v:.3g}" for v in start) + ")", 4000
+        )
+
+    def _move_start(self, run_id: int, start: tuple[float, float]) -> None:
+        try:
+            self.scene.update_run(run_id, start=start)
+        except ValueError as e:
+            self.statusBar().showMessage(str(e), 5000)
+
+    def open_preset(self, name: str) -> None:
+        self.scene.load(Scene.from_dict(scene_document(load_preset(name))))
+        self._set_lesson_text()
+
+    def _toggle_panels(self, on: bool) -> None:
+        self.controls_dock.setVisible(on)
+        self.runs_dock.setVisible(on)
+
+    def _toggle_full_screen(self, on: bool) -> None:
+        self.showFullScreen() if on else self.showNormal()
+
+    def closeEvent(self, event) -> None:
+        self.controller.shutdown()
+        self.scene.set_playing(False)
+        super().closeEvent(event)
+
+    def dispose(self) -> None:
+        """Tear down in a safe order (the worker, then the GL window) before deletion."""
+        self.controller.shutdown()
+        self.surface3d.dispose()

@@ -1,0 +1,413 @@
+"""The control panel: the surface, and the selected run's optimizer, α, β…, batch size
+or noise, schedule, clipping, stop rules and maximum steps.
+
+Every widget writes straight into the scene (``Scene.update_run``); a configuration
+the core refuses is not applied and its reason is shown under the panel.  When the
+scene changes (another run selected, a preset loaded) the widgets are refreshed while
+``_refreshing`` is set, which makes every handler ignore them, so nothing loops.
+(QSignalBlocker is not used: refreshing deletes and rebuilds the hyperparameter
+widgets, and a blocker outliving its widget crashes.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from gdsim.core.optimizers import OPTIMIZERS
+from gdsim.core.schedules import SCHEDULES, Schedule
+from gdsim.core.simulation import ConfigError
+from gdsim.core.surfaces import get_surface, surface_names
+from gdsim.qt.panels.widgets import LogSlider, NumberField, fmt, ispin, spin
+
+# name -> (label, kind, (lo, hi, step, decimals), tooltip)
+HYPER_UI = {
+    "momentum": (
+        "β (momentum)",
+        "float",
+        (0.0, 0.999, 0.05, 3),
+        "torch.optim.SGD(momentum=…): how much of the previous step is kept (0 ≤ β < 1)",
+    ),
+    "dampening": (
+        "dampening",
+        "float",
+        (0.0, 1.0, 0.1, 3),
+        "torch.optim.SGD(dampening=…): scales the new gradient by (1 − dampening)",
+    ),
+    "nesterov": (
+        "Nesterov",
+        "bool",
+        None,
+        "torch.optim.SGD(nesterov=True): step along g + β·b (needs β > 0, dampening 0)",
+    ),
+    "betas": (
+        "β1, β2",
+        "pair",
+        (0.0, 0.9999, 0.01, 4),
+        "torch.optim.Adam(betas=(β1, β2)): decay of the first and second moments",
+    ),
+    "alpha": (
+        "smoothing α",
+        "float",
+        (0.0, 0.9999, 0.01, 4),
+        "torch.optim.RMSprop(alpha=…): decay of the running mean of g²",
+    ),
+    "centered": (
+        "centered",
+        "bool",
+        None,
+        "torch.optim.RMSprop(centered=True): divide by an estimate of the variance",
+    ),
+    "eps": ("ε", "sci", (0.0, 1.0), "eps: added to the denominator for numerical stability"),
+    "weight_decay": (
+        "weight decay",
+        "float",
+        (0.0, 10.0, 0.01, 4),
+        "weight_decay: L2 penalty (decoupled from the gradient for AdamW)",
+    ),
+    "lr_decay": (
+        "lr decay",
+        "float",
+        (0.0, 10.0, 0.01, 4),
+        "torch.optim.Adagrad(lr_decay=…): lr / (1 + (step − 1)·lr_decay)",
+    ),
+    "initial_accumulator_value": (
+        "initial accumulator",
+        "float",
+        (0.0, 100.0, 0.1, 3),
+        "torch.optim.Adagrad(initial_accumulator_value=…)",
+    ),
+    "amsgrad": (
+        "AMSGrad",
+        "bool",
+        None,
+        "torch.optim.Adam(amsgrad=True): divide by the largest second moment so far",
+    ),
+}
+
+
+class ControlsPanel(QtWidgets.QWidget):
+    message = QtCore.Signal(str)
+
+    def __init__(self, scene, parent=None):
+        super().__init__(parent)
+        self.scene = scene
+        self._hyper_widgets: dict[str, object] = {}
+        self._refreshing = False
+        lay = QtWidgets.QVBoxLayout(self)
+
+        # surface ---------------------------------------------------------------------------
+        box = QtWidgets.QGroupBox("Surface")
+        form = QtWidgets.QVBoxLayout(box)
+        self.surface_combo = QtWidgets.QComboBox()
+        for name in surface_names():
+            self.surface_combo.addItem(get_surface(name).title, name)
+        self.surface_combo.setToolTip("The loss surface the marbles roll on")
+        self.surface_combo.currentIndexChanged.connect(self._on_surface_picked)
+        self.formula = QtWidgets.QLabel()
+        self.formula.setWordWrap(True)
+        self.description = QtWidgets.QLabel()
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet("color: #444;")
+        form.addWidget(self.surface_combo)
+        form.addWidget(self.formula)
+        form.addWidget(self.description)
+        lay.addWidget(box)
+
+        # optimizer -------------------------------------------------------------------------
+        self.run_box = QtWidgets.QGroupBox("Selected run")
+        self.run_form = QtWidgets.QFormLayout(self.run_box)
+        self.optimizer_combo = QtWidgets.QComboBox()
+        for name, spec in OPTIMIZERS.items():
+            self.optimizer_combo.addItem(name, name)
+            self.optimizer_combo.setItemData(
+                self.optimizer_combo.count() - 1, spec.description, QtCore.Qt.ToolTipRole
+            )
+        self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_picked)
+        self.lr = LogSlider("α (lr)")
+        self.lr.setToolTip("Learning rate α (torch: lr), on a logarithmic scale; type any value")
+        self.lr.valueChanged.connect(lambda v: self._set_hyper(lr=v))
+        self.lr.refused.connect(self._refuse)
+        self.stability = QtWidgets.QLabel()
+        self.stability.setStyleSheet("color: #555;")
+        self.stability.setWordWrap(True)
+        self.run_form.addRow("optimizer", self.optimizer_combo)
+        self.run_form.addRow("α (lr)", self.lr)
+        self.run_form.addRow("", self.stability)
+        self.hyper_box = QtWidgets.QWidget()
+        self.hyper_form = QtWidgets.QFormLayout(self.hyper_box)
+        self.hyper_form.setContentsMargins(0, 0, 0, 0)
+        self.run_form.addRow(self.hyper_box)
+
+        self.batch = ispin(1, 1, "Mini-batch size B: 1 is pure SGD, N is full-batch descent")
+        self.batch_note = QtWidgets.QLabel()
+        batch_row = QtWidgets.QHBoxLayout()
+        batch_row.addWidget(self.batch)
+        batch_row.addWidget(self.batch_note, 1)
+        self.batch_label = QtWidgets.QLabel("batch size B")
+        self.run_form.addRow(self.batch_label, batch_row)
+        self.batch.valueChanged.connect(self._on_batch)
+        self.noise = spin(0.0, 100.0, 0.1, 3, "Gradient noise σ: N(0, σ²) added to each component")
+        self.noise_label = QtWidgets.QLabel("noise σ")
+        self.run_form.addRow(self.noise_label, self.noise)
+        self.noise.valueChanged.connect(lambda v: self._update(noise=float(v)))
+        self.seed = ispin(0, 2**31 - 1, "Random seed of the mini-batches / noise")
+        self.run_form.addRow("seed", self.seed)
+        self.seed.valueChanged.connect(lambda v: self._update(seed=int(v)))
+        lay.addWidget(self.run_box)
+
+        # schedule, clipping, stopping -----------------------------------------------------------
+        box = QtWidgets.QGroupBox("Schedule, clipping, stopping")
+        sform = QtWidgets.QFormLayout(box)
+        self.schedule = QtWidgets.QComboBox()
+        self.schedule.addItems(list(SCHEDULES))
+        self.schedule.setToolTip("Learning-rate schedule (torch.optim.lr_scheduler)")
+        self.gamma = spin(0.01, 1.0, 0.05, 3, "StepLR / ExponentialLR gamma")
+        self.step_size = ispin(1, 100000, "StepLR step_size: multiply by gamma every … steps")
+        self.t_max = ispin(1, 100000, "CosineAnnealingLR T_max")
+        for w in (self.schedule, self.gamma, self.step_size, self.t_max):
+            (w.currentIndexChanged if w is self.schedule else w.valueChanged).connect(
+                self._on_schedule
+            )
+        sform.addRow("schedule", self.schedule)
+        sform.addRow("gamma", self.gamma)
+        sform.addRow("step size", self.step_size)
+        sform.addRow("T max", self.t_max)
+        self.clip_on = QtWidgets.QCheckBox("clip ‖g‖ at")
+        self.clip = NumberField("clip", 0.0, 1e12, lo_open=True)
+        self.clip_on.setToolTip("torch.nn.utils.clip_grad_norm_(max_norm=…)")
+        self.clip_on.toggled.connect(self._on_clip)
+        self.clip.valueChanged.connect(lambda _v: self._on_clip())
+        self.clip.refused.connect(self._refuse)
+        sform.addRow(self.clip_on, self.clip)
+        self.tol_on = QtWidgets.QCheckBox("stop at ‖∇f‖ <")
+        self.tol = NumberField("tol", 0.0, 1e12, lo_open=True)
+        self.tol_on.toggled.connect(self._on_tol)
+        self.tol.valueChanged.connect(lambda _v: self._on_tol())
+        self.tol.refused.connect(self._refuse)
+        sform.addRow(self.tol_on, self.tol)
+        self.ltol_on = QtWidgets.QCheckBox("stop at |Δf| <")
+        self.ltol = NumberField("loss tol", 0.0, 1e12, lo_open=True)
+        self.ltol_on.toggled.connect(self._on_tol)
+        self.ltol.valueChanged.connect(lambda _v: self._on_tol())
+        self.ltol.refused.connect(self._refuse)
+        sform.addRow(self.ltol_on, self.ltol)
+        self.max_steps = ispin(1, 100000, "Maximum number of steps of the run")
+        self.max_steps.valueChanged.connect(lambda v: self._update(max_steps=int(v)))
+        sform.addRow("max steps", self.max_steps)
+        lay.addWidget(box)
+
+        self.error = QtWidgets.QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b2182b; font-weight: bold;")
+        lay.addWidget(self.error)
+        lay.addStretch(1)
+
+        scene.selection_changed.connect(lambda _rid: self.refresh())
+        scene.surface_changed.connect(lambda _n: self.refresh())
+        scene.run_changed.connect(self._on_run_changed)
+        self.refresh()
+
+    # -- scene -> widgets ----------------------------------------------------------------------
+    def _on_run_changed(self, run, _config_changed):
+        if run.id == self.scene.selected:
+            self.refresh()
+
+    def refresh(self) -> None:
+        self._refreshing = True
+        try:
+            self._refresh()
+        finally:
+            self._refreshing = False
+
+    def _refresh(self) -> None:
+        surface = get_surface(self.scene.surface)
+        self.surface_combo.setCurrentIndex(self.surface_combo.findData(self.scene.surface))
+        self.formula.setText(f"<b>{surface.formula}</b>")
+        self.description.setText(surface.description)
+        run = self.scene.selected_run
+        self.run_box.setEnabled(run is not None)
+        if run is None:
+            self.run_box.setTitle("Selected run (none: click the map to add one)")
+            return
+        cfg = run.config
+        self.run_box.setTitle(f"Selected run: {run.label}")
+        self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(cfg.optimizer))
+        self.lr.setValue(cfg.lr)
+        self._build_hyper(cfg)
+        is_data = surface.is_data
+        for w in (self.batch, self.batch_label, self.batch_note):
+            w.setVisible(is_data)
+        for w in (self.noise, self.noise_label):
+            w.setVisible(not is_data)
+        if is_data:
+            n = surface.n_samples
+            self.batch.setRange(1, n)
+            self.batch.setValue(cfg.batch_size or n)
+            self._batch_note(cfg.batch_size or n, n)
+        self.noise.setValue(cfg.noise)
+        self.seed.setValue(cfg.seed)
+        sch = cfg.schedule
+        self.schedule.setCurrentText(sch.kind)
+        self.gamma.setValue(sch.gamma)
+        self.step_size.setValue(sch.step_size)
+        self.t_max.setValue(sch.t_max)
+        self._show_schedule_fields(sch.kind)
+        self.clip_on.setChecked(cfg.clip_norm is not None)
+        self.clip.setValue(cfg.clip_norm or 1.0)
+        self.clip.setEnabled(cfg.clip_norm is not None)
+        self.tol_on.setChecked(cfg.grad_tol is not None)
+        self.tol.setValue(cfg.grad_tol or 1e-6)
+        self.tol.setEnabled(cfg.grad_tol is not None)
+        self.ltol_on.setChecked(cfg.loss_tol is not None)
+        self.ltol.setValue(cfg.loss_tol or 1e-9)
+        self.ltol.setEnabled(cfg.loss_tol is not None)
+        self.max_steps.setValue(cfg.max_steps)
+        self._stability_hint(surface, cfg)
+
+    def _stability_hint(self, surface, cfg) -> None:
+        try:
+            ev = np.linalg.eigvalsh(surface.hessian(cfg.resolved_start(surface)))
+        except (np.linalg.LinAlgError, ValueError):
+            self.stability.setText("")
+            return
+        top = float(ev.max())
+        if top > 0 and np.isfinite(top):
+            warn = " ⚠ α is above it" if cfg.lr > 2 / top else ""
+            self.stability.setText(
+                f"plain GD is stable near the start for α < 2/λmax = {fmt(2 / top)}{warn}"
+            )
+        else:
+            self.stability.setText("no positive curvature at the start: no stability bound")
+
+    def _build_hyper(self, cfg) -> None:
+        while self.hyper_form.rowCount():
+            self.hyper_form.removeRow(0)
+        self._hyper_widgets.clear()
+        spec = OPTIMIZERS[cfg.optimizer]
+        from gdsim.core.optimizers import validate_hyper
+
+        values = validate_hyper(cfg.optimizer, cfg.hyper)
+        for key in spec.defaults:
+            if key == "lr":
+                continue
+            label, kind, rng, tip = HYPER_UI[key]
+            if kind == "bool":
+                w = QtWidgets.QCheckBox(label)
+                w.setChecked(bool(values[key]))
+                w.toggled.connect(lambda v, k=key: self._set_hyper(**{k: bool(v)}))
+                self.hyper_form.addRow("", w)
+            elif kind == "pair":
+                w = QtWidgets.QWidget()
+                row = QtWidgets.QHBoxLayout(w)
+                row.setContentsMargins(0, 0, 0, 0)
+                b1, b2 = spin(*rng, tip), spin(*rng, tip)
+                b1.setValue(values["betas"][0])
+                b2.setValue(values["betas"][1])
+                for b in (b1, b2):
+                    row.addWidget(b)
+                    b.valueChanged.connect(
+                        lambda _v, a=b1, c=b2: self._set_hyper(betas=(a.value(), c.value()))
+                    )
+                self.hyper_form.addRow(label, w)
+            elif kind == "sci":
+                w = NumberField(label, *rng)
+                w.setValue(values[key])
+                w.valueChanged.connect(lambda v, k=key: self._set_hyper(**{k: v}))
+                w.refused.connect(self._refuse)
+                self.hyper_form.addRow(label, w)
+            else:
+                w = spin(*rng, tip)
+                w.setValue(float(values[key]))
+                w.valueChanged.connect(lambda v, k=key: self._set_hyper(**{k: float(v)}))
+                self.hyper_form.addRow(label, w)
+            w.setToolTip(tip)
+            self._hyper_widgets[key] = w
+
+    def _batch_note(self, b: int, n: int) -> None:
+        text = "full batch (plain GD)" if b >= n else "pure SGD" if b == 1 else f"mini-batch of {n}"
+        self.batch_note.setText(text)
+
+    def _show_schedule_fields(self, kind: str) -> None:
+        form = self.schedule.parentWidget().layout()
+        for w, kinds in (
+            (self.gamma, ("step", "exponential")),
+            (self.step_size, ("step",)),
+            (self.t_max, ("cosine",)),
+        ):
+            visible = kind in kinds
+            w.setVisible(visible)
+            form.labelForField(w).setVisible(visible)
+
+    # -- widgets -> scene ----------------------------------------------------------------------
+    def _refuse(self, reason: str) -> None:
+        self.error.setText(reason)
+        self.message.emit(reason)
+
+    def _update(self, **changes) -> None:
+        run = self.scene.selected_run
+        if run is None or self._refreshing:
+            return
+        try:
+            self.scene.update_run(run.id, **changes)
+        except ConfigError as e:
+            self._refuse(f"Not applied: {e}")
+            self.refresh()
+            return
+        self.error.setText("")
+
+    def _set_hyper(self, **hyper) -> None:
+        run = self.scene.selected_run
+        if run is not None:
+            self._update(hyper={**run.config.hyper, **hyper})
+
+    def _on_surface_picked(self, _index: int) -> None:
+        if self._refreshing:
+            return
+        name = self.surface_combo.currentData()
+        if name and name != self.scene.surface:
+            self.scene.set_surface(name)
+
+    def _on_optimizer_picked(self, _index: int) -> None:
+        run = self.scene.selected_run
+        name = self.optimizer_combo.currentData()
+        if run is None or self._refreshing or name == run.config.optimizer:
+            return
+        self._update(optimizer=name, hyper={"lr": run.config.lr})
+
+    def _on_batch(self, b: int) -> None:
+        if self._refreshing:
+            return
+        n = get_surface(self.scene.surface).n_samples
+        self._batch_note(b, n)
+        self._update(batch_size=None if b >= n else int(b))
+
+    def _on_schedule(self, *_args) -> None:
+        if self._refreshing:
+            return
+        kind = self.schedule.currentText()
+        self._show_schedule_fields(kind)
+        self._update(
+            schedule=Schedule(
+                kind,
+                step_size=self.step_size.value(),
+                gamma=self.gamma.value(),
+                t_max=self.t_max.value(),
+            )
+        )
+
+    def _on_clip(self, *_args) -> None:
+        if self._refreshing:
+            return
+        self.clip.setEnabled(self.clip_on.isChecked())
+        self._update(clip_norm=self.clip.value() if self.clip_on.isChecked() else None)
+
+    def _on_tol(self, *_args) -> None:
+        if self._refreshing:
+            return
+        self.tol.setEnabled(self.tol_on.isChecked())
+        self.ltol.setEnabled(self.ltol_on.isChecked())
+        self._update(
+            grad_tol=self.tol.value() if self.tol_on.isChecked() else None,
+            loss_tol=self.ltol.value() if self.ltol_on.isChecked() else None,
+        )

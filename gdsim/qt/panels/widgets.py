@@ -1,0 +1,151 @@
+"""Small input widgets: a logarithmic slider with a typed field, a scientific-number
+field that refuses bad text with a visible reason."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+
+def fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+class NumberField(QtWidgets.QLineEdit):
+    """A float typed by the user (1e-3, 0.5 ...), checked against a range on Enter.
+
+    ``valueChanged(float)`` fires with a valid value; invalid text turns the field red
+    and ``refused(str)`` carries the reason (the old value stays in force).
+    """
+
+    valueChanged = QtCore.Signal(float)
+    refused = QtCore.Signal(str)
+
+    def __init__(self, name: str, lo: float, hi: float, lo_open: bool = False, parent=None):
+        super().__init__(parent)
+        self.name, self.lo, self.hi, self.lo_open = name, lo, hi, lo_open
+        self._value = lo
+        self.setMaximumWidth(110)
+        self.editingFinished.connect(self._commit)
+
+    def value(self) -> float:
+        return self._value
+
+    def setValue(self, v: float) -> None:
+        self._value = float(v)
+        self.setText(fmt(v))
+        self._mark(ok=True)
+
+    def _mark(self, ok: bool) -> None:
+        self.setStyleSheet("" if ok else "QLineEdit { background: #fde0dd; }")
+
+    def check(self, text: str) -> tuple[float | None, str]:
+        try:
+            v = float(text.replace(",", "."))
+        except ValueError:
+            return None, f"{self.name}: {text!r} is not a number"
+        if not math.isfinite(v):
+            return None, f"{self.name} must be a finite number"
+        low_ok = v > self.lo if self.lo_open else v >= self.lo
+        if not low_ok or v > self.hi:
+            bracket = "(" if self.lo_open else "["
+            return None, f"{self.name} must be in {bracket}{fmt(self.lo)}, {fmt(self.hi)}]"
+        return v, ""
+
+    def _commit(self) -> None:
+        v, reason = self.check(self.text())
+        if v is None:
+            self._mark(ok=False)
+            self.setToolTip(reason)
+            self.refused.emit(reason)
+            return
+        self._mark(ok=True)
+        if v != self._value:
+            self._value = v
+            self.valueChanged.emit(v)
+        self.setText(fmt(v))
+
+
+class LogSlider(QtWidgets.QWidget):
+    """α on a logarithmic slider (10^lo .. 10^hi) beside a typed field."""
+
+    valueChanged = QtCore.Signal(float)
+    refused = QtCore.Signal(str)
+
+    TICKS = 1000
+
+    def __init__(self, name: str, lo_exp: float = -6.0, hi_exp: float = 1.0, parent=None):
+        super().__init__(parent)
+        self.lo_exp, self.hi_exp = lo_exp, hi_exp
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Horizontal)
+        self.slider.setRange(0, self.TICKS)
+        self.slider.setPageStep(self.TICKS // 14)
+        self.field = NumberField(name, 0.0, 10.0**hi_exp, lo_open=True)
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.field)
+        self.slider.valueChanged.connect(self._from_slider)
+        self.field.valueChanged.connect(self._from_field)
+        self.field.refused.connect(self.refused)
+
+    def _to_tick(self, v: float) -> int:
+        e = (math.log10(max(v, 1e-300)) - self.lo_exp) / (self.hi_exp - self.lo_exp)
+        return round(min(max(e, 0.0), 1.0) * self.TICKS)
+
+    def value(self) -> float:
+        return self.field.value()
+
+    def setValue(self, v: float) -> None:
+        with QtCore.QSignalBlocker(self.slider):
+            self.slider.setValue(self._to_tick(v))
+        self.field.setValue(v)
+
+    def _from_slider(self, tick: int) -> None:
+        e = self.lo_exp + (self.hi_exp - self.lo_exp) * tick / self.TICKS
+        v = float(f"{10.0**e:.3g}")  # round to what a teacher would type
+        self.field.setValue(v)
+        self.valueChanged.emit(v)
+
+    def _from_field(self, v: float) -> None:
+        with QtCore.QSignalBlocker(self.slider):
+            self.slider.setValue(self._to_tick(v))
+        self.valueChanged.emit(v)
+
+    def setToolTip(self, text: str) -> None:
+        super().setToolTip(text)
+        self.slider.setToolTip(text)
+        self.field.setToolTip(text)
+
+
+def spin(lo: float, hi: float, step: float, decimals: int, tooltip: str = ""):
+    w = QtWidgets.QDoubleSpinBox()
+    w.setRange(lo, hi)
+    w.setSingleStep(step)
+    w.setDecimals(decimals)
+    w.setKeyboardTracking(False)
+    w.setToolTip(tooltip)
+    return w
+
+
+def ispin(lo: int, hi: int, tooltip: str = ""):
+    w = QtWidgets.QSpinBox()
+    w.setRange(lo, hi)
+    w.setKeyboardTracking(False)
+    w.setToolTip(tooltip)
+    return w
+
+
+def bold(text: str) -> QtWidgets.QLabel:
+    lab = QtWidgets.QLabel(text)
+    f = lab.font()
+    f.setBold(True)
+    lab.setFont(f)
+    return lab
+
+
+def color_icon(color: str, size: int = 14) -> QtGui.QIcon:
+    pm = QtGui.QPixmap(size, size)
+    pm.fill(QtGui.QColor(color))
+    return QtGui.QIcon(pm)

@@ -1,0 +1,71 @@
+"""``gdsim --smoke-test``: build the window, play the default lesson for at least 30
+steps, check that the 2D and the 3D views really rendered (a framebuffer with more
+than one colour), close the window while it is still playing; exit 0 or 1."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from PySide6 import QtCore, QtGui
+
+MIN_STEPS = 30
+TIMEOUT_MS = 30000
+
+
+def image_is_drawn(img: QtGui.QImage) -> bool:
+    """True when the image is not empty and holds more than one colour."""
+    if img.isNull() or img.width() < 10 or img.height() < 10:
+        return False
+    img = img.convertToFormat(QtGui.QImage.Format_RGBA8888)
+    arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes())
+    arr = arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 4]
+    return len(np.unique(arr.reshape(-1, 4)[:: max(1, arr.size // 40000)], axis=0)) > 8
+
+
+class SmokeTest:
+    def __init__(self, app, window):
+        self.app, self.window = app, window
+        self.result: dict[str, bool] = {}
+        self.code = 1
+
+    def run(self) -> int:
+        w = self.window
+        w.scene.set_speed(120.0)
+        w.scene.set_playing(True)
+        self.timer = QtCore.QTimer()
+        self.timer.timeout.connect(self._check)
+        self.timer.start(100)
+        QtCore.QTimer.singleShot(TIMEOUT_MS, self._timeout)
+        self.app.exec()
+        return self.code
+
+    def _check(self) -> None:
+        w = self.window
+        if w.scene.cursor < MIN_STEPS:
+            return
+        self.timer.stop()
+        two_d = image_is_drawn(w.contour.grab().toImage())
+        three_d = image_is_drawn(w.surface3d.grabFramebuffer())
+        playing = w.scene.playing
+        ok = two_d and three_d and playing
+        print(
+            f"smoke test: played {w.scene.cursor} steps; 2D view rendered: {two_d}; "
+            f"3D view rendered: {three_d}; closed while playing: {playing}; "
+            f"{'OK' if ok else 'FAILED'}",
+            file=sys.stderr if not ok else sys.stdout,
+        )
+        self.code = 0 if ok else 1
+        w.close()  # mid-run
+        self.app.quit()
+
+    def _timeout(self) -> None:
+        if self.timer.isActive():
+            print(
+                f"smoke test: FAILED, only {self.window.scene.cursor} steps in "
+                f"{TIMEOUT_MS / 1000:.0f} s",
+                file=sys.stderr,
+            )
+            self.code = 1
+            self.window.close()
+            self.app.quit()

@@ -1,0 +1,42 @@
+"""What every view shares: the scene, the controller's trajectories, per-run lookup."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdsim.core.trajectory import Trajectory
+from gdsim.model import Run
+
+
+def plot_title(surface) -> str:
+    """The surface's formula, prefixed by its title unless the formula already names it."""
+    if surface.is_data:
+        return surface.formula
+    return f"{surface.title}: {surface.formula}"
+
+
+def index_at(traj: Trajectory, cursor: int) -> int:
+    """The row a run shows at the cursor (its last row once it has stopped)."""
+    return min(cursor, len(traj) - 1)
+
+
+def arrow_vector(vec, scale: float, ref: float) -> np.ndarray:
+    """A saturating arrow length: about ``scale`` for large vectors, shorter for small."""
+    v = np.asarray(vec, dtype=float)
+    n = float(np.hypot(*v)) if v.size > 1 else abs(float(v[0]))
+    if not np.isfinite(n) or n == 0.0:
+        return np.zeros_like(v)
+    length = scale * n / (n + ref)
+    return v / n * length
+
+
+class RunView:
+    """Mixin: ``self.model`` and ``self.controller`` must be set."""
+
+    def shown_runs(self) -> list[tuple[Run, Trajectory]]:
+        out = []
+        for run in self.model.runs:
+            traj = self.controller.trajectories.get(run.id)
+            if run.visible and traj is not None and len(traj):
+                out.append((run, traj))
+        return out

@@ -1,0 +1,109 @@
+"""One-parameter surfaces: the curve f(x) with each run's marble and its steps on it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from gdsim.core.grid import SurfaceGrid
+from gdsim.qt import theme
+from gdsim.qt.views.base import RunView, arrow_vector, index_at, plot_title
+from gdsim.qt.views.contour import ClickViewBox
+
+
+class CurveView(pg.PlotWidget, RunView):
+    def __init__(self, scene, controller, parent=None):
+        self.vb = ClickViewBox()
+        super().__init__(parent=parent, viewBox=self.vb)
+        self.model, self.controller = scene, controller
+        self.plot = self.getPlotItem()
+        theme.style_plot(self.plot)
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.curve = pg.PlotDataItem(pen=pg.mkPen((120, 120, 120), width=3))
+        self.plot.addItem(self.curve)
+        self.minima = pg.ScatterPlotItem(
+            symbol="star", size=20, brush=pg.mkBrush("w"), pen=pg.mkPen("k", width=1.5)
+        )
+        self.plot.addItem(self.minima)
+        self.gradients = pg.PlotDataItem(pen=pg.mkPen("k", width=2.5), connect="pairs")
+        self.gradients.setZValue(15)
+        self.plot.addItem(self.gradients)
+        self.items: dict[int, tuple[pg.PlotDataItem, pg.ScatterPlotItem]] = {}
+        self.grid: SurfaceGrid | None = None
+        self.surface = None
+        self.on_click = None
+        self.vb.sigClicked.connect(self._clicked)
+        self.setToolTip("Click on the axis to drop a marble at that x")
+
+    def set_surface(self, surface, grid: SurfaceGrid) -> None:
+        self.surface, self.grid = surface, grid
+        self.curve.setData(grid.xs, grid.values)
+        self.plot.setLabel("bottom", surface.params[0])
+        self.plot.setLabel("left", "f")
+        self.plot.setTitle(plot_title(surface), size="12pt")
+        mins = surface.minima
+        if mins and self.model.view.get("show_minima", True):
+            self.minima.setData([c.position[0] for c in mins], [c.value for c in mins])
+        else:
+            self.minima.clear()
+        lo, hi = surface.domain[0]
+        top = float(np.percentile(grid.values, 98))
+        bottom = float(grid.values.min())
+        self.plot.setRange(xRange=(lo, hi), yRange=(bottom, top), padding=0.05)
+
+    def sync_runs(self) -> None:
+        if self.surface is None or self.surface.name != self.model.surface:
+            return
+        ids = {r.id for r in self.model.runs}
+        for rid in list(self.items):
+            if rid not in ids:
+                for it in self.items.pop(rid):
+                    self.plot.removeItem(it)
+        for run in self.model.runs:
+            pair = self.items.get(run.id)
+            if pair is None:
+                trail = pg.PlotDataItem()
+                marble = pg.ScatterPlotItem(size=theme.MARBLE_SIZE, pen=pg.mkPen("w", width=2))
+                trail.setZValue(10)
+                marble.setZValue(20)
+                self.plot.addItem(trail)
+                self.plot.addItem(marble)
+                pair = self.items[run.id] = (trail, marble)
+            trail, marble = pair
+            trail.setPen(pg.mkPen(run.color, width=2, style=QtCore.Qt.DashLine))
+            trail.setSymbol("o")
+            trail.setSymbolSize(7)
+            trail.setSymbolBrush(run.color)
+            trail.setSymbolPen(None)
+            marble.setBrush(pg.mkBrush(run.color))
+            trail.setVisible(run.visible)
+            marble.setVisible(run.visible)
+
+    def redraw(self, cursor: int) -> None:
+        if self.grid is None or self.surface.name != self.model.surface:
+            return
+        width = float(np.ptp(self.grid.xs))
+        arrows = []
+        for run, traj in self.shown_runs():
+            k = index_at(traj, cursor)
+            x = traj.position[: k + 1, 0]
+            f = traj.loss[: k + 1]
+            trail, marble = self.items[run.id]
+            trail.setData(x, f)
+            marble.setData(x[-1:], f[-1:])
+            if self.model.view.get("show_gradient", True):
+                v = arrow_vector(-traj.full_grad[k], 0.15 * width, self.grid.grad_ref)[0]
+                tip = x[-1] + v
+                arrows += [[x[-1], f[-1]], [tip, f[-1]]]
+        if arrows:
+            self.gradients.setData(*np.array(arrows).T)
+        else:
+            self.gradients.setData([], [])
+
+    def _clicked(self, x: float, _y: float) -> None:
+        if self.surface is None or self.on_click is None:
+            return
+        lo, hi = self.surface.domain[0]
+        if lo <= x <= hi:
+            self.on_click(x)

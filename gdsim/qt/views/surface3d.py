@@ -1,0 +1,203 @@
+"""The 3D view: the surface as a coloured mesh, marbles riding on it with their trails.
+
+The domain is drawn in a normalised box (x, y in [−1, 1], height 0..HEIGHT in the same
+display coordinate as the contour's colours, log-compressed where the surface needs
+it), so every surface fills the view the same way.  The mesh is uploaded once per
+surface; a step moves the marbles and extends the trails.
+
+The GL scene lives in a QOpenGLWindow (pyqtgraph's GLViewMixin) embedded with
+``createWindowContainer``, not in a QOpenGLWidget: a QOpenGLWidget makes Qt compose
+the whole main window through OpenGL on every repaint of any widget, which costs
+~55 ms per frame with software OpenGL at 1920×1080; the container costs nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph.opengl as gl
+import shiboken6
+from pyqtgraph.opengl.GLViewWidget import GLViewMixin
+from PySide6 import QtCore, QtGui, QtOpenGL, QtWidgets
+
+from gdsim.core.grid import SurfaceGrid
+from gdsim.qt import theme
+from gdsim.qt.views.base import RunView, index_at
+from gdsim.qt.views.contour import LIGHT_MAP
+
+HEIGHT = 0.9
+MESH = 60
+
+
+class GLSceneWindow(GLViewMixin, QtOpenGL.QOpenGLWindow):
+    """pyqtgraph's 3D view as a QOpenGLWindow.
+
+    ``update()`` (called by pyqtgraph's items on every change) renders at the next turn
+    of the event loop instead of waiting for the platform's update request, which on
+    X11 arrives up to a refresh interval later; several changes in one step give one
+    frame.  ``frames`` counts the frames rendered that way.
+    """
+
+    _pending = False  # class defaults: the mixin's __init__ already calls update()
+    frames = 0
+
+    def devicePixelRatioF(self) -> float:
+        return float(self.devicePixelRatio())
+
+    def update(self) -> None:
+        if not self._pending:
+            self._pending = True
+            QtCore.QTimer.singleShot(0, self, self.render_now)  # dropped if self is deleted
+
+    def render_now(self) -> None:
+        self._pending = False
+        if not self.isExposed() or self.context() is None:
+            super().update()  # not on screen yet: let Qt paint it when it is exposed
+            return
+        self.makeCurrent()
+        self.paintGL()
+        self.context().swapBuffers(self)
+        self.doneCurrent()
+        self.frames += 1
+
+
+class Surface3DView(QtWidgets.QWidget, RunView):
+    def __init__(self, scene, controller, parent=None):
+        super().__init__(parent)
+        self.model, self.controller = scene, controller
+        self.gl = GLSceneWindow()
+        self.container = QtWidgets.QWidget.createWindowContainer(self.gl, self)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.container)
+        self.setMinimumSize(320, 240)
+        self.gl.setBackgroundColor(QtGui.QColor(255, 255, 255))
+        cam = scene.view.get("camera", {})
+        self.gl.setCameraPosition(
+            distance=cam.get("distance", 3.4),
+            elevation=cam.get("elevation", 30.0),
+            azimuth=cam.get("azimuth", -65.0),
+        )
+        self.gl.opts["center"] = QtGui.QVector3D(0.0, 0.0, HEIGHT * 0.35)
+        self.mesh: gl.GLSurfacePlotItem | None = None
+        self.floor = gl.GLGridItem(color=(0, 0, 0, 40))
+        self.floor.setSize(2.0, 2.0)
+        self.floor.setSpacing(0.25, 0.25)
+        self.addItem(self.floor)
+        self.minima = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), color=(1, 1, 1, 1), size=14)
+        self.minima.setGLOptions("translucent")
+        self.addItem(self.minima)
+        self.trails: dict[int, gl.GLLinePlotItem] = {}
+        self.marbles = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), size=theme.MARBLE_SIZE)
+        self.marbles.setGLOptions("translucent")
+        self.addItem(self.marbles)
+        self.grid: SurfaceGrid | None = None
+        self.surface = None
+        self.setToolTip("Drag to rotate, wheel to zoom")
+
+    def addItem(self, item) -> None:
+        self.gl.addItem(item)
+
+    def removeItem(self, item) -> None:
+        self.gl.removeItem(item)
+
+    def dispose(self) -> None:
+        """Delete the GL window now, while its container still exists.
+
+        PySide leaves the QWindow owned by Python after ``createWindowContainer``; if
+        Python collected it later than the container expects (at interpreter exit), the
+        application would crash on its way out.
+        """
+        if self.gl is not None and shiboken6.isValid(self.gl):
+            shiboken6.delete(self.gl)
+        self.gl = None
+
+    def grabFramebuffer(self) -> QtGui.QImage:
+        """What the 3D view shows now, rendered into an image."""
+        return self.gl.grabFramebuffer()
+
+    # -- coordinates -----------------------------------------------------------------------
+    def to_box(self, pos: np.ndarray, loss: np.ndarray) -> np.ndarray:
+        (x0, x1), (y0, y1) = self.surface.domain
+        u = (pos[:, 0] - (x0 + x1) / 2) / ((x1 - x0) / 2)
+        v = (pos[:, 1] - (y0 + y1) / 2) / ((y1 - y0) / 2)
+        z = self.grid.normalised(loss) * HEIGHT
+        return np.column_stack([np.clip(u, -1.2, 1.2), np.clip(v, -1.2, 1.2), z + 0.025])
+
+    # -- building --------------------------------------------------------------------------
+    def set_surface(self, surface, grid: SurfaceGrid) -> None:
+        self.surface, self.grid = surface, grid
+        step_x = max(1, len(grid.xs) // MESH)
+        step_y = max(1, len(grid.ys) // MESH)
+        vals = grid.values[::step_y, ::step_x]
+        u = np.linspace(-1.0, 1.0, vals.shape[1])
+        v = np.linspace(-1.0, 1.0, vals.shape[0])
+        zn = grid.normalised(vals)
+        z = (zn * HEIGHT).T  # GLSurfacePlotItem wants z[x_index, y_index]
+        colors = LIGHT_MAP.map(np.clip(zn, 0, 1).T.ravel(), mode="float").reshape(-1, 4)
+        colors[:, :3] *= 0.75 + 0.25 * np.clip(zn.T, 0, 1).reshape(-1, 1)  # a hint of depth
+        if self.mesh is not None:
+            self.removeItem(self.mesh)
+        self.mesh = gl.GLSurfacePlotItem(
+            x=u, y=v, z=z, colors=colors, computeNormals=False, smooth=False, drawEdges=False
+        )
+        self.mesh.setGLOptions("opaque")
+        self.addItem(self.mesh)
+        mins = [c for c in surface.critical_points]
+        if mins:
+            pos = np.array([c.position for c in mins], dtype=float)
+            vals_m = np.array([c.value for c in mins])
+            self.minima.setData(pos=self.to_box(pos, vals_m), color=(1, 1, 1, 1), size=12)
+        else:
+            self.minima.setData(pos=np.zeros((0, 3)))
+        self.minima.setVisible(self.model.view.get("show_minima", True))
+
+    def _current(self) -> bool:
+        return self.surface is not None and self.surface.name == self.model.surface
+
+    def sync_runs(self) -> None:
+        if not self._current():
+            return
+        ids = {r.id for r in self.model.runs}
+        for rid in list(self.trails):
+            if rid not in ids:
+                self.removeItem(self.trails.pop(rid))
+        for run in self.model.runs:
+            line = self.trails.get(run.id)
+            if line is None:
+                line = gl.GLLinePlotItem(pos=np.zeros((0, 3)), width=3.0, antialias=True)
+                line.setGLOptions("translucent")
+                self.trails[run.id] = line
+                self.addItem(line)
+            line.setData(color=theme.rgba(run.color))
+            line.setVisible(run.visible)
+
+    # -- per step --------------------------------------------------------------------------
+    def redraw(self, cursor: int) -> None:
+        if self.grid is None or not self._current():
+            return
+        marbles, colors = [], []
+        for run, traj in self.shown_runs():
+            k = index_at(traj, cursor)
+            pts = self.to_box(traj.position[: k + 1], traj.loss[: k + 1])
+            line = self.trails.get(run.id)
+            if line is not None:
+                line.setData(pos=pts if len(pts) > 1 else np.zeros((0, 3)))
+            marbles.append(pts[-1])
+            colors.append(theme.rgba(run.color))
+        if marbles:
+            self.marbles.setData(
+                pos=np.array(marbles), color=np.array(colors), size=theme.MARBLE_SIZE
+            )
+        else:
+            self.marbles.setData(pos=np.zeros((0, 3)))
+
+    def camera(self) -> dict:
+        o = self.gl.opts
+        return {
+            "distance": float(o["distance"]),
+            "elevation": float(o["elevation"]),
+            "azimuth": float(o["azimuth"]),
+        }
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(640, 480)

@@ -1,0 +1,31 @@
+"""Marching-squares isolines lie on the level set."""
+
+import numpy as np
+
+from gdsim.core.isolines import segments
+
+
+def test_circle_isoline_points_are_on_the_circle():
+    xs = np.linspace(-2, 2, 81)
+    ys = np.linspace(-2, 2, 61)
+    gx, gy = np.meshgrid(xs, ys)
+    values = gx**2 + gy**2
+    seg = segments(values, xs, ys, 1.0)
+    r = np.hypot(seg[..., 0], seg[..., 1])
+    assert len(seg) > 100
+    np.testing.assert_allclose(r, 1.0, atol=0.01)
+    # the segments close up: every end point is shared by an even number of segments
+    from collections import Counter
+
+    counts = Counter(tuple(np.round(p, 9)) for p in seg.reshape(-1, 2))
+    assert all(c % 2 == 0 for c in counts.values())  # (4 where it passes a grid node)
+
+
+def test_saddle_cells_and_empty_levels():
+    xs = ys = np.linspace(-1, 1, 21)
+    gx, gy = np.meshgrid(xs, ys)
+    seg = segments(gx * gy, xs, ys, 0.0001)
+    assert len(seg) > 0 and np.all(np.abs(seg[..., 0] * seg[..., 1] - 0.0001) < 0.02)
+    assert segments(gx * gy, xs, ys, 5.0).shape == (0, 2, 2)
+    nan = np.full((5, 5), np.nan)
+    assert segments(nan, np.arange(5.0), np.arange(5.0), 0.0).shape == (0, 2, 2)

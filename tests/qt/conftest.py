@@ -1,0 +1,62 @@
+"""Qt fixtures: the real window on the Xvfb screen (OpenGL needs a real X server)."""
+
+import os
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+import shiboken6
+
+from gdsim.qt.app import prepare_gl
+
+prepare_gl()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pyqtgraph_config():
+    from gdsim.qt import theme
+
+    theme.configure_pyqtgraph()
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Build a MainWindow on a preset (or a Scene); close it and check its thread stopped."""
+    from gdsim.model import Scene
+    from gdsim.presets import load_preset, scene_document
+    from gdsim.qt.main_window import MainWindow
+
+    windows = []
+
+    def make(preset="ravine", playing=False, scene=None, size=(1400, 900)):
+        if scene is None:
+            doc = scene_document(load_preset(preset))
+            doc["playing"] = playing
+            scene = Scene.from_dict(doc)
+        w = MainWindow(scene)
+        qtbot.addWidget(w)
+        w.resize(*size)
+        w.show()
+        qtbot.waitExposed(w)
+        windows.append(w)
+        wait_trajectories(qtbot, w)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()
+        assert not w.controller.is_running(), "the simulation thread outlived its window"
+        w.dispose()
+        shiboken6.delete(w)  # no main window may outlive the test (GL container at exit)
+
+
+def wait_trajectories(qtbot, w, timeout=5000):
+    qtbot.waitUntil(lambda: not w.controller.pending(), timeout=timeout)
+
+
+def needs_display():
+    return pytest.mark.skipif(
+        os.environ.get("QT_QPA_PLATFORM") == "offscreen" or not os.environ.get("DISPLAY"),
+        reason="OpenGL needs an X server (run under xvfb-run, as make test does)",
+    )

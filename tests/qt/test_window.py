@@ -1,0 +1,255 @@
+"""The main window driven through its real widgets (pytest-qt, under Xvfb)."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+from gdsim.core.simulation import simulate
+from gdsim.qt.smoke import image_is_drawn
+from tests.qt.conftest import wait_trajectories
+
+
+def trail(view, run_id):
+    x, y = view.items[run_id].trail.getData()
+    return np.column_stack([x, y])
+
+
+def test_opens_on_a_lesson_that_is_already_playing(make_window, qtbot):
+    w = make_window("ravine", playing=True)
+    assert w.scene.playing
+    qtbot.waitUntil(lambda: w.scene.cursor >= 5, timeout=5000)
+    assert [r.config.optimizer for r in w.scene.runs] == ["gd", "momentum"]
+    assert "ravine" in w.lesson.text().lower()
+
+
+def test_changing_alpha_reruns_and_redraws_the_trajectory(make_window, qtbot):
+    w = make_window("ravine")
+    run = w.scene.runs[0]
+    w.scene.set_cursor(40)
+    before = trail(w.contour, run.id)
+    np.testing.assert_allclose(before, simulate(run.config).position[:41])
+    field = w.controls.lr.field
+    field.setText("0.2")
+    qtbot.keyClick(field, QtCore.Qt.Key_Return)
+    assert w.scene.run(run.id).config.lr == 0.2
+    wait_trajectories(qtbot, w)
+    after = trail(w.contour, run.id)
+    expected = simulate(w.scene.run(run.id).config).position[:41]
+    np.testing.assert_allclose(after, expected)
+    assert not np.allclose(after, before)
+    # the loss view follows too
+    _x, y = w.loss.curves[run.id].getData()
+    np.testing.assert_allclose(y, simulate(w.scene.run(run.id).config).loss[:41])
+
+
+def test_dragging_the_alpha_slider_updates_live(make_window, qtbot):
+    w = make_window("ravine")
+    run = w.scene.runs[0]
+    slider = w.controls.lr.slider
+    seen = []
+    for tick in range(slider.value() - 60, slider.value() - 10, 10):
+        slider.setValue(tick)
+        seen.append(w.scene.run(run.id).config.lr)
+    assert len(set(seen)) == len(seen)  # every position is a new α
+    wait_trajectories(qtbot, w)
+    w.scene.set_cursor(10)
+    np.testing.assert_allclose(
+        trail(w.contour, run.id), simulate(w.scene.run(run.id).config).position[:11]
+    )
+
+
+def click_at(qtbot, view, x, y):
+    scene_pt = view.plot.vb.mapViewToScene(QtCore.QPointF(x, y))
+    pix = view.mapFromScene(scene_pt)
+    qtbot.mouseClick(view.viewport(), QtCore.Qt.LeftButton, pos=pix)
+
+
+def test_clicking_the_contour_drops_a_marble_there(make_window, qtbot):
+    w = make_window("ravine")
+    n = len(w.scene.runs)
+    click_at(qtbot, w.contour, 4.0, -2.0)
+    assert len(w.scene.runs) == n + 1
+    new = w.scene.runs[-1]
+    assert new.config.start == pytest.approx((4.0, -2.0), abs=0.15)
+    assert w.scene.selected == new.id
+    wait_trajectories(qtbot, w)
+    w.scene.set_cursor(0)
+    np.testing.assert_allclose(trail(w.contour, new.id)[0], new.config.start)
+    assert w.runs_panel.tree.topLevelItemCount() == n + 1
+
+
+def test_dragging_a_start_marker_recomputes_the_run(make_window, qtbot):
+    w = make_window("ravine")
+    run = w.scene.runs[0]
+    w.contour.items[run.id].start.setPos(-5.0, 2.0)  # what a drag does, step by step
+    assert w.scene.run(run.id).config.start == (-5.0, 2.0)
+    wait_trajectories(qtbot, w)
+    w.scene.set_cursor(3)
+    np.testing.assert_allclose(trail(w.contour, run.id)[0], (-5.0, 2.0))
+
+
+def test_pause_step_and_reset(make_window, qtbot):
+    w = make_window("ravine", playing=True)
+    qtbot.waitUntil(lambda: w.scene.cursor >= 3, timeout=5000)
+    # presenter keys (the window is not focused under Xvfb without a window manager,
+    # so the actions are triggered the way their shortcuts would)
+    keys = {
+        a.text(): a.shortcut().toString()
+        for a in (w.play_act, w.fwd_act, w.back_act, w.reset_act, w.home_act, w.end_act)
+    }
+    assert keys == {
+        "Pause": "Space",
+        "Step": "Right",
+        "Step back": "Left",
+        "Reset": "R",
+        "First step": "Home",
+        "Last step": "End",
+    }
+    w.play_act.trigger()
+    assert not w.scene.playing and w.play_act.text() == "Play"
+    k = w.scene.cursor
+    qtbot.wait(300)
+    assert w.scene.cursor == k  # paused
+    w.fwd_act.trigger()
+    assert w.scene.cursor == k + 1
+    w.back_act.trigger()
+    w.back_act.trigger()
+    assert w.scene.cursor == k - 1
+    assert w.step_label.text() == f"step {k - 1} / 150"
+    w.reset_act.trigger()
+    assert w.scene.cursor == 0 and not w.scene.playing
+    run = w.scene.runs[0]
+    assert len(trail(w.contour, run.id)) == 1
+
+
+def test_a_diverging_run_shows_its_status(make_window, qtbot):
+    w = make_window("ravine")
+    run = w.scene.runs[0]
+    w.scene.set_hyper(run.id, lr=0.6)  # above 2/λmax = 0.5
+    wait_trajectories(qtbot, w)
+    traj = w.controller.trajectories[run.id]
+    assert traj.status.state == "diverged"
+    w.end_act.trigger()
+    status = w.runs_panel.status_text(run.id)
+    assert status.startswith("diverged at step ")
+    assert "⚠" in w.controls.stability.text()
+    x, y = w.contour.items[run.id].trail.getData()
+    assert np.all(np.isfinite(x)) and np.all(np.isfinite(y))
+
+
+def test_bad_alpha_is_refused_at_the_widget_with_a_reason(make_window, qtbot):
+    w = make_window("ravine")
+    run = w.scene.runs[0]
+    field = w.controls.lr.field
+    for text in ("-1", "0", "abc", "1e400"):
+        field.setText(text)
+        qtbot.keyClick(field, QtCore.Qt.Key_Return)
+        assert w.scene.run(run.id).config.lr == 0.45
+        assert w.controls.error.text()
+        assert "background" in field.styleSheet()
+
+
+def test_invalid_combination_is_not_applied_and_says_why(make_window, qtbot):
+    w = make_window("ravine")
+    run = w.scene.runs[0]
+    idx = w.controls.optimizer_combo.findData("sgd")
+    w.controls.optimizer_combo.setCurrentIndex(idx)
+    assert w.scene.run(run.id).config.optimizer == "sgd"
+    w.controls._hyper_widgets["dampening"].setValue(0.5)
+    w.controls._hyper_widgets["nesterov"].setChecked(True)
+    assert "nesterov needs" in w.controls.error.text()
+    assert not w.scene.run(run.id).config.hyper.get("nesterov")
+
+
+def test_runs_list_add_duplicate_hide_remove(make_window, qtbot):
+    w = make_window("ravine")
+    panel = w.runs_panel
+    first = w.scene.runs[0]
+    w.scene.select(first.id)
+    panel._duplicate("adam")
+    dup = w.scene.runs[-1]
+    assert dup.config.optimizer == "adam" and dup.config.start == first.config.start
+    assert dup.color not in {r.color for r in w.scene.runs[:-1]}
+    item = panel._items[dup.id]
+    item.setCheckState(0, QtCore.Qt.Unchecked)
+    assert not w.scene.run(dup.id).visible
+    assert not w.contour.items[dup.id].trail.isVisible()
+    w.scene.select(dup.id)
+    qtbot.mouseClick(panel.remove_btn, QtCore.Qt.LeftButton)
+    assert dup.id not in [r.id for r in w.scene.runs]
+    assert dup.id not in w.contour.items
+
+
+def test_one_dimensional_surface_shows_the_curve_view(make_window, qtbot):
+    w = make_window("parabola-table")
+    assert w.main2d.currentWidget() is w.curve
+    assert not w.surface3d.isVisible() and not w.data.isVisible()
+    w.scene.set_cursor(25)
+    run = w.scene.runs[0]
+    x, _f = w.curve.items[run.id][0].getData()
+    assert len(x) == 26 and round(x[-1], 4) == 0.0189
+
+
+def test_data_surface_shows_data_and_fitted_lines(make_window, qtbot):
+    w = make_window("line-fit")
+    assert w.data.isVisible()
+    w.scene.set_cursor(200)
+    for run in w.scene.runs:
+        xs, ys = w.data.lines[run.id].getData()
+        theta = w.controller.trajectories[run.id].position[200]
+        np.testing.assert_allclose(ys, theta[0] * xs + theta[1])
+    assert "mini-batch ‖g‖" in w.data.info.toPlainText()
+    # the mini-batch run draws a dashed −g beside the full −∇f
+    assert len(w.contour.batch_gradients.getData()[0]) > 0
+
+
+def test_switching_surfaces_resets_runs_to_the_new_domain(make_window, qtbot):
+    w = make_window("ravine")
+    idx = w.controls.surface_combo.findData("parabola")
+    w.controls.surface_combo.setCurrentIndex(idx)
+    assert w.scene.surface == "parabola"
+    assert all(len(r.config.start) == 1 for r in w.scene.runs)
+    wait_trajectories(qtbot, w)
+    assert w.main2d.currentWidget() is w.curve
+    idx = w.controls.surface_combo.findData("rosenbrock")
+    w.controls.surface_combo.setCurrentIndex(idx)
+    wait_trajectories(qtbot, w)
+    assert w.surface3d.isVisible()
+
+
+def test_views_render_2d_and_3d_pixels(make_window, qtbot):
+    w = make_window("marbles")
+    w.scene.set_cursor(50)
+    qtbot.wait(200)
+    assert image_is_drawn(w.contour.grab().toImage())
+    frame = w.surface3d.grabFramebuffer()
+    assert frame.width() > 100 and image_is_drawn(frame)
+
+
+def test_closing_mid_run_stops_the_worker(make_window, qtbot):
+    w = make_window("marbles", playing=True)
+    qtbot.waitUntil(lambda: w.scene.cursor > 2, timeout=5000)
+    w.close()
+    assert not w.controller.is_running()
+
+
+def test_smoke_test_command_exits_0_with_a_clean_stderr():
+    out = subprocess.run(
+        [sys.executable, "-m", "gdsim", "--smoke-test"], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert "OK" in out.stdout
+    assert out.stderr == ""
+
+
+def test_preset_option_and_list(capsys):
+    from gdsim.cli import main
+
+    assert main(["list", "presets"]) == 0
+    names = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
+    assert names[0] == "ravine" and {"parabola-table", "line-fit", "marbles"} <= set(names)
+    assert main(["--preset", "nope"]) == 2
+    assert "unknown preset" in capsys.readouterr().err
