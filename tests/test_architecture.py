@@ -1,4 +1,5 @@
-"""gdsim.core and gdsim.io never import Qt (napari's rule), checked two ways."""
+"""gdsim.core, gdsim.io, gdsim.model and gdsim.presets never import Qt (napari's rule),
+checked two ways."""
 
 import ast
 import pathlib
@@ -22,7 +23,7 @@ def _imports(path: pathlib.Path):
 
 def test_no_qt_import_in_core_or_io_sources():
     offenders = []
-    for pkg in ("core", "io", "presets"):
+    for pkg in ("core", "io", "presets", "model"):
         for path in (ROOT / pkg).rglob("*.py"):
             for mod in _imports(path):
                 if mod.startswith(QT):
@@ -33,7 +34,7 @@ def test_no_qt_import_in_core_or_io_sources():
 def test_importing_every_core_module_loads_no_qt():
     mods = [
         f"gdsim.{pkg}.{p.stem}" if p.stem != "__init__" else f"gdsim.{pkg}"
-        for pkg in ("core", "io", "presets")
+        for pkg in ("core", "io", "presets", "model")
         for p in (ROOT / pkg).glob("*.py")
     ]
     code = (

@@ -66,21 +66,19 @@ class _FirstPaint:
 
 
 def run_app(preset: str | None = None, session: str | None = None, smoke_test: bool = False) -> int:
+    from gdsim.io.session import SessionError, read_session
+
     try:
-        if session is not None:
-            print(
-                f"gdsim: cannot open {session}: saved sessions are not supported yet",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
-        scene = initial_scene(preset)
-    except (PresetError, SceneError) as e:
+        scene = read_session(session) if session is not None else initial_scene(preset)
+    except (PresetError, SceneError, SessionError) as e:
         print(f"gdsim: {e}", file=sys.stderr)
         return EXIT_USAGE
     app = make_app()
     from gdsim.qt.main_window import MainWindow
 
     window = MainWindow(scene)
+    if session is not None:
+        window.session_path = session
     if smoke_test:
         from gdsim.qt.smoke import SmokeTest
 

@@ -8,11 +8,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.grid import sample
 from gdsim.core.surfaces import get_surface
+from gdsim.io.session import SUFFIX, SessionError, read_session, save_session
 from gdsim.model import Scene
 from gdsim.presets import list_presets, load_preset, scene_document
 from gdsim.qt.controller import SimulationController
 from gdsim.qt.panels.controls import ControlsPanel
 from gdsim.qt.panels.runs import RunsPanel
+from gdsim.qt.panels.timeline import StepTable, Timeline
 from gdsim.qt.views.contour import ContourView
 from gdsim.qt.views.curve1d import CurveView
 from gdsim.qt.views.data import DataView
@@ -25,6 +27,7 @@ class MainWindow(QtWidgets.QMainWindow):
         super().__init__()
         self.setWindowTitle("gdsim — gradient descent simulator")
         self.scene = scene or Scene.from_dict(scene_document(load_preset("ravine")))
+        self.session_path: str | None = None
         self.controller = SimulationController(self.scene, self)
         self._build_views()
         self._build_panels()
@@ -45,6 +48,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._on_surface_changed(s.surface)
         self._on_playing_changed(s.playing)
         self.resize(1600, 1000)
+        geometry = self._settings().value("geometry")
+        if isinstance(geometry, QtCore.QByteArray):
+            self.restoreGeometry(geometry)
+            state = self._settings().value("state")
+            if isinstance(state, QtCore.QByteArray):
+                self.restoreState(state)
         self.main2d.currentWidget().setFocus()  # presenter keys work from the start
 
     # -- layout ------------------------------------------------------------------------------
@@ -82,6 +91,8 @@ class MainWindow(QtWidgets.QMainWindow):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.lesson)
         lay.addWidget(split, 1)
+        self.timeline = Timeline(self.scene, self.controller)
+        lay.addWidget(self.timeline)
         self.setCentralWidget(central)
         self.views = (self.contour, self.curve, self.surface3d, self.loss, self.data)
         self._set_lesson_text()
@@ -102,6 +113,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.runs_dock.setObjectName("runs")
         self.runs_dock.setWidget(self.runs_panel)
         self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.runs_dock)
+        self.step_table = StepTable(self.scene, self.controller)
+        self.steps_dock = QtWidgets.QDockWidget("Steps of the selected run", self)
+        self.steps_dock.setObjectName("steps")
+        self.steps_dock.setWidget(self.step_table)
+        self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.steps_dock)
+        self.tabifyDockWidget(self.runs_dock, self.steps_dock)
+        self.runs_dock.raise_()
         self.resizeDocks([self.controls_dock, self.runs_dock], [700, 220], QtCore.Qt.Vertical)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable=False):
@@ -188,6 +206,12 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_menus(self) -> None:
         mb = self.menuBar()
         fm = mb.addMenu("&File")
+        fm.addAction(self._action("&Open session…", self.open_dialog, QtGui.QKeySequence.Open))
+        self.recent_menu = fm.addMenu("Open &recent")
+        self._fill_recent()
+        fm.addAction(self._action("&Save", self.save, QtGui.QKeySequence.Save))
+        fm.addAction(self._action("Save &as…", self.save_as, QtGui.QKeySequence.SaveAs))
+        fm.addSeparator()
         lessons = fm.addMenu("Open &lesson")
         for p in list_presets():
             lessons.addAction(p.title, lambda name=p.name: self.open_preset(name))
@@ -294,6 +318,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_view_actions()
         self.loss._apply_mode()
         self.contour.show_minima(self.scene.view.get("show_minima", True))
+        self.surface3d.apply_camera()
+        self.contour.apply_ranges()
         self.surface3d.minima.setVisible(self.scene.view.get("show_minima", True))
         self.redraw()
 
@@ -318,16 +344,87 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_preset(self, name: str) -> None:
         self.scene.load(Scene.from_dict(scene_document(load_preset(name))))
+        self.session_path = None
         self._set_lesson_text()
 
+    # -- sessions ----------------------------------------------------------------------------
+    def _settings(self) -> QtCore.QSettings:
+        return QtCore.QSettings()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self._settings().value("recent", [], type=list) or []
+        for path in recent:
+            self.recent_menu.addAction(path, lambda p=path: self.open_session(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _remember(self, path: str) -> None:
+        s = self._settings()
+        recent = [p for p in (s.value("recent", [], type=list) or []) if p != path]
+        s.setValue("recent", [path, *recent][:8])
+        self._fill_recent()
+
+    def open_session(self, path: str) -> bool:
+        """Open a saved session; on failure say why and change nothing."""
+        try:
+            scene = read_session(path)
+        except SessionError as e:
+            QtWidgets.QMessageBox.warning(self, "Cannot open session", str(e))
+            self.statusBar().showMessage(str(e), 10000)
+            return False
+        self.scene.load(scene)
+        self.session_path = path
+        self._set_lesson_text()
+        self._remember(path)
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        return True
+
+    def open_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open session", "", "gdsim sessions (*.gdsim.json);;All files (*)"
+        )
+        if path:
+            self.open_session(path)
+
+    def save(self) -> bool:
+        if not self.session_path:
+            return self.save_as()
+        return self.save_to(self.session_path)
+
+    def save_as(self) -> bool:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Save session", "lesson" + SUFFIX, "gdsim sessions (*.gdsim.json)"
+        )
+        if not path:
+            return False
+        if not path.endswith(".json"):
+            path += SUFFIX
+        return self.save_to(path)
+
+    def save_to(self, path: str) -> bool:
+        self.scene.view["camera"] = self.surface3d.camera()
+        if self.main2d.currentWidget() is self.contour:
+            self.scene.view["ranges"] = self.contour.ranges()
+        try:
+            save_session(path, self.scene)
+        except OSError as e:
+            QtWidgets.QMessageBox.warning(self, "Cannot save", f"{path}: {e.strerror}")
+            return False
+        self.session_path = path
+        self._remember(path)
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
     def _toggle_panels(self, on: bool) -> None:
-        self.controls_dock.setVisible(on)
-        self.runs_dock.setVisible(on)
+        for dock in (self.controls_dock, self.runs_dock, self.steps_dock):
+            dock.setVisible(on)
 
     def _toggle_full_screen(self, on: bool) -> None:
         self.showFullScreen() if on else self.showNormal()
 
     def closeEvent(self, event) -> None:
+        self._settings().setValue("geometry", self.saveGeometry())
+        self._settings().setValue("state", self.saveState())
         self.controller.shutdown()
         self.scene.set_playing(False)
         super().closeEvent(event)

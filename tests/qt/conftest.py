@@ -14,6 +14,21 @@ prepare_gl()
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _settings_in_a_temp_dir(tmp_path_factory):
+    """QSettings (window geometry, recent files) go to a temporary INI file."""
+    from PySide6 import QtCore
+
+    QtCore.QCoreApplication.setOrganizationName("gdsim-tests")
+    QtCore.QCoreApplication.setApplicationName("gdsim-tests")
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.IniFormat)
+    QtCore.QSettings.setPath(
+        QtCore.QSettings.IniFormat,
+        QtCore.QSettings.UserScope,
+        str(tmp_path_factory.mktemp("settings")),
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _pyqtgraph_config():
     from gdsim.qt import theme
 

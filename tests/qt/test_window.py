@@ -253,3 +253,94 @@ def test_preset_option_and_list(capsys):
     assert names[0] == "ravine" and {"parabola-table", "line-fit", "marbles"} <= set(names)
     assert main(["--preset", "nope"]) == 2
     assert "unknown preset" in capsys.readouterr().err
+
+
+def test_scrubbing_the_timeline_moves_every_view_to_step_k(make_window, qtbot):
+    w = make_window("ravine")
+    k = 17
+    w.timeline.slider.setValue(k)
+    assert w.scene.cursor == k and w.timeline.label.text() == f"{k} / 150"
+    for run in w.scene.runs:
+        traj = w.controller.trajectories[run.id]
+        assert len(trail(w.contour, run.id)) == k + 1  # trail up to k
+        x, y = w.contour.marbles.getData()
+        assert any(np.allclose((a, b), traj.position[k]) for a, b in zip(x, y, strict=True))
+        assert len(w.loss.curves[run.id].getData()[0]) == k + 1
+    assert w.loss.cursor_line.value() == k
+    assert w.step_table.selected_step() == k  # the table's row follows
+    # the 3D marbles sit at step k too
+    pos = w.surface3d.marbles.pos
+    run0 = w.scene.runs[0]
+    expected = w.surface3d.to_box(
+        w.controller.trajectories[run0.id].position[k : k + 1],
+        w.controller.trajectories[run0.id].loss[k : k + 1],
+    )
+    assert np.allclose(pos[0], expected[0])
+
+
+def test_selecting_a_table_row_moves_the_cursor(make_window, qtbot):
+    w = make_window("parabola-table")
+    table = w.step_table
+    assert table.steps.rowCount() == 26
+    assert table.steps.headers == ["step", "x", "loss", "‖∇f‖", "lr"]
+    table.selectRow(25)
+    assert w.scene.cursor == 25
+    assert table.steps.data(table.steps.index(25, 1)) == "0.0188895"
+    w.home_act.trigger()
+    assert table.selected_step() == 0
+
+
+def test_save_and_open_a_session_restores_runs_cursor_and_camera(make_window, qtbot, tmp_path):
+    w = make_window("marbles")
+    w.scene.set_hyper(w.scene.runs[2].id, lr=0.02)
+    w.scene.set_cursor(33)
+    w.surface3d.gl.setCameraPosition(distance=4.5, elevation=12.0, azimuth=40.0)
+    path = str(tmp_path / "class.gdsim.json")
+    assert w.save_to(path)
+    saved = w.scene.to_dict()
+    w.open_preset("ravine")
+    assert w.scene.surface == "ravine"
+    assert w.open_session(path)
+    wait_trajectories(qtbot, w)
+    assert w.scene.to_dict()["runs"] == saved["runs"]
+    assert w.scene.surface == "himmelblau" and w.scene.cursor == 33
+    assert w.surface3d.camera() == {"distance": 4.5, "elevation": 12.0, "azimuth": 40.0}
+    assert w.recent_menu.actions()[0].text() == path
+
+
+def test_a_broken_session_is_refused_and_the_scene_is_unchanged(
+    make_window, qtbot, tmp_path, monkeypatch
+):
+    from PySide6 import QtWidgets
+
+    w = make_window("ravine")
+    before = w.scene.to_dict()
+    path = tmp_path / "broken.gdsim.json"
+    path.write_text('{"format": "gdsim-session", "version": 1, "scene": {"surf')
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *a: shown.append(a[2]))
+    assert not w.open_session(str(path))
+    assert "damaged or incomplete" in shown[0]
+    assert w.scene.to_dict() == before
+
+
+def test_gdsim_opens_a_session_file_from_the_command_line(tmp_path):
+    from gdsim.io.session import save_session
+    from gdsim.model import Scene
+
+    path = tmp_path / "s.gdsim.json"
+    save_session(path, Scene(surface="booth"))
+    out = subprocess.run(
+        [sys.executable, "-m", "gdsim", str(path), "--smoke-test"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "OK" in out.stdout or out.returncode in (0, 1)
+    bad = tmp_path / "bad.gdsim.json"
+    bad.write_text("{")
+    out = subprocess.run(
+        [sys.executable, "-m", "gdsim", str(bad)], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 2 and "damaged or incomplete" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1

@@ -162,6 +162,16 @@ class ContourView(pg.PlotWidget, RunView):
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         self.show_minima(self.model.view.get("show_minima", True))
 
+    def apply_ranges(self) -> None:
+        """The saved view range (xmin, xmax, ymin, ymax), or the whole domain."""
+        r = self.model.view.get("ranges")
+        if r and len(r) == 4 and self.surface is not None:
+            self.plot.setRange(xRange=(r[0], r[1]), yRange=(r[2], r[3]), padding=0)
+
+    def ranges(self) -> list[float]:
+        (x0, x1), (y0, y1) = self.plot.viewRange()
+        return [float(x0), float(x1), float(y0), float(y1)]
+
     def show_minima(self, show: bool) -> None:
         pts = [c.position for c in self.surface.critical_points] if show and self.surface else []
         if pts:

@@ -71,13 +71,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         lay.addWidget(self.container)
         self.setMinimumSize(320, 240)
         self.gl.setBackgroundColor(QtGui.QColor(255, 255, 255))
-        cam = scene.view.get("camera", {})
-        self.gl.setCameraPosition(
-            distance=cam.get("distance", 3.4),
-            elevation=cam.get("elevation", 30.0),
-            azimuth=cam.get("azimuth", -65.0),
-        )
-        self.gl.opts["center"] = QtGui.QVector3D(0.0, 0.0, HEIGHT * 0.35)
+        self.apply_camera()
         self.mesh: gl.GLSurfacePlotItem | None = None
         self.floor = gl.GLGridItem(color=(0, 0, 0, 40))
         self.floor.setSize(2.0, 2.0)
@@ -190,6 +184,15 @@ class Surface3DView(QtWidgets.QWidget, RunView):
             )
         else:
             self.marbles.setData(pos=np.zeros((0, 3)))
+
+    def apply_camera(self) -> None:
+        cam = self.model.view.get("camera") or {}
+        self.gl.setCameraPosition(
+            distance=cam.get("distance", 3.4),
+            elevation=cam.get("elevation", 30.0),
+            azimuth=cam.get("azimuth", -65.0),
+        )
+        self.gl.opts["center"] = QtGui.QVector3D(0.0, 0.0, HEIGHT * 0.35)
 
     def camera(self) -> dict:
         o = self.gl.opts

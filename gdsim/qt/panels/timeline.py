@@ -1,0 +1,142 @@
+"""The iteration timeline (a slider over every recorded step with step buttons and a
+counter) and the step table of the selected run, both following the scene's cursor."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from gdsim.core.surfaces import get_surface
+from gdsim.qt.views.base import index_at
+
+
+class Timeline(QtWidgets.QWidget):
+    def __init__(self, scene, controller, parent=None):
+        super().__init__(parent)
+        self.scene, self.controller = scene, controller
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Horizontal)
+        self.slider.setToolTip("Scrub through the iterations: every view follows (Home / End)")
+        self.slider.setTracking(True)
+        self.slider.setPageStep(10)
+        self.label = QtWidgets.QLabel()
+        self.label.setMinimumWidth(130)
+        self.label.setAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(6, 0, 6, 0)
+        lay.addWidget(QtWidgets.QLabel("step"))
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.label)
+        self.slider.valueChanged.connect(self._on_slider)
+        scene.cursor_changed.connect(lambda _c: self.sync())
+        controller.trajectory_changed.connect(lambda _rid: self.sync())
+        self.sync()
+
+    def _on_slider(self, value: int) -> None:
+        if value != self.scene.cursor:
+            self.scene.set_cursor(value)
+
+    def sync(self) -> None:
+        last = self.controller.last_step()
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(last, 0))
+        self.slider.setValue(min(self.scene.cursor, last))
+        self.slider.blockSignals(False)
+        self.label.setText(f"{self.scene.cursor} / {last}")
+
+
+class StepModel(QtCore.QAbstractTableModel):
+    """A trajectory as rows (read from its arrays on demand, so any length is cheap)."""
+
+    def __init__(self):
+        super().__init__()
+        self.traj = None
+        self.headers: list[str] = []
+        self.columns: list[np.ndarray] = []
+
+    def set_trajectory(self, traj, params) -> None:
+        self.beginResetModel()
+        self.traj = traj
+        self.headers = ["step", *params, "loss", "‖∇f‖", "lr"]
+        if traj is None:
+            self.columns = []
+        else:
+            self.columns = [traj.steps, *traj.position.T, traj.loss, traj.grad_norm, traj.lr]
+        self.endResetModel()
+
+    def rowCount(self, parent=QtCore.QModelIndex()):  # noqa: B008
+        return 0 if parent.isValid() or self.traj is None else len(self.traj)
+
+    def columnCount(self, parent=QtCore.QModelIndex()):  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def data(self, index, role=QtCore.Qt.DisplayRole):
+        if not index.isValid() or not self.columns:
+            return None
+        if role == QtCore.Qt.DisplayRole:
+            v = self.columns[index.column()][index.row()]
+            return str(int(v)) if index.column() == 0 else f"{v:.6g}"
+        if role == QtCore.Qt.TextAlignmentRole:
+            return int(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+        return None
+
+    def headerData(self, section, orientation, role=QtCore.Qt.DisplayRole):
+        if role == QtCore.Qt.DisplayRole and orientation == QtCore.Qt.Horizontal:
+            return self.headers[section] if section < len(self.headers) else None
+        return None
+
+
+class StepTable(QtWidgets.QTableView):
+    """step, position, loss, ‖∇f‖ and learning rate of the selected run, one row per step;
+    the cursor's row is selected, and selecting a row moves the cursor."""
+
+    def __init__(self, scene, controller, parent=None):
+        super().__init__(parent)
+        self.scene, self.controller = scene, controller
+        self.steps = StepModel()
+        self.setModel(self.steps)
+        self.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectRows)
+        self.setSelectionMode(QtWidgets.QAbstractItemView.SingleSelection)
+        self.verticalHeader().setVisible(False)
+        self.setAlternatingRowColors(True)
+        self.setToolTip("The selected run, step by step; click a row to move the cursor there")
+        self._syncing = False
+        self.selectionModel().selectionChanged.connect(self._on_select)
+        scene.selection_changed.connect(lambda _r: self.rebuild())
+        scene.surface_changed.connect(lambda _n: self.rebuild())
+        scene.cursor_changed.connect(lambda _c: self.follow())
+        controller.trajectory_changed.connect(self._on_traj)
+        self.rebuild()
+
+    def _on_traj(self, run_id: int) -> None:
+        if run_id == self.scene.selected:
+            self.rebuild()
+
+    def rebuild(self) -> None:
+        self._syncing = True
+        traj = self.controller.trajectories.get(self.scene.selected)
+        self.steps.set_trajectory(traj, get_surface(self.scene.surface).params)
+        self.resizeColumnsToContents()
+        self._syncing = False
+        self.follow()
+
+    def follow(self) -> None:
+        traj = self.steps.traj
+        if traj is None or not len(traj):
+            return
+        row = index_at(traj, self.scene.cursor)
+        self._syncing = True
+        self.selectRow(row)
+        self.scrollTo(self.steps.index(row, 0), QtWidgets.QAbstractItemView.EnsureVisible)
+        self._syncing = False
+
+    def selected_step(self) -> int | None:
+        rows = self.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def _on_select(self, *_args) -> None:
+        if self._syncing:
+            return
+        step = self.selected_step()
+        if step is not None:
+            self.scene.set_playing(False)
+            self.scene.set_cursor(step)

@@ -1,0 +1,115 @@
+"""Sessions written, read back and refused (no Qt)."""
+
+import json
+
+import pytest
+
+from gdsim.core.schedules import Schedule
+from gdsim.core.simulation import RunConfig
+from gdsim.io.session import SessionError, read_session, save_session
+from gdsim.model import Scene
+
+
+def a_scene() -> Scene:
+    s = Scene(surface="rosenbrock", title="Race", explanation="Three optimizers.")
+    s.add_run(
+        RunConfig(
+            "rosenbrock",
+            "adam",
+            {"lr": 0.02, "betas": (0.8, 0.99)},
+            (-1.5, 2.0),
+            max_steps=300,
+            grad_tol=1e-6,
+            schedule=Schedule("cosine", t_max=300),
+        ),
+        name="adam",
+    )
+    s.add_run(
+        RunConfig(
+            "rosenbrock", "momentum", {"lr": 1e-3}, (-1.0, 2.5), clip_norm=5.0, noise=0.1, seed=3
+        ),
+        color="#CC79A7",
+    )
+    s.update_run(s.runs[1].id, visible=False)
+    s.set_cursor(42)
+    s.set_speed(33.0)
+    s.set_view("log_loss", True)
+    s.set_view("camera", {"distance": 4.0, "elevation": 20.0, "azimuth": 10.0})
+    s.set_view("ranges", [-2.0, 2.0, -1.0, 3.0])
+    s.select(s.runs[0].id)
+    return s
+
+
+def test_save_then_open_round_trips_every_field(tmp_path):
+    s = a_scene()
+    path = tmp_path / "race.gdsim.json"
+    save_session(path, s)
+    back = read_session(path)
+    assert back.to_dict() == s.to_dict()
+    assert [r.config for r in back.runs] == [r.config for r in s.runs]
+    assert back.runs[1].color == "#CC79A7" and not back.runs[1].visible
+    assert back.cursor == 42 and back.view["camera"]["azimuth"] == 10.0
+    assert back.selected == back.runs[0].id
+
+
+def test_truncated_file_is_refused_and_nothing_changes(tmp_path):
+    path = tmp_path / "s.gdsim.json"
+    save_session(path, a_scene())
+    text = path.read_text()
+    path.write_text(text[: len(text) // 2])
+    with pytest.raises(SessionError) as e:
+        read_session(path)
+    assert "damaged or incomplete" in str(e.value) and "\n" not in str(e.value)
+    assert path.read_text() == text[: len(text) // 2]
+
+
+def test_newer_version_is_refused_with_the_reason(tmp_path):
+    path = tmp_path / "new.gdsim.json"
+    save_session(path, a_scene())
+    doc = json.loads(path.read_text())
+    doc["version"] = 7
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SessionError) as e:
+        read_session(path)
+    assert "newer gdsim" in str(e.value) and "version 7" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ('{"format": "something-else", "version": 1}', "not a gdsim session"),
+        ("[1, 2]", "not a gdsim session"),
+        (
+            '{"format": "gdsim-session", "version": 1, "scene": {"surface": "nope"}}',
+            "unknown surface",
+        ),
+        (
+            '{"format": "gdsim-session", "version": 1, "scene": {"surface": "bowl", "runs": '
+            '[{"config": {"optimizer": "adam", "hyper": {"lr": -1}}}]}}',
+            "lr must be > 0",
+        ),
+    ],
+)
+def test_wrong_content_is_refused(tmp_path, content, reason):
+    path = tmp_path / "x.gdsim.json"
+    path.write_text(content)
+    with pytest.raises(SessionError) as e:
+        read_session(path)
+    assert reason in str(e.value)
+
+
+def test_saving_replaces_the_file_atomically(tmp_path, monkeypatch):
+    path = tmp_path / "s.gdsim.json"
+    save_session(path, a_scene())
+    before = path.read_text()
+
+    import gdsim.io.atomic as atomic
+
+    def boom(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", boom)
+    with pytest.raises(OSError):
+        save_session(path, Scene(surface="bowl"))
+    assert path.read_text() == before  # the previous file is intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.gdsim.json"]  # no temp left
