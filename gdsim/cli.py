@@ -169,6 +169,19 @@ def cmd_list(a) -> int:
     return 0
 
 
+def cmd_export(a) -> int:
+    from pathlib import Path
+
+    fmt = Path(a.out).suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "gif", "mp4", "csv", "json"):
+        raise UsageError(f"gdsim export: cannot write .{fmt}; use png, svg, gif, mp4, csv or json")
+    if not 1.0 <= a.scale <= 4.0:
+        raise UsageError(f"gdsim export: --scale must be between 1 and 4, got {a.scale:g}")
+    from gdsim.qt.headless import export_headless
+
+    return export_headless(a)
+
+
 def cmd_bench(a) -> int:
     from gdsim.bench import main as bench_main
 
@@ -191,13 +204,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_parser(sub)
     lp = sub.add_parser("list", help="list surfaces, optimizers or presets")
     lp.add_argument("what", choices=("surfaces", "optimizers", "presets"))
+    ep = sub.add_parser("export", help="export a picture, animation or the trajectories")
+    src = ep.add_mutually_exclusive_group(required=True)
+    src.add_argument("--preset", help="a lesson (gdsim list presets)")
+    src.add_argument("--session", help="a saved session (FILE.gdsim.json)")
+    ep.add_argument("--view", default="window", choices=("window", "contour", "3d", "loss", "data"))
+    ep.add_argument("--step", type=int, help="the step to show (default: the last one)")
+    ep.add_argument("--scale", type=float, default=1.0, help="PNG resolution, 1 to 4")
+    ep.add_argument("--fps", type=float, default=10.0, help="frames per second (GIF, MP4)")
+    ep.add_argument("--out", required=True, help="FILE.png|svg|gif|mp4|csv|json")
     bp = sub.add_parser("bench", help="measure speed against reference runs")
     bp.add_argument("what", choices=("core", "gui", "all"))
     bp.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser
 
 
-_COMMANDS = {"run": cmd_run, "list": cmd_list, "bench": cmd_bench}
+_COMMANDS = {"run": cmd_run, "list": cmd_list, "bench": cmd_bench, "export": cmd_export}
 
 
 def _split_session(argv: list[str]) -> tuple[str | None, list[str]]:

@@ -212,6 +212,23 @@ class MainWindow(QtWidgets.QMainWindow):
         fm.addAction(self._action("&Save", self.save, QtGui.QKeySequence.Save))
         fm.addAction(self._action("Save &as…", self.save_as, QtGui.QKeySequence.SaveAs))
         fm.addSeparator()
+        fm.addAction(
+            self._action(
+                "&Export…",
+                self.export_dialog,
+                "Ctrl+E",
+                "Export a picture, an animation or the trajectories",
+            )
+        )
+        fm.addAction(
+            self._action(
+                "&Copy view",
+                self.copy_view,
+                "Ctrl+Shift+C",
+                "Copy the map (or curve) view to the clipboard",
+            )
+        )
+        fm.addSeparator()
         lessons = fm.addMenu("Open &lesson")
         for p in list_presets():
             lessons.addAction(p.title, lambda name=p.name: self.open_preset(name))
@@ -346,6 +363,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scene.load(Scene.from_dict(scene_document(load_preset(name))))
         self.session_path = None
         self._set_lesson_text()
+
+    # -- export ------------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        from gdsim.qt.export_dialog import ExportDialog
+
+        ExportDialog(self).exec()
+
+    def copy_view(self) -> None:
+        from gdsim.qt.export import render
+
+        QtWidgets.QApplication.clipboard().setImage(render(self.main2d.currentWidget(), 1.0))
+        self.statusBar().showMessage("Copied the view to the clipboard", 4000)
 
     # -- sessions ----------------------------------------------------------------------------
     def _settings(self) -> QtCore.QSettings:

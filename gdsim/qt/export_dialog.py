@@ -1,0 +1,114 @@
+"""The Export dialog (Ctrl+E): what to export, at which scale / fps, where; a
+cancellable progress dialog for animations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from gdsim.qt import export as ex
+
+KINDS = {
+    "PNG picture": "png",
+    "SVG drawing (2D views)": "svg",
+    "Animated GIF": "gif",
+    "MP4 video": "mp4",
+    "Trajectories as CSV": "csv",
+    "Trajectories as JSON": "json",
+}
+
+
+class ExportDialog(QtWidgets.QDialog):
+    def __init__(self, window, parent=None):
+        super().__init__(parent or window)
+        self.window = window
+        self.setWindowTitle("Export")
+        form = QtWidgets.QFormLayout(self)
+        self.kind = QtWidgets.QComboBox()
+        self.kind.addItems(list(KINDS))
+        self.view = QtWidgets.QComboBox()
+        for v in ex.VIEWS:
+            self.view.addItem(v)
+        self.scale = QtWidgets.QSpinBox()
+        self.scale.setRange(1, 4)
+        self.scale.setSuffix(" ×")
+        self.scale.setToolTip("Resolution: 1× to 4× the size on screen")
+        self.fps = QtWidgets.QDoubleSpinBox()
+        self.fps.setRange(0.5, 60.0)
+        self.fps.setValue(10.0)
+        self.fps.setSuffix(" fps")
+        self.last = QtWidgets.QSpinBox()
+        self.last.setRange(0, max(window.controller.last_step(), 0))
+        self.last.setValue(window.scene.cursor)
+        self.last.setToolTip("Pictures show this step; animations run from 0 to it")
+        form.addRow("export", self.kind)
+        form.addRow("view", self.view)
+        form.addRow("scale", self.scale)
+        form.addRow("frames per second", self.fps)
+        form.addRow("step", self.last)
+        buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.Save | QtWidgets.QDialogButtonBox.Cancel
+        )
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.kind.currentIndexChanged.connect(self._update_fields)
+        self._update_fields()
+
+    def fmt(self) -> str:
+        return KINDS[self.kind.currentText()]
+
+    def _update_fields(self) -> None:
+        fmt = self.fmt()
+        form = self.layout()
+        for w, on in (
+            (self.view, fmt not in ("csv", "json")),
+            (self.scale, fmt == "png"),
+            (self.fps, fmt in ("gif", "mp4")),
+            (self.last, fmt not in ("csv", "json")),
+        ):
+            w.setVisible(on)
+            form.labelForField(w).setVisible(on)
+
+    def _save(self) -> None:
+        fmt = self.fmt()
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export to", f"gdsim-{self.view.currentText()}.{fmt}", f"*.{fmt}"
+        )
+        if not path:
+            return
+        if Path(path).suffix.lower() != f".{fmt}":
+            path += f".{fmt}"
+        self.export_to(path)
+
+    def export_to(self, path: str) -> bool:
+        fmt = Path(path).suffix.lower().lstrip(".")
+        progress = None
+        if fmt in ("gif", "mp4"):
+            dlg = QtWidgets.QProgressDialog(
+                "Rendering frames…", "Cancel", 0, self.last.value() + 1, self
+            )
+            dlg.setWindowModality(QtCore.Qt.WindowModal)
+            dlg.setMinimumDuration(300)
+
+            def progress(done, total):
+                dlg.setValue(done)
+                return not dlg.wasCanceled()
+
+        try:
+            ex.export(
+                self.window,
+                self.view.currentText(),
+                path,
+                scale=self.scale.value(),
+                fps=self.fps.value(),
+                step=self.last.value(),
+                progress=progress,
+            )
+        except (ex.ExportError, OSError) as e:
+            QtWidgets.QMessageBox.warning(self, "Cannot export", str(e))
+            return False
+        self.window.statusBar().showMessage(f"Exported {path}", 6000)
+        self.accept()
+        return True

@@ -1,0 +1,50 @@
+"""``gdsim export``: build the window on a lesson or session, export, exit."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+EXIT_USAGE = 2
+
+
+def export_headless(args) -> int:
+    import shiboken6
+
+    from gdsim.io.session import SessionError, read_session
+    from gdsim.model import SceneError
+    from gdsim.presets import PresetError
+    from gdsim.qt.app import initial_scene, make_app
+
+    try:
+        scene = read_session(args.session) if args.session else initial_scene(args.preset)
+    except (PresetError, SceneError, SessionError) as e:
+        print(f"gdsim export: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    scene.playing = False
+    app = make_app()
+    from gdsim.qt.export import ExportError, export
+    from gdsim.qt.main_window import MainWindow
+
+    window = MainWindow(scene)
+    window.resize(1600, 1000)
+    window.show()
+    deadline = time.monotonic() + 30
+    while (window.controller.pending() or not window.isVisible()) and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
+    for _ in range(5):
+        app.processEvents()
+    code = 0
+    try:
+        export(window, args.view, args.out, scale=args.scale, fps=args.fps, step=args.step)
+        print(f"wrote {args.out}")
+    except ExportError as e:
+        print(f"gdsim export: {e}", file=sys.stderr)
+        code = EXIT_USAGE
+    except OSError as e:
+        print(f"gdsim export: cannot write {args.out}: {e.strerror}", file=sys.stderr)
+        code = 1
+    window.dispose()
+    shiboken6.delete(window)
+    return code
