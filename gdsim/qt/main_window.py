@@ -370,6 +370,26 @@ class MainWindow(QtWidgets.QMainWindow):
 
         ExportDialog(self).exec()
 
+    def export_code(self, flavour: str, path: str | None = None) -> bool:
+        """The selected run as a standalone script that prints its trajectory."""
+        from gdsim.io.atomic import write_atomic
+        from gdsim.io.code_export import numpy_script, torch_script
+
+        run = self.scene.selected_run
+        if run is None:
+            self.statusBar().showMessage("Select a run first", 4000)
+            return False
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Export as code", f"gdsim_{run.config.optimizer}_{flavour}.py", "*.py"
+            )
+            if not path:
+                return False
+        text = (numpy_script if flavour == "numpy" else torch_script)(run.config)
+        write_atomic(path, text)
+        self.statusBar().showMessage(f"Wrote {path}: run it with python", 6000)
+        return True
+
     def copy_view(self) -> None:
         from gdsim.qt.export import render
 

@@ -156,3 +156,17 @@ def test_export_command_writes_a_window_picture_with_the_3d_view(tmp_path):
     )
     assert bad.returncode == 2 and "no 3D view" in bad.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_export_selected_run_as_code_from_the_window(make_window, tmp_path):
+    w = make_window("ravine")
+    w.scene.select(w.scene.runs[1].id)
+    path = tmp_path / "momentum.py"
+    assert w.export_code("numpy", str(path))
+    res = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=60)
+    traj = w.controller.trajectories[w.scene.runs[1].id]
+    rows = res.stdout.splitlines()
+    assert len(rows) == len(traj) + 1
+    assert float(rows[-1].split(",")[1]) == traj.position[-1, 0]
+    assert w.export_code("torch", str(tmp_path / "t.py"))
+    assert "torch.optim.SGD([p], lr=0.45, momentum=0.9" in (tmp_path / "t.py").read_text()
