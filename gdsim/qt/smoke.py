@@ -31,6 +31,8 @@ class SmokeTest:
 
     def run(self) -> int:
         w = self.window
+        if not w.scene.runs:  # a session saved without runs: drop one marble to play
+            w.scene.add_run()
         w.scene.set_speed(120.0)
         w.scene.set_playing(True)
         self.timer = QtCore.QTimer()

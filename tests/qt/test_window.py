@@ -328,15 +328,17 @@ def test_gdsim_opens_a_session_file_from_the_command_line(tmp_path):
     from gdsim.io.session import save_session
     from gdsim.model import Scene
 
+    scene = Scene(surface="booth")
+    scene.add_run()
     path = tmp_path / "s.gdsim.json"
-    save_session(path, Scene(surface="booth"))
+    save_session(path, scene)
     out = subprocess.run(
         [sys.executable, "-m", "gdsim", str(path), "--smoke-test"],
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert "OK" in out.stdout or out.returncode in (0, 1)
+    assert out.returncode == 0 and "OK" in out.stdout, out.stderr
     bad = tmp_path / "bad.gdsim.json"
     bad.write_text("{")
     out = subprocess.run(
