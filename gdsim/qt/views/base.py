@@ -33,6 +33,13 @@ def arrow_vector(vec, scale: float, ref: float) -> np.ndarray:
 class RunView:
     """Mixin: ``self.model`` and ``self.controller`` must be set."""
 
+    surface = None
+
+    def _current(self) -> bool:
+        """True when the view is built for the scene's surface (views of the other kind,
+        e.g. the 3D view under a 1D surface, keep their last surface and stay idle)."""
+        return self.surface is not None and self.surface.name == self.model.surface
+
     def shown_runs(self) -> list[tuple[Run, Trajectory]]:
         out = []
         for run in self.model.runs:

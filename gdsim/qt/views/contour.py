@@ -179,9 +179,6 @@ class ContourView(pg.PlotWidget, RunView):
         else:
             self.minima.clear()
 
-    def _current(self) -> bool:
-        return self.surface is not None and self.surface.name == self.model.surface
-
     def sync_runs(self) -> None:
         """Create / remove / recolour per-run items to match the scene."""
         if not self._current():

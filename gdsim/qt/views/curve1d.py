@@ -53,7 +53,7 @@ class CurveView(pg.PlotWidget, RunView):
         self.plot.setRange(xRange=(lo, hi), yRange=(bottom, top), padding=0.05)
 
     def sync_runs(self) -> None:
-        if self.surface is None or self.surface.name != self.model.surface:
+        if not self._current():
             return
         ids = {r.id for r in self.model.runs}
         for rid in list(self.items):
@@ -81,7 +81,7 @@ class CurveView(pg.PlotWidget, RunView):
             marble.setVisible(run.visible)
 
     def redraw(self, cursor: int) -> None:
-        if self.grid is None or self.surface.name != self.model.surface:
+        if self.grid is None or not self._current():
             return
         width = float(np.ptp(self.grid.xs))
         arrows = []

@@ -145,9 +145,6 @@ class Surface3DView(QtWidgets.QWidget, RunView):
             self.minima.setData(pos=np.zeros((0, 3)))
         self.minima.setVisible(self.model.view.get("show_minima", True))
 
-    def _current(self) -> bool:
-        return self.surface is not None and self.surface.name == self.model.surface
-
     def sync_runs(self) -> None:
         if not self._current():
             return
