@@ -135,7 +135,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _build_toolbar(self) -> None:
         c = self.controller
-        tb = self.addToolBar("Playback")
+        tb = self.playback_toolbar = self.addToolBar("Playback")
         tb.setObjectName("playback")
         tb.setIconSize(QtCore.QSize(28, 28))
         st = self.style()
@@ -212,14 +212,16 @@ class MainWindow(QtWidgets.QMainWindow):
         fm.addAction(self._action("&Save", self.save, QtGui.QKeySequence.Save))
         fm.addAction(self._action("Save &as…", self.save_as, QtGui.QKeySequence.SaveAs))
         fm.addSeparator()
-        fm.addAction(
-            self._action(
-                "&Export…",
-                self.export_dialog,
-                "Ctrl+E",
-                "Export a picture, an animation or the trajectories",
-            )
+        self.export_act = self._action(
+            "&Export…",
+            self.export_dialog,
+            "Ctrl+E",
+            "Export a picture, an animation or the trajectories",
         )
+        self.export_act.setIcon(self.style().standardIcon(QtWidgets.QStyle.SP_DialogSaveButton))
+        fm.addAction(self.export_act)
+        self.playback_toolbar.addSeparator()
+        self.playback_toolbar.addAction(self.export_act)
         fm.addAction(
             self._action(
                 "&Copy view",
