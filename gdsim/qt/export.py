@@ -49,7 +49,7 @@ def view_widget(window, view: str) -> QtWidgets.QWidget:
 
 def _gl_image(view3d, width: int, height: int) -> QtGui.QImage:
     """The 3D scene rendered off-screen at ``width`` × ``height`` pixels."""
-    arr = view3d.gl.renderToArray((width, height))  # (h, w, 4) BGRA, top row first
+    arr = view3d.render_array(width, height)  # (h, w, 4) BGRA, top row first
     arr = np.ascontiguousarray(arr)
     img = QtGui.QImage(arr.data, width, height, 4 * width, QtGui.QImage.Format_ARGB32)
     return img.copy()

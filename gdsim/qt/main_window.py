@@ -339,7 +339,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.contour.show_minima(self.scene.view.get("show_minima", True))
         self.surface3d.apply_camera()
         self.contour.apply_ranges()
-        self.surface3d.minima.setVisible(self.scene.view.get("show_minima", True))
+        self.surface3d.show_minima(self.scene.view.get("show_minima", True))
         self.redraw()
 
     # -- user actions ------------------------------------------------------------------------

@@ -9,14 +9,18 @@ The GL scene lives in a QOpenGLWindow (pyqtgraph's GLViewMixin) embedded with
 ``createWindowContainer``, not in a QOpenGLWidget: a QOpenGLWidget makes Qt compose
 the whole main window through OpenGL on every repaint of any widget, which costs
 ~55 ms per frame with software OpenGL at 1920×1080; the container costs nothing.
+
+The GL part (pyqtgraph.opengl, the context, the items) is built when the view is first
+shown, after the window's first paint, so that the window appears sooner; until then
+the surface given to ``set_surface`` waits.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
-import pyqtgraph.opengl as gl
 import shiboken6
-from pyqtgraph.opengl.GLViewWidget import GLViewMixin
 from PySide6 import QtCore, QtGui, QtOpenGL, QtWidgets
 
 from gdsim.core.grid import SurfaceGrid
@@ -28,51 +32,76 @@ HEIGHT = 0.9
 MESH = 60
 
 
-class GLSceneWindow(GLViewMixin, QtOpenGL.QOpenGLWindow):
-    """pyqtgraph's 3D view as a QOpenGLWindow.
+@cache
+def _gl():
+    """(pyqtgraph.opengl, the GL window class), imported on first use."""
+    import pyqtgraph.opengl as gl
+    from pyqtgraph.opengl.GLViewWidget import GLViewMixin
 
-    ``update()`` (called by pyqtgraph's items on every change) renders at the next turn
-    of the event loop instead of waiting for the platform's update request, which on
-    X11 arrives up to a refresh interval later; several changes in one step give one
-    frame.  ``frames`` counts the frames rendered that way.
-    """
+    class GLSceneWindow(GLViewMixin, QtOpenGL.QOpenGLWindow):
+        """pyqtgraph's 3D view as a QOpenGLWindow.
 
-    _pending = False  # class defaults: the mixin's __init__ already calls update()
-    frames = 0
+        ``update()`` (called by pyqtgraph's items on every change) renders at the next turn
+        of the event loop instead of waiting for the platform's update request, which on
+        X11 arrives up to a refresh interval later; several changes in one step give one
+        frame.  ``frames`` counts the frames rendered that way.
+        """
 
-    def devicePixelRatioF(self) -> float:
-        return float(self.devicePixelRatio())
+        _pending = False  # class defaults: the mixin's __init__ already calls update()
+        frames = 0
 
-    def update(self) -> None:
-        if not self._pending:
-            self._pending = True
-            QtCore.QTimer.singleShot(0, self, self.render_now)  # dropped if self is deleted
+        def devicePixelRatioF(self) -> float:
+            return float(self.devicePixelRatio())
 
-    def render_now(self) -> None:
-        self._pending = False
-        if not self.isExposed() or self.context() is None:
-            super().update()  # not on screen yet: let Qt paint it when it is exposed
-            return
-        self.makeCurrent()
-        self.paintGL()
-        self.context().swapBuffers(self)
-        self.doneCurrent()
-        self.frames += 1
+        def update(self) -> None:
+            if not self._pending:
+                self._pending = True
+                QtCore.QTimer.singleShot(0, self, self.render_now)  # dropped if self is deleted
+
+        def render_now(self) -> None:
+            self._pending = False
+            if not self.isExposed() or self.context() is None:
+                super().update()  # not on screen yet: let Qt paint it when it is exposed
+                return
+            self.makeCurrent()
+            self.paintGL()
+            self.context().swapBuffers(self)
+            self.doneCurrent()
+            self.frames += 1
+
+    return gl, GLSceneWindow
 
 
 class Surface3DView(QtWidgets.QWidget, RunView):
     def __init__(self, scene, controller, parent=None):
         super().__init__(parent)
         self.model, self.controller = scene, controller
-        self.gl = GLSceneWindow()
-        self.container = QtWidgets.QWidget.createWindowContainer(self.gl, self)
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.container)
+        self.gl = None
+        self.container = None
+        self._layout = QtWidgets.QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
         self.setMinimumSize(320, 240)
+        self.grid: SurfaceGrid | None = None
+        self.surface = None
+        self.trails: dict = {}
+        self.setToolTip("Drag to rotate, wheel to zoom")
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.gl is None:
+            QtCore.QTimer.singleShot(0, self, self.ensure_gl)
+
+    def ensure_gl(self) -> None:
+        """Build the GL window and its items (once), then draw what is pending."""
+        if self.gl is not None:
+            return
+        gl, window_class = _gl()
+        self.gl = window_class()
+        self.container = QtWidgets.QWidget.createWindowContainer(self.gl, self)
+        self._layout.addWidget(self.container)
         self.gl.setBackgroundColor(QtGui.QColor(255, 255, 255))
         self.apply_camera()
-        self.mesh: gl.GLSurfacePlotItem | None = None
+        self.mesh = None
         self.floor = gl.GLGridItem(color=(0, 0, 0, 40))
         self.floor.setSize(2.0, 2.0)
         self.floor.setSpacing(0.25, 0.25)
@@ -84,9 +113,10 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.marbles = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), size=theme.MARBLE_SIZE)
         self.marbles.setGLOptions("translucent")
         self.addItem(self.marbles)
-        self.grid: SurfaceGrid | None = None
-        self.surface = None
-        self.setToolTip("Drag to rotate, wheel to zoom")
+        if self.surface is not None:
+            self.set_surface(self.surface, self.grid)
+            self.sync_runs()
+            self.redraw(self.model.cursor)
 
     def addItem(self, item) -> None:
         self.gl.addItem(item)
@@ -107,7 +137,13 @@ class Surface3DView(QtWidgets.QWidget, RunView):
 
     def grabFramebuffer(self) -> QtGui.QImage:
         """What the 3D view shows now, rendered into an image."""
+        self.ensure_gl()
         return self.gl.grabFramebuffer()
+
+    def render_array(self, width: int, height: int) -> np.ndarray:
+        """The scene rendered off-screen: (height, width, 4) BGRA."""
+        self.ensure_gl()
+        return self.gl.renderToArray((width, height))
 
     # -- coordinates -----------------------------------------------------------------------
     def to_box(self, pos: np.ndarray, loss: np.ndarray) -> np.ndarray:
@@ -120,6 +156,9 @@ class Surface3DView(QtWidgets.QWidget, RunView):
     # -- building --------------------------------------------------------------------------
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
         self.surface, self.grid = surface, grid
+        if self.gl is None:
+            return  # drawn by ensure_gl
+        gl = _gl()[0]
         step_x = max(1, len(grid.xs) // MESH)
         step_y = max(1, len(grid.ys) // MESH)
         vals = grid.values[::step_y, ::step_x]
@@ -146,8 +185,9 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.minima.setVisible(self.model.view.get("show_minima", True))
 
     def sync_runs(self) -> None:
-        if not self._current():
+        if not self._current() or self.gl is None:
             return
+        gl = _gl()[0]
         ids = {r.id for r in self.model.runs}
         for rid in list(self.trails):
             if rid not in ids:
@@ -164,7 +204,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
 
     # -- per step --------------------------------------------------------------------------
     def redraw(self, cursor: int) -> None:
-        if self.grid is None or not self._current():
+        if self.grid is None or not self._current() or self.gl is None:
             return
         marbles, colors = [], []
         for run, traj in self.shown_runs():
@@ -182,7 +222,13 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         else:
             self.marbles.setData(pos=np.zeros((0, 3)))
 
+    def show_minima(self, show: bool) -> None:
+        if self.gl is not None:
+            self.minima.setVisible(show)
+
     def apply_camera(self) -> None:
+        if self.gl is None:
+            return
         cam = self.model.view.get("camera") or {}
         self.gl.setCameraPosition(
             distance=cam.get("distance", 3.4),
@@ -192,6 +238,8 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.gl.opts["center"] = QtGui.QVector3D(0.0, 0.0, HEIGHT * 0.35)
 
     def camera(self) -> dict:
+        if self.gl is None:
+            return dict(self.model.view.get("camera") or {})
         o = self.gl.opts
         return {
             "distance": float(o["distance"]),
