@@ -63,14 +63,12 @@ class DataView(pg.PlotWidget, RunView):
             self.lines[run.id].setData(xs, self.surface.predict(theta, xs))
             full = float(np.linalg.norm(traj.full_grad[k]))
             used = float(np.linalg.norm(traj.grad[k]))
-            params = ", ".join(
-                f"{p} = {v:.4g}" for p, v in zip(self.surface.params, theta, strict=True)
+            params = " ".join(
+                f"{p}={v:.3g}" for p, v in zip(self.surface.params, theta, strict=True)
             )
-            line = (
-                f"<span style='color:{run.color}'>■</span> {run.label}: {params}, ‖∇f‖ = {full:.3g}"
-            )
+            line = f"<span style='color:{run.color}'>■</span> {params} · ‖∇f‖ {full:.3g}"
             if not np.array_equal(traj.grad[k], traj.full_grad[k]):
-                line += f", mini-batch ‖g‖ = {used:.3g}"
+                line += f" · mini-batch ‖g‖ {used:.3g}"
             text.append(line)
         self.info.setHtml("<div style='font-size:11pt'>" + "<br>".join(text) + "</div>")
         vr = self.plot.viewRange()
