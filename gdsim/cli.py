@@ -155,7 +155,7 @@ def cmd_list(a) -> int:
 
         for name in surface_names():
             s = get_surface(name)
-            print(f"{name}\t{s.title}: {s.formula}")
+            print(f"{name}\t{s.formula if s.is_data else f'{s.title}: {s.formula}'}")
     elif a.what == "optimizers":
         from gdsim.core.optimizers import OPTIMIZERS
 

@@ -113,3 +113,35 @@ def test_saving_replaces_the_file_atomically(tmp_path, monkeypatch):
         save_session(path, Scene(surface="bowl"))
     assert path.read_text() == before  # the previous file is intact
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.gdsim.json"]  # no temp left
+
+
+@pytest.mark.parametrize(
+    ("scene_patch", "reason"),
+    [
+        ({"speed": 0}, None),  # clamped, not refused
+        ({"speed": float("nan")}, "speed must be a finite number"),
+        ({"cursor": 1e999}, "cursor must be a finite number"),
+        ({"view": {"camera": [1, 2]}}, "camera must be a mapping"),
+        ({"view": {"camera": {"distance": "far"}}}, "camera distance must be a number"),
+        ({"view": {"ranges": [1, 0, 0, 1]}}, "xmin < xmax"),
+        ({"runs": [{"color": "blue", "config": {"optimizer": "gd"}}]}, "#RRGGBB"),
+        (
+            {"runs": [{"config": {"optimizer": "gd", "hyper": {"lr": "0.1"}}}]},
+            "lr must be a number",
+        ),
+    ],
+)
+def test_hostile_values_in_a_session_are_refused_or_clamped(tmp_path, scene_patch, reason):
+    doc = {
+        "format": "gdsim-session",
+        "version": 1,
+        "scene": {"surface": "bowl", "runs": [{"config": {"optimizer": "gd"}}], **scene_patch},
+    }
+    path = tmp_path / "h.gdsim.json"
+    path.write_text(json.dumps(doc))
+    if reason is None:
+        assert read_session(path).speed == 0.5
+        return
+    with pytest.raises(SessionError) as e:
+        read_session(path)
+    assert reason in str(e.value)

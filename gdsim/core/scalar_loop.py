@@ -20,7 +20,15 @@ from gdsim.core.optimizers import Kernel
 
 __all__ = ["STOP_REASONS", "compile_loop"]
 
-STOP_MAX, STOP_NONFINITE, STOP_OUTSIDE, STOP_GRAD_TOL, STOP_LOSS_TOL, STOP_OVERFLOW = range(6)
+(
+    STOP_MAX,
+    STOP_NONFINITE,
+    STOP_OUTSIDE,
+    STOP_GRAD_TOL,
+    STOP_LOSS_TOL,
+    STOP_OVERFLOW,
+    STOP_CANCELLED,
+) = range(7)
 STOP_REASONS = {
     STOP_MAX: "max steps",
     STOP_NONFINITE: "non-finite loss",
@@ -28,6 +36,7 @@ STOP_REASONS = {
     STOP_GRAD_TOL: "gradient norm below tol",
     STOP_LOSS_TOL: "loss change below tol",
     STOP_OVERFLOW: "overflow",
+    STOP_CANCELLED: "cancelled",
 }
 
 
@@ -47,7 +56,7 @@ def _tuple(names: list[str]) -> str:
 def compile_loop(
     kernel: Kernel, dim: int, stochastic: bool, grad_tol: bool, loss_tol: bool, clip: bool
 ):
-    """The loop function ``run(theta, fg, sgrad, lrs, n, lo, hi, gtol2, ltol, clip, C)``.
+    """The loop function ``run(theta, fg, sgrad, lrs, n, lo, hi, gtol2, ltol, clip, C, stop)``.
 
     ``fg(*p)`` returns the loss and the exact gradient; ``sgrad(*p)`` (stochastic runs
     only) the gradient the optimizer uses.
@@ -79,7 +88,7 @@ def _compile(key, elements, velocity, scale, dim, stochastic, grad_tol, loss_tol
         rec += [f"{scale}_{i}" for i in R]
     L = []
     L.append(
-        "def run(theta, fg, sgrad, lrs, n, lo, hi, gtol2, ltol, clip, C, sqrt=sqrt,"
+        "def run(theta, fg, sgrad, lrs, n, lo, hi, gtol2, ltol, clip, C, stop=None, sqrt=sqrt,"
         " maximum=maximum):"
     )
     L += [f"    {c} = C[{c!r}]" for c in consts]
@@ -119,6 +128,9 @@ def _compile(key, elements, velocity, scale, dim, stochastic, grad_tol, loss_tol
         B.append("prev = loss")
     B.append("if k0 == n:")
     B.append(f"    return rows, {STOP_MAX}, k0")
+    # every 256 steps: has the caller given up on this run (closed, or a newer config)?
+    B.append("if not k0 & 255 and stop is not None and stop():")
+    B.append(f"    return rows, {STOP_CANCELLED}, k0")
     if clip:  # torch.nn.utils.clip_grad_norm_: coef = max_norm / (norm + 1e-6), clamped at 1
         B.append(f"c = clip / (sqrt({' + '.join(f'{x} * {x}' for x in g)}) + 1e-6)")
         B.append("if c > 1.0:")

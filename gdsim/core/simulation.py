@@ -18,6 +18,7 @@ import numpy as np
 from gdsim.core.datasets import BatchSampler, DataSurface
 from gdsim.core.optimizers import OptimizerError, get_optimizer, validate_hyper
 from gdsim.core.scalar_loop import (
+    STOP_CANCELLED,
     STOP_GRAD_TOL,
     STOP_LOSS_TOL,
     STOP_MAX,
@@ -49,6 +50,10 @@ MAX_STEPS_LIMIT = 1_000_000
 
 class ConfigError(ValueError):
     """A run configuration that cannot run (the message is one line)."""
+
+
+class SimulationCancelled(Exception):
+    """``simulate`` gave up because its ``interrupted()`` callback said so."""
 
 
 @dataclass(frozen=True)
@@ -194,8 +199,12 @@ _STOP_STATUS = {
 }
 
 
-def simulate(cfg: RunConfig, surface: Surface | None = None) -> Trajectory:
-    """Run ``cfg`` to its end (a stop rule, divergence or max steps), recording each step."""
+def simulate(cfg: RunConfig, surface: Surface | None = None, interrupted=None) -> Trajectory:
+    """Run ``cfg`` to its end (a stop rule, divergence or max steps), recording each step.
+
+    ``interrupted()``, if given, is asked every 256 steps; when it returns True the run
+    is abandoned with SimulationCancelled (the window closing, or α changed again).
+    """
     surface = cfg.validate(surface)
     opt = get_optimizer(cfg.optimizer, **cfg.hyper)
     dim = surface.dim
@@ -225,7 +234,10 @@ def simulate(cfg: RunConfig, surface: Surface | None = None) -> Trajectory:
             cfg.loss_tol or 0.0,
             cfg.clip_norm or 0.0,
             opt.kernel.consts,
+            interrupted,
         )
+    if code == STOP_CANCELLED:
+        raise SimulationCancelled()
     traj = Trajectory.from_rows(rows, dim, loop.layout, lrs)
     if code == STOP_MAX:
         traj.status = Status(MAX_STEPS, step)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -47,6 +49,64 @@ DEFAULT_VIEW: dict[str, Any] = {
 
 class SceneError(ValueError):
     """A scene document that cannot be read (one-line message)."""
+
+
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _number(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SceneError(f"{what} must be a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise SceneError(f"{what} must be a finite number, got {value!r}")
+    return v
+
+
+def _hyper(hyper) -> dict:
+    if not isinstance(hyper, dict):
+        raise SceneError("a run's hyper must be a mapping of names to numbers")
+    out = {}
+    for key, value in hyper.items():
+        if isinstance(value, bool) or value is None:
+            out[key] = value
+        elif key == "betas":
+            if not isinstance(value, (list, tuple)) or len(value) != 2:
+                raise SceneError(f"betas must be two numbers, got {value!r}")
+            out[key] = tuple(_number(b, "betas") for b in value)
+        else:
+            out[key] = _number(value, key)
+    return out
+
+
+def _view(doc) -> dict:
+    view = copy.deepcopy(DEFAULT_VIEW)
+    if doc is None:
+        return view
+    if not isinstance(doc, dict):
+        raise SceneError("view must be a mapping")
+    for key in ("log_loss", "show_gradient", "show_velocity", "show_minima"):
+        if key in doc:
+            view[key] = bool(doc[key])
+    cam = doc.get("camera")
+    if cam is not None:
+        if not isinstance(cam, dict):
+            raise SceneError("view.camera must be a mapping")
+        view["camera"] = {
+            k: _number(cam.get(k, DEFAULT_VIEW["camera"][k]), f"camera {k}")
+            for k in ("distance", "elevation", "azimuth")
+        }
+        if view["camera"]["distance"] <= 0:
+            raise SceneError("camera distance must be > 0")
+    ranges = doc.get("ranges")
+    if ranges is not None:
+        if not isinstance(ranges, (list, tuple)) or len(ranges) != 4:
+            raise SceneError("view.ranges must be four numbers: xmin, xmax, ymin, ymax")
+        r = [_number(v, "view range") for v in ranges]
+        if not (r[0] < r[1] and r[2] < r[3]):
+            raise SceneError("view.ranges must have xmin < xmax and ymin < ymax")
+        view["ranges"] = r
+    return view
 
 
 @dataclass(frozen=True)
@@ -253,19 +313,19 @@ class Scene:
             get_surface(surface)
             runs = []
             for i, rd in enumerate(doc.get("runs", [])):
-                cfg = RunConfig.from_dict({**rd["config"], "surface": surface})
+                cfg_doc = dict(rd["config"])
+                cfg_doc["hyper"] = _hyper(cfg_doc.get("hyper") or {})
+                cfg = RunConfig.from_dict({**cfg_doc, "surface": surface})
                 cfg.validate()
+                color = rd.get("color") or PALETTE[i % len(PALETTE)]
+                if not isinstance(color, str) or not _COLOR.match(color):
+                    raise SceneError(f"run colour must look like #RRGGBB, got {color!r}")
                 runs.append(
-                    Run(
-                        i,
-                        cfg,
-                        str(rd.get("color") or PALETTE[i % len(PALETTE)]),
-                        str(rd.get("name", "")),
-                        bool(rd.get("visible", True)),
-                    )
+                    Run(i, cfg, color, str(rd.get("name", "")), bool(rd.get("visible", True)))
                 )
-            view = copy.deepcopy(DEFAULT_VIEW)
-            view.update(doc.get("view") or {})
+            view = _view(doc.get("view"))
+            speed = min(max(_number(doc.get("speed", 20.0), "speed"), 0.5), 1000.0)
+            cursor = int(min(max(_number(doc.get("cursor", 0), "cursor"), 0), 10**9))
             sel = doc.get("selected")
             scene = cls(
                 surface=surface,
@@ -273,18 +333,20 @@ class Scene:
                 selected=runs[sel].id
                 if isinstance(sel, int) and 0 <= sel < len(runs)
                 else (runs[0].id if runs else None),
-                cursor=max(0, int(doc.get("cursor", 0))),
-                speed=float(doc.get("speed", 20.0)),
+                cursor=cursor,
+                speed=speed,
                 playing=bool(doc.get("playing", False)),
                 title=str(doc.get("title", "")),
                 explanation=str(doc.get("explanation", "")),
                 view=view,
             )
+        except SceneError:
+            raise
         except KeyError as e:
             raise SceneError(f"missing field {e.args[0]!r}") from None
         except ConfigError as e:
             raise SceneError(str(e)) from None
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise SceneError(f"bad value: {e}") from None
         return scene
 

@@ -76,7 +76,7 @@ def run_app(preset: str | None = None, session: str | None = None, smoke_test: b
     app = make_app()
     from gdsim.qt.main_window import MainWindow
 
-    window = MainWindow(scene)
+    window = MainWindow(scene, restore_layout=not smoke_test)
     if session is not None:
         window.session_path = session
     if smoke_test:

@@ -8,6 +8,8 @@ speed (steps per second); the views follow the cursor.
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6 import QtCore
 
 from gdsim.core.trajectory import Trajectory
@@ -25,6 +27,9 @@ class SimulationController(QtCore.QObject):
         self.scene = scene
         self.trajectories: dict[int, Trajectory] = {}
         self._generation: dict[int, int] = {}
+        # one counter for all runs: a result computed before a lesson or session was
+        # loaded can never match a new run that happens to reuse the same id
+        self._generations = itertools.count(1)
         self._done: dict[int, int] = {}
         self._thread = QtCore.QThread()
         self._thread.setObjectName("gdsim-simulation")
@@ -50,7 +55,7 @@ class SimulationController(QtCore.QObject):
 
     # -- trajectories ---------------------------------------------------------------------
     def recompute(self, run: Run) -> None:
-        gen = self._generation.get(run.id, 0) + 1
+        gen = next(self._generations)
         self._generation[run.id] = gen
         self._worker.request(run.id, gen, run.config)
         self._kick.emit()
@@ -64,6 +69,8 @@ class SimulationController(QtCore.QObject):
             return  # computed for an outdated configuration
         self._done[run_id] = generation
         self.trajectories[run_id] = traj
+        if self.scene.cursor > self.last_step():  # the runs got shorter
+            self.scene.set_cursor(self.last_step())
         self.trajectory_changed.emit(run_id)
         if self.scene.playing and not self._timer.isActive():
             self._timer.start()

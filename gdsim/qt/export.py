@@ -172,9 +172,13 @@ def export_animation(
             done += 1
             if progress is not None and progress(done, total) is False:
                 break
-    finally:
+    except BaseException:
         writer.close()
+        Path(tmp).unlink(missing_ok=True)  # never leave half a file behind
+        raise
+    finally:
         scene.set_cursor(keep)
+    writer.close()
     if done < total:
         os.unlink(tmp)
         return 0
@@ -219,11 +223,11 @@ def export(
     if not 0 <= k <= last:
         raise ExportError(f"step must be in 0..{last}, got {k}")
     if fmt in ("gif", "mp4"):
-        export_animation(window, widget, path, k, fps, progress)
-        return
+        return export_animation(window, widget, path, k, fps, progress) > 0
     window.scene.set_cursor(k)
     QtWidgets.QApplication.processEvents()
     if fmt == "png":
         export_png(widget, path, scale)
     else:
         export_svg(widget, path)
+    return True

@@ -97,7 +97,7 @@ class ExportDialog(QtWidgets.QDialog):
                 return not dlg.wasCanceled()
 
         try:
-            ex.export(
+            done = ex.export(
                 self.window,
                 self.view.currentText(),
                 path,
@@ -108,6 +108,9 @@ class ExportDialog(QtWidgets.QDialog):
             )
         except (ex.ExportError, OSError) as e:
             QtWidgets.QMessageBox.warning(self, "Cannot export", str(e))
+            return False
+        if not done:
+            self.window.statusBar().showMessage("Export cancelled: nothing written", 6000)
             return False
         self.window.statusBar().showMessage(f"Exported {path}", 6000)
         self.accept()

@@ -26,7 +26,7 @@ def export_headless(args) -> int:
     from gdsim.qt.export import ExportError, export
     from gdsim.qt.main_window import MainWindow
 
-    window = MainWindow(scene)
+    window = MainWindow(scene, restore_layout=False)  # the same picture on every machine
     window.resize(1600, 1000)
     window.show()
     deadline = time.monotonic() + 30

@@ -23,7 +23,7 @@ from gdsim.qt.views.surface3d import Surface3DView
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    def __init__(self, scene: Scene | None = None):
+    def __init__(self, scene: Scene | None = None, restore_layout: bool = True):
         super().__init__()
         self.setWindowTitle("gdsim — gradient descent simulator")
         self.scene = scene or Scene.from_dict(scene_document(load_preset("ravine")))
@@ -48,7 +48,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._on_surface_changed(s.surface)
         self._on_playing_changed(s.playing)
         self.resize(1600, 1000)
-        geometry = self._settings().value("geometry")
+        geometry = self._settings().value("geometry") if restore_layout else None
         if isinstance(geometry, QtCore.QByteArray):
             self.restoreGeometry(geometry)
             state = self._settings().value("state")

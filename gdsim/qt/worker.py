@@ -10,7 +10,7 @@ import threading
 
 from PySide6 import QtCore
 
-from gdsim.core.simulation import ConfigError, RunConfig, simulate
+from gdsim.core.simulation import ConfigError, RunConfig, SimulationCancelled, simulate
 
 
 class SimulationWorker(QtCore.QObject):
@@ -33,6 +33,10 @@ class SimulationWorker(QtCore.QObject):
             self._stop = True
             self._pending.clear()
 
+    def _superseded(self, run_id: int) -> bool:
+        with self._lock:
+            return self._stop or run_id in self._pending
+
     @QtCore.Slot()
     def process(self) -> None:
         while True:
@@ -42,7 +46,9 @@ class SimulationWorker(QtCore.QObject):
                 run_id = next(iter(self._pending))
                 generation, config = self._pending.pop(run_id)
             try:
-                traj = simulate(config)
+                traj = simulate(config, interrupted=lambda rid=run_id: self._superseded(rid))
+            except SimulationCancelled:
+                continue  # the window is closing, or a newer request for this run is queued
             except ConfigError as e:
                 self.failed_run.emit(run_id, generation, str(e))
                 continue

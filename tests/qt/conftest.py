@@ -44,18 +44,19 @@ def make_window(qtbot):
 
     windows = []
 
-    def make(preset="ravine", playing=False, scene=None, size=(1400, 900)):
+    def make(preset="ravine", playing=False, scene=None, size=(1400, 900), wait=True):
         if scene is None:
             doc = scene_document(load_preset(preset))
             doc["playing"] = playing
             scene = Scene.from_dict(doc)
-        w = MainWindow(scene)
+        w = MainWindow(scene, restore_layout=False)
         qtbot.addWidget(w)
         w.resize(*size)
         w.show()
         qtbot.waitExposed(w)
         windows.append(w)
-        wait_trajectories(qtbot, w)
+        if wait:
+            wait_trajectories(qtbot, w)
         return w
 
     yield make

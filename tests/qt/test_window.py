@@ -346,3 +346,44 @@ def test_gdsim_opens_a_session_file_from_the_command_line(tmp_path):
     )
     assert out.returncode == 2 and "damaged or incomplete" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def long_scene(steps=100_000):
+    from gdsim.core.simulation import RunConfig
+    from gdsim.model import Scene
+
+    scene = Scene(surface="linear-regression")
+    scene.add_run(
+        RunConfig("linear-regression", "sgd", {"lr": 0.01}, batch_size=8, max_steps=steps)
+    )
+    return scene
+
+
+def test_loading_a_lesson_while_a_long_run_computes_takes_the_new_lesson(make_window, qtbot):
+    w = make_window(scene=long_scene(), wait=False)
+    w.open_preset("ravine")
+    wait_trajectories(qtbot, w, timeout=10000)
+    for run in w.scene.runs:
+        traj = w.controller.trajectories[run.id]
+        assert traj.dim == 2 and len(traj) == 151
+        assert traj.position[0].tolist() == [-9.0, 3.0]
+
+
+def test_closing_during_a_long_computation_returns_at_once(make_window, qtbot):
+    import time
+
+    w = make_window(scene=long_scene(), wait=False)
+    t0 = time.perf_counter()
+    w.close()
+    assert time.perf_counter() - t0 < 1.5
+    assert not w.controller.is_running()
+
+
+def test_a_run_that_overflows_ends_with_its_status(make_window, qtbot):
+    w = make_window("parabola-table")
+    run = w.scene.runs[0]
+    w.scene.set_hyper(run.id, lr=1e300)
+    wait_trajectories(qtbot, w)
+    w.end_act.trigger()
+    assert w.runs_panel.status_text(run.id).startswith("diverged at step")
+    assert w.step_label.text().startswith(f"step {w.scene.cursor} / {w.scene.cursor}")

@@ -37,7 +37,7 @@ def live_status(traj, cursor: int) -> str:
         return "computing…"
     k = index_at(traj, cursor)
     st = traj.status
-    if k < len(traj) - 1 or (st.step is not None and cursor < st.step):
+    if k < len(traj) - 1:
         return f"running (step {k})"
     if st.state in (CONVERGED, DIVERGED):
         return st.short
