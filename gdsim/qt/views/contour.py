@@ -141,6 +141,7 @@ class ContourView(pg.PlotWidget, RunView):
         self.batch_gradients.setZValue(14)
         self.plot.addItem(self.batch_gradients)
         self.items: dict[int, _RunItems] = {}
+        self._brushes: dict = {}
         self.grid: SurfaceGrid | None = None
         self.surface = None
         self.on_click = None  # callable(x, y)
@@ -202,6 +203,14 @@ class ContourView(pg.PlotWidget, RunView):
             for it in items.all:
                 it.setVisible(run.visible)
 
+    def _brush(self, color: str):
+        """One QBrush per colour, reused: a new brush object at every step makes the
+        scatter item re-render its symbol atlas."""
+        brush = self._brushes.get(color)
+        if brush is None:
+            brush = self._brushes[color] = pg.mkBrush(color)
+        return brush
+
     # -- per step ------------------------------------------------------------------------
     def redraw(self, cursor: int) -> None:
         if self.grid is None or not self._current():
@@ -220,7 +229,7 @@ class ContourView(pg.PlotWidget, RunView):
             dots[1::2, 0] += 1e-6 * width  # a zero-length segment would not be drawn
             items.dots.setData(dots[:, 0], dots[:, 1])
             marbles.append(pos[k])
-            brushes.append(pg.mkBrush(run.color))
+            brushes.append(self._brush(run.color))
             if view.get("show_gradient", True):
                 grads.append(
                     arrow_segments(
