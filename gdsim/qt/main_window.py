@@ -177,26 +177,20 @@ class MainWindow(QtWidgets.QMainWindow):
         self.step_label.setAlignment(QtCore.Qt.AlignCenter)
         tb.addWidget(self.step_label)
         tb.addSeparator()
-        self.log_act = self._action(
-            "Log loss",
-            lambda on: self.scene.set_view("log_loss", on),
-            "L",
-            "Loss axis on a log scale",
-            checkable=True,
-        )
-        self.grad_act = self._action(
-            "−∇f arrows",
-            lambda on: self.scene.set_view("show_gradient", on),
-            "G",
-            "Show −∇f (black) and the mini-batch −g (dashed)",
-            checkable=True,
-        )
-        self.vel_act = self._action(
-            "Step arrows",
-            lambda on: self.scene.set_view("show_velocity", on),
-            "V",
-            "Show the step each optimizer takes next",
-            checkable=True,
+        self.log_act, self.grad_act, self.vel_act = (
+            self._action(
+                text, lambda on, k=key: self.scene.set_view(k, on), keys, tip, checkable=True
+            )
+            for text, key, keys, tip in (
+                ("Log loss", "log_loss", "L", "Loss axis on a log scale"),
+                (
+                    "−∇f arrows",
+                    "show_gradient",
+                    "G",
+                    "Show −∇f (black) and the mini-batch −g (dashed)",
+                ),
+                ("Step arrows", "show_velocity", "V", "Show the step each optimizer takes next"),
+            )
         )
         for a in (self.log_act, self.grad_act, self.vel_act):
             tb.addAction(a)

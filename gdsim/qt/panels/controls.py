@@ -173,25 +173,19 @@ class ControlsPanel(QtWidgets.QWidget):
         sform.addRow("gamma", self.gamma)
         sform.addRow("step size", self.step_size)
         sform.addRow("T max", self.t_max)
-        self.clip_on = QtWidgets.QCheckBox("clip ‖g‖ at")
-        self.clip = NumberField("clip", 0.0, 1e12, lo_open=True)
-        self.clip_on.setToolTip("torch.nn.utils.clip_grad_norm_(max_norm=…)")
-        self.clip_on.toggled.connect(self._on_clip)
-        self.clip.valueChanged.connect(lambda _v: self._on_clip())
-        self.clip.refused.connect(self._refuse)
-        sform.addRow(self.clip_on, self.clip)
-        self.tol_on = QtWidgets.QCheckBox("stop at ‖∇f‖ <")
-        self.tol = NumberField("tol", 0.0, 1e12, lo_open=True)
-        self.tol_on.toggled.connect(self._on_tol)
-        self.tol.valueChanged.connect(lambda _v: self._on_tol())
-        self.tol.refused.connect(self._refuse)
-        sform.addRow(self.tol_on, self.tol)
-        self.ltol_on = QtWidgets.QCheckBox("stop at |Δf| <")
-        self.ltol = NumberField("loss tol", 0.0, 1e12, lo_open=True)
-        self.ltol_on.toggled.connect(self._on_tol)
-        self.ltol.valueChanged.connect(lambda _v: self._on_tol())
-        self.ltol.refused.connect(self._refuse)
-        sform.addRow(self.ltol_on, self.ltol)
+        self.clip_on, self.clip = self._optional_number(
+            sform,
+            "clip ‖g‖ at",
+            "clip",
+            self._on_clip,
+            "torch.nn.utils.clip_grad_norm_(max_norm=…)",
+        )
+        self.tol_on, self.tol = self._optional_number(
+            sform, "stop at ‖∇f‖ <", "tol", self._on_tol, "Stop when the gradient norm is below"
+        )
+        self.ltol_on, self.ltol = self._optional_number(
+            sform, "stop at |Δf| <", "loss tol", self._on_tol, "Stop when the loss stops changing"
+        )
         self.max_steps = ispin(1, 100000, "Maximum number of steps of the run")
         self.max_steps.valueChanged.connect(lambda v: self._update(max_steps=int(v)))
         sform.addRow("max steps", self.max_steps)
@@ -207,6 +201,17 @@ class ControlsPanel(QtWidgets.QWidget):
         scene.surface_changed.connect(lambda _n: self.refresh())
         scene.run_changed.connect(self._on_run_changed)
         self.refresh()
+
+    def _optional_number(self, form, label: str, name: str, handler, tip: str):
+        """A checkbox switching a typed positive number on or off (clip, stop rules)."""
+        check = QtWidgets.QCheckBox(label)
+        check.setToolTip(tip)
+        field = NumberField(name, 0.0, 1e12, lo_open=True)
+        check.toggled.connect(handler)
+        field.valueChanged.connect(lambda _v: handler())
+        field.refused.connect(self._refuse)
+        form.addRow(check, field)
+        return check, field
 
     # -- scene -> widgets ----------------------------------------------------------------------
     def _on_run_changed(self, run, _config_changed):
