@@ -42,7 +42,7 @@ DEFAULT_VIEW: dict[str, Any] = {
     "show_gradient": True,
     "show_velocity": True,
     "show_minima": True,
-    "camera": {"distance": 3.4, "elevation": 30.0, "azimuth": -65.0},
+    "camera": {"distance": 3.4, "elevation": 42.0, "azimuth": -65.0},
     "ranges": None,  # the 2D view's (xmin, xmax, ymin, ymax); None = the surface's domain
 }
 

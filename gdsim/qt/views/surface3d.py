@@ -232,7 +232,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         cam = self.model.view.get("camera") or {}
         self.gl.setCameraPosition(
             distance=cam.get("distance", 3.4),
-            elevation=cam.get("elevation", 30.0),
+            elevation=cam.get("elevation", 42.0),
             azimuth=cam.get("azimuth", -65.0),
         )
         self.gl.opts["center"] = QtGui.QVector3D(0.0, 0.0, HEIGHT * 0.35)
