@@ -77,9 +77,9 @@ def _add_run_parser(sub) -> None:
         default="constant",
         help="learning-rate schedule: constant, step, exponential, cosine",
     )
-    p.add_argument("--gamma", type=float, default=0.5, help="step/exponential schedule factor")
-    p.add_argument("--step-size", type=int, default=30, help="step schedule period")
-    p.add_argument("--t-max", type=int, default=100, help="cosine schedule half-period")
+    p.add_argument("--gamma", type=float, help="step/exponential schedule factor (0.5)")
+    p.add_argument("--step-size", type=int, help="step schedule period (30)")
+    p.add_argument("--t-max", type=int, help="cosine schedule half-period (100)")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("--out", help="write to this file instead of standard output")
 
@@ -102,8 +102,14 @@ def _run_config(a):
         "initial_accumulator_value": a.initial_accumulator,
         "amsgrad": a.amsgrad,
     }
+    given = {"gamma": a.gamma, "step_size": a.step_size, "t_max": a.t_max}
+    uses = {"step": ("gamma", "step_size"), "exponential": ("gamma",), "cosine": ("t_max",)}
+    for key, value in given.items():
+        if value is not None and key not in uses.get(a.schedule, ()):
+            flag = "--" + key.replace("_", "-")
+            raise UsageError(f"gdsim run: {flag} does not apply to --schedule {a.schedule}")
     try:
-        schedule = Schedule(a.schedule, step_size=a.step_size, gamma=a.gamma, t_max=a.t_max)
+        schedule = Schedule(a.schedule, **{k: v for k, v in given.items() if v is not None})
     except ScheduleError as e:
         raise UsageError(str(e)) from None
     return RunConfig(

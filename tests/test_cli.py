@@ -129,6 +129,9 @@ def test_house_prices_and_json_output(capsys, tmp_path):
         ],
         ["--surface", "bowl", "--steps", "ten"],
         ["--surface", "bowl", "--start", "a,b"],
+        ["--surface", "bowl", "--gamma", "0.9"],
+        ["--surface", "bowl", "--schedule", "cosine", "--step-size", "3"],
+        ["--surface", "bowl", "--schedule", "step", "--gamma", "2"],
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_written(capsys, tmp_path, argv):
