@@ -143,7 +143,3 @@ class Trajectory:
     @property
     def grad_norm(self) -> np.ndarray:
         return np.sqrt(np.sum(self.grad * self.grad, axis=1))
-
-    @property
-    def final_position(self) -> np.ndarray:
-        return self.position[-1]

@@ -99,8 +99,8 @@ class _RunItems:
         self.start.setPen(pg.mkPen(color, width=2.5))
 
 
-class ContourView(pg.PlotWidget, RunView):
-    """Parameter space seen from above."""
+class ClickPlotView(pg.PlotWidget, RunView):
+    """A plot of parameter space that reports clicks (contour and 1D curve views)."""
 
     def __init__(self, scene, controller, parent=None):
         self.vb = ClickViewBox()
@@ -108,6 +108,18 @@ class ContourView(pg.PlotWidget, RunView):
         self.model, self.controller = scene, controller
         self.plot = self.getPlotItem()
         theme.style_plot(self.plot)
+        self.on_click = None
+        self.vb.sigClicked.connect(self._clicked)
+
+    def _clicked(self, x: float, y: float) -> None:
+        raise NotImplementedError
+
+
+class ContourView(ClickPlotView):
+    """Parameter space seen from above."""
+
+    def __init__(self, scene, controller, parent=None):
+        super().__init__(scene, controller, parent)
         self.plot.setAspectLocked(True)
         self.plot.showGrid(x=False, y=False)
         self.image = pg.ImageItem()
@@ -144,9 +156,7 @@ class ContourView(pg.PlotWidget, RunView):
         self._brushes: dict = {}
         self.grid: SurfaceGrid | None = None
         self.surface = None
-        self.on_click = None  # callable(x, y)
         self.on_start_moved = None  # callable(run_id, (x, y))
-        self.vb.sigClicked.connect(self._clicked)
         self.setToolTip("Click to drop a marble; drag a start ring to move it")
 
     # -- building ------------------------------------------------------------------------

@@ -8,17 +8,13 @@ from PySide6 import QtCore
 
 from gdsim.core.grid import SurfaceGrid
 from gdsim.qt import theme
-from gdsim.qt.views.base import RunView, arrow_vector, index_at, plot_title
-from gdsim.qt.views.contour import ClickViewBox
+from gdsim.qt.views.base import arrow_vector, index_at, plot_title
+from gdsim.qt.views.contour import ClickPlotView
 
 
-class CurveView(pg.PlotWidget, RunView):
+class CurveView(ClickPlotView):
     def __init__(self, scene, controller, parent=None):
-        self.vb = ClickViewBox()
-        super().__init__(parent=parent, viewBox=self.vb)
-        self.model, self.controller = scene, controller
-        self.plot = self.getPlotItem()
-        theme.style_plot(self.plot)
+        super().__init__(scene, controller, parent)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve = pg.PlotDataItem(pen=pg.mkPen((120, 120, 120), width=3))
         self.plot.addItem(self.curve)
@@ -32,8 +28,6 @@ class CurveView(pg.PlotWidget, RunView):
         self.items: dict[int, tuple[pg.PlotDataItem, pg.ScatterPlotItem]] = {}
         self.grid: SurfaceGrid | None = None
         self.surface = None
-        self.on_click = None
-        self.vb.sigClicked.connect(self._clicked)
         self.setToolTip("Click on the axis to drop a marble at that x")
 
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
