@@ -27,7 +27,7 @@ class Timeline(QtWidgets.QWidget):
         lay.addWidget(self.slider, 1)
         lay.addWidget(self.label)
         self.slider.valueChanged.connect(self._on_slider)
-        scene.cursor_changed.connect(lambda _c: self.sync())
+        scene.cursor_changed.connect(lambda _c: self.show_cursor())
         controller.trajectory_changed.connect(lambda _rid: self.sync())
         self.sync()
 
@@ -36,12 +36,17 @@ class Timeline(QtWidgets.QWidget):
             self.scene.set_cursor(value)
 
     def sync(self) -> None:
-        last = self.controller.last_step()
+        """The slider's range from the trajectories (they changed), then the cursor."""
         self.slider.blockSignals(True)
-        self.slider.setRange(0, max(last, 0))
-        self.slider.setValue(min(self.scene.cursor, last))
+        self.slider.setRange(0, max(self.controller.last_step(), 0))
         self.slider.blockSignals(False)
-        self.label.setText(f"{self.scene.cursor} / {last}")
+        self.show_cursor()
+
+    def show_cursor(self) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(self.scene.cursor)
+        self.slider.blockSignals(False)
+        self.label.setText(f"{self.scene.cursor} / {self.slider.maximum()}")
 
 
 class StepModel(QtCore.QAbstractTableModel):
@@ -119,10 +124,14 @@ class StepTable(QtWidgets.QTableView):
         self._syncing = False
         self.follow()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.follow()
+
     def follow(self) -> None:
         traj = self.steps.traj
-        if traj is None or not len(traj):
-            return
+        if traj is None or not len(traj) or not self.isVisible():
+            return  # a hidden table catches up when shown
         row = index_at(traj, self.scene.cursor)
         self._syncing = True
         self.selectRow(row)

@@ -40,6 +40,17 @@ class RunView:
         e.g. the 3D view under a 1D surface, keep their last surface and stay idle)."""
         return self.surface is not None and self.surface.name == self.model.surface
 
+    def sync_items(self, items: dict, create, remove) -> dict:
+        """Make ``items`` (run id -> item) match the scene's runs: ``remove(item)`` for
+        runs that are gone, ``create(run)`` for new ones; returns ``items``."""
+        ids = {r.id for r in self.model.runs}
+        for rid in [rid for rid in items if rid not in ids]:
+            remove(items.pop(rid))
+        for run in self.model.runs:
+            if run.id not in items:
+                items[run.id] = create(run)
+        return items
+
     def shown_runs(self) -> list[tuple[Run, Trajectory]]:
         out = []
         for run in self.model.runs:

@@ -112,7 +112,13 @@ class ClickPlotView(pg.PlotWidget, RunView):
         self.vb.sigClicked.connect(self._clicked)
 
     def _clicked(self, x: float, y: float) -> None:
-        raise NotImplementedError
+        """A click inside the surface's domain calls ``on_click`` with its coordinates
+        (x alone for a one-parameter surface)."""
+        if self.surface is None or self.on_click is None:
+            return
+        coords = (x, y)[: self.surface.dim]
+        if all(lo <= c <= hi for c, (lo, hi) in zip(coords, self.surface.domain, strict=True)):
+            self.on_click(*coords)
 
 
 class ContourView(ClickPlotView):
@@ -274,13 +280,6 @@ class ContourView(ClickPlotView):
             self.batch_gradients.setData([], [])
 
     # -- user input ----------------------------------------------------------------------
-    def _clicked(self, x: float, y: float) -> None:
-        if self.surface is None or self.on_click is None:
-            return
-        (x0, x1), (y0, y1) = self.surface.domain
-        if x0 <= x <= x1 and y0 <= y <= y1:
-            self.on_click(x, y)
-
     def _start_dragged(self, run_id: int, target) -> None:
         if self.on_start_moved is not None:
             p = target.pos()

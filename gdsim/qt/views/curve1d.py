@@ -94,10 +94,3 @@ class CurveView(ClickPlotView):
             self.gradients.setData(*np.array(arrows).T)
         else:
             self.gradients.setData([], [])
-
-    def _clicked(self, x: float, _y: float) -> None:
-        if self.surface is None or self.on_click is None:
-            return
-        lo, hi = self.surface.domain[0]
-        if lo <= x <= hi:
-            self.on_click(x)

@@ -39,16 +39,15 @@ class DataView(pg.PlotWidget, RunView):
         self._x_range = (min(0.0, lo - pad), hi + pad)
         self.plot.setRange(xRange=self._x_range, yRange=(min(0.0, y.min()), y.max() * 1.1))
 
+    def _new_line(self, _run):
+        line = pg.PlotDataItem()
+        self.plot.addItem(line)
+        return line
+
     def sync_runs(self) -> None:
-        ids = {r.id for r in self.model.runs}
-        for rid in list(self.lines):
-            if rid not in ids:
-                self.plot.removeItem(self.lines.pop(rid))
+        self.sync_items(self.lines, self._new_line, self.plot.removeItem)
         for run in self.model.runs:
-            line = self.lines.get(run.id)
-            if line is None:
-                line = self.lines[run.id] = pg.PlotDataItem()
-                self.plot.addItem(line)
+            line = self.lines[run.id]
             line.setPen(pg.mkPen(run.color, width=theme.TRAIL_WIDTH))
             line.setVisible(run.visible)
 

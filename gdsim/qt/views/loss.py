@@ -36,16 +36,15 @@ class LossView(pg.PlotWidget, RunView):
         self.fit_ranges()
         self.plot.setLabel("left", "f − f* (log scale)" if log else "loss f")
 
+    def _new_curve(self, _run):
+        curve = pg.PlotCurveItem(segmentedLineMode="on")
+        self.plot.addItem(curve)
+        return curve
+
     def sync_runs(self) -> None:
-        ids = {r.id for r in self.model.runs}
-        for rid in list(self.curves):
-            if rid not in ids:
-                self.plot.removeItem(self.curves.pop(rid))
+        self.sync_items(self.curves, self._new_curve, self.plot.removeItem)
         for run in self.model.runs:
-            curve = self.curves.get(run.id)
-            if curve is None:
-                curve = self.curves[run.id] = pg.PlotCurveItem(segmentedLineMode="on")
-                self.plot.addItem(curve)
+            curve = self.curves[run.id]
             curve.setPen(pg.mkPen(run.color, width=2.5))
             curve.setVisible(run.visible)
         self._apply_mode()
