@@ -43,6 +43,7 @@ def prepare_gl() -> None:
 
     fmt = QtGui.QSurfaceFormat()
     fmt.setDepthBufferSize(24)
+    fmt.setStencilBufferSize(8)  # the same depth format as an FBO: depth can be copied
     fmt.setSwapInterval(0)  # no vsync wait: the views are redrawn at the playback rate
     QtGui.QSurfaceFormat.setDefaultFormat(fmt)
     QtCore.QCoreApplication.setAttribute(QtCore.Qt.AA_ShareOpenGLContexts)

@@ -304,7 +304,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.step_label.setText(f"step {cursor} / {self.controller.last_step()}")
 
     def _on_trajectory_changed(self, _run_id: int) -> None:
-        self.loss.fit_ranges()
+        self.loss.refresh()
         self.redraw()
 
     def _on_playing_changed(self, playing: bool) -> None:
@@ -329,7 +329,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_view_changed(self) -> None:
         self._sync_view_actions()
-        self.loss._apply_mode()
+        self.loss.refresh()
         self.contour.show_minima(self.scene.view.get("show_minima", True))
         self.surface3d.apply_camera()
         self.contour.apply_ranges()

@@ -13,8 +13,8 @@ from tests.qt.conftest import wait_trajectories
 
 
 def trail(view, run_id):
-    x, y = view.items[run_id].trail.getData()
-    return np.column_stack([x, y])
+    """The trail the contour draws for a run at the cursor."""
+    return view.marks.runs[run_id].trail
 
 
 def test_opens_on_a_lesson_that_is_already_playing(make_window, qtbot):
@@ -41,7 +41,7 @@ def test_changing_alpha_reruns_and_redraws_the_trajectory(make_window, qtbot):
     np.testing.assert_allclose(after, expected)
     assert not np.allclose(after, before)
     # the loss view follows too
-    _x, y = w.loss.curves[run.id].getData()
+    _x, y = w.loss.curves.shown(run.id)
     np.testing.assert_allclose(y, simulate(w.scene.run(run.id).config).loss[:41])
 
 
@@ -84,7 +84,7 @@ def test_clicking_the_contour_drops_a_marble_there(make_window, qtbot):
 def test_dragging_a_start_marker_recomputes_the_run(make_window, qtbot):
     w = make_window("ravine")
     run = w.scene.runs[0]
-    w.contour.items[run.id].start.setPos(-5.0, 2.0)  # what a drag does, step by step
+    w.contour.starts[run.id].setPos(-5.0, 2.0)  # what a drag does, step by step
     assert w.scene.run(run.id).config.start == (-5.0, 2.0)
     wait_trajectories(qtbot, w)
     w.scene.set_cursor(3)
@@ -136,8 +136,7 @@ def test_a_diverging_run_shows_its_status(make_window, qtbot):
     status = w.runs_panel.status_text(run.id)
     assert status.startswith("diverged at step ")
     assert "⚠" in w.controls.stability.text()
-    x, y = w.contour.items[run.id].trail.getData()
-    assert np.all(np.isfinite(x)) and np.all(np.isfinite(y))
+    assert np.all(np.isfinite(trail(w.contour, run.id)))
 
 
 def test_bad_alpha_is_refused_at_the_widget_with_a_reason(make_window, qtbot):
@@ -176,11 +175,11 @@ def test_runs_list_add_duplicate_hide_remove(make_window, qtbot):
     item = panel._items[dup.id]
     item.setCheckState(0, QtCore.Qt.Unchecked)
     assert not w.scene.run(dup.id).visible
-    assert not w.contour.items[dup.id].trail.isVisible()
+    assert dup.id not in w.contour.marks.runs and not w.contour.starts[dup.id].isVisible()
     w.scene.select(dup.id)
     qtbot.mouseClick(panel.remove_btn, QtCore.Qt.LeftButton)
     assert dup.id not in [r.id for r in w.scene.runs]
-    assert dup.id not in w.contour.items
+    assert dup.id not in w.contour.starts
 
 
 def test_one_dimensional_surface_shows_the_curve_view(make_window, qtbot):
@@ -203,7 +202,7 @@ def test_data_surface_shows_data_and_fitted_lines(make_window, qtbot):
         np.testing.assert_allclose(ys, theta[0] * xs + theta[1])
     assert "mini-batch ‖g‖" in w.data.info.toPlainText()
     # the mini-batch run draws a dashed −g beside the full −∇f
-    assert len(w.contour.batch_gradients.getData()[0]) > 0
+    assert len(w.contour.marks.batch_gradients) > 0
 
 
 def test_switching_surfaces_resets_runs_to_the_new_domain(make_window, qtbot):
@@ -263,9 +262,9 @@ def test_scrubbing_the_timeline_moves_every_view_to_step_k(make_window, qtbot):
     for run in w.scene.runs:
         traj = w.controller.trajectories[run.id]
         assert len(trail(w.contour, run.id)) == k + 1  # trail up to k
-        x, y = w.contour.marbles.getData()
-        assert any(np.allclose((a, b), traj.position[k]) for a, b in zip(x, y, strict=True))
-        assert len(w.loss.curves[run.id].getData()[0]) == k + 1
+        marbles = w.contour.marks.marbles
+        assert any(np.allclose(m, traj.position[k]) for m in marbles)
+        assert len(w.loss.curves.shown(run.id)[0]) == k + 1
     assert w.loss.cursor_line.value() == k
     assert w.step_table.selected_step() == k  # the table's row follows
     # the 3D marbles sit at step k too

@@ -15,6 +15,7 @@ from gdsim.core import isolines
 from gdsim.core.grid import SurfaceGrid
 from gdsim.qt import theme
 from gdsim.qt.views.base import RunView, arrow_vector, index_at, plot_title
+from gdsim.qt.views.marks import RunFrame, RunMarks
 
 LIGHT_MAP = pg.ColorMap(
     [0.0, 0.35, 0.7, 1.0],
@@ -62,41 +63,14 @@ def arrow_segments(origin, vec, head: float = 0.28) -> np.ndarray:
     return np.array([o, tip, tip, left, tip, right])
 
 
-class _RunItems:
-    """A run's trail (line + a dot per step), next-step arrow and draggable start ring.
-
-    Curves are PlotCurveItems (PlotDataItem's dataset handling costs more than the
-    drawing); the step dots are zero-length round-capped segments, far cheaper than
-    a ScatterPlotItem rebuilt at every step.
-    """
-
-    def __init__(self, plot: pg.PlotItem, color: str):
-        # drawn as separate segments: 1.5× faster than stroking one antialiased polyline
-        self.trail = pg.PlotCurveItem(segmentedLineMode="on")
-        self.dots = pg.PlotCurveItem(connect="pairs")
-        self.velocity = pg.PlotCurveItem(connect="pairs")
-        self.start = pg.TargetItem(
-            size=16, symbol="o", movable=True, brush=pg.mkBrush(255, 255, 255, 160)
-        )
-        self.start.setToolTip("Drag to move this run's start")
-        self.set_color(color)
-        for z, item in ((10, self.trail), (11, self.dots), (16, self.velocity), (25, self.start)):
-            item.setZValue(z)
-            plot.addItem(item)
-
-    @property
-    def all(self):
-        return (self.trail, self.dots, self.velocity, self.start)
-
-    def remove(self, plot: pg.PlotItem):
-        for item in self.all:
-            plot.removeItem(item)
-
-    def set_color(self, color: str):
-        self.trail.setPen(pg.mkPen(color, width=theme.TRAIL_WIDTH))
-        self.dots.setPen(pg.mkPen(color, width=7, cap=QtCore.Qt.RoundCap))
-        self.velocity.setPen(pg.mkPen(color, width=2.5))
-        self.start.setPen(pg.mkPen(color, width=2.5))
+def start_marker(plot: pg.PlotItem, color: str) -> pg.TargetItem:
+    """A run's start: a ring the user drags to move it."""
+    target = pg.TargetItem(size=16, symbol="o", movable=True, brush=pg.mkBrush(255, 255, 255, 160))
+    target.setToolTip("Drag to move this run's start")
+    target.setPen(pg.mkPen(color, width=2.5))
+    target.setZValue(25)
+    plot.addItem(target)
+    return target
 
 
 class ClickPlotView(pg.PlotWidget, RunView):
@@ -147,19 +121,10 @@ class ContourView(ClickPlotView):
         )
         self.minima.setZValue(5)
         self.plot.addItem(self.minima)
-        self.gradients = pg.PlotCurveItem(pen=pg.mkPen("k", width=2.5), connect="pairs")
-        self.gradients.setZValue(15)
-        self.plot.addItem(self.gradients)
-        self.marbles = pg.ScatterPlotItem(size=theme.MARBLE_SIZE, pen=pg.mkPen("w", width=2))
-        self.marbles.setZValue(20)
-        self.plot.addItem(self.marbles)
-        self.batch_gradients = pg.PlotCurveItem(
-            pen=pg.mkPen((90, 90, 90), width=2, style=QtCore.Qt.DashLine), connect="pairs"
-        )
-        self.batch_gradients.setZValue(14)
-        self.plot.addItem(self.batch_gradients)
-        self.items: dict[int, _RunItems] = {}
-        self._brushes: dict = {}
+        # every run's trail, dots, arrows and marble: one item (see marks.py)
+        self.marks = RunMarks()
+        self.plot.addItem(self.marks, ignoreBounds=True)
+        self.starts: dict[int, pg.TargetItem] = {}
         self.grid: SurfaceGrid | None = None
         self.surface = None
         self.on_start_moved = None  # callable(run_id, (x, y))
@@ -197,87 +162,57 @@ class ContourView(ClickPlotView):
             self.minima.clear()
 
     def sync_runs(self) -> None:
-        """Create / remove / recolour per-run items to match the scene."""
+        """Create / remove / recolour the start markers to match the scene."""
         if not self._current():
             return
-        ids = {r.id for r in self.model.runs}
-        for rid in list(self.items):
-            if rid not in ids:
-                self.items.pop(rid).remove(self.plot)
+        self.sync_items(self.starts, self._new_start, self.plot.removeItem)
         for run in self.model.runs:
-            items = self.items.get(run.id)
-            if items is None:
-                items = self.items[run.id] = _RunItems(self.plot, run.color)
-                items.start.sigPositionChanged.connect(
-                    lambda target, rid=run.id: self._start_dragged(rid, target)
-                )
-            else:
-                items.set_color(run.color)
+            target = self.starts[run.id]
+            target.setPen(pg.mkPen(run.color, width=2.5))
             start = run.config.resolved_start(self.surface) if self.surface else (0, 0)
-            with QtCore.QSignalBlocker(items.start):
-                items.start.setPos(*start[:2])
-            for it in items.all:
-                it.setVisible(run.visible)
+            with QtCore.QSignalBlocker(target):
+                target.setPos(*start[:2])
+            target.setVisible(run.visible)
 
-    def _brush(self, color: str):
-        """One QBrush per colour, reused: a new brush object at every step makes the
-        scatter item re-render its symbol atlas."""
-        brush = self._brushes.get(color)
-        if brush is None:
-            brush = self._brushes[color] = pg.mkBrush(color)
-        return brush
+    def _new_start(self, run) -> pg.TargetItem:
+        target = start_marker(self.plot, run.color)
+        target.sigPositionChanged.connect(lambda t, rid=run.id: self._start_dragged(rid, t))
+        return target
 
     # -- per step ------------------------------------------------------------------------
     def redraw(self, cursor: int) -> None:
         if self.grid is None or not self._current():
             return
         view = self.model.view
-        width = float(np.ptp(self.grid.xs))
-        grads, batch, marbles, brushes = [], [], [], []
+        scale = 0.18 * float(np.ptp(self.grid.xs))
+        ref = self.grid.grad_ref
+        frames, grads, batch, marbles, colors = {}, [], [], [], []
         for run, traj in self.shown_runs():
-            items = self.items.get(run.id)
-            if items is None:
-                continue
             k = index_at(traj, cursor)
             pos = traj.position
-            items.trail.setData(pos[: k + 1, 0], pos[: k + 1, 1])
-            dots = np.repeat(pos[: k + 1], 2, axis=0)
-            dots[1::2, 0] += 1e-6 * width  # a zero-length segment would not be drawn
-            items.dots.setData(dots[:, 0], dots[:, 1])
-            marbles.append(pos[k])
-            brushes.append(self._brush(run.color))
-            if view.get("show_gradient", True):
-                grads.append(
-                    arrow_segments(
-                        pos[k], arrow_vector(-traj.full_grad[k], 0.18 * width, self.grid.grad_ref)
-                    )
-                )
-                if not np.array_equal(traj.grad[k], traj.full_grad[k]):
-                    batch.append(
-                        arrow_segments(
-                            pos[k], arrow_vector(-traj.grad[k], 0.18 * width, self.grid.grad_ref)
-                        )
-                    )
+            trail = pos[: k + 1]
+            finite = np.isfinite(trail).all(axis=1)
+            if not finite.all():
+                trail = trail[: int(np.argmin(finite))]  # up to the first non-finite row
+            if not len(trail):
+                continue
+            step = None
             if view.get("show_velocity", True) and k + 1 < len(traj):
-                step = pos[k + 1] - pos[k]
-                items.velocity.setData(
-                    *arrow_segments(pos[k], arrow_vector(step, 0.18 * width, 0.02 * width)).T
-                )
-            else:
-                items.velocity.setData([], [])
-        if marbles:
-            m = np.array(marbles)
-            self.marbles.setData(m[:, 0], m[:, 1], brush=brushes)
-        else:
-            self.marbles.clear()
-        if grads:
-            self.gradients.setData(*np.concatenate(grads).T)
-        else:
-            self.gradients.setData([], [])
-        if batch:
-            self.batch_gradients.setData(*np.concatenate(batch).T)
-        else:
-            self.batch_gradients.setData([], [])
+                step = arrow_segments(pos[k], arrow_vector(pos[k + 1] - pos[k], scale, scale / 9))
+            frames[run.id] = RunFrame(traj, run.color, trail, step)
+            marbles.append(trail[-1])
+            colors.append(run.color)
+            if view.get("show_gradient", True):
+                grads.append(arrow_segments(pos[k], arrow_vector(-traj.full_grad[k], scale, ref)))
+                if not np.array_equal(traj.grad[k], traj.full_grad[k]):
+                    batch.append(arrow_segments(pos[k], arrow_vector(-traj.grad[k], scale, ref)))
+        self.marks.set_frame(
+            frames,
+            marbles,
+            colors,
+            np.concatenate(grads) if grads else (),
+            np.concatenate(batch) if batch else (),
+        )
 
     # -- user input ----------------------------------------------------------------------
     def _start_dragged(self, run_id: int, target) -> None:

@@ -1,12 +1,85 @@
-"""Loss against step for every run, with a cursor line; optional log scale."""
+"""Loss against step for every run, with a cursor line; optional log scale.
+
+The curves are drawn by one item.  Since x is the step, the curves up to the cursor
+are the whole curves cut at the cursor: on screen they are drawn once into a layer
+(again when a trajectory, the scale or the size changes) and a step shows more of it.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
 
 from gdsim.qt import theme
-from gdsim.qt.views.base import RunView, index_at
+from gdsim.qt.views import painting
+from gdsim.qt.views.base import RunView
+
+
+class LossCurves(pg.GraphicsObject):
+    WIDTH = 2.5
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAcceptedMouseButtons(QtCore.Qt.NoButton)
+        self.curves: dict[int, tuple[object, str, np.ndarray]] = {}  # id -> (source, colour, y)
+        self.cursor = 0
+        self._layer = painting.Layer()
+        self._bounds: QtCore.QRectF | None = None
+
+    def set_curves(self, curves: dict[int, tuple[object, str, np.ndarray]]) -> None:
+        """Each run's (trajectory, colour, plotted values for every step)."""
+        self.curves = curves
+        self._layer.invalidate()
+        self.update()
+
+    def set_cursor(self, cursor: int) -> None:
+        if cursor != self.cursor:
+            self.cursor = cursor
+            self.update()
+
+    def shown(self, run_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """The points of a run's curve drawn at the cursor: (steps, values)."""
+        _source, _color, y = self.curves[run_id]
+        k = min(self.cursor, len(y) - 1)
+        return np.arange(k + 1, dtype=float), y[: k + 1]
+
+    def viewTransformChanged(self) -> None:
+        self.prepareGeometryChange()
+        self._bounds = None
+
+    def boundingRect(self) -> QtCore.QRectF:
+        if self._bounds is None:
+            vr = self.viewRect()
+            self._bounds = QtCore.QRectF() if vr is None else QtCore.QRectF(vr)
+        return self._bounds
+
+    def _draw(self, p: QtGui.QPainter, t, rect, upto: int | None) -> None:
+        for _source, color, y in self.curves.values():
+            n = len(y) if upto is None else min(upto, len(y) - 1) + 1
+            pts = painting.to_device(t, np.column_stack([np.arange(n, dtype=float), y[:n]]))
+            pen = QtGui.QPen(QtGui.QColor(color), self.WIDTH)
+            pen.setCosmetic(True)
+            p.setPen(pen)
+            p.drawLines(painting.polyline_segments(pts, rect))
+
+    def paint(self, p: QtGui.QPainter, _option, widget=None) -> None:
+        t = p.transform()
+        rect = painting.visible_rect(t, self.boundingRect())
+        screen = painting.on_screen(self, p, widget)
+        p.save()
+        p.resetTransform()
+        p.setRenderHint(QtGui.QPainter.Antialiasing, True)
+        if screen:
+            lp, cleared = self._layer.begin(widget, painting.transform_key(t))
+            if cleared:
+                self._draw(lp, t, rect, None)
+            lp.end()
+            x = painting.to_device(t, np.array([[float(self.cursor), 0.0]]))[0, 0]
+            self._layer.draw(p, QtCore.QRectF(0.0, 0.0, max(0.0, x), float(widget.height())))
+        else:
+            self._draw(p, t, rect, self.cursor)
+        p.restore()
 
 
 class LossView(pg.PlotWidget, RunView):
@@ -20,7 +93,8 @@ class LossView(pg.PlotWidget, RunView):
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.cursor_line = pg.InfiniteLine(angle=90, pen=pg.mkPen((80, 80, 80), width=1.5))
         self.plot.addItem(self.cursor_line)
-        self.curves: dict[int, pg.PlotDataItem] = {}
+        self.curves = LossCurves()
+        self.plot.addItem(self.curves, ignoreBounds=True)
         self.floor = 0.0  # f* subtracted in log mode
         self.surface = None
 
@@ -28,52 +102,41 @@ class LossView(pg.PlotWidget, RunView):
         self.surface = surface
         known = [c.value for c in surface.minima]
         self.floor = min(known) if known else 0.0
-        self._apply_mode()
+        self.refresh()
 
-    def _apply_mode(self) -> None:
-        log = bool(self.model.view.get("log_loss", False))
-        self.plot.setLogMode(x=False, y=log)
-        self.fit_ranges()
-        self.plot.setLabel("left", "f − f* (log scale)" if log else "loss f")
-
-    def _new_curve(self, _run):
-        curve = pg.PlotCurveItem(segmentedLineMode="on")
-        self.plot.addItem(curve)
-        return curve
+    @property
+    def log(self) -> bool:
+        return bool(self.model.view.get("log_loss", False))
 
     def sync_runs(self) -> None:
-        self.sync_items(self.curves, self._new_curve, self.plot.removeItem)
-        for run in self.model.runs:
-            curve = self.curves[run.id]
-            curve.setPen(pg.mkPen(run.color, width=2.5))
-            curve.setVisible(run.visible)
-        self._apply_mode()
+        self.refresh()
 
-    def _values(self, traj, k: int | None = None) -> np.ndarray:
-        y = traj.loss if k is None else traj.loss[: k + 1]
-        if self.model.view.get("log_loss", False):
-            y = np.maximum(y - self.floor, 1e-300)
-        return y
-
-    def fit_ranges(self) -> None:
-        """Axes fixed to the whole trajectories (set when they change, not at each step,
-        so the axes are not redrawn while playing)."""
+    def refresh(self) -> None:
+        """The curves and the axes for the current trajectories and scale (the axes are
+        fixed to the whole trajectories, so they are not redrawn while playing)."""
+        self.plot.setLogMode(x=False, y=self.log)
+        self.plot.setLabel("left", "f − f* (log scale)" if self.log else "loss f")
         runs = self.shown_runs()
+        curves = {run.id: (traj, run.color, self._plotted(traj)) for run, traj in runs}
+        self.curves.set_curves(curves)
         if not runs:
             return
         top = max(len(t) - 1 for _, t in runs)
-        ys = np.concatenate([self._values(t) for _, t in runs])
-        ys = ys[np.isfinite(ys)]
         self.plot.setXRange(0, max(top, 1), padding=0.02)
+        ys = np.concatenate([y for _, _, y in curves.values()])
+        ys = ys[np.isfinite(ys)]
         if ys.size:
-            if self.model.view.get("log_loss", False):
-                lo, hi = np.log10(max(ys.min(), 1e-300)), np.log10(max(ys.max(), 1e-300))
-            else:
-                lo, hi = float(ys.min()), float(ys.max())
+            lo, hi = float(ys.min()), float(ys.max())
             self.plot.setYRange(lo, hi if hi > lo else lo + 1.0, padding=0.05)
 
+    def _plotted(self, traj) -> np.ndarray:
+        """The loss as plotted: f, or log10(f − f*) on the log scale (the axis shows
+        powers of ten)."""
+        if not self.log:
+            return traj.loss
+        with np.errstate(invalid="ignore"):
+            return np.log10(np.maximum(traj.loss - self.floor, 1e-300))
+
     def redraw(self, cursor: int) -> None:
-        for run, traj in self.shown_runs():
-            k = index_at(traj, cursor)
-            self.curves[run.id].setData(np.arange(k + 1), self._values(traj, k))
+        self.curves.set_cursor(cursor)
         self.cursor_line.setValue(cursor)

@@ -36,6 +36,8 @@ MESH = 60
 def _gl():
     """(pyqtgraph.opengl, the GL window class), imported on first use."""
     import pyqtgraph.opengl as gl
+    from OpenGL import GL
+    from OpenGL.error import GLError
     from pyqtgraph.opengl.GLViewWidget import GLViewMixin
 
     class GLSceneWindow(GLViewMixin, QtOpenGL.QOpenGLWindow):
@@ -48,26 +50,125 @@ def _gl():
         """
 
         _pending = False  # class defaults: the mixin's __init__ already calls update()
+        _submitted = False  # a frame is drawn (``submit``) but not yet swapped
+        _stale = False
         frames = 0
+        static_items: tuple = ()
+        _background = None  # QOpenGLFramebufferObject holding the static items' frame
+        _background_key = None
+        _cache_ok = True  # False if this GL cannot copy depth between framebuffers
 
         def devicePixelRatioF(self) -> float:
             return float(self.devicePixelRatio())
 
         def update(self) -> None:
+            if self._submitted:
+                self._stale = True  # changed after the drawn frame: draw it again
             if not self._pending:
                 self._pending = True
                 QtCore.QTimer.singleShot(0, self, self.render_now)  # dropped if self is deleted
 
+        def invalidate_background(self) -> None:
+            """The static items changed: draw them again at the next frame."""
+            self._background_key = None
+            self.update()
+
+        def submit(self) -> None:
+            """Draw the frame now and show it at the next turn of the event loop.
+
+            Software OpenGL rasterises in its own threads after a flush, so the frame
+            is being rendered while the 2D views paint; ``render_now`` swaps it.
+            """
+            if not self.isExposed() or self.context() is None:
+                self.update()
+                return
+            self.makeCurrent()
+            self.paint_screen()
+            GL.glFlush()
+            self.doneCurrent()
+            self._submitted, self._stale = True, False
+            if not self._pending:
+                self._pending = True
+                QtCore.QTimer.singleShot(0, self, self.render_now)
+
         def render_now(self) -> None:
             self._pending = False
             if not self.isExposed() or self.context() is None:
+                self._submitted = False
                 super().update()  # not on screen yet: let Qt paint it when it is exposed
                 return
             self.makeCurrent()
-            self.paintGL()
+            if not self._submitted or self._stale:
+                self.paint_screen()
+            self._submitted = self._stale = False
             self.context().swapBuffers(self)
             self.doneCurrent()
             self.frames += 1
+
+        def paint_screen(self) -> None:
+            """One on-screen frame: the static items (the mesh, the floor, the minima)
+            come from a framebuffer drawn when they or the camera change, copied with
+            its depth so that a trail still hides behind a hill; then the marbles and
+            trails are drawn over it."""
+            dpr = self.devicePixelRatioF()
+            w, h = max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr))
+            viewport = (0, 0, w, h)
+            if not self._cache_ok or not self.static_items:
+                GL.glViewport(*viewport)
+                self.paint(region=viewport, viewport=viewport)
+                return
+            key = (
+                viewport,
+                tuple(self.projectionMatrix(viewport, viewport).data()),
+                tuple(self.viewMatrix().data()),
+                tuple(i.visible() for i in self.static_items),
+            )
+            fbo = self._background
+            if fbo is None or (fbo.width(), fbo.height()) != (w, h):
+                fbo = self._background = QtOpenGL.QOpenGLFramebufferObject(
+                    w, h, QtOpenGL.QOpenGLFramebufferObject.Attachment.CombinedDepthStencil
+                )
+                self._background_key = None
+            if key != self._background_key:
+                fbo.bind()
+                GL.glViewport(*viewport)
+                self._draw(viewport, self.static_items, clear=True)
+                fbo.release()
+                self._background_key = key
+            screen = self.defaultFramebufferObject()
+            GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, fbo.handle())
+            GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, screen)
+            try:
+                GL.glBlitFramebuffer(
+                    0, 0, w, h, 0, 0, w, h,
+                    GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT,
+                    GL.GL_NEAREST,
+                )  # fmt: skip
+            except GLError:  # formats differ: draw everything at every frame
+                self._cache_ok = False
+            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, screen)
+            if not self._cache_ok:
+                GL.glViewport(*viewport)
+                self.paint(region=viewport, viewport=viewport)
+                return
+            GL.glViewport(*viewport)
+            dynamic = [i for i in self.items if i not in self.static_items]
+            self._draw(viewport, dynamic, clear=False)
+
+        def _draw(self, viewport, items, clear: bool) -> None:
+            """pyqtgraph's ``paint`` for some top-level items only."""
+            self.setProjection(viewport, viewport)
+            self.setModelview()
+            if clear:
+                GL.glClearColor(*self.opts["bgcolor"])
+                GL.glClear(GL.GL_DEPTH_BUFFER_BIT | GL.GL_COLOR_BUFFER_BIT)
+            for item in sorted(items, key=lambda i: i.depthValue()):
+                if item.parentItem() is None:
+                    self._modelViewStack.append(self.currentModelView() * item.transform())
+                    try:
+                        self.drawItemTree(item)
+                    finally:
+                        self._modelViewStack.pop()
 
     return gl, GLSceneWindow
 
@@ -83,7 +184,6 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.setMinimumSize(320, 240)
         self.grid: SurfaceGrid | None = None
         self.surface = None
-        self.trails: dict = {}
         self.setToolTip("Drag to rotate, wheel to zoom")
 
     def showEvent(self, event) -> None:
@@ -109,7 +209,12 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.minima = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), color=(1, 1, 1, 1), size=14)
         self.minima.setGLOptions("translucent")
         self.addItem(self.minima)
-        self.trails: dict[int, gl.GLLinePlotItem] = {}
+        # every run's trail as segments of one item (one draw call), coloured per vertex
+        self.trails = gl.GLLinePlotItem(
+            pos=np.zeros((0, 3)), mode="lines", width=3.0, antialias=True
+        )
+        self.trails.setGLOptions("translucent")
+        self.addItem(self.trails)
         self.marbles = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), size=theme.MARBLE_SIZE)
         self.marbles.setGLOptions("translucent")
         self.addItem(self.marbles)
@@ -175,6 +280,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         )
         self.mesh.setGLOptions("opaque")
         self.addItem(self.mesh)
+        self.gl.static_items = (self.mesh, self.floor, self.minima)
         mins = [c for c in surface.critical_points]
         if mins:
             pos = np.array([c.position for c in mins], dtype=float)
@@ -183,44 +289,41 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         else:
             self.minima.setData(pos=np.zeros((0, 3)))
         self.minima.setVisible(self.model.view.get("show_minima", True))
+        self.gl.invalidate_background()
 
     def sync_runs(self) -> None:
-        if not self._current() or self.gl is None:
-            return
-        gl = _gl()[0]
-        ids = {r.id for r in self.model.runs}
-        for rid in list(self.trails):
-            if rid not in ids:
-                self.removeItem(self.trails.pop(rid))
-        for run in self.model.runs:
-            line = self.trails.get(run.id)
-            if line is None:
-                line = gl.GLLinePlotItem(pos=np.zeros((0, 3)), width=3.0, antialias=True)
-                line.setGLOptions("translucent")
-                self.trails[run.id] = line
-                self.addItem(line)
-            line.setData(color=theme.rgba(run.color))
-            line.setVisible(run.visible)
+        """Nothing per run to build: the trails and marbles are drawn from the runs."""
 
     # -- per step --------------------------------------------------------------------------
     def redraw(self, cursor: int) -> None:
         if self.grid is None or not self._current() or self.gl is None:
             return
-        marbles, colors = [], []
+        segments, seg_colors, marbles, colors = [], [], [], []
         for run, traj in self.shown_runs():
             k = index_at(traj, cursor)
             pts = self.to_box(traj.position[: k + 1], traj.loss[: k + 1])
-            line = self.trails.get(run.id)
-            if line is not None:
-                line.setData(pos=pts if len(pts) > 1 else np.zeros((0, 3)))
+            pts = pts[np.isfinite(pts).all(axis=1)]
+            if not len(pts):
+                continue
+            color = theme.rgba(run.color)
+            if len(pts) > 1:
+                pairs = np.empty((2 * (len(pts) - 1), 3))
+                pairs[0::2], pairs[1::2] = pts[:-1], pts[1:]
+                segments.append(pairs)
+                seg_colors.append(np.broadcast_to(color, (len(pairs), 4)))
             marbles.append(pts[-1])
-            colors.append(theme.rgba(run.color))
+            colors.append(color)
+        if segments:
+            self.trails.setData(pos=np.concatenate(segments), color=np.concatenate(seg_colors))
+        else:
+            self.trails.setData(pos=np.zeros((0, 3)))
         if marbles:
             self.marbles.setData(
                 pos=np.array(marbles), color=np.array(colors), size=theme.MARBLE_SIZE
             )
         else:
             self.marbles.setData(pos=np.zeros((0, 3)))
+        self.gl.submit()
 
     def show_minima(self, show: bool) -> None:
         if self.gl is not None:

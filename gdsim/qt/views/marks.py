@@ -1,0 +1,150 @@
+"""Every run's marks on a plot of parameter space, drawn by one item.
+
+A run shows its trail (a line and a dot per step) up to the cursor, the step its
+optimizer takes next, and its marble; the item also draws the −∇f arrows (and the
+dashed mini-batch −g).  On screen the trails go into a layer that a step extends by
+the new segments only (scrubbing back or changing a run redraws it), so playing
+costs the same at step 5 and at step 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from gdsim.qt import theme
+from gdsim.qt.views import painting
+from gdsim.qt.views.painting import Layer, points_inside, polygon, to_device
+
+
+@dataclass
+class RunFrame:
+    """What one run shows at the cursor."""
+
+    source: object  # its trajectory: the same object means the same points so far
+    color: str
+    trail: np.ndarray  # (k + 1, 2) positions up to the cursor
+    step: np.ndarray | None = None  # (6, 2) arrow points of the next step
+
+
+def _pen(color, width: float, style=QtCore.Qt.SolidLine, cap=QtCore.Qt.SquareCap) -> QtGui.QPen:
+    pen = QtGui.QPen(pg.mkColor(color), width, style, cap)
+    pen.setCosmetic(True)
+    return pen
+
+
+class RunMarks(pg.GraphicsObject):
+    DOT_WIDTH = 7.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAcceptedMouseButtons(QtCore.Qt.NoButton)
+        self.setZValue(10)
+        self.runs: dict[int, RunFrame] = {}
+        self.marbles = np.empty((0, 2))
+        self.marble_colors: list[str] = []
+        self.gradients = np.empty((0, 2))  # arrow points, 6 per arrow
+        self.batch_gradients = np.empty((0, 2))
+        self._layer = Layer()
+        self._drawn: dict[int, tuple[object, str, int]] = {}  # run id -> (source, colour, k)
+        self._bounds: QtCore.QRectF | None = None
+        self._gradient_pen = _pen("k", 2.5)
+        self._batch_pen = _pen((90, 90, 90), 2.0, QtCore.Qt.DashLine)
+        self._marble_pen = _pen("w", 2.0)
+
+    def set_frame(self, runs: dict[int, RunFrame], marbles, colors, gradients, batch) -> None:
+        self.runs = runs
+        self.marbles = np.asarray(marbles, dtype=float).reshape(-1, 2)
+        self.marble_colors = list(colors)
+        self.gradients = np.asarray(gradients, dtype=float).reshape(-1, 2)
+        self.batch_gradients = np.asarray(batch, dtype=float).reshape(-1, 2)
+        self.update()
+
+    # -- geometry: the visible area ------------------------------------------------------
+    def viewTransformChanged(self) -> None:
+        self.prepareGeometryChange()
+        self._bounds = None
+
+    def boundingRect(self) -> QtCore.QRectF:
+        if self._bounds is None:
+            vr = self.viewRect()
+            self._bounds = QtCore.QRectF() if vr is None else QtCore.QRectF(vr)
+        return self._bounds
+
+    # -- painting ------------------------------------------------------------------------
+    def paint(self, p: QtGui.QPainter, _option, widget=None) -> None:
+        t = p.transform()
+        screen = painting.on_screen(self, p, widget)
+        p.save()
+        p.resetTransform()
+        p.setRenderHint(QtGui.QPainter.Antialiasing, True)
+        rect = painting.visible_rect(t, self.boundingRect())
+        if screen:
+            self._paint_layer(widget, t, rect)
+            self._layer.draw(p)
+        else:
+            self._paint_trails(p, t, rect, {rid: -1 for rid in self.runs})
+        self._paint_arrows(p, t, rect)
+        self._paint_marbles(p, t, rect)
+        p.restore()
+
+    def _paint_layer(self, widget, t: QtGui.QTransform, rect: QtCore.QRectF) -> None:
+        """Bring the on-screen trail layer to the current frame, drawing only new steps
+        when every drawn run is unchanged and has not gone back."""
+        current = all(
+            rid in self.runs
+            and self.runs[rid].source is source
+            and self.runs[rid].color == color
+            and len(self.runs[rid].trail) - 1 >= k
+            for rid, (source, color, k) in self._drawn.items()
+        )
+        lp, cleared = self._layer.begin(widget, painting.transform_key(t), clear=not current)
+        if cleared:
+            self._drawn = {}
+        done = {rid: self._drawn[rid][2] if rid in self._drawn else -1 for rid in self.runs}
+        self._paint_trails(lp, t, rect, done)
+        lp.end()
+        self._drawn = {
+            rid: (fr.source, fr.color, len(fr.trail) - 1) for rid, fr in self.runs.items()
+        }
+
+    def _paint_trails(self, p: QtGui.QPainter, t, rect, done: dict[int, int]) -> None:
+        """Trail segments, then step dots, of the steps after ``done[run id]``."""
+        dots = []
+        for rid, fr in self.runs.items():
+            k0 = done[rid]
+            if len(fr.trail) - 1 <= k0:
+                continue
+            pts = to_device(t, fr.trail[max(k0, 0) :])
+            p.setPen(_pen(fr.color, theme.TRAIL_WIDTH))
+            p.drawLines(painting.polyline_segments(pts, rect))
+            dots.append((fr.color, pts if k0 < 0 else pts[1:]))
+        for color, pts in dots:
+            p.setPen(_pen(color, self.DOT_WIDTH, cap=QtCore.Qt.RoundCap))
+            p.drawPoints(polygon(points_inside(pts, rect)))
+
+    def _paint_arrows(self, p: QtGui.QPainter, t, rect) -> None:
+        for pen, pts in (
+            (self._batch_pen, self.batch_gradients),
+            (self._gradient_pen, self.gradients),
+        ):
+            if len(pts):
+                p.setPen(pen)
+                dev = to_device(t, pts)
+                p.drawLines(polygon(painting.clip_segments(dev[0::2], dev[1::2], rect)))
+        for fr in self.runs.values():
+            if fr.step is not None:
+                p.setPen(_pen(fr.color, 2.5))
+                dev = to_device(t, fr.step)
+                p.drawLines(polygon(painting.clip_segments(dev[0::2], dev[1::2], rect)))
+
+    def _paint_marbles(self, p: QtGui.QPainter, t, rect) -> None:
+        r = theme.MARBLE_SIZE / 2.0
+        p.setPen(self._marble_pen)
+        for (x, y), color in zip(to_device(t, self.marbles), self.marble_colors, strict=True):
+            if np.isfinite(x) and np.isfinite(y) and rect.contains(x, y):
+                p.setBrush(QtGui.QColor(color))
+                p.drawEllipse(QtCore.QPointF(x, y), r, r)

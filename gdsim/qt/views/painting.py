@@ -1,0 +1,169 @@
+"""Drawing many points and segments with one QPainter call, and on-screen layers.
+
+The per-step marks (trails, step dots, arrows, marbles, loss curves) are drawn by a
+few items that paint straight in device pixels: the points are mapped with numpy,
+segments are clipped to the visible area (a diverging run can reach 1e30), and
+QPainter gets one call per run and kind of mark.  On screen, what does not change
+from one step to the next is kept in a ``Layer`` (an image the size of the view) so
+that a step draws only what is new; exports (another scale, SVG) draw vectors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph.functions as fn
+from PySide6 import QtCore, QtGui, QtWidgets
+
+MARGIN = 64.0  # device pixels drawn beyond the visible area (pen widths, marbles)
+
+
+def to_device(t: QtGui.QTransform, pts: np.ndarray) -> np.ndarray:
+    """(n, 2) points mapped by the affine transform ``t``."""
+    pts = np.asarray(pts, dtype=float).reshape(-1, 2)
+    out = np.empty_like(pts)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out[:, 0] = t.m11() * pts[:, 0] + t.m21() * pts[:, 1] + t.dx()
+        out[:, 1] = t.m12() * pts[:, 0] + t.m22() * pts[:, 1] + t.dy()
+    return out
+
+
+def polygon(pts: np.ndarray) -> QtGui.QPolygonF:
+    """A QPolygonF holding the (n, 2) points (one copy, no Python loop)."""
+    poly = fn.create_qpolygonf(len(pts))
+    if len(pts):
+        fn.ndarray_from_qpolygonf(poly)[:] = pts
+    return poly
+
+
+def _all_inside(pts: np.ndarray, lo, hi) -> bool:
+    """True when every point is finite and inside [lo, hi] (NaN compares false)."""
+    mins, maxs = pts.min(axis=0), pts.max(axis=0)
+    return bool(mins[0] >= lo[0] and mins[1] >= lo[1] and maxs[0] <= hi[0] and maxs[1] <= hi[1])
+
+
+def clip_segments(a: np.ndarray, b: np.ndarray, rect: QtCore.QRectF) -> np.ndarray:
+    """Segments a[i]→b[i] clipped to ``rect`` (Liang–Barsky), as (2m, 2) point pairs;
+    segments outside it or with a non-finite end are dropped."""
+    lo = (rect.left(), rect.top())
+    hi = (rect.right(), rect.bottom())
+    if len(a) and _all_inside(a, lo, hi) and _all_inside(b, lo, hi):  # the usual case
+        out = np.empty((2 * len(a), 2))
+        out[0::2] = a
+        out[1::2] = b
+        return out
+    keep = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+    a, b = a[keep], b[keep]
+    d = b - a
+    t0 = np.zeros(len(a))
+    t1 = np.ones(len(a))
+    ok = np.isfinite(d).all(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for axis in (0, 1):
+            for p, q in ((-d[:, axis], a[:, axis] - lo[axis]), (d[:, axis], hi[axis] - a[:, axis])):
+                r = q / p
+                ok &= ~((p == 0) & (q < 0))
+                t0 = np.where(p < 0, np.maximum(t0, r), t0)
+                t1 = np.where(p > 0, np.minimum(t1, r), t1)
+    ok &= t0 <= t1
+    a, d, t0, t1 = a[ok], d[ok], t0[ok, None], t1[ok, None]
+    out = np.empty((2 * len(a), 2))
+    out[0::2] = a + t0 * d
+    out[1::2] = a + t1 * d
+    return out
+
+
+def polyline_segments(pts: np.ndarray, rect: QtCore.QRectF) -> QtGui.QPolygonF:
+    """The polyline through ``pts`` (device pixels) as clipped segments for drawLines."""
+    if len(pts) < 2:
+        return QtGui.QPolygonF()
+    return polygon(clip_segments(pts[:-1], pts[1:], rect))
+
+
+def points_inside(pts: np.ndarray, rect: QtCore.QRectF) -> np.ndarray:
+    inside = (
+        (pts[:, 0] >= rect.left())
+        & (pts[:, 0] <= rect.right())
+        & (pts[:, 1] >= rect.top())
+        & (pts[:, 1] <= rect.bottom())
+    )
+    return pts[inside]
+
+
+def visible_rect(t: QtGui.QTransform, bounds: QtCore.QRectF) -> QtCore.QRectF:
+    """``bounds`` (the view's visible area, in item coordinates) in device pixels, with
+    a margin: where marks are drawn."""
+    return t.mapRect(bounds).adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+
+
+def on_screen(item: QtWidgets.QGraphicsItem, painter: QtGui.QPainter, widget) -> bool:
+    """True when ``painter`` draws ``item`` on its view's viewport at the view's own
+    scale: not an export at another scale and not SVG (which get vectors)."""
+    if widget is None or item.scene() is None:
+        return False
+    for view in item.scene().views():
+        if view.viewport() is widget:
+            a = painter.transform()
+            b = item.deviceTransform(view.viewportTransform())
+            return all(
+                abs(x - y) <= 1e-9 * (1.0 + abs(y))
+                for x, y in (
+                    (a.m11(), b.m11()),
+                    (a.m12(), b.m12()),
+                    (a.m21(), b.m21()),
+                    (a.m22(), b.m22()),
+                    (a.dx(), b.dx()),
+                    (a.dy(), b.dy()),
+                )
+            )
+    return False
+
+
+def transform_key(t: QtGui.QTransform) -> tuple:
+    return (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy())
+
+
+class Layer:
+    """A transparent image covering a widget, in the widget's logical pixels.
+
+    ``begin(widget, key)`` returns a painter on it and whether it was cleared (asked
+    to, or the key, e.g. the view transform, changed); ``draw(painter)`` puts it on
+    screen.
+    """
+
+    def __init__(self) -> None:
+        self.image: QtGui.QImage | None = None
+        self.key = None
+
+    def begin(
+        self, widget: QtWidgets.QWidget, key, clear: bool = False
+    ) -> tuple[QtGui.QPainter, bool]:
+        dpr = widget.devicePixelRatioF()
+        size = widget.size()
+        full_key = (size.width(), size.height(), dpr, key)
+        cleared = clear or full_key != self.key or self.image is None
+        if cleared:
+            w, h = max(1, round(size.width() * dpr)), max(1, round(size.height() * dpr))
+            if self.image is None or (self.image.width(), self.image.height()) != (w, h):
+                self.image = QtGui.QImage(w, h, QtGui.QImage.Format_ARGB32_Premultiplied)
+                self.image.setDevicePixelRatio(dpr)
+            self.image.fill(0)
+            self.key = full_key
+        painter = QtGui.QPainter(self.image)
+        painter.setRenderHint(QtGui.QPainter.Antialiasing, True)
+        return painter, cleared
+
+    def invalidate(self) -> None:
+        self.key = None
+
+    def draw(self, painter: QtGui.QPainter, clip: QtCore.QRectF | None = None) -> None:
+        """The layer at the widget's origin (``painter`` in widget coordinates)."""
+        if self.image is None:
+            return
+        if clip is None:
+            painter.drawImage(QtCore.QPointF(0.0, 0.0), self.image)
+            return
+        dpr = self.image.devicePixelRatio()
+        source = QtCore.QRectF(
+            clip.x() * dpr, clip.y() * dpr, clip.width() * dpr, clip.height() * dpr
+        )
+        painter.drawImage(clip, self.image, source)
