@@ -15,7 +15,14 @@ import numpy as np
 
 from gdsim.core.surfaces import CriticalPoint, Surface
 
-__all__ = ["DATA_SURFACES", "BatchSampler", "DataSurface", "house_prices", "linear_regression"]
+__all__ = [
+    "DATA_SURFACES",
+    "DATA_TITLES",
+    "BatchSampler",
+    "DataSurface",
+    "house_prices",
+    "linear_regression",
+]
 
 HOUSE_AREAS = (50.0, 70.0, 90.0, 120.0, 150.0)  # m²
 HOUSE_PRICES = (150.0, 200.0, 260.0, 340.0, 400.0)  # thousands of euros
@@ -114,12 +121,19 @@ def _make(name, title, formula, params, X, y, domain, description, start, lr, la
     )
 
 
+# titles known without generating the data (the surface menu lists them at start-up)
+DATA_TITLES = {
+    "house-prices": "House prices: MSE(m)",
+    "linear-regression": "Linear regression: MSE(w, b)",
+}
+
+
 @cache
 def house_prices() -> DataSurface:
     area = np.array(HOUSE_AREAS)
     return _make(
         "house-prices",
-        "House prices: MSE(m)",
+        DATA_TITLES["house-prices"],
         "MSE(m) = mean((price − m·area)²)",
         ("m",),
         area[:, None],
@@ -148,7 +162,7 @@ def linear_regression() -> DataSurface:
     X = np.column_stack([x, np.ones_like(x)])
     return _make(
         "linear-regression",
-        "Linear regression: MSE(w, b)",
+        DATA_TITLES["linear-regression"],
         "MSE(w, b) = mean((w·x + b − y)²)",
         ("w", "b"),
         X,

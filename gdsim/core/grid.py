@@ -40,6 +40,19 @@ class SurfaceGrid:
         return np.clip((t - self.t_min) / span, -0.05, 1.1)
 
 
+def quantile(a: np.ndarray, q: float) -> float:
+    """numpy's default (linear) quantile of a 1D array, through ``np.partition``:
+    ``np.percentile`` and ``np.median`` import ``numpy.ma`` (~40 ms at start-up)."""
+    a = np.asarray(a, dtype=float).ravel()
+    idx = q * (len(a) - 1)
+    lo = int(np.floor(idx))
+    hi = min(lo + 1, len(a) - 1)
+    part = np.partition(a, (lo, hi))
+    low, high, t = part[lo], part[hi], idx - lo
+    diff = high - low
+    return float(high - diff * (1.0 - t) if t >= 0.5 else low + diff * t)
+
+
 def sample(surface: Surface, n: int = 200) -> SurfaceGrid:
     if surface.dim == 1:
         ((lo, hi),) = surface.domain
@@ -56,8 +69,8 @@ def sample(surface: Surface, n: int = 200) -> SurfaceGrid:
     f_lo = float(finite.min())
     known = [c.value for c in surface.minima]
     base = min([f_lo, *known])
-    f_hi = float(np.percentile(finite, 99.5))
-    grad_ref = float(np.median(np.linalg.norm(grads.reshape(-1, surface.dim), axis=1))) or 1.0
+    f_hi = quantile(finite, 0.995)
+    grad_ref = quantile(np.linalg.norm(grads.reshape(-1, surface.dim), axis=1), 0.5) or 1.0
     if surface.log_levels:
         offset = base - max(1e-3 * (f_hi - base), 1e-12)  # about three decades below f_hi
         with np.errstate(all="ignore"):

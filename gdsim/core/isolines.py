@@ -30,37 +30,47 @@ _CASES = {
 }
 
 
+# the same as a table: _SEGMENTS[case] = up to two (edge, edge) pairs, -1 for none
+_SEGMENTS = np.full((16, 2, 2), -1, dtype=np.intp)
+for _code, _pairs in _CASES.items():
+    _SEGMENTS[_code, : len(_pairs)] = _pairs
+
+
+def _crossing(p: np.ndarray, q: np.ndarray, level: float) -> np.ndarray:
+    """Where between corner values p and q the level is crossed, as a fraction."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (level - p) / (q - p)
+    return np.clip(np.nan_to_num(t, nan=0.5), 0.0, 1.0)
+
+
 def segments(values: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float) -> np.ndarray:
-    """Segments (n, 2, 2) of the isoline ``values == level`` on the grid ``values[iy, ix]``."""
+    """Segments (n, 2, 2) of the isoline ``values == level`` on the grid ``values[iy, ix]``.
+
+    The corner case of every cell is found at once; crossing points are computed only
+    for the cells the isoline passes through.
+    """
     v = np.asarray(values, dtype=float)
-    a, b = v[:-1, :-1], v[:-1, 1:]  # bottom-left, bottom-right
-    c, d = v[1:, 1:], v[1:, :-1]  # top-right, top-left
     with np.errstate(invalid="ignore"):
-        case = (a > level) * 1 + (b > level) * 2 + (c > level) * 4 + (d > level) * 8
+        above = v > level
+    case = above[:-1, :-1] * 1 + above[:-1, 1:] * 2 + above[1:, 1:] * 4 + above[1:, :-1] * 8
+    crossed = (case != 0) & (case != 15)
+    iy, ix = np.nonzero(crossed)
+    a, b = v[iy, ix], v[iy, ix + 1]  # bottom-left, bottom-right
+    c, d = v[iy + 1, ix + 1], v[iy + 1, ix]  # top-right, top-left
     finite = np.isfinite(a) & np.isfinite(b) & np.isfinite(c) & np.isfinite(d)
-    x0, x1 = xs[:-1][None, :], xs[1:][None, :]
-    y0, y1 = ys[:-1][:, None], ys[1:][:, None]
-
-    def frac(p, q):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = (level - p) / (q - p)
-        return np.clip(np.nan_to_num(t, nan=0.5), 0.0, 1.0)
-
-    # crossing point on each edge, as (x, y) arrays of the cell grid's shape
-    shape = a.shape
-    edge = {
-        0: (x0 + frac(a, b) * (x1 - x0), np.broadcast_to(y0, shape)),
-        1: (np.broadcast_to(x1, shape), y0 + frac(b, c) * (y1 - y0)),
-        2: (x0 + frac(d, c) * (x1 - x0), np.broadcast_to(y1, shape)),
-        3: (np.broadcast_to(x0, shape), y0 + frac(a, d) * (y1 - y0)),
-    }
-    out = []
-    for code, pairs in _CASES.items():
-        cells = (case == code) & finite
-        if not cells.any():
-            continue
-        for e1, e2 in pairs:
-            p = np.column_stack([edge[e1][0][cells], edge[e1][1][cells]])
-            q = np.column_stack([edge[e2][0][cells], edge[e2][1][cells]])
-            out.append(np.stack([p, q], axis=1))
-    return np.concatenate(out) if out else np.empty((0, 2, 2))
+    iy, ix, a, b, c, d = iy[finite], ix[finite], a[finite], b[finite], c[finite], d[finite]
+    x0, x1, y0, y1 = xs[ix], xs[ix + 1], ys[iy], ys[iy + 1]
+    # the crossing point on each edge of each cell: (cells, 4) for x and for y
+    ex = np.column_stack(
+        [x0 + _crossing(a, b, level) * (x1 - x0), x1, x0 + _crossing(d, c, level) * (x1 - x0), x0]
+    )
+    ey = np.column_stack(
+        [y0, y0 + _crossing(b, c, level) * (y1 - y0), y1, y0 + _crossing(a, d, level) * (y1 - y0)]
+    )
+    pairs = _SEGMENTS[case[iy, ix]]  # (cells, 2, 2)
+    used = pairs[:, :, 0] >= 0
+    cell = np.broadcast_to(np.arange(len(ix))[:, None], used.shape)[used]
+    e1, e2 = pairs[:, :, 0][used], pairs[:, :, 1][used]
+    p = np.column_stack([ex[cell, e1], ey[cell, e1]])
+    q = np.column_stack([ex[cell, e2], ey[cell, e2]])
+    return np.stack([p, q], axis=1).reshape(-1, 2, 2)

@@ -544,6 +544,13 @@ def surface_names() -> list[str]:
     return list(SURFACES) + list(DATA_SURFACES)
 
 
+def surface_title(name: str) -> str:
+    """A surface's title, without building a data-driven surface's data."""
+    from gdsim.core.datasets import DATA_TITLES
+
+    return SURFACES[name].title if name in SURFACES else DATA_TITLES[name]
+
+
 def get_surface(name: str):
     """The surface called ``name`` (analytic or data-driven); KeyError with the valid names."""
     from gdsim.core.datasets import DATA_SURFACES

@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import sys
 
-import shiboken6
-
 from gdsim.model import Scene, SceneError
 from gdsim.presets import PresetError, load_preset, scene_document
 
@@ -97,5 +95,7 @@ def run_app(preset: str | None = None, session: str | None = None, smoke_test: b
         window.show()
         code = app.exec()
     window.dispose()
+    import shiboken6
+
     shiboken6.delete(window)
     return int(code)

@@ -41,9 +41,10 @@ def view_widget(window, view: str) -> QtWidgets.QWidget:
     if view == "loss":
         return window.loss
     if view == "data":
-        if not window.data.isVisible():
+        data = window.built_view("data")
+        if data is None or not data.isVisible():
             raise ExportError("this surface is not data-driven: there is no data view")
-        return window.data
+        return data
     raise ExportError(f"unknown view {view!r}; choose one of: {', '.join(VIEWS)}")
 
 

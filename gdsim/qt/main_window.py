@@ -58,28 +58,22 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- layout ------------------------------------------------------------------------------
     def _build_views(self) -> None:
-        self.contour = ContourView(self.scene, self.controller)
-        self.curve = CurveView(self.scene, self.controller)
+        # the contour, curve and data views are built the first time a surface needs
+        # them (a 2D surface never builds the curve view): start-up builds what it shows
+        self._views: dict[str, QtWidgets.QWidget] = {}
         self.surface3d = Surface3DView(self.scene, self.controller)
         self.loss = LossView(self.scene, self.controller)
-        self.data = DataView(self.scene, self.controller)
-        self.contour.on_click = lambda x, y: self._add_run_at((x, y))
-        self.contour.on_start_moved = self._move_start
-        self.curve.on_click = lambda x: self._add_run_at((x,))
         self.main2d = QtWidgets.QStackedWidget()
-        self.main2d.addWidget(self.contour)
-        self.main2d.addWidget(self.curve)
         top = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
         top.addWidget(self.main2d)
         top.addWidget(self.surface3d)
         top.setStretchFactor(0, 1)
         top.setStretchFactor(1, 1)
-        bottom = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
-        bottom.addWidget(self.loss)
-        bottom.addWidget(self.data)
+        self.bottom = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
+        self.bottom.addWidget(self.loss)
         split = QtWidgets.QSplitter(QtCore.Qt.Vertical)
         split.addWidget(top)
-        split.addWidget(bottom)
+        split.addWidget(self.bottom)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         self.lesson = QtWidgets.QLabel()
@@ -94,8 +88,52 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timeline = Timeline(self.scene, self.controller)
         lay.addWidget(self.timeline)
         self.setCentralWidget(central)
-        self.views = (self.contour, self.curve, self.surface3d, self.loss, self.data)
         self._set_lesson_text()
+
+    @property
+    def contour(self) -> ContourView:
+        return self._view("contour")
+
+    @property
+    def curve(self) -> CurveView:
+        return self._view("curve")
+
+    @property
+    def data(self) -> DataView:
+        return self._view("data")
+
+    @property
+    def views(self) -> tuple:
+        """The views built so far; the 3D view first, so that its frame renders while
+        the 2D views paint."""
+        lazy = [self._views.get(n) for n in ("contour", "curve", "data")]
+        return (self.surface3d, self.loss, *(v for v in lazy if v is not None))
+
+    def _view(self, name: str):
+        view = self._views.get(name)
+        if view is not None:
+            return view
+        if name == "contour":
+            view = ContourView(self.scene, self.controller)
+            view.on_click = lambda x, y: self._add_run_at((x, y))
+            view.on_start_moved = self._move_start
+            self.main2d.addWidget(view)
+        elif name == "curve":
+            view = CurveView(self.scene, self.controller)
+            view.on_click = lambda x: self._add_run_at((x,))
+            self.main2d.addWidget(view)
+        elif name == "data":
+            view = DataView(self.scene, self.controller)
+            view.setVisible(False)  # shown by _on_surface_changed for a data surface
+            self.bottom.addWidget(view)
+        else:
+            raise KeyError(name)
+        self._views[name] = view
+        return view
+
+    def built_view(self, name: str):
+        """The view called ``name`` if it has been built, else None."""
+        return self._views.get(name)
 
     def _build_panels(self) -> None:
         self.controls = ControlsPanel(self.scene)
@@ -279,16 +317,17 @@ class MainWindow(QtWidgets.QMainWindow):
         surface = get_surface(name)
         grid = sample(surface, 200 if surface.dim == 2 else 400)
         two_d = surface.dim == 2
-        self.main2d.setCurrentWidget(self.contour if two_d else self.curve)
+        main = self.contour if two_d else self.curve
+        self.main2d.setCurrentWidget(main)
         self.surface3d.setVisible(two_d)
-        self.data.setVisible(surface.is_data)
+        main.set_surface(surface, grid)
         if two_d:
-            self.contour.set_surface(surface, grid)
             self.surface3d.set_surface(surface, grid)
-        else:
-            self.curve.set_surface(surface, grid)
         self.loss.set_surface(surface)
-        self.data.set_surface(surface)
+        data = self.data if surface.is_data else self.built_view("data")
+        if data is not None:
+            data.setVisible(surface.is_data)
+            data.set_surface(surface)
         self._on_runs_changed()
 
     def _on_runs_changed(self) -> None:
@@ -330,10 +369,13 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_view_changed(self) -> None:
         self._sync_view_actions()
         self.loss.refresh()
-        self.contour.show_minima(self.scene.view.get("show_minima", True))
+        show_minima = self.scene.view.get("show_minima", True)
+        contour = self.built_view("contour")
+        if contour is not None:
+            contour.show_minima(show_minima)
+            contour.apply_ranges()
         self.surface3d.apply_camera()
-        self.contour.apply_ranges()
-        self.surface3d.show_minima(self.scene.view.get("show_minima", True))
+        self.surface3d.show_minima(show_minima)
         self.redraw()
 
     # -- user actions ------------------------------------------------------------------------
@@ -448,8 +490,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def save_to(self, path: str) -> bool:
         self.scene.view["camera"] = self.surface3d.camera()
-        if self.main2d.currentWidget() is self.contour:
-            self.scene.view["ranges"] = self.contour.ranges()
+        contour = self.built_view("contour")
+        if contour is not None and self.main2d.currentWidget() is contour:
+            self.scene.view["ranges"] = contour.ranges()
         try:
             save_session(path, self.scene)
         except OSError as e:

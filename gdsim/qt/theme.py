@@ -40,7 +40,7 @@ def rgba(hex_color: str, alpha: float = 1.0) -> tuple[float, float, float, float
 def style_plot(plot: pg.PlotItem, title: str = "") -> None:
     font = QtGui.QFont()
     font.setPointSize(BASE_POINT_SIZE)
-    for name in ("left", "bottom", "top", "right"):
+    for name in ("left", "bottom"):  # the top and right axes are hidden
         ax = plot.getAxis(name)
         ax.setTickFont(font)
         ax.setStyle(tickTextOffset=6)

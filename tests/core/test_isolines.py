@@ -1,7 +1,8 @@
-"""Marching-squares isolines lie on the level set."""
+"""Marching-squares isolines lie on the level set; the grid's quantile is numpy's."""
 
 import numpy as np
 
+from gdsim.core.grid import quantile
 from gdsim.core.isolines import segments
 
 
@@ -29,3 +30,11 @@ def test_saddle_cells_and_empty_levels():
     assert segments(gx * gy, xs, ys, 5.0).shape == (0, 2, 2)
     nan = np.full((5, 5), np.nan)
     assert segments(nan, np.arange(5.0), np.arange(5.0), 0.0).shape == (0, 2, 2)
+
+
+def test_grid_quantile_is_numpys_linear_quantile():
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 3, 200, 40_000):
+        a = rng.standard_normal(n)
+        for q in (0.0, 0.3, 0.5, 0.98, 0.995, 1.0):
+            assert quantile(a, q) == np.quantile(a, q)

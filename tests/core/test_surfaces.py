@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gdsim.core.datasets import HOUSE_AREAS, HOUSE_PRICES, house_prices, linear_regression
-from gdsim.core.surfaces import SURFACES, get_surface, surface_names
+from gdsim.core.surfaces import SURFACES, get_surface, surface_names, surface_title
 
 ALL = surface_names()
 
@@ -165,3 +165,8 @@ def test_every_surface_has_description_formula_and_sane_defaults():
 def test_analytic_surfaces_are_not_data_driven():
     assert not any(s.is_data for s in SURFACES.values())
     assert house_prices().is_data and linear_regression().is_data
+
+
+def test_titles_are_known_without_building_the_data():
+    for name in surface_names():
+        assert surface_title(name) == get_surface(name).title

@@ -55,6 +55,8 @@ def make_window(qtbot):
         w.show()
         qtbot.waitExposed(w)
         windows.append(w)
+        # the 3D view builds its GL window just after the window first paints
+        qtbot.waitUntil(lambda: w.surface3d.gl is not None or not w.surface3d.isVisible())
         if wait:
             wait_trajectories(qtbot, w)
         return w

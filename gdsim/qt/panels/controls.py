@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.schedules import SCHEDULES, Schedule
 from gdsim.core.simulation import ConfigError
-from gdsim.core.surfaces import get_surface, surface_names
+from gdsim.core.surfaces import get_surface, surface_names, surface_title
 from gdsim.qt.panels.widgets import LogSlider, NumberField, fmt, ispin, spin
 
 # name -> (label, kind, (lo, hi, step, decimals), tooltip)
@@ -101,7 +101,7 @@ class ControlsPanel(QtWidgets.QWidget):
         form = QtWidgets.QVBoxLayout(box)
         self.surface_combo = QtWidgets.QComboBox()
         for name in surface_names():
-            self.surface_combo.addItem(get_surface(name).title, name)
+            self.surface_combo.addItem(surface_title(name), name)
         self.surface_combo.setToolTip("The loss surface the marbles roll on")
         self.surface_combo.currentIndexChanged.connect(self._on_surface_picked)
         self.formula = QtWidgets.QLabel()

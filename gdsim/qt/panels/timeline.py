@@ -68,6 +68,10 @@ class StepModel(QtCore.QAbstractTableModel):
             self.columns = [traj.steps, *traj.position.T, traj.loss, traj.grad_norm, traj.lr]
         self.endResetModel()
 
+    def text(self, column: int, row: int) -> str:
+        v = self.columns[column][row]
+        return str(int(v)) if column == 0 else f"{v:.6g}"
+
     def rowCount(self, parent=QtCore.QModelIndex()):  # noqa: B008
         return 0 if parent.isValid() or self.traj is None else len(self.traj)
 
@@ -78,8 +82,7 @@ class StepModel(QtCore.QAbstractTableModel):
         if not index.isValid() or not self.columns:
             return None
         if role == QtCore.Qt.DisplayRole:
-            v = self.columns[index.column()][index.row()]
-            return str(int(v)) if index.column() == 0 else f"{v:.6g}"
+            return self.text(index.column(), index.row())
         if role == QtCore.Qt.TextAlignmentRole:
             return int(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
         return None
@@ -105,6 +108,7 @@ class StepTable(QtWidgets.QTableView):
         self.setAlternatingRowColors(True)
         self.setToolTip("The selected run, step by step; click a row to move the cursor there")
         self._syncing = False
+        self._resize_pending = False
         self.selectionModel().selectionChanged.connect(self._on_select)
         scene.selection_changed.connect(lambda _r: self.rebuild())
         scene.surface_changed.connect(lambda _n: self.rebuild())
@@ -120,7 +124,7 @@ class StepTable(QtWidgets.QTableView):
         self._syncing = True
         traj = self.controller.trajectories.get(self.scene.selected)
         self.steps.set_trajectory(traj, get_surface(self.scene.surface).params)
-        self.resizeColumnsToContents()
+        self._resize_pending = True
         self._syncing = False
         self.follow()
 
@@ -128,10 +132,29 @@ class StepTable(QtWidgets.QTableView):
         super().showEvent(event)
         self.follow()
 
+    def _fit_columns(self) -> None:
+        """Column widths from the headers and the widest of the first and last rows'
+        numbers (Qt's own sizing asks the model for every role of hundreds of cells)."""
+        if not self._resize_pending or not self.isVisible():
+            return
+        self._resize_pending = False
+        m = self.steps
+        if not m.columns:
+            return
+        n = len(m.columns[0])
+        rows = list(range(min(n, 64))) + list(range(max(64, n - 64), n))
+        cell = self.fontMetrics()
+        head = self.horizontalHeader().fontMetrics()
+        for col, name in enumerate(m.headers):
+            texts = [m.text(col, r) for r in rows]
+            width = max((cell.horizontalAdvance(t) for t in texts), default=0) + 16
+            self.setColumnWidth(col, max(width, head.horizontalAdvance(name) + 24))
+
     def follow(self) -> None:
         traj = self.steps.traj
         if traj is None or not len(traj) or not self.isVisible():
             return  # a hidden table catches up when shown
+        self._fit_columns()
         row = index_at(traj, self.scene.cursor)
         self._syncing = True
         self.selectRow(row)

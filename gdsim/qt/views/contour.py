@@ -16,6 +16,7 @@ from gdsim.core.grid import SurfaceGrid
 from gdsim.qt import theme
 from gdsim.qt.views.base import RunView, arrow_vector, index_at, plot_title
 from gdsim.qt.views.marks import RunFrame, RunMarks
+from gdsim.qt.views.viewbox import ClickViewBox
 
 LIGHT_MAP = pg.ColorMap(
     [0.0, 0.35, 0.7, 1.0],
@@ -32,20 +33,6 @@ def isoline_path(grid: SurfaceGrid, t: np.ndarray, levels) -> QtGui.QPainterPath
     connect = np.zeros(len(pts), dtype=bool)
     connect[0::2] = True  # join each start point to its end point only
     return pg.functions.arrayToQPath(pts[:, 0], pts[:, 1], connect=connect)
-
-
-class ClickViewBox(pg.ViewBox):
-    """A ViewBox that reports plain left clicks (in data coordinates)."""
-
-    sigClicked = QtCore.Signal(float, float)
-
-    def mouseClickEvent(self, ev):
-        if ev.button() == QtCore.Qt.LeftButton and not ev.double():
-            p = self.mapSceneToView(ev.scenePos())
-            ev.accept()
-            self.sigClicked.emit(p.x(), p.y())
-            return
-        super().mouseClickEvent(ev)
 
 
 def arrow_segments(origin, vec, head: float = 0.28) -> np.ndarray:

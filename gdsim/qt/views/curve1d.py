@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-from gdsim.core.grid import SurfaceGrid
+from gdsim.core.grid import SurfaceGrid, quantile
 from gdsim.qt import theme
 from gdsim.qt.views.base import arrow_vector, index_at, plot_title
 from gdsim.qt.views.contour import ClickPlotView
@@ -42,7 +42,7 @@ class CurveView(ClickPlotView):
         else:
             self.minima.clear()
         lo, hi = surface.domain[0]
-        top = float(np.percentile(grid.values, 98))
+        top = quantile(grid.values, 0.98)
         bottom = float(grid.values.min())
         self.plot.setRange(xRange=(lo, hi), yRange=(bottom, top), padding=0.05)
 

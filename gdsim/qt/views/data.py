@@ -8,11 +8,12 @@ import pyqtgraph as pg
 
 from gdsim.qt import theme
 from gdsim.qt.views.base import RunView, index_at
+from gdsim.qt.views.viewbox import LazyMenuViewBox
 
 
 class DataView(pg.PlotWidget, RunView):
     def __init__(self, scene, controller, parent=None):
-        super().__init__(parent=parent)
+        super().__init__(parent=parent, viewBox=LazyMenuViewBox())
         self.model, self.controller = scene, controller
         self.plot = self.getPlotItem()
         theme.style_plot(self.plot, "Data and fitted lines")

@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtGui
 from gdsim.qt import theme
 from gdsim.qt.views import painting
 from gdsim.qt.views.base import RunView
+from gdsim.qt.views.viewbox import LazyMenuViewBox
 
 
 class LossCurves(pg.GraphicsObject):
@@ -84,7 +85,7 @@ class LossCurves(pg.GraphicsObject):
 
 class LossView(pg.PlotWidget, RunView):
     def __init__(self, scene, controller, parent=None):
-        super().__init__(parent=parent)
+        super().__init__(parent=parent, viewBox=LazyMenuViewBox())
         self.model, self.controller = scene, controller
         self.plot = self.getPlotItem()
         theme.style_plot(self.plot, "Loss")

@@ -10,9 +10,9 @@ The GL scene lives in a QOpenGLWindow (pyqtgraph's GLViewMixin) embedded with
 the whole main window through OpenGL on every repaint of any widget, which costs
 ~55 ms per frame with software OpenGL at 1920×1080; the container costs nothing.
 
-The GL part (pyqtgraph.opengl, the context, the items) is built when the view is first
-shown, after the window's first paint, so that the window appears sooner; until then
-the surface given to ``set_surface`` waits.
+The GL part (pyqtgraph.opengl, the context, the items) is built right after the view
+first paints, so that the window appears sooner (importing PyOpenGL and making the
+context take ~0.3 s); until then the surface given to ``set_surface`` waits.
 """
 
 from __future__ import annotations
@@ -178,6 +178,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         super().__init__(parent)
         self.model, self.controller = scene, controller
         self.gl = None
+        self._gl_scheduled = False
         self.container = None
         self._layout = QtWidgets.QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -186,9 +187,11 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.surface = None
         self.setToolTip("Drag to rotate, wheel to zoom")
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self.gl is None:
+    def paintEvent(self, event) -> None:
+        """Until the GL window exists: the window has just painted, so build it now."""
+        super().paintEvent(event)
+        if self.gl is None and not self._gl_scheduled:
+            self._gl_scheduled = True
             QtCore.QTimer.singleShot(0, self, self.ensure_gl)
 
     def ensure_gl(self) -> None:
