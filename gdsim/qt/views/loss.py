@@ -17,16 +17,14 @@ from gdsim.qt.views.base import RunView
 from gdsim.qt.views.viewbox import LazyMenuViewBox
 
 
-class LossCurves(pg.GraphicsObject):
+class LossCurves(painting.ViewRectItem):
     WIDTH = 2.5
 
     def __init__(self) -> None:
         super().__init__()
-        self.setAcceptedMouseButtons(QtCore.Qt.NoButton)
         self.curves: dict[int, tuple[object, str, np.ndarray]] = {}  # id -> (source, colour, y)
         self.cursor = 0
         self._layer = painting.Layer()
-        self._bounds: QtCore.QRectF | None = None
 
     def set_curves(self, curves: dict[int, tuple[object, str, np.ndarray]]) -> None:
         """Each run's (trajectory, colour, plotted values for every step)."""
@@ -44,16 +42,6 @@ class LossCurves(pg.GraphicsObject):
         _source, _color, y = self.curves[run_id]
         k = min(self.cursor, len(y) - 1)
         return np.arange(k + 1, dtype=float), y[: k + 1]
-
-    def viewTransformChanged(self) -> None:
-        self.prepareGeometryChange()
-        self._bounds = None
-
-    def boundingRect(self) -> QtCore.QRectF:
-        if self._bounds is None:
-            vr = self.viewRect()
-            self._bounds = QtCore.QRectF() if vr is None else QtCore.QRectF(vr)
-        return self._bounds
 
     def _draw(self, p: QtGui.QPainter, t, rect, upto: int | None) -> None:
         for _source, color, y in self.curves.values():

@@ -36,12 +36,11 @@ def _pen(color, width: float, style=QtCore.Qt.SolidLine, cap=QtCore.Qt.SquareCap
     return pen
 
 
-class RunMarks(pg.GraphicsObject):
+class RunMarks(painting.ViewRectItem):
     DOT_WIDTH = 7.0
 
     def __init__(self) -> None:
         super().__init__()
-        self.setAcceptedMouseButtons(QtCore.Qt.NoButton)
         self.setZValue(10)
         self.runs: dict[int, RunFrame] = {}
         self.marbles = np.empty((0, 2))
@@ -50,7 +49,6 @@ class RunMarks(pg.GraphicsObject):
         self.batch_gradients = np.empty((0, 2))
         self._layer = Layer()
         self._drawn: dict[int, tuple[object, str, int]] = {}  # run id -> (source, colour, k)
-        self._bounds: QtCore.QRectF | None = None
         self._gradient_pen = _pen("k", 2.5)
         self._batch_pen = _pen((90, 90, 90), 2.0, QtCore.Qt.DashLine)
         self._marble_pen = _pen("w", 2.0)
@@ -62,17 +60,6 @@ class RunMarks(pg.GraphicsObject):
         self.gradients = np.asarray(gradients, dtype=float).reshape(-1, 2)
         self.batch_gradients = np.asarray(batch, dtype=float).reshape(-1, 2)
         self.update()
-
-    # -- geometry: the visible area ------------------------------------------------------
-    def viewTransformChanged(self) -> None:
-        self.prepareGeometryChange()
-        self._bounds = None
-
-    def boundingRect(self) -> QtCore.QRectF:
-        if self._bounds is None:
-            vr = self.viewRect()
-            self._bounds = QtCore.QRectF() if vr is None else QtCore.QRectF(vr)
-        return self._bounds
 
     # -- painting ------------------------------------------------------------------------
     def paint(self, p: QtGui.QPainter, _option, widget=None) -> None:

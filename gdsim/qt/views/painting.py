@@ -11,6 +11,7 @@ that a step draws only what is new; exports (another scale, SVG) draw vectors.
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pyqtgraph.functions as fn
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -120,6 +121,28 @@ def on_screen(item: QtWidgets.QGraphicsItem, painter: QtGui.QPainter, widget) ->
 
 def transform_key(t: QtGui.QTransform) -> tuple:
     return (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy())
+
+
+class ViewRectItem(pg.GraphicsObject):
+    """An item inside a ViewBox whose bounds are the visible area (it draws marks
+    anywhere in it; the ViewBox clips to it).  Not clickable: clicks reach the view."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAcceptedMouseButtons(QtCore.Qt.NoButton)
+        self._bounds: QtCore.QRectF | None = None
+
+    def viewTransformChanged(self) -> None:
+        super().viewTransformChanged()  # forgets pyqtgraph's cached view rect
+        self.prepareGeometryChange()
+        self._bounds = None
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        if self._bounds is None:
+            vr = self.viewRect()
+            self._bounds = QtCore.QRectF() if vr is None else QtCore.QRectF(vr)
+        return self._bounds
 
 
 class Layer:

@@ -1,0 +1,89 @@
+"""What the plots show on screen, read back from their pixels.
+
+The per-step marks are cached on screen (trails extended step by step, loss curves
+revealed up to the cursor), so these tests look at the pictures a user sees after
+playing, scrubbing back, zooming and hiding runs.
+"""
+
+import numpy as np
+from PySide6 import QtCore, QtGui
+
+
+def pixels(widget) -> np.ndarray:
+    """The widget as it is on screen now: (h, w, 3) RGB."""
+    img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format_RGB32)
+    arr = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.width(), 4)
+    return arr[:, :, [2, 1, 0]].astype(int)
+
+
+def mask_of(arr: np.ndarray, hex_color: str, tol: int = 40) -> np.ndarray:
+    c = QtGui.QColor(hex_color)
+    ref = np.array([c.red(), c.green(), c.blue()])
+    return np.abs(arr - ref).sum(axis=2) <= tol
+
+
+def settle(qtbot, w):
+    qtbot.wait(30)
+    w.contour.viewport().repaint()
+    w.loss.viewport().repaint()
+
+
+def test_loss_curve_is_drawn_up_to_the_cursor_only(make_window, qtbot):
+    w = make_window("line-fit")
+    run = w.scene.runs[-1]  # drawn last, so on top of the other
+    for k in range(0, 61):  # played step by step
+        w.scene.set_cursor(k)
+    settle(qtbot, w)
+    vp = w.loss.viewport()
+    arr = pixels(vp)
+    on = mask_of(arr, run.color)
+    t = w.loss.curves.deviceTransform(w.loss.viewportTransform())
+    x_at = lambda step: t.map(QtCore.QPointF(step, 0)).x()  # noqa: E731
+    cols = np.nonzero(on.any(axis=0))[0]
+    assert len(cols) > 0.5 * (x_at(60) - x_at(0)), "the curve up to step 60 is on screen"
+    assert cols.max() <= x_at(60) + 2, "nothing is drawn beyond the cursor"
+    # after a zoom on the steps axis the curve is redrawn for the new scale
+    w.loss.plot.setXRange(0, 80, padding=0)
+    settle(qtbot, w)
+    t = w.loss.curves.deviceTransform(w.loss.viewportTransform())
+    cols = np.nonzero(mask_of(pixels(vp), run.color).any(axis=0))[0]
+    assert cols.min() <= t.map(QtCore.QPointF(2, 0)).x()
+    assert t.map(QtCore.QPointF(55, 0)).x() <= cols.max() <= t.map(QtCore.QPointF(60, 0)).x() + 2
+
+
+def test_trails_follow_the_cursor_forward_and_back(make_window, qtbot):
+    w = make_window("ravine")
+    run = w.scene.runs[0]  # plain GD, blue
+    vp = w.contour.viewport()
+    counts = {}
+    for k in range(0, 41):
+        w.scene.set_cursor(k)
+        if k in (5, 40):
+            settle(qtbot, w)
+            counts[k] = int(mask_of(pixels(vp), run.color).sum())
+    assert counts[40] > counts[5] > 0
+    w.scene.set_cursor(5)  # scrub back: the trail gets shorter again
+    settle(qtbot, w)
+    assert int(mask_of(pixels(vp), run.color).sum()) == counts[5]
+    # a hidden run leaves nothing behind
+    w.scene.update_run(run.id, visible=False)
+    settle(qtbot, w)
+    assert int(mask_of(pixels(vp), run.color).sum()) == 0
+
+
+def test_trails_are_redrawn_after_a_zoom(make_window, qtbot):
+    w = make_window("ravine")
+    run = w.scene.runs[0]
+    for k in range(0, 31):
+        w.scene.set_cursor(k)
+    settle(qtbot, w)
+    traj = w.controller.trajectories[run.id]
+    w.contour.plot.setRange(xRange=(-10, 0), yRange=(-3, 3), padding=0)
+    settle(qtbot, w)
+    on = mask_of(pixels(w.contour.viewport()), run.color)
+    t = w.contour.marks.deviceTransform(w.contour.viewportTransform())
+    # every drawn step of the trail lies on a blue pixel (give or take a pixel)
+    for x, y in traj.position[5:31:5]:
+        p = t.map(QtCore.QPointF(x, y))
+        i, j = round(p.y()), round(p.x())
+        assert on[i - 2 : i + 3, j - 2 : j + 3].any(), (x, y)
