@@ -33,9 +33,14 @@ class LossCurves(painting.ViewRectItem):
         self.update()
 
     def set_cursor(self, cursor: int) -> None:
-        if cursor != self.cursor:
-            self.cursor = cursor
-            self.update()
+        """Show the curves up to ``cursor``: repaints the strip between the two cursors."""
+        if cursor == self.cursor:
+            return
+        lo, hi = sorted((self.cursor, cursor))
+        self.cursor = cursor
+        vr = self.boundingRect()
+        strip = painting.changed_rect(self, [[(lo, vr.top()), (hi, vr.bottom())]], pad=4.0)
+        self.update(strip if strip is not None else vr)
 
     def shown(self, run_id: int) -> tuple[np.ndarray, np.ndarray]:
         """The points of a run's curve drawn at the cursor: (steps, values)."""

@@ -49,17 +49,45 @@ class RunMarks(painting.ViewRectItem):
         self.batch_gradients = np.empty((0, 2))
         self._layer = Layer()
         self._drawn: dict[int, tuple[object, str, int]] = {}  # run id -> (source, colour, k)
+        self._moving: QtCore.QRectF | None = None  # where the last arrows and marbles were
         self._gradient_pen = _pen("k", 2.5)
         self._batch_pen = _pen((90, 90, 90), 2.0, QtCore.Qt.DashLine)
         self._marble_pen = _pen("w", 2.0)
 
     def set_frame(self, runs: dict[int, RunFrame], marbles, colors, gradients, batch) -> None:
+        """The marks at the cursor.  Only the area that changes is repainted: last
+        frame's arrows and marbles, this frame's, and the trail steps not yet drawn
+        (everything when the trails must be drawn again, e.g. after scrubbing back)."""
+        extends = self._extends(runs)
         self.runs = runs
         self.marbles = np.asarray(marbles, dtype=float).reshape(-1, 2)
         self.marble_colors = list(colors)
         self.gradients = np.asarray(gradients, dtype=float).reshape(-1, 2)
         self.batch_gradients = np.asarray(batch, dtype=float).reshape(-1, 2)
-        self.update()
+        moving = [self.marbles, self.gradients, self.batch_gradients]
+        moving += [fr.step for fr in runs.values() if fr.step is not None]
+        new_trail = [
+            fr.trail[max(self._drawn[rid][2], 0) if rid in self._drawn else 0 :]
+            for rid, fr in runs.items()
+        ]
+        box = painting.changed_rect(self, moving)
+        dirty = painting.changed_rect(self, new_trail)
+        if extends and box is not None and dirty is not None and self._moving is not None:
+            self.update(self._moving.united(box).united(dirty))
+        else:
+            self.update()
+        self._moving = box
+
+    def _extends(self, runs: dict[int, RunFrame]) -> bool:
+        """True when the on-screen layer becomes ``runs``' trails by adding steps: every
+        run drawn so far is still there, unchanged, and has not gone back."""
+        return all(
+            rid in runs
+            and runs[rid].source is source
+            and runs[rid].color == color
+            and len(runs[rid].trail) - 1 >= k
+            for rid, (source, color, k) in self._drawn.items()
+        )
 
     # -- painting ------------------------------------------------------------------------
     def paint(self, p: QtGui.QPainter, _option, widget=None) -> None:
@@ -81,13 +109,7 @@ class RunMarks(painting.ViewRectItem):
     def _paint_layer(self, widget, t: QtGui.QTransform, rect: QtCore.QRectF) -> None:
         """Bring the on-screen trail layer to the current frame, drawing only new steps
         when every drawn run is unchanged and has not gone back."""
-        current = all(
-            rid in self.runs
-            and self.runs[rid].source is source
-            and self.runs[rid].color == color
-            and len(self.runs[rid].trail) - 1 >= k
-            for rid, (source, color, k) in self._drawn.items()
-        )
+        current = self._extends(self.runs)
         lp, cleared = self._layer.begin(widget, painting.transform_key(t), clear=not current)
         if cleared:
             self._drawn = {}

@@ -96,6 +96,27 @@ def visible_rect(t: QtGui.QTransform, bounds: QtCore.QRectF) -> QtCore.QRectF:
     return t.mapRect(bounds).adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
 
 
+def changed_rect(item, point_sets, pad: float = 14.0) -> QtCore.QRectF | None:
+    """The area (item coordinates) covering the finite points of ``point_sets`` drawn
+    on screen, ``pad`` device pixels around them (pens, marbles); an empty rect when
+    there are none, None when the item is not on screen."""
+    t = item.deviceTransform_()  # pyqtgraph's: None until the item is on screen
+    if t is None:
+        return None
+    inv, ok = t.inverted()
+    if not ok:
+        return None
+    pts = [np.asarray(p, dtype=float).reshape(-1, 2) for p in point_sets if len(p)]
+    pts = np.concatenate(pts) if pts else np.empty((0, 2))
+    dev = to_device(t, pts)
+    dev = dev[np.isfinite(dev).all(axis=1)]
+    if not len(dev):
+        return QtCore.QRectF()
+    lo = np.maximum(dev.min(axis=0) - pad, -1e7)  # far outside the view is as good as 1e7
+    hi = np.minimum(dev.max(axis=0) + pad, 1e7)
+    return inv.mapRect(QtCore.QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]))
+
+
 def on_screen(item: QtWidgets.QGraphicsItem, painter: QtGui.QPainter, widget) -> bool:
     """True when ``painter`` draws ``item`` on its view's viewport at the view's own
     scale: not an export at another scale and not SVG (which get vectors)."""
