@@ -105,3 +105,59 @@ def test_trails_are_redrawn_after_a_zoom(make_window, qtbot):
         p = t.map(QtCore.QPointF(x, y))
         i, j = round(p.y()), round(p.x())
         assert on[i - 2 : i + 3, j - 2 : j + 3].any(), (x, y)
+
+
+def painting_device_scale(path, widget) -> float:
+    return QtGui.QImage(str(path)).width() / widget.width()
+
+
+def test_exports_draw_the_marks_as_vectors_at_their_scale(make_window, qtbot, tmp_path):
+    import pyqtgraph.exporters
+
+    from gdsim.qt import export as ex
+
+    w = make_window("ravine")
+    w.scene.set_cursor(30)
+    settle(qtbot, w)
+    marks, curves = w.contour.marks, w.loss.curves
+    seen = []
+    for item in (marks, curves):
+        layer_draw = item._layer.draw
+        item._layer.draw = lambda *a, f=layer_draw, it=item: (seen.append(it), f(*a))[1]
+    ex.export_png(w.contour, tmp_path / "c.png", scale=2.0)
+    ex.export_png(w.loss, tmp_path / "l.png", scale=2.0)
+    assert seen == [], "a 2× picture must not stretch the on-screen bitmap"
+    # pyqtgraph's own exporter (right-click > Export) at twice the width: the pens
+    # and marbles are drawn twice as wide, like every other item of the plot
+    scales = []
+    paint = marks.paint
+    marks.paint = lambda p, o, wd=None: (paint(p, o, wd), scales.append(marks._px))[0]
+    exporter = pyqtgraph.exporters.ImageExporter(w.contour.plot)
+    exporter.parameters()["width"] = 2 * w.contour.plot.sceneBoundingRect().width()
+    exporter.export(str(tmp_path / "pg.png"))
+    assert scales and abs(scales[-1] - 2.0) < 0.05
+    # and a 2× picture of the loss draws its curves 2 × 2.5 px wide, as on screen
+    widths = []
+    draw = curves._draw
+    curves._draw = lambda p, *a: (draw(p, *a), widths.append(p.pen().widthF()))[0]
+    ex.export_png(w.loss, tmp_path / "l2.png", scale=2.0)
+    assert widths and all(abs(x - curves.WIDTH) < 1e-9 for x in widths)
+    assert abs(painting_device_scale(tmp_path / "l2.png", w.loss) - 2.0) < 0.01
+
+
+def test_loss_view_all_fits_the_curves_and_pyqtgraph_log_y_is_ours(make_window, qtbot):
+    w = make_window("ravine")
+    w.scene.set_cursor(60)
+    w.loss.plot.vb.autoRange(padding=0)
+    (x0, x1), (y0, y1) = w.loss.plot.viewRange()
+    longest = max(len(t) for t in w.controller.trajectories.values())
+    losses = np.concatenate([t.loss for t in w.controller.trajectories.values()])
+    assert (x0, x1) == (0.0, longest - 1.0)
+    assert np.isclose(y0, losses.min()) and np.isclose(y1, losses.max())
+    # the plot's own right-click "Log Y" is the toolbar's "Log loss"
+    w.loss.plot.ctrl.logYCheck.setChecked(True)
+    assert w.scene.view["log_loss"] and w.log_act.isChecked()
+    run = w.scene.runs[0]
+    _x, y = w.loss.curves.shown(run.id)
+    expected = w.controller.trajectories[run.id].loss[:61] - w.loss.floor
+    np.testing.assert_allclose(y, np.log10(np.maximum(expected, 1e-300)))

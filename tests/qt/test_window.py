@@ -386,3 +386,19 @@ def test_a_run_that_overflows_ends_with_its_status(make_window, qtbot):
     w.end_act.trigger()
     assert w.runs_panel.status_text(run.id).startswith("diverged at step")
     assert w.step_label.text().startswith(f"step {w.scene.cursor} / {w.scene.cursor}")
+
+
+def test_step_table_columns_fit_every_number(make_window, qtbot):
+    w = make_window("ravine")
+    run = w.scene.runs[0]
+    w.scene.select(run.id)
+    w.scene.update_run(run.id, noise=2.0, max_steps=600)
+    wait_trajectories(qtbot, w)
+    w.steps_dock.raise_()
+    qtbot.waitUntil(w.step_table.isVisible)
+    w.scene.set_cursor(380)
+    table, model = w.step_table, w.step_table.steps
+    fm = table.fontMetrics()
+    for col in range(model.columnCount()):
+        widest = max(fm.horizontalAdvance(model.text(col, r)) for r in range(model.rowCount()))
+        assert table.columnWidth(col) >= widest + 8, model.headers[col]

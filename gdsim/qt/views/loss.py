@@ -48,19 +48,28 @@ class LossCurves(painting.ViewRectItem):
         k = min(self.cursor, len(y) - 1)
         return np.arange(k + 1, dtype=float), y[: k + 1]
 
-    def _draw(self, p: QtGui.QPainter, t, rect, upto: int | None) -> None:
+    def dataBounds(self, axis: int, frac=1.0, orthoRange=None):
+        """The curves' extent, for pyqtgraph's "View All" and auto-range."""
+        if not self.curves:
+            return (None, None)
+        if axis == 0:
+            return (0.0, float(max(len(y) for _, _, y in self.curves.values()) - 1))
+        ys = np.concatenate([y for _, _, y in self.curves.values()])
+        ys = ys[np.isfinite(ys)]
+        return (float(ys.min()), float(ys.max())) if ys.size else (None, None)
+
+    def _draw(self, p: QtGui.QPainter, t, rect, upto: int | None, px: float = 1.0) -> None:
         for _source, color, y in self.curves.values():
             n = len(y) if upto is None else min(upto, len(y) - 1) + 1
             pts = painting.to_device(t, np.column_stack([np.arange(n, dtype=float), y[:n]]))
-            pen = QtGui.QPen(QtGui.QColor(color), self.WIDTH)
-            pen.setCosmetic(True)
-            p.setPen(pen)
+            p.setPen(painting.pen(color, self.WIDTH * px))
             p.drawLines(painting.polyline_segments(pts, rect))
 
     def paint(self, p: QtGui.QPainter, _option, widget=None) -> None:
         t = p.transform()
         rect = painting.visible_rect(t, self.boundingRect())
         screen = painting.on_screen(self, p, widget)
+        px = painting.pixel_scale(self, p)  # before the transform is reset
         p.save()
         p.resetTransform()
         p.setRenderHint(QtGui.QPainter.Antialiasing, True)
@@ -72,7 +81,7 @@ class LossCurves(painting.ViewRectItem):
             x = painting.to_device(t, np.array([[float(self.cursor), 0.0]]))[0, 0]
             self._layer.draw(p, QtCore.QRectF(0.0, 0.0, max(0.0, x), float(widget.height())))
         else:
-            self._draw(p, t, rect, self.cursor)
+            self._draw(p, t, rect, self.cursor, px)
         p.restore()
 
 
@@ -88,7 +97,9 @@ class LossView(pg.PlotWidget, RunView):
         self.cursor_line = pg.InfiniteLine(angle=90, pen=pg.mkPen((80, 80, 80), width=1.5))
         self.plot.addItem(self.cursor_line)
         self.curves = LossCurves()
-        self.plot.addItem(self.curves, ignoreBounds=True)
+        self.plot.addItem(self.curves)
+        # pyqtgraph's own "Log Y" (right-click > Plot Options) is the same switch as ours
+        self.plot.ctrl.logYCheck.toggled.connect(self._log_toggled)
         self.floor = 0.0  # f* subtracted in log mode
         self.surface = None
 
@@ -97,6 +108,10 @@ class LossView(pg.PlotWidget, RunView):
         known = [c.value for c in surface.minima]
         self.floor = min(known) if known else 0.0
         self.refresh()
+
+    def _log_toggled(self, on: bool) -> None:
+        if on != self.log:
+            self.model.set_view("log_loss", on)
 
     @property
     def log(self) -> bool:

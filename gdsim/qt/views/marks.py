@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from gdsim.qt import theme
@@ -30,12 +29,6 @@ class RunFrame:
     step: np.ndarray | None = None  # (6, 2) arrow points of the next step
 
 
-def _pen(color, width: float, style=QtCore.Qt.SolidLine, cap=QtCore.Qt.SquareCap) -> QtGui.QPen:
-    pen = QtGui.QPen(pg.mkColor(color), width, style, cap)
-    pen.setCosmetic(True)
-    return pen
-
-
 class RunMarks(painting.ViewRectItem):
     DOT_WIDTH = 7.0
 
@@ -50,9 +43,7 @@ class RunMarks(painting.ViewRectItem):
         self._layer = Layer()
         self._drawn: dict[int, tuple[object, str, int]] = {}  # run id -> (source, colour, k)
         self._moving: QtCore.QRectF | None = None  # where the last arrows and marbles were
-        self._gradient_pen = _pen("k", 2.5)
-        self._batch_pen = _pen((90, 90, 90), 2.0, QtCore.Qt.DashLine)
-        self._marble_pen = _pen("w", 2.0)
+        self._px = 1.0  # painter units per screen pixel in the paint under way
 
     def set_frame(self, runs: dict[int, RunFrame], marbles, colors, gradients, batch) -> None:
         """The marks at the cursor.  Only the area that changes is repainted: last
@@ -93,6 +84,7 @@ class RunMarks(painting.ViewRectItem):
     def paint(self, p: QtGui.QPainter, _option, widget=None) -> None:
         t = p.transform()
         screen = painting.on_screen(self, p, widget)
+        self._px = 1.0 if screen else painting.pixel_scale(self, p)
         p.save()
         p.resetTransform()
         p.setRenderHint(QtGui.QPainter.Antialiasing, True)
@@ -105,6 +97,10 @@ class RunMarks(painting.ViewRectItem):
         self._paint_arrows(p, t, rect)
         self._paint_marbles(p, t, rect)
         p.restore()
+
+    def _pen(self, color, width: float, style=QtCore.Qt.SolidLine, cap=QtCore.Qt.SquareCap):
+        """A pen ``width`` screen pixels wide (wider when exported at a larger scale)."""
+        return painting.pen(color, width * self._px, style, cap)
 
     def _paint_layer(self, widget, t: QtGui.QTransform, rect: QtCore.QRectF) -> None:
         """Bring the on-screen trail layer to the current frame, drawing only new steps
@@ -128,17 +124,17 @@ class RunMarks(painting.ViewRectItem):
             if len(fr.trail) - 1 <= k0:
                 continue
             pts = to_device(t, fr.trail[max(k0, 0) :])
-            p.setPen(_pen(fr.color, theme.TRAIL_WIDTH))
+            p.setPen(self._pen(fr.color, theme.TRAIL_WIDTH))
             p.drawLines(painting.polyline_segments(pts, rect))
             dots.append((fr.color, pts if k0 < 0 else pts[1:]))
         for color, pts in dots:
-            p.setPen(_pen(color, self.DOT_WIDTH, cap=QtCore.Qt.RoundCap))
+            p.setPen(self._pen(color, self.DOT_WIDTH, cap=QtCore.Qt.RoundCap))
             p.drawPoints(polygon(points_inside(pts, rect)))
 
     def _paint_arrows(self, p: QtGui.QPainter, t, rect) -> None:
         for pen, pts in (
-            (self._batch_pen, self.batch_gradients),
-            (self._gradient_pen, self.gradients),
+            (self._pen((90, 90, 90), 2.0, QtCore.Qt.DashLine), self.batch_gradients),
+            (self._pen("k", 2.5), self.gradients),
         ):
             if len(pts):
                 p.setPen(pen)
@@ -146,13 +142,13 @@ class RunMarks(painting.ViewRectItem):
                 p.drawLines(polygon(painting.clip_segments(dev[0::2], dev[1::2], rect)))
         for fr in self.runs.values():
             if fr.step is not None:
-                p.setPen(_pen(fr.color, 2.5))
+                p.setPen(self._pen(fr.color, 2.5))
                 dev = to_device(t, fr.step)
                 p.drawLines(polygon(painting.clip_segments(dev[0::2], dev[1::2], rect)))
 
     def _paint_marbles(self, p: QtGui.QPainter, t, rect) -> None:
-        r = theme.MARBLE_SIZE / 2.0
-        p.setPen(self._marble_pen)
+        r = theme.MARBLE_SIZE / 2.0 * self._px
+        p.setPen(self._pen("w", 2.0))
         for (x, y), color in zip(to_device(t, self.marbles), self.marble_colors, strict=True):
             if np.isfinite(x) and np.isfinite(y) and rect.contains(x, y):
                 p.setBrush(QtGui.QColor(color))

@@ -18,6 +18,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 MARGIN = 64.0  # device pixels drawn beyond the visible area (pen widths, marbles)
 
 
+def pen(color, width: float, style=QtCore.Qt.SolidLine, cap=QtCore.Qt.SquareCap) -> QtGui.QPen:
+    """A pen for marks drawn in device pixels.  Not cosmetic: when an export renders
+    the widget at 2× below the painter's transform, the lines get 2× wider, like the
+    marbles, instead of staying one screen pixel wide."""
+    return QtGui.QPen(pg.mkColor(color), width, style, cap)
+
+
 def to_device(t: QtGui.QTransform, pts: np.ndarray) -> np.ndarray:
     """(n, 2) points mapped by the affine transform ``t``."""
     pts = np.asarray(pts, dtype=float).reshape(-1, 2)
@@ -117,27 +124,50 @@ def changed_rect(item, point_sets, pad: float = 14.0) -> QtCore.QRectF | None:
     return inv.mapRect(QtCore.QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]))
 
 
+def _scale(t: QtGui.QTransform) -> float:
+    return abs(t.m11() * t.m22() - t.m12() * t.m21()) ** 0.5
+
+
+def _view_transform(item) -> QtGui.QTransform | None:
+    """Item -> viewport pixels in the view that shows ``item`` on screen."""
+    scene = item.scene()
+    views = scene.views() if scene is not None else []
+    return item.deviceTransform(views[0].viewportTransform()) if views else None
+
+
 def on_screen(item: QtWidgets.QGraphicsItem, painter: QtGui.QPainter, widget) -> bool:
     """True when ``painter`` draws ``item`` on its view's viewport at the view's own
-    scale: not an export at another scale and not SVG (which get vectors)."""
-    if widget is None or item.scene() is None:
+    scale: not an export (another scale, an image, SVG), which gets vectors."""
+    if widget is None or getattr(item, "_exportOpts", False):  # pyqtgraph's exporters
         return False
-    for view in item.scene().views():
-        if view.viewport() is widget:
-            a = painter.transform()
-            b = item.deviceTransform(view.viewportTransform())
-            return all(
-                abs(x - y) <= 1e-9 * (1.0 + abs(y))
-                for x, y in (
-                    (a.m11(), b.m11()),
-                    (a.m12(), b.m12()),
-                    (a.m21(), b.m21()),
-                    (a.m22(), b.m22()),
-                    (a.dx(), b.dx()),
-                    (a.dy(), b.dy()),
-                )
-            )
-    return False
+    own = _view_transform(item)
+    if own is None or item.scene().views()[0].viewport() is not widget:
+        return False
+    a = painter.transform()
+    same = all(
+        abs(x - y) <= 1e-9 * (1.0 + abs(y))
+        for x, y in (
+            (a.m11(), own.m11()),
+            (a.m12(), own.m12()),
+            (a.m21(), own.m21()),
+            (a.m22(), own.m22()),
+            (a.dx(), own.dx()),
+            (a.dy(), own.dy()),
+        )
+    )
+    # QWidget.render into a larger image scales below the painter's own transform
+    device = _scale(painter.deviceTransform())
+    expected = _scale(a) * widget.devicePixelRatioF()
+    return same and abs(device - expected) <= 1e-6 * (1.0 + expected)
+
+
+def pixel_scale(item, painter: QtGui.QPainter) -> float:
+    """How many painter units make one screen pixel: 1 on screen, 2 when pyqtgraph's
+    exporter renders the scene at twice its size (pen widths and marbles follow)."""
+    own = _view_transform(item)
+    if own is None or _scale(own) == 0.0:
+        return 1.0
+    return _scale(painter.transform()) / _scale(own)
 
 
 def transform_key(t: QtGui.QTransform) -> tuple:

@@ -91,6 +91,19 @@ def _gl():
                 self._pending = True
                 QtCore.QTimer.singleShot(0, self, self.render_now)
 
+        def paintGL(self) -> None:
+            """Qt's own repaint (the window was exposed or resized): a full frame, and
+            any frame drawn by ``submit`` and not yet shown is outdated."""
+            self._submitted = False
+            self.paint_screen()
+
+        def release_gl(self) -> None:
+            """Free the cached frame while the GL context still exists."""
+            if self._background is not None and self.context() is not None:
+                self.makeCurrent()
+                self._background = None
+                self.doneCurrent()
+
         def render_now(self) -> None:
             self._pending = False
             if not self.isExposed() or self.context() is None:
@@ -240,6 +253,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         application would crash on its way out.
         """
         if self.gl is not None and shiboken6.isValid(self.gl):
+            self.gl.release_gl()
             shiboken6.delete(self.gl)
         self.gl = None
 
@@ -282,6 +296,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
             x=u, y=v, z=z, colors=colors, computeNormals=False, smooth=False, drawEdges=False
         )
         self.mesh.setGLOptions("opaque")
+        self.mesh.setDepthValue(-10)  # drawn first: the translucent trails blend over it
         self.addItem(self.mesh)
         self.gl.static_items = (self.mesh, self.floor, self.minima)
         mins = [c for c in surface.critical_points]
