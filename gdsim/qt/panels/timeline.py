@@ -143,7 +143,7 @@ class StepTable(QtWidgets.QTableView):
         if not m.columns:
             return
         n = len(m.columns[0])
-        rows = np.unique(np.linspace(0, n - 1, min(n, 4000)).astype(int))
+        rows = range(n) if n <= 4000 else np.linspace(0, n - 1, 4000).astype(int)
         cell = self.fontMetrics()
         head = self.horizontalHeader().fontMetrics()
         pad = 16 + cell.horizontalAdvance("0")
