@@ -402,3 +402,29 @@ def test_step_table_columns_fit_every_number(make_window, qtbot):
     for col in range(model.columnCount()):
         widest = max(fm.horizontalAdvance(model.text(col, r)) for r in range(model.rowCount()))
         assert table.columnWidth(col) >= widest + 8, model.headers[col]
+
+
+def test_the_window_stays_responsive_at_the_top_speed(make_window, qtbot):
+    w = make_window("ravine")
+    for run in w.scene.runs:
+        w.scene.update_run(run.id, max_steps=3000)
+    wait_trajectories(qtbot, w)
+    w.scene.set_speed(1000.0)  # the top of the speed box
+    w.play_act.trigger()
+    qtbot.waitUntil(lambda: w.scene.cursor >= 20, timeout=5000)
+    # while it plays flat out, an event posted now is handled within a few frames
+    # and the plots keep painting
+    latencies = []
+    for _ in range(5):
+        seen = []
+        t0 = QtCore.QElapsedTimer()
+        t0.start()
+        QtCore.QTimer.singleShot(0, lambda s=seen, t=t0: s.append(t.elapsed()))
+        qtbot.waitUntil(lambda s=seen: bool(s), timeout=2000)
+        latencies.append(seen[0])
+    assert w.scene.playing and sorted(latencies)[2] < 100
+    start = w.scene.cursor
+    qtbot.wait(500)
+    assert w.scene.cursor > start + 10  # it kept playing meanwhile
+    w.play_act.trigger()  # Space: pause at once
+    assert not w.scene.playing
