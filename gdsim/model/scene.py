@@ -202,12 +202,22 @@ class Scene:
             )
         config = replace(config, surface=self.surface)
         config.validate(surface)
-        run = Run(next(self._ids), config, color or self.next_color(), name)
+        run = Run(
+            next(self._ids), config, color or self.next_color(), name or self._fresh_name(config)
+        )
         self.runs.append(run)
         self.run_added.emit(run)
         if select:
             self.select(run.id)
         return run
+
+    def _fresh_name(self, config: RunConfig) -> str:
+        """The optimizer's name, numbered when another run already shows it ("gd 2")."""
+        taken = {r.label for r in self.runs}
+        name, n = config.optimizer, 2
+        while name in taken:
+            name, n = f"{config.optimizer} {n}", n + 1
+        return name
 
     def duplicate_run(self, run_id: int, optimizer: str, hyper: dict | None = None) -> Run:
         """Same start, another optimizer ("duplicate with another optimizer")."""
