@@ -1,15 +1,22 @@
-"""The scene model (no Qt): runs added by the user get names that tell them apart."""
+"""The scene model (no Qt): runs without a name get labels that tell them apart."""
 
 from gdsim.model import Scene
 from gdsim.presets import load_preset, scene_document
 
 
-def test_new_runs_are_numbered_when_their_optimizer_name_is_taken():
+def test_unnamed_runs_are_numbered_by_optimizer_and_follow_it():
     scene = Scene.from_dict(scene_document(load_preset("ravine")))  # "vanilla", "momentum"
-    labels = [scene.add_run().label for _ in range(3)]
-    assert labels == ["gd", "gd 2", "gd 3"]
+    added = [scene.add_run() for _ in range(3)]
+    assert [scene.label(r.id) for r in added] == ["gd", "gd 2", "gd 3"]
     first = scene.runs[0]
-    assert scene.duplicate_run(first.id, "adam").label == "adam"
-    assert scene.duplicate_run(first.id, "adam").label == "adam 2"
-    # a name given by the caller (a lesson, a session) is kept as it is
-    assert scene.add_run(name="marble").label == "marble"
+    dup = scene.duplicate_run(first.id, "adam")
+    assert scene.label(dup.id) == "adam"
+    assert scene.label(scene.duplicate_run(first.id, "adam").id) == "adam 2"
+    # a label follows the optimizer; runs are counted in list order
+    scene.update_run(added[1].id, optimizer="adam", hyper={"lr": 0.1})
+    assert scene.label(added[1].id) == "adam"
+    assert scene.label(dup.id) == "adam 2"
+    assert scene.label(added[2].id) == "gd 2"
+    # a name given by a lesson or a session is shown as it is
+    assert scene.label(scene.add_run(name="marble").id) == "marble"
+    assert scene.label(first.id) == "vanilla"

@@ -119,10 +119,6 @@ class Run:
     name: str = ""
     visible: bool = True
 
-    @property
-    def label(self) -> str:
-        return self.name or self.config.optimizer
-
     def to_dict(self) -> dict:
         d = self.config.to_dict()
         d.pop("surface")
@@ -202,22 +198,24 @@ class Scene:
             )
         config = replace(config, surface=self.surface)
         config.validate(surface)
-        run = Run(
-            next(self._ids), config, color or self.next_color(), name or self._fresh_name(config)
-        )
+        run = Run(next(self._ids), config, color or self.next_color(), name)
         self.runs.append(run)
         self.run_added.emit(run)
         if select:
             self.select(run.id)
         return run
 
-    def _fresh_name(self, config: RunConfig) -> str:
-        """The optimizer's name, numbered when another run already shows it ("gd 2")."""
-        taken = {r.label for r in self.runs}
-        name, n = config.optimizer, 2
-        while name in taken:
-            name, n = f"{config.optimizer} {n}", n + 1
-        return name
+    def label(self, run_id: int) -> str:
+        """What a run is called on screen: its name, or its optimizer's, numbered among
+        the unnamed runs of that optimizer ("gd", "gd 2", ...); it follows the optimizer."""
+        run = self.run(run_id)
+        if run.name:
+            return run.name
+        same = [
+            r.id for r in self.runs if not r.name and r.config.optimizer == run.config.optimizer
+        ]
+        k = same.index(run_id) + 1
+        return run.config.optimizer if k == 1 else f"{run.config.optimizer} {k}"
 
     def duplicate_run(self, run_id: int, optimizer: str, hyper: dict | None = None) -> Run:
         """Same start, another optimizer ("duplicate with another optimizer")."""

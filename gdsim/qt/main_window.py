@@ -328,6 +328,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if data is not None:
             data.setVisible(surface.is_data)
             data.set_surface(surface)
+            sizes = self.bottom.sizes()
+            if surface.is_data and sizes[-1] < sum(sizes) // 4:  # just built: share the row
+                self.bottom.setSizes([sum(sizes) // 2, sum(sizes) - sum(sizes) // 2])
         self._on_runs_changed()
 
     def _on_runs_changed(self) -> None:

@@ -428,3 +428,14 @@ def test_the_window_stays_responsive_at_the_top_speed(make_window, qtbot):
     assert w.scene.cursor > start + 10  # it kept playing meanwhile
     w.play_act.trigger()  # Space: pause at once
     assert not w.scene.playing
+
+
+def test_a_data_view_built_later_gets_half_of_its_row(make_window, qtbot):
+    w = make_window("ravine")
+    assert w.built_view("data") is None  # not built for an analytic surface
+    w.scene.set_surface("linear-regression")
+    wait_trajectories(qtbot, w)
+    qtbot.waitUntil(w.data.isVisible)
+    assert w.data.width() >= 0.4 * w.bottom.width()
+    # pyqtgraph's log axes would not move the contour map: they are not offered
+    assert not w.contour.plot.ctrl.logXCheck.isEnabled()

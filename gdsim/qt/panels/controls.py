@@ -236,7 +236,7 @@ class ControlsPanel(QtWidgets.QWidget):
             self.run_box.setTitle("Selected run (none: click the map to add one)")
             return
         cfg = run.config
-        self.run_box.setTitle(f"Selected run: {run.label}")
+        self.run_box.setTitle(f"Selected run: {self.scene.label(run.id)}")
         self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(cfg.optimizer))
         self.lr.setValue(cfg.lr)
         self._build_hyper(cfg)

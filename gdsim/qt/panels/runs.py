@@ -89,7 +89,9 @@ class RunsPanel(QtWidgets.QWidget):
             self.tree.clear()
             self._items = {}
             for run in self.scene.runs:
-                item = QtWidgets.QTreeWidgetItem([run.label, hyper_summary(run.config), ""])
+                item = QtWidgets.QTreeWidgetItem(
+                    [self.scene.label(run.id), hyper_summary(run.config), ""]
+                )
                 item.setIcon(0, color_icon(run.color))
                 item.setFlags(item.flags() | QtCore.Qt.ItemIsUserCheckable)
                 item.setCheckState(0, QtCore.Qt.Checked if run.visible else QtCore.Qt.Unchecked)

@@ -69,6 +69,8 @@ class ClickPlotView(pg.PlotWidget, RunView):
         self.model, self.controller = scene, controller
         self.plot = self.getPlotItem()
         theme.style_plot(self.plot)
+        for check in (self.plot.ctrl.logXCheck, self.plot.ctrl.logYCheck):
+            check.setEnabled(False)  # pyqtgraph's log axes would not move the map with them
         self.on_click = None
         self.vb.sigClicked.connect(self._clicked)
 

@@ -100,6 +100,7 @@ class LossView(pg.PlotWidget, RunView):
         self.plot.addItem(self.curves)
         # pyqtgraph's own "Log Y" (right-click > Plot Options) is the same switch as ours
         self.plot.ctrl.logYCheck.toggled.connect(self._log_toggled)
+        self.plot.ctrl.logXCheck.setEnabled(False)  # steps are counted, not scaled
         self.floor = 0.0  # f* subtracted in log mode
         self.surface = None
 

@@ -18,6 +18,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 MARGIN = 64.0  # device pixels drawn beyond the visible area (pen widths, marbles)
 
 
+def device_pixels(logical: float, dpr: float) -> int:
+    """A length in device pixels as Qt rounds it (halves up; Python's round() would
+    round 431 × 1.5 down to 646 and leave a pixel column of the window undrawn)."""
+    return max(1, int(logical * dpr + 0.5))
+
+
 def pen(color, width: float, style=QtCore.Qt.SolidLine, cap=QtCore.Qt.SquareCap) -> QtGui.QPen:
     """A pen for marks drawn in device pixels.  Not cosmetic: when an export renders
     the widget at 2× below the painter's transform, the lines get 2× wider, like the
@@ -216,7 +222,7 @@ class Layer:
         full_key = (size.width(), size.height(), dpr, key)
         cleared = clear or full_key != self.key or self.image is None
         if cleared:
-            w, h = max(1, round(size.width() * dpr)), max(1, round(size.height() * dpr))
+            w, h = device_pixels(size.width(), dpr), device_pixels(size.height(), dpr)
             if self.image is None or (self.image.width(), self.image.height()) != (w, h):
                 self.image = QtGui.QImage(w, h, QtGui.QImage.Format_ARGB32_Premultiplied)
                 self.image.setDevicePixelRatio(dpr)

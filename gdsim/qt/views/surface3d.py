@@ -27,6 +27,7 @@ from gdsim.core.grid import SurfaceGrid
 from gdsim.qt import theme
 from gdsim.qt.views.base import RunView, index_at
 from gdsim.qt.views.contour import LIGHT_MAP
+from gdsim.qt.views.painting import device_pixels
 
 HEIGHT = 0.9
 MESH = 60
@@ -124,7 +125,7 @@ def _gl():
             its depth so that a trail still hides behind a hill; then the marbles and
             trails are drawn over it."""
             dpr = self.devicePixelRatioF()
-            w, h = max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr))
+            w, h = device_pixels(self.width(), dpr), device_pixels(self.height(), dpr)
             viewport = (0, 0, w, h)
             if not self._cache_ok or not self.static_items:
                 GL.glViewport(*viewport)
