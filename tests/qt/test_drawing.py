@@ -81,8 +81,8 @@ def test_trails_follow_the_cursor_forward_and_back(make_window, qtbot):
     w.scene.set_cursor(5)  # scrub back: the trail gets shorter again
     settle(qtbot, w)
     back = int(mask_of(pixels(vp), run.color).sum())
-    # (drawn at once instead of step by step: antialiased edges differ a little)
-    assert abs(back - counts[5]) <= 0.3 * counts[5] and back < counts[40] / 2
+    # (drawn at once instead of step by step: antialiased edges may differ a little)
+    assert abs(back - counts[5]) <= 0.05 * counts[5]
     # a hidden run leaves nothing behind
     w.scene.update_run(run.id, visible=False)
     settle(qtbot, w)
@@ -121,9 +121,9 @@ def test_exports_draw_the_marks_as_vectors_at_their_scale(make_window, qtbot, tm
     settle(qtbot, w)
     marks, curves = w.contour.marks, w.loss.curves
     seen = []
-    for item in (marks, curves):
-        layer_draw = item._layer.draw
-        item._layer.draw = lambda *a, f=layer_draw, it=item: (seen.append(it), f(*a))[1]
+    for layer in (*marks._layers.values(), curves._layer):
+        layer_draw = layer.draw
+        layer.draw = lambda *a, f=layer_draw, it=layer: (seen.append(it), f(*a))[1]
     ex.export_png(w.contour, tmp_path / "c.png", scale=2.0)
     ex.export_png(w.loss, tmp_path / "l.png", scale=2.0)
     assert seen == [], "a 2× picture must not stretch the on-screen bitmap"
@@ -161,3 +161,21 @@ def test_loss_view_all_fits_the_curves_and_pyqtgraph_log_y_is_ours(make_window, 
     _x, y = w.loss.curves.shown(run.id)
     expected = w.controller.trajectories[run.id].loss[:61] - w.loss.floor
     np.testing.assert_allclose(y, np.log10(np.maximum(expected, 1e-300)))
+
+
+def test_overlapping_trails_stack_in_the_runs_order_after_any_redraw(make_window, qtbot):
+    w = make_window("line-fit")  # two runs whose trails overlap
+    vp = w.contour.viewport()
+    for k in range(0, 80):
+        w.scene.set_cursor(k)
+        qtbot.wait(1)
+    settle(qtbot, w)
+    played = pixels(vp)
+    # a redraw from scratch (the view moved and came back) stacks them the same way
+    (x0, x1), (y0, y1) = w.contour.plot.viewRange()
+    w.contour.plot.setRange(xRange=(x0 + 0.5, x1 + 0.5), yRange=(y0, y1), padding=0)
+    settle(qtbot, w)
+    w.contour.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+    settle(qtbot, w)
+    differ = (np.abs(pixels(vp) - played).sum(axis=2) > 60).sum()
+    assert differ < 40, differ

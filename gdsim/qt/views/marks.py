@@ -2,9 +2,10 @@
 
 A run shows its trail (a line and a dot per step) up to the cursor, the step its
 optimizer takes next, and its marble; the item also draws the −∇f arrows (and the
-dashed mini-batch −g).  On screen the trails go into a layer that a step extends by
-the new segments only (scrubbing back or changing a run redraws it), so playing
-costs the same at step 5 and at step 500.
+dashed mini-batch −g).  On screen each run's trail goes into a layer of its own
+that a step extends by the new segments only (scrubbing back or changing the run
+redraws it), so playing costs the same at step 5 and at step 500; the layers stack
+in the runs' order, as in an export.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class RunMarks(painting.ViewRectItem):
         self.marble_colors: list[str] = []
         self.gradients = np.empty((0, 2))  # arrow points, 6 per arrow
         self.batch_gradients = np.empty((0, 2))
-        self._layer = Layer()
+        self._layers: dict[int, Layer] = {}  # one per run: runs stack in the runs' order
         self._drawn: dict[int, tuple[object, str, int]] = {}  # run id -> (source, colour, k)
         self._moving: QtCore.QRectF | None = None  # where the last arrows and marbles were
         self._px = 1.0  # painter units per screen pixel in the paint under way
@@ -90,10 +91,10 @@ class RunMarks(painting.ViewRectItem):
         p.setRenderHint(QtGui.QPainter.Antialiasing, True)
         rect = painting.visible_rect(t, self.boundingRect())
         if screen:
-            self._paint_layer(widget, t, rect)
-            self._layer.draw(p)
+            self._paint_layers(p, widget, t, rect)
         else:
-            self._paint_trails(p, t, rect, {rid: -1 for rid in self.runs})
+            for fr in self.runs.values():
+                self._paint_trail(p, t, rect, fr, -1)
         self._paint_arrows(p, t, rect)
         self._paint_marbles(p, t, rect)
         p.restore()
@@ -102,34 +103,38 @@ class RunMarks(painting.ViewRectItem):
         """A pen ``width`` screen pixels wide (wider when exported at a larger scale)."""
         return painting.pen(color, width * self._px, style, cap)
 
-    def _paint_layer(self, widget, t: QtGui.QTransform, rect: QtCore.QRectF) -> None:
-        """Bring the on-screen trail layer to the current frame, drawing only new steps
-        when every drawn run is unchanged and has not gone back."""
-        current = self._extends(self.runs)
-        lp, cleared = self._layer.begin(widget, painting.transform_key(t), clear=not current)
-        if cleared:
-            self._drawn = {}
-        done = {rid: self._drawn[rid][2] if rid in self._drawn else -1 for rid in self.runs}
-        self._paint_trails(lp, t, rect, done)
-        lp.end()
-        self._drawn = {
-            rid: (fr.source, fr.color, len(fr.trail) - 1) for rid, fr in self.runs.items()
-        }
-
-    def _paint_trails(self, p: QtGui.QPainter, t, rect, done: dict[int, int]) -> None:
-        """Trail segments, then step dots, of the steps after ``done[run id]``."""
-        dots = []
+    def _paint_layers(self, p: QtGui.QPainter, widget, t, rect) -> None:
+        """Each run's trail comes from its own on-screen layer, extended by the new
+        steps only while the run is unchanged and has not gone back; the layers are
+        put on screen in the runs' order, as an export draws them."""
+        for rid in [rid for rid in self._layers if rid not in self.runs]:
+            del self._layers[rid]
+            self._drawn.pop(rid, None)
+        key = painting.transform_key(t)
         for rid, fr in self.runs.items():
-            k0 = done[rid]
-            if len(fr.trail) - 1 <= k0:
-                continue
-            pts = to_device(t, fr.trail[max(k0, 0) :])
-            p.setPen(self._pen(fr.color, theme.TRAIL_WIDTH))
-            p.drawLines(painting.polyline_segments(pts, rect))
-            dots.append((fr.color, pts if k0 < 0 else pts[1:]))
-        for color, pts in dots:
-            p.setPen(self._pen(color, self.DOT_WIDTH, cap=QtCore.Qt.RoundCap))
-            p.drawPoints(polygon(points_inside(pts, rect)))
+            layer = self._layers.setdefault(rid, Layer())
+            drawn = self._drawn.get(rid)
+            same = (
+                drawn is not None
+                and drawn[0] is fr.source
+                and drawn[1] == fr.color
+                and len(fr.trail) - 1 >= drawn[2]
+            )
+            lp, cleared = layer.begin(widget, key, clear=not same)
+            self._paint_trail(lp, t, rect, fr, -1 if cleared else drawn[2])
+            lp.end()
+            self._drawn[rid] = (fr.source, fr.color, len(fr.trail) - 1)
+            layer.draw(p)
+
+    def _paint_trail(self, p: QtGui.QPainter, t, rect, fr: RunFrame, done: int) -> None:
+        """A run's trail segments, then its step dots, for the steps after ``done``."""
+        if len(fr.trail) - 1 <= done:
+            return
+        pts = to_device(t, fr.trail[max(done, 0) :])
+        p.setPen(self._pen(fr.color, theme.TRAIL_WIDTH))
+        p.drawLines(painting.polyline_segments(pts, rect))
+        p.setPen(self._pen(fr.color, self.DOT_WIDTH, cap=QtCore.Qt.RoundCap))
+        p.drawPoints(polygon(points_inside(pts if done < 0 else pts[1:], rect)))
 
     def _paint_arrows(self, p: QtGui.QPainter, t, rect) -> None:
         for pen, pts in (
