@@ -36,7 +36,7 @@ for _code, _pairs in _CASES.items():
     _SEGMENTS[_code, : len(_pairs)] = _pairs
 
 
-def _crossing(p: np.ndarray, q: np.ndarray, level: float) -> np.ndarray:
+def _crossing(p: np.ndarray, q: np.ndarray, level) -> np.ndarray:
     """Where between corner values p and q the level is crossed, as a fraction."""
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (level - p) / (q - p)
@@ -44,21 +44,28 @@ def _crossing(p: np.ndarray, q: np.ndarray, level: float) -> np.ndarray:
 
 
 def segments(values: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float) -> np.ndarray:
-    """Segments (n, 2, 2) of the isoline ``values == level`` on the grid ``values[iy, ix]``.
+    """Segments (n, 2, 2) of the isoline ``values == level`` on the grid ``values[iy, ix]``."""
+    return isolines(values, xs, ys, [level])
 
-    The corner case of every cell is found at once; crossing points are computed only
-    for the cells the isoline passes through.
+
+def isolines(values: np.ndarray, xs: np.ndarray, ys: np.ndarray, levels) -> np.ndarray:
+    """Segments (n, 2, 2) of the isolines at every level, all levels in one pass.
+
+    The corner case of every cell is found for all levels at once; crossing points
+    are computed only for the (level, cell) pairs an isoline passes through.
     """
     v = np.asarray(values, dtype=float)
+    lv = np.asarray(levels, dtype=float).reshape(-1, 1, 1)
     with np.errstate(invalid="ignore"):
-        above = v > level
-    case = above[:-1, :-1] * 1 + above[:-1, 1:] * 2 + above[1:, 1:] * 4 + above[1:, :-1] * 8
-    crossed = (case != 0) & (case != 15)
-    iy, ix = np.nonzero(crossed)
+        above = (v[None] > lv).view(np.uint8)  # (levels, ny, nx)
+    case = above[:, :-1, :-1] + 2 * above[:, :-1, 1:] + 4 * above[:, 1:, 1:] + 8 * above[:, 1:, :-1]
+    il, iy, ix = np.nonzero((case != 0) & (case != 15))
     a, b = v[iy, ix], v[iy, ix + 1]  # bottom-left, bottom-right
     c, d = v[iy + 1, ix + 1], v[iy + 1, ix]  # top-right, top-left
     finite = np.isfinite(a) & np.isfinite(b) & np.isfinite(c) & np.isfinite(d)
-    iy, ix, a, b, c, d = iy[finite], ix[finite], a[finite], b[finite], c[finite], d[finite]
+    il, iy, ix = il[finite], iy[finite], ix[finite]
+    a, b, c, d = a[finite], b[finite], c[finite], d[finite]
+    level = lv.ravel()[il]
     x0, x1, y0, y1 = xs[ix], xs[ix + 1], ys[iy], ys[iy + 1]
     # the crossing point on each edge of each cell: (cells, 4) for x and for y
     ex = np.column_stack(
@@ -67,7 +74,7 @@ def segments(values: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float) -
     ey = np.column_stack(
         [y0, y0 + _crossing(b, c, level) * (y1 - y0), y1, y0 + _crossing(a, d, level) * (y1 - y0)]
     )
-    pairs = _SEGMENTS[case[iy, ix]]  # (cells, 2, 2)
+    pairs = _SEGMENTS[case[il, iy, ix]]  # (cells, 2, 2)
     used = pairs[:, :, 0] >= 0
     cell = np.broadcast_to(np.arange(len(ix))[:, None], used.shape)[used]
     e1, e2 = pairs[:, :, 0][used], pairs[:, :, 1][used]

@@ -3,7 +3,7 @@
 import numpy as np
 
 from gdsim.core.grid import quantile
-from gdsim.core.isolines import segments
+from gdsim.core.isolines import isolines, segments
 
 
 def test_circle_isoline_points_are_on_the_circle():
@@ -38,3 +38,16 @@ def test_grid_quantile_is_numpys_linear_quantile():
         a = rng.standard_normal(n)
         for q in (0.0, 0.3, 0.5, 0.98, 0.995, 1.0):
             assert quantile(a, q) == np.quantile(a, q)
+
+
+def test_all_levels_at_once_are_the_levels_one_by_one():
+    xs = np.linspace(-3, 3, 57)
+    ys = np.linspace(-2, 2, 41)
+    gx, gy = np.meshgrid(xs, ys)
+    values = np.sin(2 * gx) * np.cos(3 * gy) + 0.1 * gx  # saddles: cases 5 and 10 occur
+    values[5, 7] = np.nan
+    levels = np.linspace(-0.9, 0.9, 7)
+    together = isolines(values, xs, ys, levels).reshape(-1, 4)
+    apart = np.concatenate([segments(values, xs, ys, lv) for lv in levels]).reshape(-1, 4)
+    assert len(together) == len(apart) > 100
+    np.testing.assert_array_equal(together[np.lexsort(together.T)], apart[np.lexsort(apart.T)])

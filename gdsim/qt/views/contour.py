@@ -26,8 +26,7 @@ LIGHT_MAP = pg.ColorMap(
 
 def isoline_path(grid: SurfaceGrid, t: np.ndarray, levels) -> QtGui.QPainterPath:
     """All isolines of ``t`` (display values on the grid) as one path of segments."""
-    segs = [isolines.segments(t, grid.xs, grid.ys, float(level)) for level in levels]
-    pts = np.concatenate(segs).reshape(-1, 2) if segs else np.empty((0, 2))
+    pts = isolines.isolines(t, grid.xs, grid.ys, levels).reshape(-1, 2)
     if not len(pts):
         return QtGui.QPainterPath()
     connect = np.zeros(len(pts), dtype=bool)
