@@ -44,6 +44,9 @@ def style_plot(plot: pg.PlotItem, title: str = "") -> None:
         ax = plot.getAxis(name)
         ax.setTickFont(font)
         ax.setStyle(tickTextOffset=6)
+        # plain tick numbers ("1e+06" when large): pyqtgraph's SI prefixes would also
+        # re-typeset the axis label at every range change
+        ax.enableAutoSIPrefix(False)
         # axes repaint from a pixmap while only the data inside the plot changes
         ax.setCacheMode(QtWidgets.QGraphicsItem.DeviceCoordinateCache)
     if title:
