@@ -28,11 +28,14 @@ w = QtWidgets.QMainWindow()
 plot = pg.PlotWidget()
 plot.plot([1, 3, 2])
 w.setCentralWidget(plot)
+def painted():  # as gdsim's probe: once the paint that began has finished
+    print("first-paint", flush=True)
+    app.quit()
 class F(QtCore.QObject):
     def eventFilter(self, o, e):
         if e.type() == QtCore.QEvent.Paint:
-            print("first-paint", flush=True)
-            QtCore.QTimer.singleShot(0, app.quit)
+            QtCore.QTimer.singleShot(0, painted)
+            o.removeEventFilter(self)
         return False
 f = F()
 plot.viewport().installEventFilter(f)
