@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -250,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _COMMANDS[args.command](args)
         if session is not None and args.preset:
             raise UsageError("gdsim: give either --preset or a session file, not both")
+        gc.disable()  # until the window is up: see gdsim.qt.app.end_startup
         from gdsim.qt.app import run_app
 
         return run_app(preset=args.preset, session=session, smoke_test=args.smoke_test)
