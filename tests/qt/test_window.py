@@ -244,6 +244,23 @@ def test_smoke_test_command_exits_0_with_a_clean_stderr():
     assert out.stderr == ""
 
 
+def test_the_cycle_collector_is_back_on_once_the_window_is_up():
+    code = (
+        "import gc, os, sys\n"
+        "os.environ['GDSIM_STARTUP_PROBE'] = '1'\n"
+        "from gdsim.cli import main\n"
+        "seen = []\n"
+        "import gdsim.qt.app as app\n"
+        "end = app.end_startup\n"
+        "app.end_startup = lambda: (seen.append(gc.isenabled()), end())\n"
+        "rc = main([])\n"
+        "print(rc, seen[0], gc.isenabled())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    # off while the window was built, on again after its first paint
+    assert out.stdout.split()[-3:] == ["0", "False", "True"], out.stdout + out.stderr
+
+
 def test_preset_option_and_list(capsys):
     from gdsim.cli import main
 
