@@ -4,6 +4,8 @@ views and panels do the drawing and editing."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.grid import sample
@@ -16,10 +18,12 @@ from gdsim.qt.panels.controls import ControlsPanel
 from gdsim.qt.panels.runs import RunsPanel
 from gdsim.qt.panels.timeline import StepTable, Timeline
 from gdsim.qt.views.contour import ContourView
-from gdsim.qt.views.curve1d import CurveView
-from gdsim.qt.views.data import DataView
 from gdsim.qt.views.loss import LossView
 from gdsim.qt.views.surface3d import Surface3DView
+
+if TYPE_CHECKING:  # built when a surface first needs them (imported there)
+    from gdsim.qt.views.curve1d import CurveView
+    from gdsim.qt.views.data import DataView
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -119,10 +123,14 @@ class MainWindow(QtWidgets.QMainWindow):
             view.on_start_moved = self._move_start
             self.main2d.addWidget(view)
         elif name == "curve":
+            from gdsim.qt.views.curve1d import CurveView
+
             view = CurveView(self.scene, self.controller)
             view.on_click = lambda x: self._add_run_at((x,))
             self.main2d.addWidget(view)
         elif name == "data":
+            from gdsim.qt.views.data import DataView
+
             view = DataView(self.scene, self.controller)
             view.setVisible(False)  # shown by _on_surface_changed for a data surface
             self.bottom.addWidget(view)
