@@ -106,42 +106,46 @@ def _compile(key, elements, velocity, scale, dim, stochastic, grad_tol, loss_tol
         "    k = 0.0",
         "    try:",
     ]
-    L.append("        for k0 in range(n + 1):")
-    B = []
-    B.append(f"loss, {_tuple(full)} = fg({', '.join(p)})")
+    # rows 0..n-1 are recorded then stepped, in chunks of 256 steps between two questions
+    # to the caller (has it given up on this run: closed, or a newer configuration?);
+    # row n is recorded after the loop, so no step asks "is this the last row?"
+    H = []  # record row k0 (and stop on a non-finite value, outside the domain, a tolerance)
+    H.append(f"loss, {_tuple(full)} = fg({', '.join(p)})")
     if stochastic:
-        B.append(f"{_tuple(g)} = sgrad({', '.join(p)})")
+        H.append(f"{_tuple(g)} = sgrad({', '.join(p)})")
     # x − x is 0 for every finite x and NaN for ±inf and NaN
-    B.append(f"s = loss + {' + '.join(g + (full if stochastic else []))}")
-    B.append("if s - s != 0.0:")
-    B.append(f"    return rows, {STOP_NONFINITE}, k0")
-    B.append(f"ext(({_tuple(rec)}))")
+    H.append(f"s = loss + {' + '.join(g + (full if stochastic else []))}")
+    H.append("if s - s != 0.0:")
+    H.append(f"    return rows, {STOP_NONFINITE}, k0")
+    H.append(f"ext(({_tuple(rec)}))")
     inside = " and ".join(f"lo_{i} <= p_{i} <= hi_{i}" for i in R)
-    B.append(f"if not ({inside}):")
-    B.append(f"    return rows, {STOP_OUTSIDE}, k0")
+    H.append(f"if not ({inside}):")
+    H.append(f"    return rows, {STOP_OUTSIDE}, k0")
     if grad_tol:
-        B.append(f"if {' + '.join(f'{x} * {x}' for x in full)} < gtol2:")
-        B.append(f"    return rows, {STOP_GRAD_TOL}, k0")
+        H.append(f"if {' + '.join(f'{x} * {x}' for x in full)} < gtol2:")
+        H.append(f"    return rows, {STOP_GRAD_TOL}, k0")
     if loss_tol:
-        B.append("if k0 and abs(loss - prev) < ltol:")
-        B.append(f"    return rows, {STOP_LOSS_TOL}, k0")
-        B.append("prev = loss")
-    B.append("if k0 == n:")
-    B.append(f"    return rows, {STOP_MAX}, k0")
-    # every 256 steps: has the caller given up on this run (closed, or a newer config)?
-    B.append("if not k0 & 255 and stop is not None and stop():")
-    B.append(f"    return rows, {STOP_CANCELLED}, k0")
+        H.append("if k0 and abs(loss - prev) < ltol:")
+        H.append(f"    return rows, {STOP_LOSS_TOL}, k0")
+        H.append("prev = loss")
+    U = []  # one optimizer step
     if clip:  # torch.nn.utils.clip_grad_norm_: coef = max_norm / (norm + 1e-6), clamped at 1
-        B.append(f"c = clip / (sqrt({' + '.join(f'{x} * {x}' for x in g)}) + 1e-6)")
-        B.append("if c > 1.0:")
-        B.append("    c = 1.0")
-        B += [f"{x} = {x} * c" for x in g]
-    B.append("lr = lrs[k0]")
-    B.append("k = k + 1.0")
-    B.append(prelude)
+        U.append(f"c = clip / (sqrt({' + '.join(f'{x} * {x}' for x in g)}) + 1e-6)")
+        U.append("if c > 1.0:")
+        U.append("    c = 1.0")
+        U += [f"{x} = {x} * c" for x in g]
+    U.append("lr = lrs[k0]")
+    U.append("k = k + 1.0")
+    U.append(prelude)
     for i in R:
-        B.append(_per_coordinate(body, elements, i))
-    L.append(_ind("\n".join(B), 12))
+        U.append(_per_coordinate(body, elements, i))
+    L.append("        for c0 in range(0, n, 256):")
+    L.append("            if stop is not None and stop():")
+    L.append(f"                return rows, {STOP_CANCELLED}, c0")
+    L.append("            for k0 in range(c0, c0 + 256 if c0 + 256 < n else n):")
+    L.append(_ind("\n".join(H + U), 16))
+    L.append("        k0 = n")
+    L.append(_ind("\n".join(H), 8))
     L.append("    except (OverflowError, ZeroDivisionError, ValueError):")
     L.append(f"        return rows, {STOP_OVERFLOW}, k0")
     L.append(f"    return rows, {STOP_MAX}, k0")

@@ -40,20 +40,18 @@ class Schedule:
             raise ScheduleError("cosine needs t_max >= 1 and eta_min >= 0")
 
     def lrs(self, lr: float, n: int) -> list[float]:
-        out: list[float] = []
         cur = float(lr)
+        if self.kind == "constant":
+            return [cur] * n
+        if self.kind == "cosine":
+            lo, span = self.eta_min, lr - self.eta_min
+            return [lo + span * (1 + math.cos(math.pi * t / self.t_max)) / 2 for t in range(n)]
+        every = self.step_size if self.kind == "step" else 1
+        gamma = self.gamma
+        out: list[float] = []
         for t in range(n):
-            if self.kind == "step":
-                if t > 0 and t % self.step_size == 0:
-                    cur = cur * self.gamma
-            elif self.kind == "exponential":
-                if t > 0:
-                    cur = cur * self.gamma
-            elif self.kind == "cosine":
-                cur = (
-                    self.eta_min
-                    + (lr - self.eta_min) * (1 + math.cos(math.pi * t / self.t_max)) / 2
-                )
+            if t > 0 and t % every == 0:
+                cur = cur * gamma
             out.append(cur)
         return out
 

@@ -110,7 +110,7 @@ class Trajectory:
     def from_rows(cls, rows: list[float], dim: int, layout: dict, lrs) -> Trajectory:
         """A trajectory from the flat rows of the single-run loop (see scalar_loop)."""
         width = 2 * dim + 1 + dim * (layout["stochastic"] + layout["velocity"] + layout["scale"])
-        arr = np.array(rows, dtype=float).reshape(-1, width)
+        arr = np.fromiter(rows, dtype=float, count=len(rows)).reshape(-1, width)
         m = arr.shape[0]
         traj = cls(dim, capacity=max(m, 1))
         cols: dict = {
