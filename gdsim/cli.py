@@ -252,9 +252,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if session is not None and args.preset:
             raise UsageError("gdsim: give either --preset or a session file, not both")
         gc.disable()  # until the window is up: see gdsim.qt.app.end_startup
-        from gdsim.qt.app import run_app
+        try:
+            from gdsim.qt.app import run_app
 
-        return run_app(preset=args.preset, session=session, smoke_test=args.smoke_test)
+            return run_app(preset=args.preset, session=session, smoke_test=args.smoke_test)
+        finally:
+            gc.enable()
     except UsageError as e:
         print(str(e), file=sys.stderr)
         return EXIT_USAGE

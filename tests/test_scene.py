@@ -20,3 +20,14 @@ def test_unnamed_runs_are_numbered_by_optimizer_and_follow_it():
     # a name given by a lesson or a session is shown as it is
     assert scene.label(scene.add_run(name="marble").id) == "marble"
     assert scene.label(first.id) == "vanilla"
+
+
+def test_labels_never_repeat_a_named_run():
+    scene = Scene.from_dict(scene_document(load_preset("ravine")))  # "vanilla", "momentum"
+    dup = scene.duplicate_run(scene.runs[0].id, "momentum")
+    assert scene.label(dup.id) == "momentum 2"
+    scene.add_run(name="gd 2")
+    a, b = scene.add_run(), scene.add_run()
+    assert (scene.label(a.id), scene.label(b.id)) == ("gd", "gd 3")
+    labels = scene.labels()
+    assert len(set(labels.values())) == len(labels)

@@ -28,11 +28,18 @@ def trajectory_csv(traj: Trajectory, params: Sequence[str]) -> str:
     return "\n".join([_header(params, False), *_rows(traj)]) + "\n"
 
 
+def _csv_field(text: str) -> str:
+    """A text cell as CSV writes it: quoted when it holds a comma, a quote or a newline."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def trajectories_csv(runs: Sequence[tuple[str, Trajectory]], params: Sequence[str]) -> str:
     """Several runs in one table with a leading ``run`` column."""
     lines = [_header(params, True)]
     for name, traj in runs:
-        lines += _rows(traj, prefix=f"{name},")
+        lines += _rows(traj, prefix=f"{_csv_field(name)},")
     return "\n".join(lines) + "\n"
 
 

@@ -205,17 +205,28 @@ class Scene:
             self.select(run.id)
         return run
 
+    def labels(self) -> dict[int, str]:
+        """What each run is called on screen and in exports: its name, or its optimizer's
+        numbered among the unnamed runs of that optimizer ("gd", "gd 2", ...), skipping
+        the names of named runs; a label follows the run's optimizer."""
+        taken = {r.name for r in self.runs if r.name}
+        count: dict[str, int] = {}
+        out: dict[int, str] = {}
+        for r in self.runs:
+            if r.name:
+                out[r.id] = r.name
+                continue
+            opt = r.config.optimizer
+            n = count.get(opt, 0) + 1
+            while (label := opt if n == 1 else f"{opt} {n}") in taken:
+                n += 1
+            count[opt] = n
+            taken.add(label)
+            out[r.id] = label
+        return out
+
     def label(self, run_id: int) -> str:
-        """What a run is called on screen: its name, or its optimizer's, numbered among
-        the unnamed runs of that optimizer ("gd", "gd 2", ...); it follows the optimizer."""
-        run = self.run(run_id)
-        if run.name:
-            return run.name
-        same = [
-            r.id for r in self.runs if not r.name and r.config.optimizer == run.config.optimizer
-        ]
-        k = same.index(run_id) + 1
-        return run.config.optimizer if k == 1 else f"{run.config.optimizer} {k}"
+        return self.labels()[run_id]
 
     def duplicate_run(self, run_id: int, optimizer: str, hyper: dict | None = None) -> Run:
         """Same start, another optimizer ("duplicate with another optimizer")."""

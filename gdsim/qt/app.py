@@ -79,7 +79,7 @@ def run_app(preset: str | None = None, session: str | None = None, smoke_test: b
     try:
         return _run_app(preset, session, smoke_test)
     finally:
-        end_startup()
+        gc.enable()  # however it ended (a bad file, an error before any paint)
 
 
 def _run_app(preset: str | None, session: str | None, smoke_test: bool) -> int:
@@ -91,6 +91,8 @@ def _run_app(preset: str | None, session: str | None, smoke_test: bool) -> int:
         print(f"gdsim: {e}", file=sys.stderr)
         return EXIT_USAGE
     app = make_app()
+    from PySide6 import QtCore
+
     from gdsim.qt.main_window import MainWindow
 
     window = MainWindow(scene, restore_layout=not smoke_test)
@@ -105,6 +107,7 @@ def _run_app(preset: str | None, session: str | None, smoke_test: bool) -> int:
         end_startup()
 
     _FirstPaint(window, painted)
+    QtCore.QTimer.singleShot(5000, end_startup)  # in case the window is never painted
     if smoke_test:
         from gdsim.qt.smoke import SmokeTest
 

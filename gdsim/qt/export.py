@@ -191,8 +191,9 @@ def export_trajectories(window, path: str | os.PathLike) -> None:
     runs = [(r, window.controller.trajectories.get(r.id)) for r in window.scene.runs]
     runs = [(r, t) for r, t in runs if t is not None]
     params = get_surface(window.scene.surface).params
-    names = [window.scene.label(r.id) for r, _ in runs]
-    if len(set(names)) < len(names):  # a run named like another's label
+    labels = window.scene.labels()
+    names = [labels[r.id] for r, _ in runs]
+    if len(set(names)) < len(names):  # two runs given the same name
         names = [f"{n}-{r.id}" for n, (r, _) in zip(names, runs, strict=True)]
     if str(path).lower().endswith(".csv"):
         text = trajectories_csv([(n, t) for n, (_, t) in zip(names, runs, strict=True)], params)

@@ -88,10 +88,9 @@ class RunsPanel(QtWidgets.QWidget):
         with QtCore.QSignalBlocker(self.tree):
             self.tree.clear()
             self._items = {}
+            labels = self.scene.labels()
             for run in self.scene.runs:
-                item = QtWidgets.QTreeWidgetItem(
-                    [self.scene.label(run.id), hyper_summary(run.config), ""]
-                )
+                item = QtWidgets.QTreeWidgetItem([labels[run.id], hyper_summary(run.config), ""])
                 item.setIcon(0, color_icon(run.color))
                 item.setFlags(item.flags() | QtCore.Qt.ItemIsUserCheckable)
                 item.setCheckState(0, QtCore.Qt.Checked if run.visible else QtCore.Qt.Unchecked)
