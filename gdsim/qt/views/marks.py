@@ -120,10 +120,11 @@ class RunMarks(painting.ViewRectItem):
                 and drawn[1] == fr.color
                 and len(fr.trail) - 1 >= drawn[2]
             )
-            lp, cleared = layer.begin(widget, key, clear=not same)
-            self._paint_trail(lp, t, rect, fr, -1 if cleared else drawn[2])
-            lp.end()
-            self._drawn[rid] = (fr.source, fr.color, len(fr.trail) - 1)
+            if not (same and drawn[2] == len(fr.trail) - 1 and layer.is_current(widget, key)):
+                lp, cleared = layer.begin(widget, key, clear=not same)
+                self._paint_trail(lp, t, rect, fr, -1 if cleared else drawn[2])
+                lp.end()
+                self._drawn[rid] = (fr.source, fr.color, len(fr.trail) - 1)
             layer.draw(p)
 
     def _paint_trail(self, p: QtGui.QPainter, t, rect, fr: RunFrame, done: int) -> None:
@@ -137,19 +138,25 @@ class RunMarks(painting.ViewRectItem):
         p.drawPoints(polygon(points_inside(pts if done < 0 else pts[1:], rect)))
 
     def _paint_arrows(self, p: QtGui.QPainter, t, rect) -> None:
-        for pen, pts in (
+        """The dashed mini-batch −g, the −∇f arrows, then each run's next step; all
+        their points are mapped to the device in one go."""
+        groups = [
             (self._pen((90, 90, 90), 2.0, QtCore.Qt.DashLine), self.batch_gradients),
             (self._pen("k", 2.5), self.gradients),
-        ):
-            if len(pts):
-                p.setPen(pen)
-                dev = to_device(t, pts)
-                p.drawLines(polygon(painting.clip_segments(dev[0::2], dev[1::2], rect)))
-        for fr in self.runs.values():
-            if fr.step is not None:
-                p.setPen(self._pen(fr.color, 2.5))
-                dev = to_device(t, fr.step)
-                p.drawLines(polygon(painting.clip_segments(dev[0::2], dev[1::2], rect)))
+        ]
+        groups += [
+            (self._pen(fr.color, 2.5), fr.step) for fr in self.runs.values() if fr.step is not None
+        ]
+        groups = [(pen, pts) for pen, pts in groups if len(pts)]
+        if not groups:
+            return
+        dev = to_device(t, np.concatenate([pts for _, pts in groups]))
+        start = 0
+        for pen, pts in groups:
+            seg = dev[start : start + len(pts)]
+            start += len(pts)
+            p.setPen(pen)
+            p.drawLines(polygon(painting.clip_segments(seg[0::2], seg[1::2], rect)))
 
     def _paint_marbles(self, p: QtGui.QPainter, t, rect) -> None:
         r = theme.MARBLE_SIZE / 2.0 * self._px

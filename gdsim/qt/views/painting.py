@@ -232,6 +232,11 @@ class Layer:
         painter.setRenderHint(QtGui.QPainter.Antialiasing, True)
         return painter, cleared
 
+    def is_current(self, widget: QtWidgets.QWidget, key) -> bool:
+        """True when the layer holds a picture for this widget size and ``key``."""
+        size = widget.size()
+        return self.key == (size.width(), size.height(), widget.devicePixelRatioF(), key)
+
     def invalidate(self) -> None:
         self.key = None
 

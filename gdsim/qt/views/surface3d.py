@@ -193,6 +193,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.model, self.controller = scene, controller
         self.gl = None
         self._gl_scheduled = False
+        self._box_cache: dict[int, tuple] = {}  # run id -> (trajectory, box points, pairs)
         self.container = None
         self._layout = QtWidgets.QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -279,6 +280,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
     # -- building --------------------------------------------------------------------------
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
         self.surface, self.grid = surface, grid
+        self._box_cache.clear()
         if self.gl is None:
             return  # drawn by ensure_gl
         gl = _gl()[0]
@@ -311,26 +313,40 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.gl.invalidate_background()
 
     def sync_runs(self) -> None:
-        """Nothing per run to build: the trails and marbles are drawn from the runs."""
+        """Nothing per run to build (the trails and marbles are drawn from the runs);
+        forget the boxed trajectories of removed runs."""
+        ids = {r.id for r in self.model.runs}
+        self._box_cache = {rid: v for rid, v in self._box_cache.items() if rid in ids}
 
     # -- per step --------------------------------------------------------------------------
+    def _boxed(self, run_id: int, traj) -> tuple[np.ndarray, np.ndarray]:
+        """A run's whole trajectory in the 3D box, and its consecutive pairs of points
+        (for the trail segments), up to its first non-finite point; made once per
+        trajectory, then sliced at each step."""
+        cached = self._box_cache.get(run_id)
+        if cached is None or cached[0] is not traj:
+            pts = self.to_box(traj.position, traj.loss)
+            bad = ~np.isfinite(pts).all(axis=1)
+            pts = pts[: int(np.argmax(bad))] if bad.any() else pts
+            pairs = np.empty((2 * max(len(pts) - 1, 0), 3))
+            pairs[0::2], pairs[1::2] = pts[:-1], pts[1:]
+            cached = self._box_cache[run_id] = (traj, pts, pairs)
+        return cached[1], cached[2]
+
     def redraw(self, cursor: int) -> None:
         if self.grid is None or not self._current() or self.gl is None:
             return
         segments, seg_colors, marbles, colors = [], [], [], []
         for run, traj in self.shown_runs():
-            k = index_at(traj, cursor)
-            pts = self.to_box(traj.position[: k + 1], traj.loss[: k + 1])
-            pts = pts[np.isfinite(pts).all(axis=1)]
-            if not len(pts):
+            box, pairs = self._boxed(run.id, traj)
+            j = min(index_at(traj, cursor) + 1, len(box))
+            if not j:
                 continue
             color = theme.rgba(run.color)
-            if len(pts) > 1:
-                pairs = np.empty((2 * (len(pts) - 1), 3))
-                pairs[0::2], pairs[1::2] = pts[:-1], pts[1:]
-                segments.append(pairs)
-                seg_colors.append(np.broadcast_to(color, (len(pairs), 4)))
-            marbles.append(pts[-1])
+            if j > 1:
+                segments.append(pairs[: 2 * (j - 1)])
+                seg_colors.append(np.broadcast_to(color, (2 * (j - 1), 4)))
+            marbles.append(box[j - 1])
             colors.append(color)
         if segments:
             self.trails.setData(pos=np.concatenate(segments), color=np.concatenate(seg_colors))
