@@ -10,6 +10,8 @@ that a step draws only what is new; exports (another scale, SVG) draw vectors.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.functions as fn
@@ -24,10 +26,11 @@ def device_pixels(logical: float, dpr: float) -> int:
     return max(1, int(logical * dpr + 0.5))
 
 
+@lru_cache(maxsize=256)
 def pen(color, width: float, style=QtCore.Qt.SolidLine, cap=QtCore.Qt.SquareCap) -> QtGui.QPen:
-    """A pen for marks drawn in device pixels.  Not cosmetic: when an export renders
-    the widget at 2× below the painter's transform, the lines get 2× wider, like the
-    marbles, instead of staying one screen pixel wide."""
+    """A pen for marks drawn in device pixels, made once per look (QPainter copies it).
+    Not cosmetic: when an export renders the widget at 2× below the painter's transform,
+    the lines get 2× wider, like the marbles, instead of staying one screen pixel wide."""
     return QtGui.QPen(pg.mkColor(color), width, style, cap)
 
 
