@@ -76,13 +76,6 @@ def end_startup() -> None:
 
 
 def run_app(preset: str | None = None, session: str | None = None, smoke_test: bool = False) -> int:
-    try:
-        return _run_app(preset, session, smoke_test)
-    finally:
-        gc.enable()  # however it ended (a bad file, an error before any paint)
-
-
-def _run_app(preset: str | None, session: str | None, smoke_test: bool) -> int:
     from gdsim.io.session import SessionError, read_session
 
     try:

@@ -20,6 +20,12 @@ def index_at(traj: Trajectory, cursor: int) -> int:
     return min(cursor, len(traj) - 1)
 
 
+def finite_prefix(rows: np.ndarray) -> np.ndarray:
+    """The rows up to the first one holding a non-finite value (a diverging run's end)."""
+    bad = ~np.isfinite(rows).all(axis=1)
+    return rows[: int(np.argmax(bad))] if bad.any() else rows
+
+
 def arrow_vector(vec, scale: float, ref: float) -> np.ndarray:
     """A saturating arrow length: about ``scale`` for large vectors, shorter for small."""
     v = np.asarray(vec, dtype=float)

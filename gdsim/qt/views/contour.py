@@ -13,10 +13,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core import isolines
 from gdsim.core.grid import SurfaceGrid
-from gdsim.qt import theme
-from gdsim.qt.views.base import RunView, arrow_vector, index_at, plot_title
+from gdsim.qt.views.base import arrow_vector, finite_prefix, index_at, plot_title
 from gdsim.qt.views.marks import RunFrame, RunMarks
-from gdsim.qt.views.viewbox import ClickViewBox
+from gdsim.qt.views.viewbox import ClickViewBox, RunPlot
 
 LIGHT_MAP = pg.ColorMap(
     [0.0, 0.35, 0.7, 1.0],
@@ -59,15 +58,12 @@ def start_marker(plot: pg.PlotItem, color: str) -> pg.TargetItem:
     return target
 
 
-class ClickPlotView(pg.PlotWidget, RunView):
+class ClickPlotView(RunPlot):
     """A plot of parameter space that reports clicks (contour and 1D curve views)."""
 
     def __init__(self, scene, controller, parent=None):
         self.vb = ClickViewBox()
-        super().__init__(parent=parent, viewBox=self.vb)
-        self.model, self.controller = scene, controller
-        self.plot = self.getPlotItem()
-        theme.style_plot(self.plot)
+        super().__init__(scene, controller, parent, view_box=self.vb)
         for check in (self.plot.ctrl.logXCheck, self.plot.ctrl.logYCheck):
             check.setEnabled(False)  # pyqtgraph's log axes would not move the map with them
         self.on_click = None
@@ -178,10 +174,7 @@ class ContourView(ClickPlotView):
         for run, traj in self.shown_runs():
             k = index_at(traj, cursor)
             pos = traj.position
-            trail = pos[: k + 1]
-            finite = np.isfinite(trail).all(axis=1)
-            if not finite.all():
-                trail = trail[: int(np.argmin(finite))]  # up to the first non-finite row
+            trail = finite_prefix(pos[: k + 1])
             if not len(trail):
                 continue
             step = None

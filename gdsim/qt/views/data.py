@@ -7,16 +7,13 @@ import numpy as np
 import pyqtgraph as pg
 
 from gdsim.qt import theme
-from gdsim.qt.views.base import RunView, index_at
-from gdsim.qt.views.viewbox import LazyMenuViewBox
+from gdsim.qt.views.base import index_at
+from gdsim.qt.views.viewbox import RunPlot
 
 
-class DataView(pg.PlotWidget, RunView):
+class DataView(RunPlot):
     def __init__(self, scene, controller, parent=None):
-        super().__init__(parent=parent, viewBox=LazyMenuViewBox())
-        self.model, self.controller = scene, controller
-        self.plot = self.getPlotItem()
-        theme.style_plot(self.plot, "Data and fitted lines")
+        super().__init__(scene, controller, parent, title="Data and fitted lines")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.points = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(90, 90, 90, 120), pen=None)
         self.plot.addItem(self.points)

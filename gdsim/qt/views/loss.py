@@ -11,10 +11,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from gdsim.qt import theme
 from gdsim.qt.views import painting
-from gdsim.qt.views.base import RunView
-from gdsim.qt.views.viewbox import LazyMenuViewBox
+from gdsim.qt.views.viewbox import RunPlot
 
 
 class LossCurves(painting.ViewRectItem):
@@ -85,12 +83,9 @@ class LossCurves(painting.ViewRectItem):
         p.restore()
 
 
-class LossView(pg.PlotWidget, RunView):
+class LossView(RunPlot):
     def __init__(self, scene, controller, parent=None):
-        super().__init__(parent=parent, viewBox=LazyMenuViewBox())
-        self.model, self.controller = scene, controller
-        self.plot = self.getPlotItem()
-        theme.style_plot(self.plot, "Loss")
+        super().__init__(scene, controller, parent, title="Loss")
         self.plot.setLabel("bottom", "step")
         self.plot.disableAutoRange()
         self.plot.showGrid(x=True, y=True, alpha=0.25)

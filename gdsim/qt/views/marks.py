@@ -70,16 +70,21 @@ class RunMarks(painting.ViewRectItem):
             self.update()
         self._moving = box
 
-    def _extends(self, runs: dict[int, RunFrame]) -> bool:
-        """True when the on-screen layer becomes ``runs``' trails by adding steps: every
-        run drawn so far is still there, unchanged, and has not gone back."""
-        return all(
-            rid in runs
-            and runs[rid].source is source
-            and runs[rid].color == color
-            and len(runs[rid].trail) - 1 >= k
-            for rid, (source, color, k) in self._drawn.items()
+    def _extendable(self, rid: int, fr: RunFrame | None) -> bool:
+        """True when run ``rid``'s drawn trail becomes ``fr``'s by adding steps: the run
+        is drawn, still there, unchanged, and has not gone back."""
+        drawn = self._drawn.get(rid)
+        return (
+            drawn is not None
+            and fr is not None
+            and drawn[0] is fr.source
+            and drawn[1] == fr.color
+            and len(fr.trail) - 1 >= drawn[2]
         )
+
+    def _extends(self, runs: dict[int, RunFrame]) -> bool:
+        """True when every trail drawn on screen so far can be extended to ``runs``."""
+        return all(self._extendable(rid, runs.get(rid)) for rid in self._drawn)
 
     # -- painting ------------------------------------------------------------------------
     def paint(self, p: QtGui.QPainter, _option, widget=None) -> None:
@@ -113,16 +118,11 @@ class RunMarks(painting.ViewRectItem):
         key = painting.transform_key(t)
         for rid, fr in self.runs.items():
             layer = self._layers.setdefault(rid, Layer())
-            drawn = self._drawn.get(rid)
-            same = (
-                drawn is not None
-                and drawn[0] is fr.source
-                and drawn[1] == fr.color
-                and len(fr.trail) - 1 >= drawn[2]
-            )
-            if not (same and drawn[2] == len(fr.trail) - 1 and layer.is_current(widget, key)):
+            same = self._extendable(rid, fr)
+            done = self._drawn[rid][2] if same else -1
+            if not (same and done == len(fr.trail) - 1 and layer.is_current(widget, key)):
                 lp, cleared = layer.begin(widget, key, clear=not same)
-                self._paint_trail(lp, t, rect, fr, -1 if cleared else drawn[2])
+                self._paint_trail(lp, t, rect, fr, -1 if cleared else done)
                 lp.end()
                 self._drawn[rid] = (fr.source, fr.color, len(fr.trail) - 1)
             layer.draw(p)

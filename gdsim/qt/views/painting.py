@@ -155,14 +155,7 @@ def on_screen(item: QtWidgets.QGraphicsItem, painter: QtGui.QPainter, widget) ->
     a = painter.transform()
     same = all(
         abs(x - y) <= 1e-9 * (1.0 + abs(y))
-        for x, y in (
-            (a.m11(), own.m11()),
-            (a.m12(), own.m12()),
-            (a.m21(), own.m21()),
-            (a.m22(), own.m22()),
-            (a.dx(), own.dx()),
-            (a.dy(), own.dy()),
-        )
+        for x, y in zip(transform_key(a), transform_key(own), strict=True)
     )
     # QWidget.render into a larger image scales below the painter's own transform
     device = _scale(painter.deviceTransform())
@@ -220,12 +213,11 @@ class Layer:
     def begin(
         self, widget: QtWidgets.QWidget, key, clear: bool = False
     ) -> tuple[QtGui.QPainter, bool]:
-        dpr = widget.devicePixelRatioF()
-        size = widget.size()
-        full_key = (size.width(), size.height(), dpr, key)
+        full_key = self._full_key(widget, key)
         cleared = clear or full_key != self.key or self.image is None
         if cleared:
-            w, h = device_pixels(size.width(), dpr), device_pixels(size.height(), dpr)
+            dpr = widget.devicePixelRatioF()
+            w, h = device_pixels(widget.width(), dpr), device_pixels(widget.height(), dpr)
             if self.image is None or (self.image.width(), self.image.height()) != (w, h):
                 self.image = QtGui.QImage(w, h, QtGui.QImage.Format_ARGB32_Premultiplied)
                 self.image.setDevicePixelRatio(dpr)
@@ -235,10 +227,13 @@ class Layer:
         painter.setRenderHint(QtGui.QPainter.Antialiasing, True)
         return painter, cleared
 
+    @staticmethod
+    def _full_key(widget: QtWidgets.QWidget, key) -> tuple:
+        return (widget.width(), widget.height(), widget.devicePixelRatioF(), key)
+
     def is_current(self, widget: QtWidgets.QWidget, key) -> bool:
         """True when the layer holds a picture for this widget size and ``key``."""
-        size = widget.size()
-        return self.key == (size.width(), size.height(), widget.devicePixelRatioF(), key)
+        return self.key == self._full_key(widget, key)
 
     def invalidate(self) -> None:
         self.key = None

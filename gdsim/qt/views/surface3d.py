@@ -25,7 +25,7 @@ from PySide6 import QtCore, QtGui, QtOpenGL, QtWidgets
 
 from gdsim.core.grid import SurfaceGrid
 from gdsim.qt import theme
-from gdsim.qt.views.base import RunView, index_at
+from gdsim.qt.views.base import RunView, finite_prefix, index_at
 from gdsim.qt.views.contour import LIGHT_MAP
 from gdsim.qt.views.painting import device_pixels
 
@@ -127,10 +127,18 @@ def _gl():
             dpr = self.devicePixelRatioF()
             w, h = device_pixels(self.width(), dpr), device_pixels(self.height(), dpr)
             viewport = (0, 0, w, h)
-            if not self._cache_ok or not self.static_items:
+            if not (self._cache_ok and self.static_items and self._blit_background(viewport)):
                 GL.glViewport(*viewport)
                 self.paint(region=viewport, viewport=viewport)
                 return
+            GL.glViewport(*viewport)
+            dynamic = [i for i in self.items if i not in self.static_items]
+            self._draw(viewport, dynamic, clear=False)
+
+        def _blit_background(self, viewport) -> bool:
+            """Copy the static items' frame (drawn again if they or the camera changed)
+            to the screen; False if this GL cannot copy depth between framebuffers."""
+            w, h = viewport[2], viewport[3]
             key = (
                 viewport,
                 tuple(self.projectionMatrix(viewport, viewport).data()),
@@ -158,16 +166,10 @@ def _gl():
                     GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT,
                     GL.GL_NEAREST,
                 )  # fmt: skip
-            except GLError:  # formats differ: draw everything at every frame
+            except GLError:  # formats differ: draw everything at every frame from now on
                 self._cache_ok = False
             GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, screen)
-            if not self._cache_ok:
-                GL.glViewport(*viewport)
-                self.paint(region=viewport, viewport=viewport)
-                return
-            GL.glViewport(*viewport)
-            dynamic = [i for i in self.items if i not in self.static_items]
-            self._draw(viewport, dynamic, clear=False)
+            return self._cache_ok
 
         def _draw(self, viewport, items, clear: bool) -> None:
             """pyqtgraph's ``paint`` for some top-level items only."""
@@ -325,9 +327,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         trajectory, then sliced at each step."""
         cached = self._box_cache.get(run_id)
         if cached is None or cached[0] is not traj:
-            pts = self.to_box(traj.position, traj.loss)
-            bad = ~np.isfinite(pts).all(axis=1)
-            pts = pts[: int(np.argmax(bad))] if bad.any() else pts
+            pts = finite_prefix(self.to_box(traj.position, traj.loss))
             pairs = np.empty((2 * max(len(pts) - 1, 0), 3))
             pairs[0::2], pairs[1::2] = pts[:-1], pts[1:]
             cached = self._box_cache[run_id] = (traj, pts, pairs)

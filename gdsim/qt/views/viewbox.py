@@ -1,7 +1,7 @@
-"""pyqtgraph ViewBoxes: a context menu built when first asked for, and plain clicks.
-
-pyqtgraph builds each ViewBox's right-click menu (view all, axis and mouse settings)
-as the box is made, ~10 ms apiece; nobody opens it before the window is up.
+"""pyqtgraph plots as the views use them: ViewBoxes with a context menu built when
+first asked for (pyqtgraph builds each box's right-click menu as the box is made,
+~10 ms apiece, and nobody opens it before the window is up), one that reports plain
+clicks, and the styled plot every view starts from.
 """
 
 from __future__ import annotations
@@ -9,6 +9,9 @@ from __future__ import annotations
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.ViewBox.ViewBoxMenu import ViewBoxMenu
 from PySide6 import QtCore
+
+from gdsim.qt import theme
+from gdsim.qt.views.base import RunView
 
 
 class LazyMenuViewBox(pg.ViewBox):
@@ -40,3 +43,14 @@ class ClickViewBox(LazyMenuViewBox):
             self.sigClicked.emit(p.x(), p.y())
             return
         super().mouseClickEvent(ev)
+
+
+class RunPlot(pg.PlotWidget, RunView):
+    """A plot bound to the scene (``self.model``) and the controller, in gdsim's style;
+    ``self.plot`` is its PlotItem."""
+
+    def __init__(self, scene, controller, parent=None, view_box=None, title: str = ""):
+        super().__init__(parent=parent, viewBox=view_box or LazyMenuViewBox())
+        self.model, self.controller = scene, controller
+        self.plot = self.getPlotItem()
+        theme.style_plot(self.plot, title)
