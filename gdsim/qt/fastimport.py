@@ -9,7 +9,8 @@ to appear, for a window that uses a fraction of them.
 ``prepare()`` gives pyqtgraph mirrors that read a name from PySide6 the first time it
 is asked for, and keep it: pyqtgraph and gdsim see the same objects as before, and
 only the classes a window touches are ever created. It runs before pyqtgraph is
-imported (``gdsim.qt`` calls it); if pyqtgraph was already imported, it does nothing.
+imported (``gdsim.qt`` calls it); if pyqtgraph was already imported, or is asked to
+use PyQt, it does nothing.
 Checked against pyqtgraph 0.14, the release pyproject.toml pins.
 """
 
@@ -25,22 +26,65 @@ _FORWARDED_DUNDERS = frozenset({"__version__", "__version_info__"})
 
 
 class LazyMirror(types.ModuleType):
-    """A module that reads each name from ``source`` on first use and keeps it."""
+    """A module that reads each name from ``source`` on first use and keeps it.
 
-    def __init__(self, name: str, source: types.ModuleType):
-        super().__init__(name, source.__doc__)
+    ``spec`` is where pyqtgraph's own (empty) mirror module lives, so that the import
+    system and ``importlib.util.find_spec`` find this one as they would find it."""
+
+    def __init__(self, spec, source: types.ModuleType):
+        super().__init__(spec.name, source.__doc__)
         self.__dict__["_source"] = source
+        self.__spec__ = spec
+        self.__package__ = spec.name
+        self.__loader__ = spec.loader
+        if spec.origin is not None:
+            self.__file__ = spec.origin
+        if spec.submodule_search_locations is not None:
+            self.__path__ = list(spec.submodule_search_locations)
 
     def __getattr__(self, attr: str):
+        source = self.__dict__["_source"]
+        if attr == "__all__":  # ``from pyqtgraph.Qt.QtCore import *`` gets every name
+            return [n for n in dir(self) if not n.startswith("_") and "." not in n]
         if attr.startswith("__") and attr not in _FORWARDED_DUNDERS:
             raise AttributeError(attr)
-        value = getattr(self.__dict__["_source"], attr)
+        value = getattr(source, attr)
         self.__dict__[attr] = value
         return value
 
     def __dir__(self):
         own = set(self.__dict__) - {"_source"}
         return sorted(set(dir(self.__dict__["_source"])) | own)
+
+
+def _mirror_specs():
+    """Where pyqtgraph keeps its mirrors, found without importing pyqtgraph."""
+    from importlib.machinery import ModuleSpec
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("pyqtgraph")
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    specs = []
+    for name in MODULES:
+        folder = Path(roots[0], "Qt", name) if roots else None
+        origin = str(folder / "__init__.py") if folder is not None else None
+        mirror = ModuleSpec(f"pyqtgraph.Qt.{name}", None, origin=origin, is_package=True)
+        if folder is not None:
+            mirror.submodule_search_locations = [str(folder)]
+            mirror.has_location = True
+        specs.append(mirror)
+    return specs
+
+
+def _other_binding_asked() -> bool:
+    """pyqtgraph would take PyQt: its mirrors must then be filled from PyQt, as usual."""
+    import os
+
+    asked = os.environ.get("PYQTGRAPH_QT_LIB")
+    return (asked is not None and asked != "PySide6") or any(
+        lib in sys.modules for lib in ("PyQt6", "PyQt5")
+    )
 
 
 def _source_mentions_pyside(module: types.ModuleType, fallback) -> bool:
@@ -77,32 +121,29 @@ def quicken_feature_check() -> bool:
 
 def prepare() -> bool:
     """Install lazy mirrors for pyqtgraph and import it. True if the mirrors are used."""
-    if "pyqtgraph" in sys.modules:
+    if any(m.partition(".")[0] == "pyqtgraph" for m in sys.modules) or _other_binding_asked():
         return False
     importlib.import_module("PySide6.QtCore")
     quicken_feature_check()
     sources = [importlib.import_module(f"PySide6.{name}") for name in MODULES]
-    mirrors = [
-        LazyMirror(f"pyqtgraph.Qt.{name}", src) for name, src in zip(MODULES, sources, strict=True)
-    ]
+    mirrors = [LazyMirror(spec, src) for spec, src in zip(_mirror_specs(), sources, strict=True)]
     for mirror in mirrors:
         sys.modules[mirror.__name__] = mirror
     # pyqtgraph copies ``dir(PySide6.QtX)`` into its mirrors: while it imports, that
     # list is empty, and the mirrors answer each name when it is asked for. (PySide6's
     # modules list their names with a ``__dir__`` of their own, put back afterwards.)
+    # If the import fails, the mirrors stay, so that a second attempt behaves as the
+    # first would have.
     own_dirs = [src.__dict__.get("__dir__") for src in sources]
     for src in sources:
         src.__dir__ = list
     try:
-        import pyqtgraph.Qt
-    except BaseException:
-        for mirror in mirrors:
-            sys.modules.pop(mirror.__name__, None)
-        raise
+        importlib.import_module("pyqtgraph.Qt")
     finally:
         for src, own in zip(sources, own_dirs, strict=True):
             if own is None:
                 del src.__dir__
             else:
                 src.__dir__ = own
-    return all(getattr(pyqtgraph.Qt, name) is m for name, m in zip(MODULES, mirrors, strict=True))
+    qt = sys.modules["pyqtgraph.Qt"]
+    return all(getattr(qt, name) is m for name, m in zip(MODULES, mirrors, strict=True))

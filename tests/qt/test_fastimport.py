@@ -2,6 +2,7 @@
 PySide6's per-import source check answered as PySide6 answers it. Each test runs in a
 fresh interpreter, since imports happen once per process."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -85,3 +86,31 @@ def test_quick_source_check_answers_as_pysides_own():
     count, rest = out.split(" ", 1)
     assert int(count) > 300
     assert rest == "[] True False"
+
+
+def test_mirrors_behave_as_modules_for_star_imports_and_find_spec():
+    out = _run(
+        """
+        import importlib.util, os
+        import gdsim.qt
+        import pyqtgraph.Qt as pgqt
+        names = {}
+        exec("from pyqtgraph.Qt.QtWidgets import *", names)
+        spec = importlib.util.find_spec("pyqtgraph.Qt.QtCore")
+        print("QFileDialog" in names, "QOpenGLWidget" in names,
+              os.path.isfile(spec.origin), spec.origin == pgqt.QtCore.__file__)
+        """
+    )
+    assert out == "True True True True"
+
+
+def test_pyqtgraph_asked_for_another_binding_is_left_alone():
+    env = {**os.environ, "PYQTGRAPH_QT_LIB": "PyQt6"}
+    out = subprocess.run(
+        [sys.executable, "-c", "from gdsim.qt import fastimport; print(fastimport.prepare())"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert out.stdout.strip() == "False"
