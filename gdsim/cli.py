@@ -51,7 +51,14 @@ def _floats(text: str, what: str) -> tuple[float, ...]:
 
 def _add_run_parser(sub) -> None:
     p = sub.add_parser("run", help="simulate one run headless and print its trajectory")
-    p.add_argument("--surface", required=True, help="a surface name (gdsim list surfaces)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--surface", help="a surface name (gdsim list surfaces)")
+    where.add_argument(
+        "--formula",
+        help="your own f(x) or f(x, y), e.g. 'sin(x)*cos(y) + 0.1*(x^2+y^2)' "
+        "(numbers, x, y, pi, e, + - * / ^, sin cos tan asin acos atan sinh cosh tanh exp log "
+        "sqrt abs)",
+    )
     p.add_argument("--optimizer", default="gd", help="an optimizer (gdsim list optimizers)")
     p.add_argument("--lr", type=float, help="learning rate α (torch: lr)")
     p.add_argument("--momentum", type=float, help="momentum μ in [0, 1)")
@@ -113,8 +120,14 @@ def _run_config(a):
         schedule = Schedule(a.schedule, **{k: v for k, v in given.items() if v is not None})
     except ScheduleError as e:
         raise UsageError(str(e)) from None
+    if a.formula is not None:
+        from gdsim.core.formula import surface_name
+
+        surface = surface_name(a.formula)
+    else:
+        surface = a.surface
     return RunConfig(
-        surface=a.surface,
+        surface=surface,
         optimizer=a.optimizer,
         hyper={k: v for k, v in hyper.items() if v is not None},
         start=None if a.start is None else _floats(a.start, "--start"),

@@ -132,6 +132,10 @@ def test_house_prices_and_json_output(capsys, tmp_path):
         ["--surface", "bowl", "--gamma", "0.9"],
         ["--surface", "bowl", "--schedule", "cosine", "--step-size", "3"],
         ["--surface", "bowl", "--schedule", "step", "--gamma", "2"],
+        ["--formula", "x^2 + 3y"],
+        ["--formula", "__import__('os')"],
+        ["--formula", "x^2", "--surface", "bowl"],
+        ["--formula", "x^2", "--start", "1,2"],
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_written(capsys, tmp_path, argv):
@@ -182,3 +186,23 @@ def test_python_dash_m_and_version():
         [sys.executable, "-m", "gdsim", "--version"], capture_output=True, text=True
     )
     assert out.returncode == 0 and out.stdout.startswith("gdsim ")
+
+
+def test_run_a_typed_formula(capsys):
+    code, out, err = run_cli(
+        capsys, "run", "--formula", "x^2 + 3*y^2", "--lr", "0.1", "--start", "2,1", "--steps", "2"
+    )
+    assert code == 0
+    x, y, rows = 2.0, 1.0, ["step,x,y,loss,g_x,g_y"]
+    for k in range(3):  # plain gradient descent by hand, f = x² + 3y², ∇f = (2x, 6y)
+        gx, gy = 2 * x, 6 * y
+        rows.append(",".join(map(repr, (x, y, x**2 + 3 * y**2, gx, gy))).join([f"{k},", ""]))
+        x, y = x + -0.1 * gx, y + -0.1 * gy
+    assert out.splitlines() == rows
+    assert err.strip() == "formula:x^2 + 3*y^2: stopped at max steps (2)"
+
+
+def test_a_refused_formula_names_the_column(capsys):
+    code, out, err = run_cli(capsys, "run", "--formula", "x^2 + 3y")
+    assert code == 2 and out == ""
+    assert "column 7" in err and "write a product with *" in err

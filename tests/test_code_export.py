@@ -45,6 +45,10 @@ CONFIGS = [
     RunConfig("house-prices", "gd", {"lr": 5e-5}, (1.0,), max_steps=30),
     RunConfig("shifted-parabola", "gd", {"lr": 1.1}, (10.0,), max_steps=100),
     RunConfig("two-wells", "adagrad", {"lr": 0.3, "lr_decay": 0.01}, max_steps=50, loss_tol=1e-12),
+    RunConfig(
+        "formula:sin(x)*cos(y) + 0.1*(x^2 + y^2) + abs(x - y)", "adam", {"lr": 0.1}, max_steps=60
+    ),
+    RunConfig("formula:x^4 - 3*x^2 + 0.5*x", "momentum", {"lr": 0.01}, (2.5,), max_steps=40),
 ]
 
 

@@ -145,3 +145,26 @@ def test_hostile_values_in_a_session_are_refused_or_clamped(tmp_path, scene_patc
     with pytest.raises(SessionError) as e:
         read_session(path)
     assert reason in str(e.value)
+
+
+def test_a_typed_formula_is_saved_and_reopened(tmp_path):
+    s = Scene(surface="formula:sin(x)*cos(y) + 0.1*(x^2 + y^2)")
+    s.add_run()
+    s.add_run(RunConfig(s.surface, "adam", {"lr": 0.2}, (1.0, -2.0)))
+    path = tmp_path / "mine.gdsim.json"
+    save_session(path, s)
+    assert json.loads(path.read_text())["scene"]["surface"] == s.surface
+    back = read_session(path)
+    assert back.surface == s.surface and back.to_dict() == s.to_dict()
+
+
+def test_a_session_with_a_hostile_formula_is_refused_with_the_reason(tmp_path):
+    s = Scene(surface="formula:x^2 + y^2")
+    s.add_run()
+    path = tmp_path / "bad.gdsim.json"
+    save_session(path, s)
+    doc = json.loads(path.read_text())
+    doc["scene"]["surface"] = "formula:__import__('os').getcwd()"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SessionError, match="cannot be part of a formula"):
+        read_session(path)

@@ -35,7 +35,7 @@ STOP_REASONS = {
     STOP_OUTSIDE: "left the domain",
     STOP_GRAD_TOL: "gradient norm below tol",
     STOP_LOSS_TOL: "loss change below tol",
-    STOP_OVERFLOW: "overflow",
+    STOP_OVERFLOW: "overflow or undefined value",
     STOP_CANCELLED: "cancelled",
 }
 

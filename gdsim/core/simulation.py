@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from gdsim.core.datasets import BatchSampler, DataSurface
+from gdsim.core.formula import FormulaError
 from gdsim.core.optimizers import OptimizerError, get_optimizer, validate_hyper
 from gdsim.core.scalar_loop import (
     STOP_CANCELLED,
@@ -115,6 +116,8 @@ class RunConfig:
             surface = surface or get_surface(self.surface)
         except KeyError as e:
             raise ConfigError(e.args[0]) from None
+        except FormulaError as e:
+            raise ConfigError(f"formula: {e}") from None
         try:
             validate_hyper(self.optimizer, self.hyper)
         except OptimizerError as e:

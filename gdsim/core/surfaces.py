@@ -548,15 +548,23 @@ def surface_title(name: str) -> str:
     """A surface's title, without building a data-driven surface's data."""
     from gdsim.core.datasets import DATA_TITLES
 
+    if name.startswith("formula:"):
+        return "Your formula"
     return SURFACES[name].title if name in SURFACES else DATA_TITLES[name]
 
 
 def get_surface(name: str):
-    """The surface called ``name`` (analytic or data-driven); KeyError with the valid names."""
+    """The surface called ``name``: analytic, data-driven, or ``formula:<text>`` (see
+    :mod:`gdsim.core.formula`). KeyError with the valid names; a refused formula raises
+    ``FormulaError``, a ValueError that says which column is wrong."""
     from gdsim.core.datasets import DATA_SURFACES
 
     if name in SURFACES:
         return SURFACES[name]
     if name in DATA_SURFACES:
         return DATA_SURFACES[name]()
+    if name.startswith("formula:"):
+        from gdsim.core.formula import formula_surface
+
+        return formula_surface(name[len("formula:") :])
     raise KeyError(f"unknown surface {name!r}; choose one of: {', '.join(surface_names())}")

@@ -24,6 +24,8 @@ def _surface_source(surface) -> str:
     """Python source defining ``fg(*coords)`` -> (loss, *gradient) for the surface."""
     if isinstance(surface, DataSurface):
         return _data_source(surface)
+    if "source" in surface.extra:  # a typed formula: sympy's printout over math
+        return surface.extra["source"]
     fn = surface.fg
     module = inspect.getmodule(fn)
     consts = []

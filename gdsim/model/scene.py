@@ -170,14 +170,20 @@ class Scene:
     # -- changes ---------------------------------------------------------------------------
     def set_surface(self, name: str) -> None:
         """Change the surface; every run keeps its optimizer but restarts from the new
-        surface's default start (spread a little so the marbles do not overlap)."""
+        surface's default start (spread a little so the marbles do not overlap) with its
+        default learning rate. The lesson's title and explanation, written for the old
+        surface, are dropped."""
         if name == self.surface:
             return
         surface = get_surface(name)
         self.surface = name
+        self.title = self.explanation = ""
         for i, r in enumerate(self.runs):
             start = _spread(surface, i)
-            cfg = replace(r.config, surface=name, start=start, batch_size=None, noise=0.0)
+            hyper = {**r.config.hyper, "lr": surface.default_lr}
+            cfg = replace(
+                r.config, surface=name, start=start, batch_size=None, noise=0.0, hyper=hyper
+            )
             if not surface.is_data:
                 cfg = replace(cfg, batch_size=None)
             self._replace(replace(r, config=cfg), emit=False)

@@ -323,6 +323,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_surface_changed(self, name: str) -> None:
         surface = get_surface(name)
+        self._set_lesson_text()
         grid = sample(surface, 200 if surface.dim == 2 else 400)
         two_d = surface.dim == 2
         main = self.contour if two_d else self.curve

@@ -456,3 +456,51 @@ def test_a_data_view_built_later_gets_half_of_its_row(make_window, qtbot):
     assert w.data.width() >= 0.4 * w.bottom.width()
     # pyqtgraph's log axes would not move the contour map: they are not offered
     assert not w.contour.plot.ctrl.logXCheck.isEnabled()
+
+
+def test_typing_a_formula_makes_it_the_surface(make_window, qtbot):
+    w = make_window("ravine")
+    c = w.controls
+    c.surface_combo.setCurrentIndex(c.surface_combo.findData("formula:"))
+    assert c.formula_box.isVisible() and w.scene.surface == "ravine"  # nothing applied yet
+    qtbot.keyClicks(c.formula_box.edit, "sin(x)*cos(y) + 0.1*(x^2 + y^2)")
+    qtbot.keyClick(c.formula_box.edit, QtCore.Qt.Key_Return)
+    assert w.scene.surface == "formula:sin(x)*cos(y) + 0.1*(x^2 + y^2)"
+    assert not w.lesson.isVisible()  # the ravine's lesson text no longer applies
+    wait_trajectories(qtbot, w)
+    # the map shows the typed function
+    grid = w.contour.grid
+    gx, gy = np.meshgrid(grid.xs, grid.ys)
+    np.testing.assert_allclose(grid.values, np.sin(gx) * np.cos(gy) + 0.1 * (gx**2 + gy**2))
+    assert "sin(x)*cos(y)" in w.contour.plot.titleLabel.text
+    # and the marbles follow its exact gradient
+    run = w.scene.runs[0]
+    w.scene.set_cursor(10)
+    np.testing.assert_allclose(trail(w.contour, run.id), simulate(run.config).position[:11])
+    x0, y0 = run.config.start
+    gx0, gy0 = simulate(run.config).full_grad[0]
+    assert gx0 == pytest.approx(np.cos(x0) * np.cos(y0) + 0.2 * x0)
+    assert gy0 == pytest.approx(-np.sin(x0) * np.sin(y0) + 0.2 * y0)
+
+
+def test_a_refused_formula_says_where_and_keeps_the_surface(make_window, qtbot):
+    w = make_window("ravine")
+    c = w.controls
+    c.surface_combo.setCurrentIndex(c.surface_combo.findData("formula:"))
+    c.formula_box.edit.setText("x^2 + 3y")
+    qtbot.keyClick(c.formula_box.edit, QtCore.Qt.Key_Return)
+    assert w.scene.surface == "ravine"
+    assert c.formula_box.error.isVisible()
+    assert c.formula_box.error.text() == "column 7: write a product with *, e.g. 2*x"
+    assert c.formula_box.edit.cursorPosition() == 6  # at the '3'
+    assert "Formula not applied" in w.statusBar().currentMessage()
+    c.formula_box.edit.setText("x^4 - 3*x^2 + 0.5*x")
+    c.formula_box.apply.click()
+    assert w.scene.surface == "formula:x^4 - 3*x^2 + 0.5*x"
+    assert not c.formula_box.error.isVisible()
+    wait_trajectories(qtbot, w)
+    assert w.main2d.currentWidget() is w.curve and not w.surface3d.isVisible()
+    assert c.formula_box.label.text() == "f(x) ="
+    # picking a built-in surface again hides the box
+    c.surface_combo.setCurrentIndex(c.surface_combo.findData("bowl"))
+    assert w.scene.surface == "bowl" and not c.formula_box.isVisible()

@@ -14,10 +14,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+from gdsim.core.formula import PREFIX, formula_text, is_formula
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.schedules import SCHEDULES, Schedule
 from gdsim.core.simulation import ConfigError
 from gdsim.core.surfaces import get_surface, surface_names, surface_title
+from gdsim.qt.panels.formula_box import FormulaBox
 from gdsim.qt.panels.widgets import LogSlider, NumberField, fmt, ispin, spin
 
 # name -> (label, kind, (lo, hi, step, decimals), tooltip)
@@ -102,14 +104,20 @@ class ControlsPanel(QtWidgets.QWidget):
         self.surface_combo = QtWidgets.QComboBox()
         for name in surface_names():
             self.surface_combo.addItem(surface_title(name), name)
+        self.surface_combo.addItem("Your own formula…", PREFIX)
         self.surface_combo.setToolTip("The loss surface the marbles roll on")
         self.surface_combo.currentIndexChanged.connect(self._on_surface_picked)
+        self.formula_box = FormulaBox()
+        self.formula_box.applied.connect(self._on_formula_applied)
+        self.formula_box.refused.connect(self.message)
+        self.formula_box.hide()
         self.formula = QtWidgets.QLabel()
         self.formula.setWordWrap(True)
         self.description = QtWidgets.QLabel()
         self.description.setWordWrap(True)
         self.description.setStyleSheet("color: #444;")
         form.addWidget(self.surface_combo)
+        form.addWidget(self.formula_box)
         form.addWidget(self.formula)
         form.addWidget(self.description)
         lay.addWidget(box)
@@ -227,7 +235,13 @@ class ControlsPanel(QtWidgets.QWidget):
 
     def _refresh(self) -> None:
         surface = get_surface(self.scene.surface)
-        self.surface_combo.setCurrentIndex(self.surface_combo.findData(self.scene.surface))
+        custom = is_formula(self.scene.surface)
+        key = PREFIX if custom else self.scene.surface
+        self.surface_combo.setCurrentIndex(self.surface_combo.findData(key))
+        self.formula_box.setVisible(custom)
+        if custom:
+            self.formula_box.set_text(formula_text(self.scene.surface))
+            self.formula_box.set_dimension(surface.dim)
         self.formula.setText(f"<b>{surface.formula}</b>")
         self.description.setText(surface.description)
         run = self.scene.selected_run
@@ -370,7 +384,17 @@ class ControlsPanel(QtWidgets.QWidget):
         if self._refreshing:
             return
         name = self.surface_combo.currentData()
+        if name == PREFIX:  # the surface changes when a formula is applied
+            self.formula_box.show()
+            self.formula_box.edit.setFocus(QtCore.Qt.OtherFocusReason)
+            return
+        self.formula_box.hide()
         if name and name != self.scene.surface:
+            self.scene.set_surface(name)
+
+    def _on_formula_applied(self, name: str) -> None:
+        self.error.clear()
+        if name != self.scene.surface:
             self.scene.set_surface(name)
 
     def _on_optimizer_picked(self, _index: int) -> None:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from gdsim.core.formula import is_formula
 from gdsim.core.trajectory import Trajectory
 from gdsim.model import Run
 
+TITLE_CHARS = 60
+
 
 def plot_title(surface) -> str:
-    """The surface's formula, prefixed by its title unless the formula already names it."""
-    if surface.is_data:
-        return surface.formula
-    return f"{surface.title}: {surface.formula}"
+    """The surface's formula, prefixed by its title unless the formula already names it
+    (data-driven surfaces, typed formulas); a long formula is cut short with '…'."""
+    if surface.is_data or is_formula(surface.name):
+        title = surface.formula
+    else:
+        title = f"{surface.title}: {surface.formula}"
+    return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "…"
 
 
 def index_at(traj: Trajectory, cursor: int) -> int:

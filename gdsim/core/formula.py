@@ -1,0 +1,370 @@
+"""Custom surfaces from a formula a teacher types, e.g. ``sin(x)*cos(y) + 0.1*(x^2+y^2)``.
+
+The text is never executed, nor handed to ``eval``, ``sympify`` or ``parse_expr``. It is
+parsed by Python's ``ast`` (which only builds a tree), and every node of that tree is
+checked against a short whitelist: numbers, ``x``, ``y``, ``pi``, ``e``, ``+ - * / ^ **``,
+parentheses and the functions in ``FUNCTIONS``, each with one argument. The checked
+tree is turned into a sympy expression node by node; sympy differentiates it exactly,
+and sympy's code printers write f and ∇f (and the Hessian) as Python source over
+``math`` (the single-run path) and over numpy (many points at once). That source is
+compiled from sympy's tree, never from the text.
+
+A surface made from a formula is named ``formula:<text>`` (``surface_name``), so the
+scene, sessions, the command line and the exports carry it like any other surface name.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = [
+    "FUNCTIONS",
+    "PREFIX",
+    "FormulaError",
+    "formula_surface",
+    "formula_text",
+    "is_formula",
+    "parse",
+    "surface_name",
+]
+
+PREFIX = "formula:"
+MAX_LENGTH = 200  # characters
+MAX_NODES = 120  # nodes of the parsed tree
+MAX_DEPTH = 24  # nesting of the parsed tree
+MAX_LITERAL = 1e15  # larger written numbers are refused
+MAX_DIGITS = 300  # a power of numbers must stay within float range (10^300)
+DOMAIN = (-5.0, 5.0)
+
+# name typed -> sympy function name
+FUNCTIONS = {
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "asin": "asin",
+    "acos": "acos",
+    "atan": "atan",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "tanh": "tanh",
+    "exp": "exp",
+    "log": "log",
+    "ln": "log",
+    "sqrt": "sqrt",
+    "abs": "Abs",
+}
+VARIABLES = ("x", "y")
+CONSTANTS = ("pi", "e")
+_OPERATORS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "^",
+}
+# what a teacher may paste from a slide, and what it means
+_TYPOGRAPHY = {"^": "**", "²": "**2", "³": "**3", "·": "*", "×": "*", "−": "-", "π": "pi"}
+_ALLOWED_CHARS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-*/(), "
+)
+
+
+class FormulaError(ValueError):
+    """A formula that is refused; ``column`` (1-based, in the text as typed) or None."""
+
+    def __init__(self, message: str, column: int | None = None):
+        self.message = message
+        self.column = column
+        super().__init__(f"column {column}: {message}" if column is not None else message)
+
+
+def is_formula(name: str) -> bool:
+    return name.startswith(PREFIX)
+
+
+def surface_name(text: str) -> str:
+    """The surface name of a formula (its text, trimmed, after ``formula:``)."""
+    return PREFIX + text.strip()
+
+
+def formula_text(name: str) -> str:
+    return name[len(PREFIX) :] if is_formula(name) else name
+
+
+def _normalise(text: str) -> tuple[str, list[int]]:
+    """The text with slide typography spelled as Python (``^`` -> ``**``, ``x²`` ->
+    ``x**2``), and for each of its characters the 1-based column it came from."""
+    out: list[str] = []
+    cols: list[int] = []
+    for i, ch in enumerate(text, start=1):
+        if ch in _TYPOGRAPHY:
+            rep = _TYPOGRAPHY[ch]
+        elif ch in "\t\n\r":
+            rep = " "
+        elif ch in _ALLOWED_CHARS:
+            rep = ch
+        else:
+            raise FormulaError(f"'{ch}' cannot be part of a formula", i)
+        out.append(rep)
+        cols += [i] * len(rep)
+    return "".join(out), cols
+
+
+def parse(text: str):
+    """The sympy expression of a formula in x (and y); FormulaError if it is refused."""
+    if not isinstance(text, str) or not text.strip():
+        raise FormulaError("type a formula in x (and y), e.g. x^2 + 3*y^2")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"a formula is at most {MAX_LENGTH} characters long")
+    source, cols = _normalise(text)
+
+    def column(offset: int | None) -> int | None:
+        if offset is None:
+            return None
+        return cols[offset] if offset < len(cols) else len(text) + 1
+
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as e:
+        lead = len(source) - len(source.lstrip())
+        offset = None if e.offset is None else lead + e.offset - 1
+        message = (e.msg or "invalid syntax").replace("invalid syntax", "not a formula here")
+        if "decimal literal" in message:
+            message = "write a product with *, e.g. 2*x"
+        raise FormulaError(message, column(offset)) from None
+    lead = len(source) - len(source.lstrip())
+    return _Builder(source, lead, column).build(tree.body)
+
+
+class _Builder:
+    """Turns a parsed, whitelisted tree into sympy, node by node."""
+
+    def __init__(self, source: str, lead: int, column):
+        import sympy
+
+        self.sp = sympy
+        self.source = source
+        self.lead = lead
+        self.column = column
+        self.nodes = 0
+        self.symbols = {v: sympy.Symbol(v, real=True) for v in VARIABLES}
+
+    def fail(self, message: str, node: ast.AST | None = None, offset: int | None = None):
+        if offset is None and node is not None:
+            offset = self.lead + node.col_offset
+        raise FormulaError(message, self.column(offset))
+
+    def build(self, node: ast.AST):
+        expr = self.node(node, 0)
+        sp = self.sp
+        if not (expr.free_symbols & set(self.symbols.values())):
+            self.fail("the formula must use x (and y)")
+        if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            self.fail("the formula is undefined (a division by zero?)")
+        if expr.has(sp.I):
+            self.fail("the formula has imaginary values (a root or log of a negative number?)")
+        return expr
+
+    def node(self, node: ast.AST, depth: int):
+        self.nodes += 1
+        if self.nodes > MAX_NODES or depth > MAX_DEPTH:
+            self.fail("the formula is too long or too deeply nested", node)
+        sp = self.sp
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                self.fail("only numbers, x, y, pi and e can be operands", node)
+            if not math.isfinite(value) or abs(value) > MAX_LITERAL:
+                self.fail("numbers are at most 10^15 in size", node)
+            return sp.Integer(value) if isinstance(value, int) else sp.Float(value)
+        if isinstance(node, ast.Name):
+            if node.id in self.symbols:
+                return self.symbols[node.id]
+            if node.id == "pi":
+                return sp.pi
+            if node.id == "e":
+                return sp.E
+            if node.id in FUNCTIONS:
+                self.fail(f"{node.id} is a function: write {node.id}(...)", node)
+            self.fail(f"unknown name '{node.id}': use x, y, pi, e", node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            operand = self.node(node.operand, depth + 1)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp):
+            return self.binop(node, depth)
+        if isinstance(node, ast.Call):
+            return self.call(node, depth)
+        self.fail(self.what_is_refused(node), node)
+
+    def binop(self, node: ast.BinOp, depth: int):
+        sp = self.sp
+        if type(node.op) not in _OPERATORS:
+            offset = self.operator_offset(node)
+            op = self.source[offset] if offset is not None else "this operator"
+            self.fail(f"'{op}' is not allowed: use + - * / ^", offset=offset)
+        a = self.node(node.left, depth + 1)
+        b = self.node(node.right, depth + 1)
+        if isinstance(node.op, ast.Add):
+            return a + b
+        if isinstance(node.op, ast.Sub):
+            return a - b
+        if isinstance(node.op, ast.Mult):
+            return a * b
+        if isinstance(node.op, ast.Div):
+            if b == 0:
+                self.fail("division by zero", node.right)
+            return a / b
+        if a.is_number and b.is_number:  # keep powers of numbers within float range
+            magnitude = float(sp.Abs(a).evalf(6))  # inf beyond float range, never raises
+            size = abs(float(b.evalf(6))) * math.log10(max(magnitude, 1.0))
+            if not size <= MAX_DIGITS:
+                self.fail("this power of numbers is too large", node)
+        return sp.Pow(a, b)
+
+    def call(self, node: ast.Call, depth: int):
+        sp = self.sp
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in FUNCTIONS:
+            listed = ", ".join(sorted(FUNCTIONS))
+            label = f"'{name}'" if name else "this"
+            self.fail(f"unknown function {label}: use {listed}", node)
+        if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+            self.fail(f"{name}(...) takes one argument", node)
+        arg = self.node(node.args[0], depth + 1)
+        return getattr(sp, FUNCTIONS[name])(arg)
+
+    def operator_offset(self, node: ast.BinOp) -> int | None:
+        """Where the operator between two operands is written."""
+        start = self.lead + node.left.end_col_offset
+        end = self.lead + node.right.col_offset
+        for i in range(start, min(end, len(self.source))):
+            if not self.source[i].isspace() and self.source[i] != ")":
+                return i
+        return None
+
+    @staticmethod
+    def what_is_refused(node: ast.AST) -> str:
+        if isinstance(node, ast.Compare | ast.BoolOp):
+            return "comparisons and logic are not allowed"
+        if isinstance(node, ast.Attribute):
+            return "dots are not allowed (write sin(x), not math.sin(x))"
+        if isinstance(node, ast.Tuple):
+            return "a formula is one expression (no commas)"
+        if isinstance(node, ast.Subscript | ast.List | ast.Dict | ast.Set):
+            return "brackets [ ] and braces { } are not allowed: use ( )"
+        return "this is not allowed in a formula"
+
+
+# -- the surface ------------------------------------------------------------------------
+
+
+def _compile(expr_list, params, module: str):
+    """Python source and function for ``fg(*params)`` -> the expressions, printed by
+    sympy over ``math`` or numpy."""
+    import sympy
+    from sympy.printing.numpy import NumPyPrinter
+    from sympy.printing.pycode import PythonCodePrinter
+
+    printer = PythonCodePrinter() if module == "math" else NumPyPrinter()
+    shared, reduced = sympy.cse(expr_list, symbols=sympy.numbered_symbols("t"))
+    lines = [f"def fg({', '.join(params)}, xp=None):"]
+    lines += [f"    {s} = {printer.doprint(e)}" for s, e in shared]
+    lines.append(f"    return ({', '.join(printer.doprint(e) for e in reduced)},)")
+    src = "\n".join(lines) + "\n"
+    namespace = {"math": math, "numpy": np}
+    exec(compile(src, "<gdsim formula>", "exec"), namespace)  # sympy's printout, not the text
+    return src, namespace["fg"]
+
+
+def _default_start(scalar, dim: int) -> tuple[float, ...]:
+    candidates = [(-4.0, 3.5), (3.5, -4.0), (4.0, 4.0), (-4.0, -4.0), (2.0, 1.0), (1.0, 0.5)]
+    for c in candidates:
+        point = c[:dim]
+        try:
+            values = scalar(*point)
+        except (ArithmeticError, ValueError):
+            continue
+        if all(math.isfinite(float(v)) for v in values):
+            return point
+    return candidates[-1][:dim]
+
+
+@lru_cache(maxsize=32)
+def formula_surface(text: str):
+    """The Surface of a formula (its name is ``surface_name(text)``); FormulaError if the
+    formula is refused or has no finite value anywhere on the domain."""
+    import sympy
+
+    from gdsim.core.surfaces import Surface
+
+    text = text.strip()
+    expr = parse(text)
+    names = [v for v in VARIABLES if sympy.Symbol(v, real=True) in expr.free_symbols]
+    params = ("x", "y") if "y" in names else ("x",)
+    symbols = [sympy.Symbol(p, real=True) for p in params]
+    grads = [sympy.diff(expr, s) for s in symbols]
+    source, scalar = _compile([expr, *grads], params, "math")
+    _, vector = _compile([expr, *grads], params, "numpy")
+
+    def fg(*coords, xp=math):
+        if xp is math:
+            return scalar(*coords)
+        return vector(*coords)
+
+    hess = None
+    second = [[sympy.diff(g, s) for s in symbols] for g in grads]
+    if not any(h.has(sympy.DiracDelta, sympy.Heaviside) for row in second for h in row):
+        _, h_scalar = _compile([h for row in second for h in row], params, "numpy")
+
+        def hess(*point):
+            with np.errstate(all="ignore"):
+                return np.asarray(h_scalar(*point), dtype=float).reshape(len(params), -1)
+
+    domain = (DOMAIN,) * len(params)
+    grid = np.linspace(*DOMAIN, 41)
+    mesh = np.meshgrid(*([grid] * len(params)), indexing="ij")
+    with np.errstate(all="ignore"):
+        values = np.broadcast_to(np.asarray(vector(*mesh)[0], dtype=float), mesh[0].shape)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        raise FormulaError("the formula has no finite value for x, y in [−5, 5]")
+    low, mid, high = np.quantile(finite, [0.0, 0.5, 1.0])
+    log_levels = bool(low >= 0.0 and high - low > 100.0 * (mid - low + 1e-12))
+    signature = "f(x, y)" if len(params) == 2 else "f(x)"
+    start = _default_start(scalar, len(params))
+    surface = Surface(
+        name=surface_name(text),
+        title="Your formula",
+        formula=f"{signature} = {text}",
+        params=params,
+        fg=fg,
+        domain=domain,
+        critical_points=(),
+        description=(
+            "Your own formula. sympy differentiates it exactly; the marbles follow that "
+            "gradient. Click the map to drop more marbles."
+        ),
+        hess=hess,
+        log_levels=log_levels,
+        default_start=start,
+        default_lr=_default_lr(hess, start),
+        extra={"source": source, "expression": str(expr)},
+    )
+    return surface
+
+
+def _default_lr(hess, start) -> float:
+    """0.1, or less where the surface curves sharply at the start (α < 1/λmax there)."""
+    if hess is None:
+        return 0.1
+    try:
+        lam = float(np.max(np.abs(np.linalg.eigvalsh(hess(*start)))))
+    except (ValueError, np.linalg.LinAlgError):
+        return 0.1
+    if not math.isfinite(lam) or lam <= 10.0:
+        return 0.1
+    return float(f"{1.0 / lam:.0e}")

@@ -1,0 +1,110 @@
+"""The box where a teacher types a surface of their own: f(x, y) = …
+
+The text is checked as it is typed (once sympy is loaded) and again on Enter or Apply;
+a refused formula turns the field red, says what is wrong and where, puts the text
+cursor at that column, and leaves the current surface in place. Nothing typed is ever
+executed: see :mod:`gdsim.core.formula`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6 import QtCore, QtWidgets
+
+from gdsim.core.formula import FUNCTIONS, FormulaError, formula_surface, parse, surface_name
+
+EXAMPLE = "sin(x)*cos(y) + 0.1*(x^2 + y^2)"
+HELP = (
+    "Type f(x, y), or f(x) for a 1D surface, and press Enter.\n"
+    "Numbers, x, y, pi, e; + − * / and ^ (or **) for powers; parentheses;\n"
+    f"functions: {', '.join(sorted(FUNCTIONS))}.\n"
+    "Write products with *: 3*x, not 3x. x and y run over [−5, 5]."
+)
+
+
+class FormulaBox(QtWidgets.QWidget):
+    """``applied(name)`` carries the surface name of an accepted formula."""
+
+    applied = QtCore.Signal(str)
+    refused = QtCore.Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QtWidgets.QGridLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.label = QtWidgets.QLabel("f(x, y) =")
+        self.edit = QtWidgets.QLineEdit()
+        self.edit.setPlaceholderText(EXAMPLE)
+        self.edit.setToolTip(HELP)
+        self.edit.setMaxLength(200)
+        self.label.setBuddy(self.edit)
+        self.apply = QtWidgets.QPushButton("Apply")
+        self.apply.setToolTip("Use this formula as the surface (Enter)")
+        self.error = QtWidgets.QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b2182b;")
+        self.error.hide()
+        lay.addWidget(self.label, 0, 0)
+        lay.addWidget(self.edit, 0, 1)
+        lay.addWidget(self.apply, 0, 2)
+        lay.addWidget(self.error, 1, 0, 1, 3)
+        lay.setColumnStretch(1, 1)
+        self.edit.returnPressed.connect(self.submit)
+        self.apply.clicked.connect(self.submit)
+        self._live = QtCore.QTimer(self, singleShot=True, interval=250)
+        self._live.timeout.connect(self._check_live)
+        self.edit.textEdited.connect(lambda _t: self._live.start())
+
+    def set_text(self, text: str) -> None:
+        self.edit.setText(text)
+        self._show(None)
+
+    def text(self) -> str:
+        return self.edit.text().strip() or self.edit.placeholderText()
+
+    def submit(self) -> bool:
+        """Build the typed surface; emit ``applied`` or show why it is refused."""
+        self._live.stop()
+        text = self.text()
+        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.WaitCursor)
+        try:
+            formula_surface(text)
+        except FormulaError as e:
+            self._show(e)
+            self.refused.emit(f"Formula not applied: {e}")
+            return False
+        finally:
+            QtWidgets.QApplication.restoreOverrideCursor()
+        if not self.edit.text().strip():
+            self.edit.setText(text)
+        self._show(None)
+        self.applied.emit(surface_name(text))
+        return True
+
+    def _check_live(self) -> None:
+        """While typing: say what is wrong, if sympy is already there to tell."""
+        if "sympy" not in sys.modules or not self.edit.text().strip():
+            self._show(None)
+            return
+        try:
+            parse(self.edit.text())
+        except FormulaError as e:
+            self._show(e, move_cursor=False)
+        else:
+            self._show(None)
+
+    def _show(self, error: FormulaError | None, move_cursor: bool = True) -> None:
+        if error is None:
+            self.error.hide()
+            self.edit.setStyleSheet("")
+            return
+        self.error.setText(str(error))
+        self.error.show()
+        self.edit.setStyleSheet("QLineEdit { background: #fde0dd; }")
+        if move_cursor and error.column is not None:
+            self.edit.setFocus(QtCore.Qt.OtherFocusReason)
+            self.edit.setCursorPosition(max(0, error.column - 1))
+
+    def set_dimension(self, dim: int) -> None:
+        self.label.setText("f(x) =" if dim == 1 else "f(x, y) =")
