@@ -166,7 +166,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.steps_dock)
         self.tabifyDockWidget(self.runs_dock, self.steps_dock)
         self.runs_dock.raise_()
-        self.resizeDocks([self.controls_dock, self.runs_dock], [700, 220], QtCore.Qt.Vertical)
+        self.resizeDocks([self.controls_dock, self.runs_dock], [600, 300], QtCore.Qt.Vertical)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "", checkable=False):
         act = QtGui.QAction(text, self)

@@ -1,0 +1,106 @@
+"""Every lesson loads, and what its explanation tells the class is what the runs do."""
+
+import numpy as np
+import pytest
+
+from gdsim.core.simulation import simulate
+from gdsim.model import Scene
+from gdsim.presets import list_presets, load_preset, scene_document
+
+
+def runs_of(name):
+    scene = Scene.from_dict(scene_document(load_preset(name)))
+    return {r.name: simulate(r.config) for r in scene.runs}, scene
+
+
+@pytest.mark.parametrize("preset", list_presets(), ids=lambda p: p.name)
+def test_every_lesson_loads_plays_and_explains_itself(preset):
+    scene = Scene.from_dict(scene_document(preset))
+    assert scene.runs and scene.playing
+    assert len(preset.explanation) > 150 and preset.title
+    for run in scene.runs:
+        traj = simulate(run.config)
+        assert len(traj) >= 2
+        assert np.isfinite(traj.position[0]).all()
+
+
+def test_the_lessons_cover_the_classroom_scenes():
+    names = {p.name for p in list_presets()}
+    assert {
+        "parabola-table",
+        "three-rates",
+        "stability-edge",
+        "shifted-parabola",
+        "house-prices",
+        "line-fit",
+        "ravine",
+        "marbles",
+        "saddle",
+        "plateau",
+        "rosenbrock-race",
+        "clipping",
+    } <= names
+
+
+def test_three_rates():
+    runs, _ = runs_of("three-rates")
+    assert runs["α = 0.01"].position[-1, 0] > 4.0
+    assert abs(runs["α = 0.1"].position[-1, 0]) == pytest.approx(8 * 0.8**30)
+    zigzag = runs["α = 0.9"].position[:, 0]
+    assert (np.sign(zigzag[1:]) != np.sign(zigzag[:-1])).all()
+    assert abs(zigzag[-1]) == pytest.approx(8 * 0.8**30)
+
+
+def test_stability_edge():
+    runs, _ = runs_of("stability-edge")
+    monotone = runs["α = 0.3"].position[:, 0]
+    assert (monotone > 0).all() and (np.diff(monotone) < 0).all()
+    zigzag = runs["α = 0.75"].position[:, 0]
+    assert (np.sign(zigzag[1:5]) != np.sign(zigzag[:4])).all() and abs(zigzag[-1]) < 1e-10
+    assert set(np.abs(runs["α = 1"].position[:, 0])) == {5.0}
+    diverging = runs["α = 1.1"]
+    assert str(diverging.status) == "diverged at step 27 (left the domain)"
+
+
+def test_shifted_parabola():
+    runs, _ = runs_of("shifted-parabola")
+    assert 10.0 - runs["α = 0.001"].position[-1, 0] < 12.5 / 5
+    assert runs["α = 0.1"].position[-1, 0] == pytest.approx(-2.5)
+    assert runs["α = 0.1"].loss[-1] == pytest.approx(-0.25)
+    assert str(runs["α = 1.1"].status) == "diverged at step 26 (left the domain)"
+
+
+def test_saddle():
+    runs, _ = runs_of("saddle")
+    ridge = runs["on the ridge"]
+    assert ridge.status.state == "converged"
+    np.testing.assert_allclose(ridge.position[-1], [0.0, 0.0], atol=1e-3)
+    nudged = np.abs(runs["y = 0.001"].position[:, 1])
+    assert nudged[25] < 0.1 and nudged[-1] > 5  # looks stuck, then escapes
+    assert np.abs(runs["noise σ = 0.05"].position[-1, 1]) > 10
+
+
+def test_plateau():
+    runs, _ = runs_of("plateau")
+    g0 = np.hypot(*runs["gd"].full_grad[0])
+    assert 5e-5 < g0 < 7e-5
+    for name in ("gd", "momentum"):
+        assert runs[name].loss[-1] > 0.999  # still on the plateau
+    well = np.hypot(runs["adam"].position[:, 0] - 2.0, runs["adam"].position[:, 1]) < 0.2
+    assert 35 <= int(np.argmax(well)) <= 45
+
+
+def test_rosenbrock_race():
+    runs, _ = runs_of("rosenbrock-race")
+    distance = {k: float(np.hypot(*(t.position[-1] - 1.0))) for k, t in runs.items()}
+    assert sorted(distance, key=distance.get) == ["adam", "momentum", "rmsprop", "gd"]
+
+
+def test_clipping():
+    runs, _ = runs_of("clipping")
+    assert str(runs["α = 0.003"].status) == "diverged at step 4 (left the domain)"
+    clipped = runs["α = 0.003, clip 50"]
+    assert clipped.status.state == "max steps"
+    steps = np.hypot(*np.diff(clipped.position, axis=0).T)
+    assert steps.max() <= 0.003 * 50 * (1 + 1e-9)
+    np.testing.assert_allclose(clipped.position[-1], [0.7, 0.5], atol=0.02)
