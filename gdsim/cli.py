@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 # Options whose value may begin with '-' (a negative coordinate: --start -1.5,2)
-_VALUE_OPTIONS = ("--start", "--betas")
+_VALUE_OPTIONS = ("--start", "--betas", "--formula")
 
 
 def _join_negative_values(argv: list[str]) -> list[str]:

@@ -206,3 +206,8 @@ def test_a_refused_formula_names_the_column(capsys):
     code, out, err = run_cli(capsys, "run", "--formula", "x^2 + 3y")
     assert code == 2 and out == ""
     assert "column 7" in err and "write a product with *" in err
+
+
+def test_a_formula_may_begin_with_a_minus_sign(capsys):
+    code, out, _ = run_cli(capsys, "run", "--formula", "-x^2 - y^2", "--steps", "1")
+    assert code == 0 and out.splitlines()[1].startswith("0,-4.0,3.5,-28.25,")

@@ -49,6 +49,7 @@ CONFIGS = [
         "formula:sin(x)*cos(y) + 0.1*(x^2 + y^2) + abs(x - y)", "adam", {"lr": 0.1}, max_steps=60
     ),
     RunConfig("formula:x^4 - 3*x^2 + 0.5*x", "momentum", {"lr": 0.01}, (2.5,), max_steps=40),
+    RunConfig("formula:log(x) + y^2", "gd", {"lr": 1.0}, (0.1, 1.0), max_steps=5),
 ]
 
 

@@ -5,7 +5,7 @@ parsed by Python's ``ast`` (which only builds a tree), and every node of that tr
 checked against a short whitelist: numbers, ``x``, ``y``, ``pi``, ``e``, ``+ - * / ^ **``,
 parentheses and the functions in ``FUNCTIONS``, each with one argument. The checked
 tree is turned into a sympy expression node by node; sympy differentiates it exactly,
-and sympy's code printers write f and ∇f (and the Hessian) as Python source over
+and sympy's code printers write f and ∇f as Python source over
 ``math`` (the single-run path) and over numpy (many points at once). That source is
 compiled from sympy's tree, never from the text.
 
@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import ast
 import math
+import re
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -67,7 +69,10 @@ _OPERATORS = {
     ast.Pow: "^",
 }
 # what a teacher may paste from a slide, and what it means
-_TYPOGRAPHY = {"^": "**", "²": "**2", "³": "**3", "·": "*", "×": "*", "−": "-", "π": "pi"}
+_TYPOGRAPHY = {"^": "**", "·": "*", "×": "*", "−": "-", "π": "pi"}
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789", strict=True))  # x²³ is x**23
+_SPACES = "\t\n\r\u00a0\u2009\u202f"
+_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # no 0x1F, 1_000 or 1j
 _ALLOWED_CHARS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-*/(), "
 )
@@ -101,9 +106,13 @@ def _normalise(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     cols: list[int] = []
     for i, ch in enumerate(text, start=1):
-        if ch in _TYPOGRAPHY:
+        if ch in _SUPERSCRIPTS:
+            rep = _SUPERSCRIPTS[ch]
+            if i == 1 or text[i - 2] not in _SUPERSCRIPTS:
+                rep = "**" + rep
+        elif ch in _TYPOGRAPHY:
             rep = _TYPOGRAPHY[ch]
-        elif ch in "\t\n\r":
+        elif ch in _SPACES:
             rep = " "
         elif ch in _ALLOWED_CHARS:
             rep = ch
@@ -165,7 +174,9 @@ class _Builder:
             self.fail("the formula must use x (and y)")
         if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             self.fail("the formula is undefined (a division by zero?)")
-        if expr.has(sp.I):
+        if expr.has(sp.I) or any(
+            n.is_number and n.is_extended_real is False for n in sp.preorder_traversal(expr)
+        ):
             self.fail("the formula has imaginary values (a root or log of a negative number?)")
         return expr
 
@@ -178,6 +189,9 @@ class _Builder:
             value = node.value
             if isinstance(value, bool) or not isinstance(value, int | float):
                 self.fail("only numbers, x, y, pi and e can be operands", node)
+            written = self.source[self.lead + node.col_offset : self.lead + node.end_col_offset]
+            if not _NUMBER.fullmatch(written):
+                self.fail(f"write numbers in decimal, like 12 or 0.5 or 3e-4, not {written}", node)
             if not math.isfinite(value) or abs(value) > MAX_LITERAL:
                 self.fail("numbers are at most 10^15 in size", node)
             return sp.Integer(value) if isinstance(value, int) else sp.Float(value)
@@ -201,6 +215,18 @@ class _Builder:
         self.fail(self.what_is_refused(node), node)
 
     def binop(self, node: ast.BinOp, depth: int):
+        value = self._binop(node, depth)
+        if value.is_Number and value != 0:  # numbers stay within float range, both ways
+            if not abs(self.digits(value)) <= MAX_DIGITS:
+                self.fail("this number is too large or too small", node)
+        return value
+
+    def digits(self, number) -> float:
+        """log10 of a nonzero number's size, computed without leaving sympy's floats."""
+        sp = self.sp
+        return float(sp.log(sp.Abs(number), 10).evalf(8))
+
+    def _binop(self, node: ast.BinOp, depth: int):
         sp = self.sp
         if type(node.op) not in _OPERATORS:
             offset = self.operator_offset(node)
@@ -218,16 +244,17 @@ class _Builder:
             if b == 0:
                 self.fail("division by zero", node.right)
             return a / b
-        if a.is_number and b.is_number:  # keep powers of numbers within float range
-            magnitude = float(sp.Abs(a).evalf(6))  # inf beyond float range, never raises
-            size = abs(float(b.evalf(6))) * math.log10(max(magnitude, 1.0))
+        if a.is_number and b.is_number and a != 0:  # powers of numbers within float range
+            size = abs(float(sp.Abs(b).evalf(8)) * self.digits(a))
             if not size <= MAX_DIGITS:
-                self.fail("this power of numbers is too large", node)
+                self.fail("this power of numbers is too large or too small", node)
         return sp.Pow(a, b)
 
     def call(self, node: ast.Call, depth: int):
         sp = self.sp
         name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name is None or name in VARIABLES or name in CONSTANTS:
+            self.fail("write a product with *, e.g. (x)*(y)", node)
         if name not in FUNCTIONS:
             listed = ", ".join(sorted(FUNCTIONS))
             label = f"'{name}'" if name else "this"
@@ -262,14 +289,33 @@ class _Builder:
 # -- the surface ------------------------------------------------------------------------
 
 
+def _printer(module: str):
+    """sympy's code printer for ``math`` or numpy. Over ``math``, a power with a
+    non-integer exponent is written ``math.pow(b, e)``: Python's ``b ** e`` gives a
+    complex number for a negative base, ``math.pow`` refuses it (ValueError), which a
+    run reports as its status."""
+    from sympy.printing.numpy import NumPyPrinter
+    from sympy.printing.pycode import PythonCodePrinter
+
+    if module != "math":
+        return NumPyPrinter()
+
+    class MathPrinter(PythonCodePrinter):
+        def _print_Pow(self, expr, rational=False):
+            exp = expr.exp
+            if exp.is_Integer or (exp.is_Rational and exp.q == 2 and abs(exp.p) == 1):
+                return super()._print_Pow(expr, rational)  # x**n and math.sqrt are safe
+            return f"math.pow({self._print(expr.base)}, {self._print(exp)})"
+
+    return MathPrinter()
+
+
 def _compile(expr_list, params, module: str):
     """Python source and function for ``fg(*params)`` -> the expressions, printed by
     sympy over ``math`` or numpy."""
     import sympy
-    from sympy.printing.numpy import NumPyPrinter
-    from sympy.printing.pycode import PythonCodePrinter
 
-    printer = PythonCodePrinter() if module == "math" else NumPyPrinter()
+    printer = _printer(module)
     shared, reduced = sympy.cse(expr_list, symbols=sympy.numbered_symbols("t"))
     lines = [f"def fg({', '.join(params)}, xp=None):"]
     lines += [f"    {s} = {printer.doprint(e)}" for s, e in shared]
@@ -280,17 +326,24 @@ def _compile(expr_list, params, module: str):
     return src, namespace["fg"]
 
 
-def _default_start(scalar, dim: int) -> tuple[float, ...]:
-    candidates = [(-4.0, 3.5), (3.5, -4.0), (4.0, 4.0), (-4.0, -4.0), (2.0, 1.0), (1.0, 0.5)]
-    for c in candidates:
+_CANDIDATES = ((-4.0, 3.5), (3.5, -4.0), (4.0, 4.0), (-4.0, -4.0), (2.0, 1.0), (1.0, 0.5))
+
+
+def _default_start(scalar, grid_points, grid_ok) -> tuple[float, ...]:
+    """The first candidate start where f and ∇f are defined, else the nearest grid
+    point where they are."""
+    dim = grid_points.shape[-1]
+    for c in _CANDIDATES:
         point = c[:dim]
         try:
             values = scalar(*point)
-        except (ArithmeticError, ValueError):
+        except (ArithmeticError, ValueError, TypeError):
             continue
-        if all(math.isfinite(float(v)) for v in values):
+        if all(isinstance(v, int | float) and math.isfinite(v) for v in values):
             return point
-    return candidates[-1][:dim]
+    ok = grid_points[grid_ok]
+    best = np.argmin(np.sum((ok - np.array(_CANDIDATES[0][:dim])) ** 2, axis=-1))
+    return tuple(float(v) for v in ok[best])
 
 
 @lru_cache(maxsize=32)
@@ -307,63 +360,61 @@ def formula_surface(text: str):
     params = ("x", "y") if "y" in names else ("x",)
     symbols = [sympy.Symbol(p, real=True) for p in params]
     grads = [sympy.diff(expr, s) for s in symbols]
-    source, scalar = _compile([expr, *grads], params, "math")
-    _, vector = _compile([expr, *grads], params, "numpy")
+    if any(g.has(sympy.I) for g in grads):  # e.g. (-2)^x: defined at whole x only
+        raise FormulaError(
+            "the formula's slope has imaginary values (a negative number to a power x?)"
+        )
+    try:
+        source, scalar = _compile([expr, *grads], params, "math")
+        _, vector = _compile([expr, *grads], params, "numpy")
+    except (ArithmeticError, ValueError, RecursionError):
+        raise FormulaError("the formula is too large to compute with") from None
 
     def fg(*coords, xp=math):
         if xp is math:
             return scalar(*coords)
-        return vector(*coords)
+        return vector(*(np.asarray(c, dtype=float) for c in coords))
 
-    hess = None
-    second = [[sympy.diff(g, s) for s in symbols] for g in grads]
-    if not any(h.has(sympy.DiracDelta, sympy.Heaviside) for row in second for h in row):
-        _, h_scalar = _compile([h for row in second for h in row], params, "numpy")
-
-        def hess(*point):
-            with np.errstate(all="ignore"):
-                return np.asarray(h_scalar(*point), dtype=float).reshape(len(params), -1)
-
-    domain = (DOMAIN,) * len(params)
-    grid = np.linspace(*DOMAIN, 41)
-    mesh = np.meshgrid(*([grid] * len(params)), indexing="ij")
+    # f and ∇f on a coarse grid: is the formula defined anywhere, and how do levels look
+    axis = np.linspace(*DOMAIN, 41)
+    mesh = np.meshgrid(*([axis] * len(params)), indexing="ij")
     with np.errstate(all="ignore"):
-        values = np.broadcast_to(np.asarray(vector(*mesh)[0], dtype=float), mesh[0].shape)
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
+        comps = [
+            np.broadcast_to(np.asarray(c, dtype=float), mesh[0].shape) for c in fg(*mesh, xp=np)
+        ]
+    defined = np.logical_and.reduce([np.isfinite(c) for c in comps])
+    if not defined.any():
         raise FormulaError("the formula has no finite value for x, y in [−5, 5]")
-    low, mid, high = np.quantile(finite, [0.0, 0.5, 1.0])
+    low, mid, high = np.quantile(comps[0][defined], [0.0, 0.5, 1.0])
     log_levels = bool(low >= 0.0 and high - low > 100.0 * (mid - low + 1e-12))
     signature = "f(x, y)" if len(params) == 2 else "f(x)"
-    start = _default_start(scalar, len(params))
     surface = Surface(
         name=surface_name(text),
         title="Your formula",
         formula=f"{signature} = {text}",
         params=params,
         fg=fg,
-        domain=domain,
+        domain=(DOMAIN,) * len(params),
         critical_points=(),
         description=(
             "Your own formula. sympy differentiates it exactly; the marbles follow that "
             "gradient. Click the map to drop more marbles."
         ),
-        hess=hess,
         log_levels=log_levels,
-        default_start=start,
-        default_lr=_default_lr(hess, start),
+        default_start=_default_start(scalar, np.stack(mesh, axis=-1), defined),
         extra={"source": source, "expression": str(expr)},
     )
-    return surface
+    return replace(surface, default_lr=_default_lr(surface))
 
 
-def _default_lr(hess, start) -> float:
-    """0.1, or less where the surface curves sharply at the start (α < 1/λmax there)."""
-    if hess is None:
-        return 0.1
+def _default_lr(surface) -> float:
+    """0.1, or less where the surface curves sharply at the start (α < 1/λmax there,
+    from the Hessian by differences of the exact gradient)."""
     try:
-        lam = float(np.max(np.abs(np.linalg.eigvalsh(hess(*start)))))
-    except (ValueError, np.linalg.LinAlgError):
+        with np.errstate(all="ignore"):
+            h = surface.hessian(surface.default_start)
+            lam = float(np.max(np.abs(np.linalg.eigvalsh(h))))
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
         return 0.1
     if not math.isfinite(lam) or lam <= 10.0:
         return 0.1

@@ -186,7 +186,11 @@ def numpy_script(cfg: RunConfig) -> str:
         "prev, perm, N = 0.0, None, " + (str(surface.n_samples) if surface.is_data else "0"),
         "pos = N",
         "for k0 in range(STEPS + 1):",
-        "    loss, *g_full = fg(*p)",
+        "    try:",
+        "        loss, *g_full = fg(*p)",
+        "    except (OverflowError, ZeroDivisionError, ValueError):",
+        '        print(f"diverged at step {k0} (overflow or undefined value)", file=sys.stderr)',
+        "        break",
         *_stochastic(cfg, surface),
         *_checks(cfg),
     ]
@@ -238,7 +242,11 @@ def torch_script(cfg: RunConfig) -> str:
         "prev, perm, N = 0.0, None, " + (str(surface.n_samples) if surface.is_data else "0"),
         "pos = N",
         "for k0 in range(STEPS + 1):",
-        "    loss, *g_full = fg(*p.detach().tolist())",
+        "    try:",
+        "        loss, *g_full = fg(*p.detach().tolist())",
+        "    except (OverflowError, ZeroDivisionError, ValueError):",
+        '        print(f"diverged at step {k0} (overflow or undefined value)", file=sys.stderr)',
+        "        break",
         "    p_values = p.detach().numpy()",
         *[
             ln.replace("batch_gradient(p,", "batch_gradient(p_values,")

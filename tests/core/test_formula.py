@@ -34,7 +34,7 @@ def test_a_typed_formula_gets_its_exact_gradient_on_both_paths():
             [-math.sin(0.3) * math.cos(-0.7) + 0.2, -math.cos(0.3) * math.sin(-0.7)],
             [-math.cos(0.3) * math.sin(-0.7), -math.sin(0.3) * math.cos(-0.7) + 0.2],
         ],
-        rtol=1e-14,
+        rtol=1e-8,  # by central differences of the exact gradient
     )
 
 
@@ -158,3 +158,55 @@ def test_the_default_learning_rate_respects_the_curvature_at_the_start():
     assert steep.default_lr < 1.0 / 192.0 * 1.5
     traj = simulate(RunConfig(steep.name, "gd", {"lr": steep.default_lr}, max_steps=200))
     assert traj.status.state != "diverged"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(1/2)^(10^15)*x",
+        "(2/3)^(10^15)*x",
+        "(1/2)^(10^6)*x",
+        "10^300*10^300*x + y^2",
+        "1e-200*1e-200*x",
+    ],
+)
+def test_numbers_beyond_float_range_are_refused_at_once(text):
+    with pytest.raises(FormulaError, match="too large or too small"):
+        parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("(-2)^x + y^2", "imaginary"),
+        ("x + (-1)^(1/3)", "imaginary"),
+        ("0x1F*x", "write numbers in decimal"),
+        ("1_000*x", "write numbers in decimal"),
+        ("(x)(y)", "write a product with *"),
+    ],
+)
+def test_more_refusals(text, says):
+    with pytest.raises(FormulaError, match=says):
+        formula_surface(text)
+
+
+def test_superscripts_and_unbreakable_spaces():
+    assert parse("x²³ + y") == parse("x**23 + y")
+    assert parse("x\u00a0+\u2009y") == parse("x + y")
+
+
+@pytest.mark.parametrize("start", [(-1.0, 1.0), (4.0, 1.0)])
+def test_fractional_powers_end_a_run_with_a_status_not_an_exception(start, recwarn):
+    s = formula_surface("x^0.5 + y^2")
+    assert s.default_start == (3.5, -4.0)  # (−4, 3.5) is outside the formula's domain
+    traj = simulate(RunConfig(s.name, "gd", {"lr": 57.0}, start, max_steps=50))
+    assert traj.status.state in ("diverged", "max steps")
+    if start[0] < 0:
+        assert str(traj.status) == "diverged at step 0 (overflow or undefined value)"
+    assert len(recwarn) == 0
+
+
+def test_a_start_is_found_where_the_formula_is_defined():
+    s = formula_surface("log(x - 4.5) + y^2")
+    f, *g = s.fg(*s.default_start)
+    assert math.isfinite(f) and all(math.isfinite(v) for v in g)

@@ -467,6 +467,11 @@ def test_typing_a_formula_makes_it_the_surface(make_window, qtbot):
     qtbot.keyClick(c.formula_box.edit, QtCore.Qt.Key_Return)
     assert w.scene.surface == "formula:sin(x)*cos(y) + 0.1*(x^2 + y^2)"
     assert not w.lesson.isVisible()  # the ravine's lesson text no longer applies
+    # every run restarts with the new surface's α, and the panels say so
+    assert {r.config.lr for r in w.scene.runs} == {0.1}
+    assert c.lr.value() == 0.1
+    rows = [w.runs_panel.tree.topLevelItem(i).text(1) for i in range(len(w.scene.runs))]
+    assert rows == ["gd α=0.1", "momentum α=0.1"]
     wait_trajectories(qtbot, w)
     # the map shows the typed function
     grid = w.contour.grid
@@ -494,6 +499,10 @@ def test_a_refused_formula_says_where_and_keeps_the_surface(make_window, qtbot):
     assert c.formula_box.error.text() == "column 7: write a product with *, e.g. 2*x"
     assert c.formula_box.edit.cursorPosition() == 6  # at the '3'
     assert "Formula not applied" in w.statusBar().currentMessage()
+    c.formula_box.edit.setText("   x + z")  # columns count the spaces in the box
+    c.formula_box.apply.click()
+    assert c.formula_box.error.text().startswith("column 8: unknown name 'z'")
+    assert c.formula_box.edit.cursorPosition() == 7
     c.formula_box.edit.setText("x^4 - 3*x^2 + 0.5*x")
     c.formula_box.apply.click()
     assert w.scene.surface == "formula:x^4 - 3*x^2 + 0.5*x"

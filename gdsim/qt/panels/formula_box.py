@@ -71,6 +71,10 @@ class FormulaBox(QtWidgets.QWidget):
         try:
             formula_surface(text)
         except FormulaError as e:
+            raw = self.edit.text()
+            lead = len(raw) - len(raw.lstrip()) if raw.strip() else 0
+            if e.column is not None and lead:  # columns of the text as it stands in the box
+                e = FormulaError(e.message, e.column + lead)
             self._show(e)
             self.refused.emit(f"Formula not applied: {e}")
             return False

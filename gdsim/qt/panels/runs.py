@@ -79,6 +79,7 @@ class RunsPanel(QtWidgets.QWidget):
         scene.run_added.connect(lambda _r: self.rebuild())
         scene.run_removed.connect(lambda _r: self.rebuild())
         scene.run_changed.connect(lambda _r, _c: self.rebuild())
+        scene.surface_changed.connect(lambda _name: self.rebuild())  # runs restart with its α
         scene.selection_changed.connect(self._show_selection)
         scene.cursor_changed.connect(lambda _c: self.update_status())
         controller.trajectory_changed.connect(lambda _rid: self.update_status())
