@@ -3,7 +3,8 @@
 Every figure is the median of several repeats, interleaved with its reference so
 that a noisy, shared machine slows both alike.  Budgets (PRODUCT.md §9):
 one run ≤ 3 µs per step (Adam, Rosenbrock, recording included); many runs
-≥ 30 M run-steps/s (Adam, 40 000 starts); redraw ≤ 16.7 ms; start-up ≤ 1.0 s.
+≥ 30 M run-steps/s (Adam, 40 000 starts); a basin map of 200 × 200 starts × 500
+steps ≤ 1.5 s; redraw ≤ 16.7 ms; start-up ≤ 1.0 s.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ ONE_RUN_STEPS = 20_000
 MANY_RUNS = 40_000
 MANY_STEPS = 200
 
+BASIN_N = 200
+BASIN_STEPS = 500
+
 BUDGETS = {
     "step_us": 3.0,
     "many_mrs": 30.0,
+    "basin_ms": 1500.0,
     "redraw_ms": 16.7,
     "startup_ms": 1000.0,
 }
@@ -61,6 +66,40 @@ def reference_numpy_many(starts: np.ndarray, steps: int) -> float:
     return time.perf_counter() - t0
 
 
+def reference_numpy_basin(starts: np.ndarray, steps: int) -> float:
+    """Bare numpy GD on Himmelblau over all starts at once (no checks, no labels): s."""
+    t0 = time.perf_counter()
+    x = starts[:, 0].copy()
+    y = starts[:, 1].copy()
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            a = x * x + y - 11.0
+            b = x + y * y - 7.0
+            x, y = x - 0.01 * (4.0 * a * x + 2.0 * b), y - 0.01 * (2.0 * a + 4.0 * b * y)
+    return time.perf_counter() - t0
+
+
+def bench_basin(repeats: int = 3) -> tuple[float, float]:
+    """A basin map of Himmelblau (GD, α = 0.01, every run all 500 steps): ms, and the
+    bare numpy reference in ms."""
+    from gdsim.core.analyses import basin_map
+    from gdsim.core.simulation import RunConfig
+
+    cfg = RunConfig("himmelblau", "gd", {"lr": 0.01}, max_steps=BASIN_STEPS)
+    grid = np.linspace(-6.0, 6.0, BASIN_N)
+    gx, gy = np.meshgrid(grid, grid)
+    starts = np.column_stack([gx.ravel(), gy.ravel()])
+    basin_map(cfg, n=20)  # warm-up
+    ours, ref = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = basin_map(cfg, n=BASIN_N)
+        ours.append((time.perf_counter() - t0) * 1e3)
+        ref.append(reference_numpy_basin(starts, BASIN_STEPS) * 1e3)
+    assert len(result.basins) == 4
+    return statistics.median(ours), statistics.median(ref)
+
+
 def bench_core(repeats: int = REPEATS) -> dict:
     from gdsim.core.simulation import RunConfig, simulate, simulate_batch
     from gdsim.core.surfaces import get_surface
@@ -84,7 +123,11 @@ def bench_core(repeats: int = REPEATS) -> dict:
         simulate_batch(surface, "adam", starts, MANY_STEPS, {"lr": 1e-3})
         many.append(MANY_RUNS * MANY_STEPS / (time.perf_counter() - t0) / 1e6)
         many_ref.append(MANY_RUNS * MANY_STEPS / reference_numpy_many(starts, MANY_STEPS) / 1e6)
+    basin, basin_ref = bench_basin()
     return {
+        "basin_ms_median": basin,
+        "basin_ref_ms_median": basin_ref,
+        "basin_budget_ms": BUDGETS["basin_ms"],
         "step_us_median": statistics.median(ours),
         "step_ref_us_median": statistics.median(ref),
         "step_budget_us": BUDGETS["step_us"],
@@ -105,6 +148,10 @@ def _report_core(r: dict) -> list[str]:
         f"core  many runs (Adam, Rosenbrock, {MANY_RUNS} starts × {MANY_STEPS} steps): "
         f"{r['many_mrs_median']:.1f} M run-steps/s   [reference bare numpy GD: "
         f"{r['many_ref_mrs_median']:.1f} M/s; budget ≥ {r['many_budget_mrs']} M/s] {ok2}",
+        f"core  basin map (GD, Himmelblau, {BASIN_N}×{BASIN_N} starts × {BASIN_STEPS} steps, "
+        f"labelled): {r['basin_ms_median']:.0f} ms   [reference bare numpy GD, no checks: "
+        f"{r['basin_ref_ms_median']:.0f} ms; budget ≤ {r['basin_budget_ms']:.0f} ms] "
+        f"{'ok' if r['basin_ms_median'] <= r['basin_budget_ms'] else 'OVER BUDGET'}",
     ]
 
 
