@@ -1,7 +1,8 @@
 """The ``gdsim`` command line.
 
-``gdsim run`` and ``gdsim list`` never import Qt; the window, ``--smoke-test``,
-``export`` and ``bench gui`` import it only when they are asked for.
+``gdsim run``, ``gdsim list`` and CSV from ``gdsim basin`` / ``sweep`` never import Qt;
+the window, ``--smoke-test``, ``export``, PNG analyses and ``bench gui`` import it only
+when they are asked for.
 """
 
 from __future__ import annotations
@@ -51,6 +52,28 @@ def _floats(text: str, what: str) -> tuple[float, ...]:
 
 def _add_run_parser(sub) -> None:
     p = sub.add_parser("run", help="simulate one run headless and print its trajectory")
+    _add_config_options(p)
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--out", help="write to this file instead of standard output")
+
+
+def _add_analysis_parsers(sub) -> None:
+    bp = sub.add_parser(
+        "basin", help="a basin map: the run from every start of a grid, to PNG or CSV"
+    )
+    _add_config_options(bp)
+    bp.add_argument("--grid", type=int, default=200, help="starts per side (default 200)")
+    bp.add_argument("--out", required=True, help="FILE.png (the map) or FILE.csv (every start)")
+    sp = sub.add_parser("sweep", help="a learning-rate sweep: the run at many α, to PNG or CSV")
+    _add_config_options(sp)
+    sp.add_argument("--lr-min", type=float, default=1e-4, help="smallest α (default 1e-4)")
+    sp.add_argument("--lr-max", type=float, default=10.0, help="largest α (default 10)")
+    sp.add_argument("--count", type=int, default=60, help="how many α, log-spaced (60)")
+    sp.add_argument("--out", required=True, help="FILE.png (the plot) or FILE.csv")
+
+
+def _add_config_options(p) -> None:
+    """What a run is: surface, optimizer and hyperparameters, noise, schedule, stops."""
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--surface", help="a surface name (gdsim list surfaces)")
     where.add_argument(
@@ -88,8 +111,6 @@ def _add_run_parser(sub) -> None:
     p.add_argument("--gamma", type=float, help="step/exponential schedule factor (0.5)")
     p.add_argument("--step-size", type=int, help="step schedule period (30)")
     p.add_argument("--t-max", type=int, help="cosine schedule half-period (100)")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--out", help="write to this file instead of standard output")
 
 
 def _run_config(a):
@@ -202,6 +223,51 @@ def cmd_export(a) -> int:
     return export_headless(a)
 
 
+def cmd_analysis(a) -> int:
+    """``gdsim basin`` and ``gdsim sweep``: compute, then write CSV, or a PNG drawn by the
+    same plots as the window's Analyses dialog (off screen, no display needed)."""
+    from pathlib import Path
+
+    from gdsim.core.analyses import basin_map, lr_sweep
+    from gdsim.core.simulation import ConfigError
+    from gdsim.io.atomic import write_atomic
+
+    fmt = Path(a.out).suffix.lower()
+    if fmt not in (".png", ".csv"):
+        raise UsageError(f"gdsim {a.command}: cannot write {fmt or 'that'}; use .png or .csv")
+    cfg = _run_config(a)
+    try:
+        cfg.validate()
+        if a.command == "basin":
+            if a.start is not None:
+                raise UsageError("gdsim basin: --start does not apply (every grid point is one)")
+            result = basin_map(cfg, n=a.grid)
+            summary = (
+                f"{len(result.basins)} basins, {result.still_moving} still moving, "
+                f"{result.diverged} diverged"
+            )
+        else:
+            result = lr_sweep(cfg, a.lr_min, a.lr_max, a.count)
+            best = result.best()
+            summary = (
+                f"lowest final loss at lr={best:.3g}" if best is not None else "every run diverged"
+            ) + f", {result.state.count('diverged')} of {len(result.lrs)} diverged"
+    except ConfigError as e:
+        raise UsageError(f"gdsim {a.command}: {e}") from None
+    try:
+        if fmt == ".csv":
+            write_atomic(a.out, result.csv())
+        else:
+            from gdsim.qt.analysis_export import write_png
+
+            write_png(result, a.out)
+    except OSError as e:
+        print(f"gdsim {a.command}: cannot write {a.out}: {e.strerror}", file=sys.stderr)
+        return 1
+    print(f"{result.surface}: {summary}; wrote {a.out}", file=sys.stderr)
+    return 0
+
+
 def cmd_bench(a) -> int:
     from gdsim.bench import main as bench_main
 
@@ -222,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_run_parser(sub)
+    _add_analysis_parsers(sub)
     lp = sub.add_parser("list", help="list surfaces, optimizers or presets")
     lp.add_argument("what", choices=("surfaces", "optimizers", "presets"))
     ep = sub.add_parser("export", help="export a picture, animation or the trajectories")
@@ -239,7 +306,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_COMMANDS = {"run": cmd_run, "list": cmd_list, "bench": cmd_bench, "export": cmd_export}
+_COMMANDS = {
+    "run": cmd_run,
+    "list": cmd_list,
+    "bench": cmd_bench,
+    "export": cmd_export,
+    "basin": cmd_analysis,
+    "sweep": cmd_analysis,
+}
 
 
 def _split_session(argv: list[str]) -> tuple[str | None, list[str]]:

@@ -165,7 +165,8 @@ def test_list_surfaces_and_optimizers(capsys):
     ]
 
 
-def test_run_and_list_do_not_import_qt():
+def test_run_and_list_do_not_import_qt(tmp_path):
+    csv = str(tmp_path / "b.csv")
     code = (
         "import sys, io, contextlib\n"
         "from gdsim.cli import main\n"
@@ -173,6 +174,7 @@ def test_run_and_list_do_not_import_qt():
         "with quiet, contextlib.redirect_stderr(io.StringIO()):\n"
         "    main(['run', '--surface', 'bowl', '--steps', '3'])\n"
         "    main(['list', 'surfaces']); main(['list', 'optimizers'])\n"
+        f"    main(['basin', '--surface', 'bowl', '--grid', '5', '--out', {csv!r}])\n"
         "qt = ('PySide6', 'pyqtgraph', 'shiboken6')\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in qt]\n"
         "print(bad)\n"
@@ -211,3 +213,46 @@ def test_a_refused_formula_names_the_column(capsys):
 def test_a_formula_may_begin_with_a_minus_sign(capsys):
     code, out, _ = run_cli(capsys, "run", "--formula", "-x^2 - y^2", "--steps", "1")
     assert code == 0 and out.splitlines()[1].startswith("0,-4.0,3.5,-28.25,")
+
+
+def test_basin_and_sweep_write_csv(capsys, tmp_path):
+    out = tmp_path / "basin.csv"
+    code, _, err = run_cli(
+        capsys, "basin", "--surface", "himmelblau", "--lr", "0.01", "--grid", "30",
+        "--steps", "300", "--out", str(out),
+    )  # fmt: skip
+    assert (
+        code == 0
+        and err.strip() == f"himmelblau: 4 basins, 0 still moving, 0 diverged; wrote {out}"
+    )
+    rows = out.read_text().splitlines()
+    assert rows[0] == "x0,y0,x_end,y_end,basin,stop_step" and len(rows) == 901
+    assert rows[1].startswith("-5.0,-5.0,") and "minimum (-3.78, -3.28)" in rows[1]
+    out = tmp_path / "sweep.csv"
+    code, _, err = run_cli(
+        capsys, "sweep", "--surface", "parabola", "--start", "5", "--steps", "100",
+        "--lr-min", "0.01", "--lr-max", "2", "--count", "40", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0 and "diverged" in err
+    rows = [r.split(",") for r in out.read_text().splitlines()[1:]]
+    assert len(rows) == 40
+    assert all(r[3] != "diverged" for r in rows if float(r[0]) < 0.99)
+    assert all(r[3] == "diverged" for r in rows if float(r[0]) > 1.2)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["basin", "--surface", "parabola", "--out", "x.csv"],
+        ["basin", "--surface", "bowl", "--start", "1,1", "--out", "x.csv"],
+        ["basin", "--surface", "bowl", "--grid", "1", "--out", "x.csv"],
+        ["basin", "--surface", "bowl", "--out", "x.gif"],
+        ["sweep", "--surface", "bowl", "--lr-min", "1", "--lr-max", "0.1", "--out", "x.csv"],
+        ["sweep", "--formula", "x^2 + 3y", "--out", "x.csv"],
+    ],
+)
+def test_bad_analysis_input_is_one_line_and_writes_nothing(capsys, tmp_path, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []

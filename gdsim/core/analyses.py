@@ -81,7 +81,7 @@ class BasinMap:
             for i, x in enumerate(self.xs):
                 xe, ye = self.final[j, i]
                 lines.append(
-                    f"{x!r},{y!r},{float(xe)!r},{float(ye)!r},"
+                    f"{float(x)!r},{float(y)!r},{float(xe)!r},{float(ye)!r},"
                     f"{self.describe(int(self.label[j, i]))},{int(self.stop_step[j, i])}"
                 )
         return "\n".join(lines) + "\n"

@@ -32,6 +32,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle("gdsim — gradient descent simulator")
         self.scene = scene or Scene.from_dict(scene_document(load_preset("ravine")))
         self.session_path: str | None = None
+        self.analysis_dialog = None  # built on first use (Analyses menu)
         self.controller = SimulationController(self.scene, self)
         self._build_views()
         self._build_panels()
@@ -311,6 +312,23 @@ class MainWindow(QtWidgets.QMainWindow):
         rm = mb.addMenu("&Runs")
         rm.addAction(self._action("Add run", lambda: self.scene.add_run(), "Ctrl+N"))
         rm.addAction(self._action("Remove selected run", self.runs_panel._remove, "Delete"))
+        am = mb.addMenu("&Analyses")
+        am.addAction(
+            self._action(
+                "&Basin map…",
+                lambda: self.analyses(0),
+                "Ctrl+B",
+                "Run the selected run's optimizer from every start of a grid",
+            )
+        )
+        am.addAction(
+            self._action(
+                "Learning-rate &sweep…",
+                lambda: self.analyses(1),
+                "Ctrl+Shift+L",
+                "Repeat the selected run at many learning rates",
+            )
+        )
 
     # -- scene -> window ---------------------------------------------------------------------
     def _set_lesson_text(self) -> None:
@@ -413,6 +431,20 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scene.load(Scene.from_dict(scene_document(load_preset(name))))
         self.session_path = None
         self._set_lesson_text()
+
+    # -- analyses ----------------------------------------------------------------------------
+    def analyses(self, mode: int = 0):
+        """The Analyses dialog (one per window), on a basin map (0) or a sweep (1)."""
+        from gdsim.qt.analysis_dialog import AnalysisDialog
+
+        dialog = self.analysis_dialog
+        if dialog is None:
+            dialog = self.analysis_dialog = AnalysisDialog(self, mode)
+        else:
+            dialog.kind.setCurrentIndex(mode)
+        dialog.show()
+        dialog.raise_()
+        return dialog
 
     # -- export ------------------------------------------------------------------------------
     def export_dialog(self) -> None:
@@ -523,6 +555,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.showFullScreen() if on else self.showNormal()
 
     def closeEvent(self, event) -> None:
+        if self.analysis_dialog is not None:  # an analysis under way stops first
+            self.analysis_dialog.stop()
+            self.analysis_dialog.close()
         self._settings().setValue("geometry", self.saveGeometry())
         self._settings().setValue("state", self.saveState())
         self.controller.shutdown()

@@ -1,0 +1,318 @@
+"""Analyses → Basin map… / Learning-rate sweep…: the selected run's optimizer from every
+start of a grid, or at many α, computed off the GUI thread with a progress bar and a
+Cancel button, drawn, and exported as PNG or CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from gdsim.core.analyses import AnalysisCancelled, BasinMap, basin_map, lr_sweep
+from gdsim.core.simulation import ConfigError
+from gdsim.core.surfaces import get_surface
+from gdsim.qt.analysis_plots import BasinPlot, SweepPlot
+from gdsim.qt.panels.widgets import NumberField, ispin
+
+BASIN, SWEEP = 0, 1
+
+
+class AnalysisJob(QtCore.QThread):
+    """Runs ``compute(progress=..., cancelled=...)`` in its own thread."""
+
+    progressed = QtCore.Signal(int, int)
+    succeeded = QtCore.Signal(object)
+    failed = QtCore.Signal(str)
+
+    def __init__(self, compute, parent=None):
+        super().__init__(parent)
+        self.compute = compute
+        self._cancel = False
+
+    def cancel(self) -> None:
+        self._cancel = True
+
+    def run(self) -> None:
+        try:
+            result = self.compute(
+                progress=lambda done, total: self.progressed.emit(done, total),
+                cancelled=lambda: self._cancel,
+            )
+        except AnalysisCancelled:
+            self.failed.emit("Cancelled.")
+        except (ConfigError, ValueError) as e:
+            self.failed.emit(str(e))
+        else:
+            self.succeeded.emit(result)
+
+
+class AnalysisDialog(QtWidgets.QDialog):
+    def __init__(self, window, mode: int = BASIN):
+        super().__init__(window)
+        self.window_ = window
+        self.scene = window.scene
+        self.job: AnalysisJob | None = None
+        self.result = None
+        self.setWindowTitle("Analyses")
+        self.resize(1100, 800)
+
+        self.kind = QtWidgets.QComboBox()
+        self.kind.addItem("Basin map: where does each start end?", BASIN)
+        self.kind.addItem("Learning-rate sweep: how does the run end at each α?", SWEEP)
+        self.kind.setToolTip("Both use the selected run's optimizer, hyperparameters and stops")
+        self.about = QtWidgets.QLabel()
+        self.about.setWordWrap(True)
+
+        self.grid = ispin(10, 400, "Starts per side of the grid (n × n runs)")
+        self.grid.setValue(200)
+        self.steps = ispin(1, 100_000, "Steps for every run of the map")
+        self.lr_min = NumberField("smallest α", 0.0, 1e6, lo_open=True)
+        self.lr_max = NumberField("largest α", 0.0, 1e6, lo_open=True)
+        self.count = ispin(2, 1000, "How many α, log-spaced between the two")
+        self.count.setValue(60)
+        for w, tip in ((self.lr_min, "smallest α of the sweep"), (self.lr_max, "largest α")):
+            w.setToolTip(tip)
+            w.refused.connect(self._error)
+
+        self.basin_form = QtWidgets.QWidget()
+        f = QtWidgets.QFormLayout(self.basin_form)
+        f.addRow("starts per side", self.grid)
+        f.addRow("steps", self.steps)
+        self.sweep_form = QtWidgets.QWidget()
+        f = QtWidgets.QFormLayout(self.sweep_form)
+        f.addRow("smallest α", self.lr_min)
+        f.addRow("largest α", self.lr_max)
+        f.addRow("how many α", self.count)
+        self.forms = QtWidgets.QStackedWidget()
+        self.forms.addWidget(self.basin_form)
+        self.forms.addWidget(self.sweep_form)
+
+        self.run_btn = QtWidgets.QPushButton("Compute")
+        self.run_btn.setDefault(True)
+        self.cancel_btn = QtWidgets.QPushButton("Cancel")
+        self.cancel_btn.setEnabled(False)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setTextVisible(True)
+        self.status = QtWidgets.QLabel()
+        self.status.setWordWrap(True)
+
+        self.basin_plot = BasinPlot()
+        self.sweep_plot = SweepPlot()
+        self.plots = QtWidgets.QStackedWidget()
+        self.plots.addWidget(self.basin_plot)
+        self.plots.addWidget(self.sweep_plot)
+
+        self.png_btn = QtWidgets.QPushButton("Export PNG…")
+        self.csv_btn = QtWidgets.QPushButton("Export CSV…")
+        self.use_btn = QtWidgets.QPushButton("Use the best α")
+        self.use_btn.setToolTip("Set the selected run's α to the one with the lowest final loss")
+        close = QtWidgets.QPushButton("Close")
+        for b in (self.png_btn, self.csv_btn, self.use_btn):
+            b.setEnabled(False)
+
+        top = QtWidgets.QHBoxLayout()
+        left = QtWidgets.QVBoxLayout()
+        left.addWidget(self.kind)
+        left.addWidget(self.about)
+        top.addLayout(left, 2)
+        top.addWidget(self.forms, 1)
+        run_row = QtWidgets.QHBoxLayout()
+        run_row.addWidget(self.run_btn)
+        run_row.addWidget(self.cancel_btn)
+        run_row.addWidget(self.progress, 1)
+        bottom = QtWidgets.QHBoxLayout()
+        bottom.addWidget(self.png_btn)
+        bottom.addWidget(self.csv_btn)
+        bottom.addWidget(self.use_btn)
+        bottom.addStretch(1)
+        bottom.addWidget(close)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addLayout(run_row)
+        lay.addWidget(self.status)
+        lay.addWidget(self.plots, 1)
+        lay.addLayout(bottom)
+
+        self.kind.currentIndexChanged.connect(self._on_kind)
+        self.run_btn.clicked.connect(self.start)
+        self.cancel_btn.clicked.connect(self.cancel)
+        self.png_btn.clicked.connect(self._export_png)
+        self.csv_btn.clicked.connect(self._export_csv)
+        self.use_btn.clicked.connect(self._use_best)
+        close.clicked.connect(self.reject)
+        self.kind.setCurrentIndex(mode)
+        self._on_kind()
+
+    # -- set-up -------------------------------------------------------------------------------
+    def _on_kind(self, *_args) -> None:
+        mode = self.kind.currentData()
+        self.forms.setCurrentIndex(mode)
+        self.plots.setCurrentIndex(mode)
+        run = self.scene.selected_run
+        if run is None:
+            self.about.setText("Select a run first: its optimizer and settings are used.")
+            self.run_btn.setEnabled(False)
+            return
+        cfg = run.config
+        self.steps.setValue(cfg.max_steps)
+        self.lr_min.setValue(cfg.lr / 100.0)
+        self.lr_max.setValue(cfg.lr * 100.0)
+        surface = get_surface(self.scene.surface)
+        what = f"{self.scene.label(run.id)} ({cfg.optimizer}, α = {cfg.lr:g})"
+        if mode == BASIN:
+            self.about.setText(
+                f"Runs {what} from every point of a grid over {surface.title}, all at once, "
+                "and colours each start by the minimum its run reaches (grey: still moving "
+                "after the last step; dark: diverged)."
+            )
+            ok = surface.dim == 2 and not surface.is_data
+            self.run_btn.setEnabled(ok)
+            if not ok:
+                self._error("A basin map needs an analytic surface of two parameters.")
+                return
+        else:
+            self.about.setText(
+                f"Repeats {what} from its start at many learning rates, and plots the final "
+                "loss against α: too small, about right, diverging."
+            )
+            self.run_btn.setEnabled(True)
+        self.status.clear()
+
+    # -- computing ----------------------------------------------------------------------------
+    def start(self) -> None:
+        run = self.scene.selected_run
+        if run is None or self.job is not None:
+            return
+        cfg = run.config
+        if self.kind.currentData() == BASIN:
+            n, steps = self.grid.value(), self.steps.value()
+
+            def compute(**kw):
+                return basin_map(cfg, n=n, steps=steps, **kw)
+        else:
+            lo, hi, count = self.lr_min.value(), self.lr_max.value(), self.count.value()
+
+            def compute(**kw):
+                return lr_sweep(cfg, lo, hi, count, **kw)
+
+        self.job = AnalysisJob(compute, self)
+        self.job.progressed.connect(self._on_progress)
+        self.job.succeeded.connect(self._on_result)
+        self.job.failed.connect(self._on_failed)
+        self.job.finished.connect(self._on_finished)
+        self.progress.setRange(0, 0)
+        self.status.setStyleSheet("")
+        self.status.setText("Computing…")
+        self._busy(True)
+        self.job.start()
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def _busy(self, busy: bool) -> None:
+        self.run_btn.setEnabled(not busy)
+        self.cancel_btn.setEnabled(busy)
+        self.kind.setEnabled(not busy)
+        self.forms.setEnabled(not busy)
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _on_result(self, result) -> None:
+        self.result = result
+        if isinstance(result, BasinMap):
+            self.basin_plot.show_map(result, get_surface(result.surface).params)
+            known = sum(b.known for b in result.basins)
+            self.status.setText(
+                f"{len(result.basins)} basins ({known} at known minima), "
+                f"{result.still_moving} runs still moving, {result.diverged} diverged."
+            )
+            self.use_btn.setEnabled(False)
+        else:
+            run = self.scene.selected_run
+            self.sweep_plot.show_sweep(result, run.config.lr if run else None)
+            best = result.best()
+            diverged = result.state.count("diverged")
+            self.status.setText(
+                f"Lowest final loss at α = {best:.3g}; {diverged} of {len(result.lrs)} diverged."
+                if best is not None
+                else "Every run diverged: try smaller α."
+            )
+            self.use_btn.setEnabled(best is not None and run is not None)
+        self.png_btn.setEnabled(True)
+        self.csv_btn.setEnabled(True)
+
+    def _on_failed(self, reason: str) -> None:
+        self._error(reason)
+
+    def _on_finished(self) -> None:
+        self.job = None
+        self._busy(False)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1 if self.result is not None else 0)
+
+    def _error(self, reason: str) -> None:
+        self.status.setStyleSheet("color: #b2182b; font-weight: bold;")
+        self.status.setText(reason)
+
+    # -- results ------------------------------------------------------------------------------
+    def current_plot(self):
+        return self.plots.currentWidget()
+
+    def _export_png(self) -> None:
+        from gdsim.qt.export import ExportError, export_png
+
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export picture", "analysis.png", "PNG images (*.png)"
+        )
+        if path:
+            try:
+                export_png(self.current_plot(), path, scale=2.0)
+            except (ExportError, OSError) as e:
+                self._error(f"Not exported: {e}")
+            else:
+                self.status.setText(f"Wrote {Path(path).name}")
+
+    def _export_csv(self) -> None:
+        from gdsim.io.atomic import write_atomic
+
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export numbers", "analysis.csv", "CSV files (*.csv)"
+        )
+        if path and self.result is not None:
+            try:
+                write_atomic(path, self.result.csv())
+            except OSError as e:
+                self._error(f"Not exported: {e.strerror}")
+            else:
+                self.status.setText(f"Wrote {Path(path).name}")
+
+    def _use_best(self) -> None:
+        run = self.scene.selected_run
+        best = (
+            None if self.result is None or isinstance(self.result, BasinMap) else self.result.best()
+        )
+        if run is None or best is None:
+            return
+        try:
+            self.scene.update_run(run.id, hyper={**run.config.hyper, "lr": best})
+        except ConfigError as e:
+            self._error(f"Not applied: {e}")
+        else:
+            self.status.setText(f"The selected run now uses α = {best:.3g}.")
+
+    def stop(self) -> None:
+        """Cancel a computation that is under way and wait for its thread."""
+        if self.job is not None:
+            self.job.cancel()
+            self.job.wait(10_000)
+
+    def closeEvent(self, event) -> None:
+        self.stop()
+        super().closeEvent(event)
+
+    def done(self, code: int) -> None:  # Esc and Close
+        self.stop()
+        super().done(code)

@@ -1,0 +1,202 @@
+"""Pictures of the analyses: a basin map and a learning-rate sweep, as pyqtgraph plots
+(shown in the Analyses dialog, and rendered to PNG by ``gdsim basin`` / ``gdsim sweep``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from gdsim.core.analyses import DIVERGED, STILL_MOVING, BasinMap, Sweep
+from gdsim.model import PALETTE
+from gdsim.qt import theme
+
+MOVING_COLOR = "#BBBBBB"  # still moving after the last step
+DIVERGED_COLOR = "#333333"
+STATE_COLORS = {"converged": "#009E73", "max steps": "#0072B2", "diverged": "#D55E00"}
+
+
+def basin_colors(n: int) -> list[str]:
+    """One colour per basin, the colour-blind-safe palette first, then lighter tints."""
+    base = [c for c in PALETTE if c not in ("#000000",)]
+    out = []
+    for i in range(n):
+        c = QtGui.QColor(base[i % len(base)])
+        if i >= len(base):  # a second round: lighter
+            c = c.lighter(100 + 40 * (i // len(base)))
+        out.append(c.name())
+    return out
+
+
+def _config_text(cfg) -> str:
+    """'gd (α=0.01), 500 steps': the optimizer with its settings as the run uses them."""
+    values = {"α": cfg.lr, **{k: v for k, v in cfg.hyper.items() if k != "lr"}}
+    text = ", ".join(
+        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()
+    )
+    return f"{cfg.optimizer} ({text}), {cfg.max_steps} steps"
+
+
+class BasinPlot(pg.PlotWidget):
+    """Each start of the grid coloured by the basin its run ends in."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.image = pg.ImageItem()
+        self.addItem(self.image)
+        self.ends = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen("k"), brush="w")
+        self.addItem(self.ends)
+        # top right, beside the square map rather than over it
+        self.legend = self.addLegend(offset=(-10, 10), labelTextSize=f"{theme.BASE_POINT_SIZE}pt")
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 220))
+        self.getPlotItem().setAspectLocked(True)
+        theme.style_plot(self.getPlotItem())
+        self.result: BasinMap | None = None
+
+    def show_map(self, result: BasinMap, params=("x", "y")) -> None:
+        self.result = result
+        colors = basin_colors(len(result.basins))
+        lut = [QtGui.QColor(c) for c in colors] + [
+            QtGui.QColor(MOVING_COLOR),
+            QtGui.QColor(DIVERGED_COLOR),
+        ]
+        rgb = np.array([[c.red(), c.green(), c.blue()] for c in lut], dtype=np.uint8)
+        index = result.label.copy()
+        index[result.label == STILL_MOVING] = len(colors)
+        index[result.label == DIVERGED] = len(colors) + 1
+        self.image.setImage(rgb[index], autoLevels=False)
+        x0, x1, y0, y1 = result.xs[0], result.xs[-1], result.ys[0], result.ys[-1]
+        dx = (x1 - x0) / max(len(result.xs) - 1, 1)
+        dy = (y1 - y0) / max(len(result.ys) - 1, 1)
+        self.image.setRect(QtCore.QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
+        pos = np.array([b.position for b in result.basins], dtype=float).reshape(-1, 2)
+        self.ends.setData(pos=pos)
+        self.legend.clear()
+        total = result.label.size
+        for i, (b, c) in enumerate(zip(result.basins, colors, strict=True)):
+            if i >= 8:
+                break
+            where = ", ".join(f"{v:.3g}" for v in b.position)
+            kind = "minimum" if b.known else "settles at"
+            self._legend_entry(c, f"{kind} ({where}): {100 * b.count / total:.0f} %")
+        if len(result.basins) > 8:
+            rest = sum(b.count for b in result.basins[8:])
+            self._legend_entry(
+                "#FFFFFF", f"{len(result.basins) - 8} more: {100 * rest / total:.0f} %"
+            )
+        if result.still_moving:
+            self._legend_entry(
+                MOVING_COLOR, f"still moving: {100 * result.still_moving / total:.0f} %"
+            )
+        if result.diverged:
+            self._legend_entry(DIVERGED_COLOR, f"diverged: {100 * result.diverged / total:.0f} %")
+        plot = self.getPlotItem()
+        plot.setLabel("bottom", params[0])
+        plot.setLabel("left", params[1])
+        plot.setTitle(
+            f"Basin map: {len(result.xs)}×{len(result.ys)} starts, {_config_text(result.config)}",
+            size=f"{theme.BASE_POINT_SIZE + 1}pt",
+        )
+        plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+
+    def _legend_entry(self, color: str, text: str) -> None:
+        item = pg.ScatterPlotItem(symbol="s", size=14, brush=pg.mkBrush(color), pen=pg.mkPen("k"))
+        self.legend.addItem(item, text)
+
+
+class SweepPlot(pg.PlotWidget):
+    """Final loss against α (log axes); diverged runs marked along the top."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        plot = self.getPlotItem()
+        theme.style_plot(plot)
+        plot.setLogMode(x=True, y=False)
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.setLabel("bottom", "learning rate α")
+        self.curve = pg.PlotDataItem(pen=pg.mkPen("#0072B2", width=2))
+        # a PlotDataItem, not a bare ScatterPlotItem, so that the log axes apply to it
+        self.points = pg.PlotDataItem(pen=None, symbolSize=9, symbolPen=pg.mkPen("k", width=0.5))
+        self.best = pg.InfiniteLine(
+            angle=90, pen=pg.mkPen("#009E73", width=2, style=QtCore.Qt.DashLine)
+        )
+        self.current = pg.InfiniteLine(angle=90, pen=pg.mkPen("k", width=1))
+        for item in (self.curve, self.points, self.best, self.current):
+            self.addItem(item)
+        # bottom right: diverged runs are marked along the top
+        self.legend = self.addLegend(offset=(-10, -10), labelTextSize=f"{theme.BASE_POINT_SIZE}pt")
+        self.result: Sweep | None = None
+
+    def show_sweep(self, result: Sweep, current_lr: float | None = None) -> None:
+        self.result = result
+        lrs = result.lrs
+        loss = result.final_loss
+        ok = np.isfinite(loss)
+        positive = ok & (loss > 0)
+        log_y = bool(ok.any() and positive.sum() == ok.sum())
+        plot = self.getPlotItem()
+        plot.setLogMode(x=True, y=log_y)
+        plot.setLabel("left", "final loss" + (" (log scale)" if log_y else ""))
+        y = np.where(ok, loss, np.nan)
+        top = float(np.nanmax(y)) if ok.any() else 1.0
+        if log_y:  # losses that reach 0 to the last bit would stretch the axis to 1e-300
+            y = np.maximum(y, top * 1e-15)
+        self.curve.setData(lrs, y, connect="finite")
+        marks_y = np.where(ok, y, top * 10.0 if log_y else top + 0.1 * abs(top) + 1.0)
+        brushes = [pg.mkBrush(STATE_COLORS.get(s, "#777777")) for s in result.state]
+        symbols = ["t" if s == "diverged" else "o" for s in result.state]
+        self.points.setData(lrs, marks_y, symbolBrush=brushes, symbol=symbols)
+        best = result.best()
+        self.best.setVisible(best is not None)
+        if best is not None:
+            self.best.setValue(np.log10(best))
+        self.current.setVisible(current_lr is not None)
+        if current_lr is not None:
+            self.current.setValue(np.log10(current_lr))
+        self.legend.clear()
+        for state, color in STATE_COLORS.items():
+            count = result.state.count(state)
+            if count:
+                symbol = "t" if state == "diverged" else "o"
+                item = pg.ScatterPlotItem(symbol=symbol, size=10, brush=pg.mkBrush(color))
+                self.legend.addItem(item, f"{state}: {count}")
+        if best is not None:
+            self.legend.addItem(
+                pg.PlotDataItem(pen=self.best.pen), f"lowest final loss: α = {best:.3g}"
+            )
+        if current_lr is not None:
+            self.legend.addItem(
+                pg.PlotDataItem(pen=self.current.pen), f"the run's α = {current_lr:.3g}"
+            )
+        # α ticks at powers of ten (and 2, 5 between them over a short range): pyqtgraph's
+        # own log ticks label 2·10⁻⁵, 3·10⁻⁵… too, and those collide
+        plot.getAxis("bottom").setTicks([log_ticks(lrs[0], lrs[-1]), []])
+        cfg = result.config
+        plot.setTitle(
+            f"Learning-rate sweep: {len(lrs)} runs, {_config_text(cfg)}",
+            size=f"{theme.BASE_POINT_SIZE + 1}pt",
+        )
+        plot.enableAutoRange()
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_label(value: float) -> str:
+    k = round(np.log10(value))
+    if abs(value - 10.0**k) <= 1e-9 * value and not -3 <= k <= 3:
+        return "10" + str(k).translate(_SUPERSCRIPT)
+    return f"{value:g}"
+
+
+def log_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
+    """(log10 position, label) of round values between lo and hi."""
+    first, last = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
+    steps = (1.0,) if last - first > 2 else (1.0, 2.0, 5.0)
+    ticks = []
+    for k in range(first, last + 1):
+        for m in steps:
+            v = m * 10.0**k
+            if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9):
+                ticks.append((float(np.log10(v)), _power_label(v)))
+    return ticks

@@ -1,0 +1,97 @@
+"""Analyses → Basin map / Learning-rate sweep, driven through the real dialog."""
+
+import subprocess
+import sys
+
+import numpy as np
+from PySide6 import QtGui, QtWidgets
+
+from gdsim.core.analyses import basin_map, lr_sweep
+from gdsim.qt.analysis_plots import basin_colors
+
+
+def finish(qtbot, dialog, timeout=20000):
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=timeout)
+
+
+def test_basin_map_of_the_marbles_lesson(make_window, qtbot, tmp_path, monkeypatch):
+    w = make_window("marbles")
+    d = w.analyses(0)
+    assert d.kind.currentData() == 0 and d.run_btn.isEnabled()
+    d.grid.setValue(60)
+    d.run_btn.click()
+    assert d.cancel_btn.isEnabled() and not d.run_btn.isEnabled()
+    finish(qtbot, d)
+    assert d.status.text() == "4 basins (4 at known minima), 0 runs still moving, 0 diverged."
+    expected = basin_map(w.scene.selected_run.config, n=60)
+    np.testing.assert_array_equal(d.result.label, expected.label)
+    # the picture: each start in its basin's colour
+    image = d.basin_plot.image.image
+    colors = basin_colors(4)
+    for j, i in [(0, 0), (59, 59), (10, 45), (45, 10)]:
+        want = QtGui.QColor(colors[expected.label[j, i]])
+        assert tuple(image[j, i]) == (want.red(), want.green(), want.blue())
+    # export the numbers
+    target = tmp_path / "basins.csv"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    d.csv_btn.click()
+    assert target.read_text() == expected.csv()
+
+
+def test_sweep_then_use_the_best_alpha(make_window, qtbot):
+    w = make_window("stability-edge")
+    run = w.scene.selected_run
+    d = w.analyses(1)
+    d.lr_min.setValue(0.01)
+    d.lr_max.setValue(3.0)
+    d.count.setValue(50)
+    d.run_btn.click()
+    finish(qtbot, d)
+    expected = lr_sweep(run.config, 0.01, 3.0, 50)
+    np.testing.assert_array_equal(d.result.lrs, expected.lrs)
+    assert d.result.state == expected.state
+    x, _y = d.sweep_plot.curve.getData()
+    np.testing.assert_allclose(x, np.log10(expected.lrs))  # plotted on a log axis
+    assert "diverged" in d.status.text()
+    d.use_btn.click()
+    assert w.scene.run(run.id).config.lr == expected.best()
+    assert abs(expected.best() - 0.5) < 0.1
+
+
+def test_cancel_and_close_stop_the_analysis(make_window, qtbot):
+    w = make_window("marbles")
+    d = w.analyses(0)
+    d.grid.setValue(400)
+    d.steps.setValue(20000)
+    d.run_btn.click()
+    qtbot.wait(200)
+    d.cancel_btn.click()
+    finish(qtbot, d)
+    assert d.status.text() == "Cancelled." and d.run_btn.isEnabled()
+    d.run_btn.click()  # again, then close the window while it computes
+    job = d.job
+    qtbot.wait(100)
+    w.close()
+    assert job.isFinished()
+
+
+def test_basin_map_refused_on_a_1d_surface(make_window, qtbot):
+    w = make_window("parabola-table")
+    d = w.analyses(0)
+    assert not d.run_btn.isEnabled()
+    assert "two parameters" in d.status.text()
+
+
+def test_headless_png_of_a_basin_map(tmp_path):
+    out = tmp_path / "b.png"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gdsim", "basin", "--surface", "two-wells", "--lr", "0.05",
+         "--grid", "50", "--steps", "300", "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "two-wells: 2 basins, 0 still moving, 0 diverged" in proc.stderr
+    img = QtGui.QImage(str(out))
+    assert (img.width(), img.height()) == (3000, 1800)
+    seen = {img.pixelColor(x, y).name() for x in range(0, 3000, 25) for y in range(0, 1800, 25)}
+    assert {c.lower() for c in basin_colors(2)} <= seen
