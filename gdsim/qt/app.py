@@ -29,9 +29,20 @@ def make_app(argv=None):
     QtCore.QCoreApplication.setApplicationName("gdsim")
     prepare_gl()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
+    app.setDesktopFileName("io.github.gdsim.Gdsim")  # matches assets/*.desktop
+    app.setWindowIcon(app_icon())
     theme.configure_pyqtgraph()
     theme.apply_app_font(app)
     return app
+
+
+def app_icon():
+    """gdsim's icon (a marble rolling down a bowl), read when it is first drawn."""
+    from importlib import resources
+
+    from PySide6 import QtGui
+
+    return QtGui.QIcon(str(resources.files("gdsim") / "assets" / "gdsim.svg"))
 
 
 def prepare_gl() -> None:

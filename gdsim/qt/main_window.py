@@ -13,6 +13,7 @@ from gdsim.core.surfaces import get_surface
 from gdsim.io.session import SUFFIX, SessionError, read_session, save_session
 from gdsim.model import Scene
 from gdsim.presets import list_presets, load_preset, scene_document
+from gdsim.qt.app import app_icon
 from gdsim.qt.controller import SimulationController
 from gdsim.qt.panels.controls import ControlsPanel
 from gdsim.qt.panels.runs import RunsPanel
@@ -30,6 +31,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, scene: Scene | None = None, restore_layout: bool = True):
         super().__init__()
         self.setWindowTitle("gdsim — gradient descent simulator")
+        self.setWindowIcon(app_icon())
         self.scene = scene or Scene.from_dict(scene_document(load_preset("ravine")))
         self.session_path: str | None = None
         self.analysis_dialog = None  # built on first use (Analyses menu)

@@ -513,3 +513,12 @@ def test_a_refused_formula_says_where_and_keeps_the_surface(make_window, qtbot):
     # picking a built-in surface again hides the box
     c.surface_combo.setCurrentIndex(c.surface_combo.findData("bowl"))
     assert w.scene.surface == "bowl" and not c.formula_box.isVisible()
+
+
+def test_the_window_has_gdsims_icon(make_window, qtbot):
+    w = make_window("ravine")
+    icon = w.windowIcon()
+    image = icon.pixmap(64).toImage()
+    assert not image.isNull() and image.width() == 64
+    marble = image.pixelColor(35, 37)  # the gold marble near the centre of the bowl
+    assert marble.red() > 150 and marble.blue() < 120, marble.name()
