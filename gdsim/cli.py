@@ -136,7 +136,7 @@ def _run_config(a):
     for key, value in given.items():
         if value is not None and key not in uses.get(a.schedule, ()):
             flag = "--" + key.replace("_", "-")
-            raise UsageError(f"gdsim run: {flag} does not apply to --schedule {a.schedule}")
+            raise UsageError(f"gdsim {a.command}: {flag} does not apply to --schedule {a.schedule}")
     try:
         schedule = Schedule(a.schedule, **{k: v for k, v in given.items() if v is not None})
     except ScheduleError as e:
@@ -236,6 +236,10 @@ def cmd_analysis(a) -> int:
     if fmt not in (".png", ".csv"):
         raise UsageError(f"gdsim {a.command}: cannot write {fmt or 'that'}; use .png or .csv")
     cfg = _run_config(a)
+    folder = Path(a.out).resolve().parent
+    if not folder.is_dir():  # say so before computing anything
+        print(f"gdsim {a.command}: cannot write {a.out}: no folder {folder}", file=sys.stderr)
+        return 1
     try:
         cfg.validate()
         if a.command == "basin":
@@ -263,6 +267,9 @@ def cmd_analysis(a) -> int:
             write_png(result, a.out)
     except OSError as e:
         print(f"gdsim {a.command}: cannot write {a.out}: {e.strerror}", file=sys.stderr)
+        return 1
+    except ValueError as e:  # the PNG writer's ExportError, which names the file
+        print(f"gdsim {a.command}: {e}", file=sys.stderr)
         return 1
     print(f"{result.surface}: {summary}; wrote {a.out}", file=sys.stderr)
     return 0

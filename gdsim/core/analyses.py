@@ -19,7 +19,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from gdsim.core.simulation import BatchResult, ConfigError, RunConfig, simulate, simulate_batch
+from gdsim.core.simulation import (
+    BatchResult,
+    ConfigError,
+    RunConfig,
+    SimulationCancelled,
+    simulate,
+    simulate_batch,
+)
 from gdsim.core.surfaces import Surface
 
 __all__ = [
@@ -90,7 +97,7 @@ class BasinMap:
         if label == DIVERGED:
             return "diverged"
         if label == STILL_MOVING:
-            return "still moving"
+            return "still moving"  # or stalled on flat ground
         b = self.basins[label]
         where = ", ".join(f"{v:.3g}" for v in b.position)
         return f"{'minimum' if b.known else 'settles'} ({where})"
@@ -116,6 +123,11 @@ def basin_map(
     every point of an n × n grid over the surface's domain (or ``domain``)."""
     surface = config.validate()
     _check_2d(surface)
+    if config.noise:
+        raise ConfigError(
+            "a basin map runs without gradient noise (every start's run would be random): "
+            "set the selected run's noise σ to 0"
+        )
     if not 2 <= n <= 1000:
         raise ConfigError(f"the grid must have 2 to 1000 points a side, got {n}")
     steps = config.max_steps if steps is None else steps
@@ -129,6 +141,7 @@ def basin_map(
         np.empty(total),
         np.zeros(total, dtype=np.int8),
         np.zeros(total, dtype=np.int64),
+        np.zeros(total),
     )
     for a in range(0, total, CHUNK):
         if cancelled is not None and cancelled():
@@ -142,15 +155,18 @@ def basin_map(
             grad_tol=config.grad_tol,
             schedule=config.schedule,
             cancelled=cancelled,
+            clip_norm=config.clip_norm,
+            loss_tol=config.loss_tol,
         )
         s = slice(a, a + len(part.loss))
         result.position[s], result.loss[s] = part.position, part.loss
         result.code[s], result.stop_step[s] = part.code, part.stop_step
+        result.last_move[s] = part.last_move
         if progress is not None:
             progress(s.stop, total)
     if cancelled is not None and cancelled():
         raise AnalysisCancelled()
-    label, basins = _classify(surface, result)
+    label, basins = _classify(surface, starts, result, config.grad_tol)
     return BasinMap(
         surface=surface.name,
         config=replace(config, max_steps=steps),
@@ -163,27 +179,37 @@ def basin_map(
     )
 
 
-def _classify(surface: Surface, result: BatchResult) -> tuple[np.ndarray, list[Basin]]:
-    """Label each run by the basin it ends in."""
+def _classify(
+    surface: Surface, starts: np.ndarray, result: BatchResult, grad_tol: float | None
+) -> tuple[np.ndarray, list[Basin]]:
+    """Label each run by the basin it ends in. A run has *arrived* when its last step was
+    short (under half the matching distance): one passing through a minimum at speed is
+    still moving. It ends in a known minimum when it has arrived within 2 % of the
+    domain's diagonal of it; elsewhere it has *settled* when the slope there is tiny and a
+    thousand times smaller than at its start (flat ground it never left is not a settle
+    point). Settle points that touch are one basin."""
     from gdsim.core.grid import sample
 
     final = result.position
     label = np.full(len(final), STILL_MOVING, dtype=np.int32)
     label[result.code == BatchResult.DIVERGED] = DIVERGED
     with np.errstate(all="ignore"):
-        grad = surface.gradient(final)
-    gnorm = np.hypot(grad[:, 0], grad[:, 1])
-    ref = sample(surface, 60).grad_ref
-    alive = (label != DIVERGED) & np.isfinite(final).all(axis=1)
-    settled = alive & ((result.code == BatchResult.CONVERGED) | (gnorm <= SETTLE_FRACTION * ref))
+        g_end = surface.gradient(final)
+        g_start = surface.gradient(starts)
+    g_end = np.hypot(g_end[:, 0], g_end[:, 1])
+    g_start = np.hypot(g_start[:, 0], g_start[:, 1])
     width = np.array([hi - lo for lo, hi in surface.domain])
     tol = 0.02 * float(np.hypot(*width))
+    alive = (label != DIVERGED) & np.isfinite(final).all(axis=1)
+    arrived = alive & (result.last_move < tol / 2)
+    flat = max(grad_tol or 0.0, SETTLE_FRACTION * sample(surface, 60).grad_ref)
+    settled = arrived & (g_end <= flat) & (g_end <= 1e-3 * g_start)
     basins = [Basin(tuple(m.position), m.value, True) for m in surface.minima]
-    if basins:  # ending near a known minimum counts, settled or still closing in
+    if basins:
         mins = np.array([b.position for b in basins])
         dist = np.linalg.norm(final[:, None, :] - mins[None, :, :], axis=-1)
         nearest = np.argmin(dist, axis=1)
-        close = alive & (dist[np.arange(len(final)), nearest] < tol)
+        close = arrived & (dist[np.arange(len(final)), nearest] < tol)
         label[close] = nearest[close]
         settled &= ~close
     if settled.any():  # settle points no minimum is known for: one basin per cluster
@@ -192,17 +218,24 @@ def _classify(surface: Surface, result: BatchResult) -> tuple[np.ndarray, list[B
         group = _merge_neighbours(keys)
         offset = len(basins)
         ids = np.unique(group)
-        where = np.searchsorted(ids, group)
+        where = np.searchsorted(ids, group)[inverse.ravel()]
         points = final[settled]
         for k in range(len(ids)):
-            members = points[where[inverse.ravel()] == k]
-            centre = tuple(float(v) for v in np.median(members, axis=0))
+            centre = tuple(float(v) for v in np.median(points[where == k], axis=0))
             basins.append(Basin(centre, float(surface.value(np.array(centre))), False))
-        label[np.flatnonzero(settled)] = offset + where[inverse.ravel()]
+        label[np.flatnonzero(settled)] = offset + where
+    # keep the basins some run ends in, largest first
     counts = np.bincount(label[label >= 0], minlength=len(basins))
-    for b, c in zip(basins, counts, strict=True):
-        b.count = int(c)
-    return label, basins
+    order = [i for i in np.argsort(-counts, kind="stable") if counts[i] > 0]
+    remap = np.full(len(basins) + 2, STILL_MOVING, dtype=np.int32)
+    remap[STILL_MOVING], remap[DIVERGED] = STILL_MOVING, DIVERGED  # -1 and -2 index the end
+    for new, old in enumerate(order):
+        remap[old] = new
+    kept = []
+    for old in order:
+        basins[old].count = int(counts[old])
+        kept.append(basins[old])
+    return remap[label], kept
 
 
 def _merge_neighbours(keys: np.ndarray) -> np.ndarray:
@@ -277,7 +310,10 @@ def lr_sweep(
             raise AnalysisCancelled()
         cfg = replace(config, hyper={**config.hyper, "lr": float(lr)})
         cfg.validate(surface)
-        traj = simulate(cfg, surface)
+        try:
+            traj = simulate(cfg, surface, interrupted=cancelled)
+        except SimulationCancelled:
+            raise AnalysisCancelled() from None
         losses = traj.loss[np.isfinite(traj.loss)]
         state.append(traj.status.state)
         stop[i] = traj.status.step or 0

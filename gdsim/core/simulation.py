@@ -264,6 +264,7 @@ class BatchResult:
     loss: np.ndarray  # (runs,)
     code: np.ndarray  # 0 max steps, 1 converged, 2 diverged
     stop_step: np.ndarray  # (runs,)
+    last_move: np.ndarray | None = None  # (runs,) length of each run's last step
 
     MAX_STEPS, CONVERGED, DIVERGED = 0, 1, 2
 
@@ -278,6 +279,8 @@ def simulate_batch(
     schedule: Schedule | None = None,
     cancelled=None,
     chunk: int = 10000,
+    clip_norm: float | None = None,
+    loss_tol: float | None = None,
 ) -> BatchResult:
     """Advance many runs of an analytic surface at once and report how each one ended.
 
@@ -285,7 +288,8 @@ def simulate_batch(
     chunks whose arrays stay in cache (and below the size at which every allocation
     would be a fresh mmap).  ``cancelled()``, if given, is polled every 16 steps; when
     it returns True the runs stop where they are.  (Two threads were tried: on this
-    2-core machine they were no faster than one.)
+    2-core machine they were no faster than one.)  Gradient clipping and the |Δf| stop
+    rule work as in ``simulate``; gradient noise and mini-batches are single-run only.
     """
     opt = get_optimizer(optimizer, **(hyper or {}))
     starts = np.asarray(starts, dtype=float)
@@ -296,15 +300,18 @@ def simulate_batch(
         np.empty(runs),
         np.zeros(runs, dtype=np.int8),
         np.full(runs, max_steps, dtype=np.int64),
+        np.zeros(runs),
     )
+    stops = (grad_tol, loss_tol, clip_norm)
     for a in range(0, runs, chunk):
         b = min(a + chunk, runs)
-        _batch_chunk(surface, opt, starts[a:b], max_steps, lrs, grad_tol, cancelled, result, a)
+        _batch_chunk(surface, opt, starts[a:b], max_steps, lrs, stops, cancelled, result, a)
     return result
 
 
-def _batch_chunk(surface, opt, starts, max_steps, lrs, grad_tol, cancelled, out, offset):
+def _batch_chunk(surface, opt, starts, max_steps, lrs, stops, cancelled, out, offset):
     """Advance one chunk in place; arrays are (dims, runs) so each coordinate is contiguous."""
+    grad_tol, loss_tol, clip = stops
     p = np.ascontiguousarray(starts.T, dtype=float)
     dim, runs = p.shape
     centre = surface.domain_center()[:, None]
@@ -322,6 +329,9 @@ def _batch_chunk(surface, opt, starts, max_steps, lrs, grad_tol, cancelled, out,
     final = np.empty_like(p)
     tol2 = None if grad_tol is None else grad_tol * grad_tol
     g = np.empty_like(p)
+    before = p.copy()  # the position before the last step
+    moved = np.zeros(runs)
+    prev_loss = None
     inside = np.empty(p.shape, dtype=bool)
     with np.errstate(all="ignore"):
         for k in range(max_steps + 1):
@@ -332,6 +342,12 @@ def _batch_chunk(surface, opt, starts, max_steps, lrs, grad_tol, cancelled, out,
             inside &= p >= lo  # False for NaN
             bad = ~(inside[0] if dim == 1 else inside.all(axis=0))
             conv = None if tol2 is None else np.einsum("ij,ij->j", g, g) < tol2
+            if loss_tol is not None:  # |Δf| < tol from the second row on, as one run does
+                loss = np.broadcast_to(comps[0], (runs,))
+                if prev_loss is not None:
+                    small = np.abs(loss - prev_loss) < loss_tol
+                    conv = small if conv is None else conv | small
+                prev_loss = np.array(loss)
             stopped = bad if conv is None else bad | conv
             if k == max_steps:
                 stopped = active
@@ -339,6 +355,7 @@ def _batch_chunk(surface, opt, starts, max_steps, lrs, grad_tol, cancelled, out,
                 now = active & stopped
                 if now.any():
                     final[:, now] = p[:, now]
+                    moved[now] = np.sqrt(np.sum((p[:, now] - before[:, now]) ** 2, axis=0))
                     stop[now] = k
                     code[now & bad] = BatchResult.DIVERGED
                     if conv is not None:
@@ -350,9 +367,16 @@ def _batch_chunk(surface, opt, starts, max_steps, lrs, grad_tol, cancelled, out,
                 final[:, active] = p[:, active]
                 stop[active] = k
                 break
+            if clip is not None:  # torch.nn.utils.clip_grad_norm_, as in the single-run loop
+                norm = g[0] * g[0]
+                for i in range(1, dim):
+                    norm = norm + g[i] * g[i]
+                g *= np.minimum(clip / (np.sqrt(norm) + 1e-6), 1.0)
+            np.copyto(before, p)
             step(p, g, buffers, scratch, lrs[k], float(k + 1), consts)
         s = slice(offset, offset + runs)
         out.position[s] = final.T
         out.loss[s] = surface.value(final.T)
         out.code[s] = code
         out.stop_step[s] = stop
+        out.last_move[s] = moved

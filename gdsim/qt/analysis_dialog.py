@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.analyses import AnalysisCancelled, BasinMap, basin_map, lr_sweep
@@ -52,7 +53,8 @@ class AnalysisDialog(QtWidgets.QDialog):
         self.window_ = window
         self.scene = window.scene
         self.job: AnalysisJob | None = None
-        self.result = None
+        self.results: dict[int, object] = {BASIN: None, SWEEP: None}
+        self.swept: tuple[int, str] | None = None  # (run id, surface) the sweep was made for
         self.setWindowTitle("Analyses")
         self.resize(1100, 800)
 
@@ -141,42 +143,79 @@ class AnalysisDialog(QtWidgets.QDialog):
         self.use_btn.clicked.connect(self._use_best)
         close.clicked.connect(self.reject)
         self.kind.setCurrentIndex(mode)
+        self._load_defaults()
         self._on_kind()
+        # follow the scene: another run selected, another surface, the run's settings
+        self.scene.selection_changed.connect(lambda _rid: self._on_scene(defaults=True))
+        self.scene.surface_changed.connect(lambda _name: self._on_scene(defaults=True))
+        self.scene.run_changed.connect(lambda _run, _cfg: self._on_scene(defaults=False))
+
+    @property
+    def result(self):
+        """The result of the analysis on show (basin map or sweep), or None."""
+        return self.results[self.kind.currentData()]
+
+    @property
+    def busy(self) -> bool:
+        return self.job is not None
 
     # -- set-up -------------------------------------------------------------------------------
+    def _on_scene(self, defaults: bool) -> None:
+        if not shiboken6.isValid(self) or self.busy:
+            return
+        if defaults:
+            self._load_defaults()
+        self._on_kind()
+
+    def _load_defaults(self) -> None:
+        """Steps and the α range from the selected run."""
+        run = self.scene.selected_run
+        if run is not None:
+            self.steps.setValue(run.config.max_steps)
+            self.lr_min.setValue(run.config.lr / 100.0)
+            self.lr_max.setValue(run.config.lr * 100.0)
+
     def _on_kind(self, *_args) -> None:
         mode = self.kind.currentData()
         self.forms.setCurrentIndex(mode)
         self.plots.setCurrentIndex(mode)
+        self._update_buttons()
+        if self.busy:
+            return
+        problem = self._describe()
+        if problem:
+            self._error(problem)
+        else:
+            self.status.setStyleSheet("")
+            self.status.clear()
+
+    def _describe(self) -> str | None:
+        """Say what Compute will do, and enable it; or return why it cannot."""
         run = self.scene.selected_run
+        self.run_btn.setEnabled(False)
         if run is None:
             self.about.setText("Select a run first: its optimizer and settings are used.")
-            self.run_btn.setEnabled(False)
-            return
+            return None
         cfg = run.config
-        self.steps.setValue(cfg.max_steps)
-        self.lr_min.setValue(cfg.lr / 100.0)
-        self.lr_max.setValue(cfg.lr * 100.0)
         surface = get_surface(self.scene.surface)
         what = f"{self.scene.label(run.id)} ({cfg.optimizer}, α = {cfg.lr:g})"
-        if mode == BASIN:
+        if self.kind.currentData() == BASIN:
             self.about.setText(
                 f"Runs {what} from every point of a grid over {surface.title}, all at once, "
                 "and colours each start by the minimum its run reaches (grey: still moving "
                 "after the last step; dark: diverged)."
             )
-            ok = surface.dim == 2 and not surface.is_data
-            self.run_btn.setEnabled(ok)
-            if not ok:
-                self._error("A basin map needs an analytic surface of two parameters.")
-                return
+            if surface.dim != 2 or surface.is_data:
+                return "A basin map needs an analytic surface of two parameters."
+            if cfg.noise:
+                return "A basin map runs without gradient noise: set the run's noise σ to 0."
         else:
             self.about.setText(
                 f"Repeats {what} from its start at many learning rates, and plots the final "
                 "loss against α: too small, about right, diverging."
             )
-            self.run_btn.setEnabled(True)
-        self.status.clear()
+        self.run_btn.setEnabled(True)
+        return None
 
     # -- computing ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -184,7 +223,10 @@ class AnalysisDialog(QtWidgets.QDialog):
         if run is None or self.job is not None:
             return
         cfg = run.config
-        if self.kind.currentData() == BASIN:
+        mode = self.kind.currentData()
+        if mode == SWEEP:
+            self.swept = (run.id, self.scene.surface)
+        if mode == BASIN:
             n, steps = self.grid.value(), self.steps.value()
 
             def compute(**kw):
@@ -197,7 +239,7 @@ class AnalysisDialog(QtWidgets.QDialog):
 
         self.job = AnalysisJob(compute, self)
         self.job.progressed.connect(self._on_progress)
-        self.job.succeeded.connect(self._on_result)
+        self.job.succeeded.connect(lambda result: self._on_result(mode, result))
         self.job.failed.connect(self._on_failed)
         self.job.finished.connect(self._on_finished)
         self.progress.setRange(0, 0)
@@ -211,7 +253,10 @@ class AnalysisDialog(QtWidgets.QDialog):
             self.job.cancel()
 
     def _busy(self, busy: bool) -> None:
-        self.run_btn.setEnabled(not busy)
+        if busy:
+            self.run_btn.setEnabled(False)
+        else:
+            self._describe()  # the scene may have changed meanwhile
         self.cancel_btn.setEnabled(busy)
         self.kind.setEnabled(not busy)
         self.forms.setEnabled(not busy)
@@ -220,8 +265,10 @@ class AnalysisDialog(QtWidgets.QDialog):
         self.progress.setRange(0, total)
         self.progress.setValue(done)
 
-    def _on_result(self, result) -> None:
-        self.result = result
+    def _on_result(self, mode: int, result) -> None:
+        self.results[mode] = result
+        self.status.setStyleSheet("")
+        self.kind.setCurrentIndex(mode)
         if isinstance(result, BasinMap):
             self.basin_plot.show_map(result, get_surface(result.surface).params)
             known = sum(b.known for b in result.basins)
@@ -229,10 +276,8 @@ class AnalysisDialog(QtWidgets.QDialog):
                 f"{len(result.basins)} basins ({known} at known minima), "
                 f"{result.still_moving} runs still moving, {result.diverged} diverged."
             )
-            self.use_btn.setEnabled(False)
         else:
-            run = self.scene.selected_run
-            self.sweep_plot.show_sweep(result, run.config.lr if run else None)
+            self.sweep_plot.show_sweep(result, result.config.lr)
             best = result.best()
             diverged = result.state.count("diverged")
             self.status.setText(
@@ -240,9 +285,15 @@ class AnalysisDialog(QtWidgets.QDialog):
                 if best is not None
                 else "Every run diverged: try smaller α."
             )
-            self.use_btn.setEnabled(best is not None and run is not None)
-        self.png_btn.setEnabled(True)
-        self.csv_btn.setEnabled(True)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        """Exports follow the analysis on show; 'Use the best α' needs a sweep with one."""
+        result = self.result
+        self.png_btn.setEnabled(result is not None)
+        self.csv_btn.setEnabled(result is not None)
+        best = result.best() if result is not None and not isinstance(result, BasinMap) else None
+        self.use_btn.setEnabled(best is not None)
 
     def _on_failed(self, reason: str) -> None:
         self._error(reason)
@@ -290,18 +341,24 @@ class AnalysisDialog(QtWidgets.QDialog):
                 self.status.setText(f"Wrote {Path(path).name}")
 
     def _use_best(self) -> None:
-        run = self.scene.selected_run
-        best = (
-            None if self.result is None or isinstance(self.result, BasinMap) else self.result.best()
-        )
-        if run is None or best is None:
+        """The best α goes to the run the sweep was made for, if it is still there on the
+        same surface."""
+        sweep = self.results[SWEEP]
+        best = None if sweep is None else sweep.best()
+        if best is None or self.swept is None:
             return
+        run_id, surface = self.swept
+        if surface != self.scene.surface or run_id not in {r.id for r in self.scene.runs}:
+            self._error("That sweep was made for another run or surface: compute it again.")
+            return
+        run = self.scene.run(run_id)
         try:
-            self.scene.update_run(run.id, hyper={**run.config.hyper, "lr": best})
+            self.scene.update_run(run_id, hyper={**run.config.hyper, "lr": best})
         except ConfigError as e:
             self._error(f"Not applied: {e}")
         else:
-            self.status.setText(f"The selected run now uses α = {best:.3g}.")
+            self.status.setStyleSheet("")
+            self.status.setText(f"{self.scene.label(run_id)} now uses α = {best:.3g}.")
 
     def stop(self) -> None:
         """Cancel a computation that is under way and wait for its thread."""

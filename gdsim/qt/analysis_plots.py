@@ -17,14 +17,13 @@ STATE_COLORS = {"converged": "#009E73", "max steps": "#0072B2", "diverged": "#D5
 
 
 def basin_colors(n: int) -> list[str]:
-    """One colour per basin, the colour-blind-safe palette first, then lighter tints."""
-    base = [c for c in PALETTE if c not in ("#000000",)]
-    out = []
-    for i in range(n):
-        c = QtGui.QColor(base[i % len(base)])
-        if i >= len(base):  # a second round: lighter
-            c = c.lighter(100 + 40 * (i // len(base)))
-        out.append(c.name())
+    """One colour per basin, largest basin first: the colour-blind-safe palette, then
+    hues spread by the golden ratio (still distinct, never washed out to white)."""
+    base = [c for c in PALETTE if c != "#000000"]
+    out = base[:n]
+    for i in range(len(out), n):
+        hue = (0.07 + 0.618034 * i) % 1.0
+        out.append(QtGui.QColor.fromHsvF(hue, 0.55, 0.75 + 0.2 * (i % 2)).name())
     return out
 
 
@@ -73,7 +72,7 @@ class BasinPlot(pg.PlotWidget):
         self.ends.setData(pos=pos)
         self.legend.clear()
         total = result.label.size
-        for i, (b, c) in enumerate(zip(result.basins, colors, strict=True)):
+        for i, (b, c) in enumerate(zip(result.basins, colors, strict=True)):  # largest first
             if i >= 8:
                 break
             where = ", ".join(f"{v:.3g}" for v in b.position)

@@ -442,7 +442,7 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog = self.analysis_dialog
         if dialog is None:
             dialog = self.analysis_dialog = AnalysisDialog(self, mode)
-        else:
+        elif not dialog.busy:  # while one computes, the dialog stays on it
             dialog.kind.setCurrentIndex(mode)
         dialog.show()
         dialog.raise_()

@@ -95,3 +95,43 @@ def test_sweep_refuses_a_bad_range_and_can_be_cancelled():
         lr_sweep(cfg, 1.0, 0.1)
     with pytest.raises(AnalysisCancelled):
         lr_sweep(cfg, 1e-3, 1.0, cancelled=lambda: True)
+
+
+def test_basin_maps_clip_and_stop_as_the_run_does():
+    plain = RunConfig("rosenbrock", "gd", {"lr": 0.003}, max_steps=300)
+    assert basin_map(plain, n=15).diverged > 50
+    clipped = basin_map(plain.replace(clip_norm=50.0), n=15)
+    assert clipped.diverged == 0
+    j, i = 7, 3  # any start: the map's run is the single run, clipped alike
+    one = simulate(plain.replace(clip_norm=50.0, start=(clipped.xs[i], clipped.ys[j])))
+    np.testing.assert_array_equal(clipped.final[j, i], one.position[-1])
+    momentum = RunConfig("rosenbrock", "momentum", {"lr": 1e-3, "momentum": 0.9}, max_steps=2000)
+    stopping = basin_map(momentum.replace(loss_tol=1e-3), n=10)
+    assert stopping.stop_step.max() < 2000  # |Δf| < 1e-3 ends every run early
+
+
+def test_noise_is_refused_with_the_reason():
+    with pytest.raises(ConfigError, match="without gradient noise"):
+        basin_map(RunConfig("bowl", "gd", {"lr": 0.1}, noise=0.1), n=10)
+
+
+def test_flat_ground_and_passing_runs_are_still_moving():
+    flat = basin_map(RunConfig("plateau", "gd", {"lr": 1.0}, max_steps=150), n=40)
+    assert [b.known for b in flat.basins] == [True]  # only the real well, no 'settle point'
+    assert flat.still_moving > 0.3 * 1600
+    fast = basin_map(
+        RunConfig("himmelblau", "momentum", {"lr": 0.01, "momentum": 0.9}, max_steps=20), n=40
+    )
+    assert fast.still_moving > 0.6 * 1600  # mid-swing after 20 steps, not 'at a minimum'
+    slow = basin_map(RunConfig("bowl", "gd", {"lr": 0.1}, max_steps=1), n=10)
+    assert slow.still_moving == 100 and slow.basins == []  # no 0 % basins
+
+
+def test_a_long_sweep_cancels_promptly():
+    import time
+
+    cfg = RunConfig("linear-regression", "gd", {"lr": 0.05}, batch_size=4, max_steps=50_000)
+    t0 = time.monotonic()
+    with pytest.raises(AnalysisCancelled):
+        lr_sweep(cfg, 1e-3, 1.0, 10, cancelled=lambda: time.monotonic() - t0 > 0.2)
+    assert time.monotonic() - t0 < 2.0

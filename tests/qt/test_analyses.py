@@ -95,3 +95,34 @@ def test_headless_png_of_a_basin_map(tmp_path):
     assert (img.width(), img.height()) == (3000, 1800)
     seen = {img.pixelColor(x, y).name() for x in range(0, 3000, 25) for y in range(0, 1800, 25)}
     assert {c.lower() for c in basin_colors(2)} <= seen
+
+
+def test_the_best_alpha_goes_to_the_run_that_was_swept(make_window, qtbot):
+    w = make_window("three-rates")
+    swept = w.scene.runs[0]
+    w.scene.select(swept.id)
+    d = w.analyses(1)
+    d.run_btn.click()
+    w.analyses(0)  # the menu's other analysis while this one computes: ignored
+    assert d.kind.currentData() == 1
+    finish(qtbot, d)
+    best = d.result.best()
+    other = w.scene.runs[1]
+    w.scene.select(other.id)  # another run selected since
+    d.use_btn.click()
+    assert w.scene.run(swept.id).config.lr == best
+    assert w.scene.run(other.id).config.lr == 0.1
+    w.scene.set_surface("bowl")  # and after a change of surface it is refused
+    d.use_btn.click()
+    assert "another run or surface" in d.status.text()
+
+
+def test_the_dialog_follows_the_selection(make_window, qtbot):
+    w = make_window("marbles")
+    w.scene.select(None)
+    d = w.analyses(0)
+    assert not d.run_btn.isEnabled() and "Select a run" in d.about.text()
+    w.scene.select(w.scene.runs[2].id)
+    assert d.run_btn.isEnabled()
+    w.scene.update_run(w.scene.runs[2].id, noise=0.1)
+    assert not d.run_btn.isEnabled() and "noise" in d.status.text()
