@@ -13,6 +13,7 @@ from gdsim.core.surfaces import get_surface
 from gdsim.io.session import SUFFIX, SessionError, read_session, save_session
 from gdsim.model import Scene
 from gdsim.presets import list_presets, load_preset, scene_document
+from gdsim.qt import theme
 from gdsim.qt.app import app_icon
 from gdsim.qt.controller import SimulationController
 from gdsim.qt.panels.controls import ControlsPanel
@@ -35,6 +36,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scene = scene or Scene.from_dict(scene_document(load_preset("ravine")))
         self.session_path: str | None = None
         self.analysis_dialog = None  # built on first use (Analyses menu)
+        self._before_projector = None  # (full screen, panels shown) while projecting
         self.controller = SimulationController(self.scene, self)
         self._build_views()
         self._build_panels()
@@ -299,6 +301,14 @@ class MainWindow(QtWidgets.QMainWindow):
         vm.addAction(self.panels_act)
         self.full_act = self._action("Full screen", self._toggle_full_screen, "F11", checkable=True)
         vm.addAction(self.full_act)
+        self.projector_act = self._action(
+            "Projector mode",
+            self.set_projector,
+            "F5",
+            "Full screen, panels hidden, text and marks sized for the back row",
+            checkable=True,
+        )
+        vm.addAction(self.projector_act)
         pm = mb.addMenu("&Playback")
         for a in (
             self.play_act,
@@ -336,7 +346,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _set_lesson_text(self) -> None:
         s = self.scene
         if s.title or s.explanation:
-            self.lesson.setText(f"<b style='font-size:14pt'>{s.title}</b><br>{s.explanation}")
+            size = theme.font_pt(theme.BASE_POINT_SIZE + 3)
+            self.lesson.setText(
+                f"<b style='font-size:{size:.0f}pt'>{s.title}</b><br>{s.explanation}"
+            )
             self.lesson.show()
         else:
             self.lesson.hide()
@@ -555,6 +568,29 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _toggle_full_screen(self, on: bool) -> None:
         self.showFullScreen() if on else self.showNormal()
+
+    def set_projector(self, on: bool) -> None:
+        """Projector mode: full screen, the side panels hidden, text 1.5× and trails,
+        arrows and marbles 1.6× as large; leaving it puts the window back as it was."""
+        if on == (self._before_projector is not None):
+            return
+        if on:
+            self._before_projector = (self.full_act.isChecked(), self.panels_act.isChecked())
+            full, panels = True, False
+        else:
+            full, panels = self._before_projector
+            self._before_projector = None
+        theme.set_projector(on)
+        app = QtWidgets.QApplication.instance()
+        theme.apply_app_font(app, theme.FONT_SCALE)
+        for view in self.views:
+            view.restyle()
+        self._set_lesson_text()
+        self.full_act.setChecked(full)
+        self._toggle_full_screen(full)
+        self.panels_act.setChecked(panels)
+        self._toggle_panels(panels)
+        self.projector_act.setChecked(on)
 
     def closeEvent(self, event) -> None:
         if self.analysis_dialog is not None:  # an analysis under way stops first

@@ -10,6 +10,36 @@ MARBLE_SIZE = 18
 TRAIL_WIDTH = 3.0
 CONTOUR_MAP = "viridis"
 
+# Projector mode: text and marks sized for the back row of a classroom.
+PROJECTOR_FONT_SCALE = 1.5
+PROJECTOR_LINE_SCALE = 1.6
+FONT_SCALE = 1.0  # text in the plots and the window
+LINE_SCALE = 1.0  # trails, arrows, curves and marbles
+
+
+def set_projector(on: bool) -> None:
+    """Scale text and marks for a projector (or back); views then ``restyle()``."""
+    global FONT_SCALE, LINE_SCALE
+    FONT_SCALE = PROJECTOR_FONT_SCALE if on else 1.0
+    LINE_SCALE = PROJECTOR_LINE_SCALE if on else 1.0
+
+
+def font_pt(base: float = BASE_POINT_SIZE) -> float:
+    return base * FONT_SCALE
+
+
+def title_size() -> str:
+    """The size of a plot's title, for pyqtgraph's ``setTitle(size=...)``."""
+    return f"{font_pt(BASE_POINT_SIZE + 1):.0f}pt"
+
+
+def trail_width() -> float:
+    return TRAIL_WIDTH * LINE_SCALE
+
+
+def marble_size() -> float:
+    return MARBLE_SIZE * LINE_SCALE
+
 
 def configure_pyqtgraph() -> None:
     pg.setConfigOptions(
@@ -39,7 +69,7 @@ def rgba(hex_color: str, alpha: float = 1.0) -> tuple[float, float, float, float
 
 def style_plot(plot: pg.PlotItem, title: str = "") -> None:
     font = QtGui.QFont()
-    font.setPointSize(BASE_POINT_SIZE)
+    font.setPointSizeF(font_pt())
     for name in ("left", "bottom"):  # the top and right axes are hidden
         ax = plot.getAxis(name)
         ax.setTickFont(font)
@@ -49,5 +79,6 @@ def style_plot(plot: pg.PlotItem, title: str = "") -> None:
         ax.enableAutoSIPrefix(False)
         # axes repaint from a pixmap while only the data inside the plot changes
         ax.setCacheMode(QtWidgets.QGraphicsItem.DeviceCoordinateCache)
+        ax.label.setFont(font)  # the axis title ("x", "loss f") follows the same size
     if title:
-        plot.setTitle(title, size=f"{BASE_POINT_SIZE + 2}pt")
+        plot.setTitle(title, size=title_size())

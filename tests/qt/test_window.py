@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.simulation import simulate
 from gdsim.qt.smoke import image_is_drawn
@@ -522,3 +522,33 @@ def test_the_window_has_gdsims_icon(make_window, qtbot):
     assert not image.isNull() and image.width() == 64
     marble = image.pixelColor(35, 37)  # the gold marble near the centre of the bowl
     assert marble.red() > 150 and marble.blue() < 120, marble.name()
+
+
+def test_projector_mode_enlarges_text_and_marks_and_comes_back(make_window, qtbot):
+    from gdsim.qt import theme
+
+    w = make_window("ravine")
+    app = QtWidgets.QApplication.instance()
+    base_font = theme.BASE_POINT_SIZE  # the app's font (gdsim.qt.app.make_app sets it)
+    try:
+        w.projector_act.trigger()
+        assert w.projector_act.isChecked() and w.full_act.isChecked()
+        assert not w.controls_dock.isVisible() and not w.runs_dock.isVisible()
+        assert app.font().pointSizeF() == pytest.approx(base_font * 1.5)
+        tick = w.contour.plot.getAxis("bottom").style["tickFont"]
+        assert tick.pointSizeF() == pytest.approx(theme.BASE_POINT_SIZE * 1.5)
+        assert "font-size:21pt" in w.lesson.text()  # 14 pt × 1.5
+        w.scene.set_cursor(30)
+        w.contour.viewport().repaint()
+        assert w.contour.marks._px == pytest.approx(1.6)  # trails, arrows, marbles
+        assert w.surface3d.marbles.size == pytest.approx(theme.MARBLE_SIZE * 1.6)
+        w.projector_act.trigger()
+        assert not w.projector_act.isChecked() and not w.full_act.isChecked()
+        assert w.controls_dock.isVisible() and w.runs_dock.isVisible()
+        assert app.font().pointSizeF() == pytest.approx(base_font)
+        w.contour.viewport().repaint()
+        assert w.contour.marks._px == 1.0
+        assert w.surface3d.marbles.size == theme.MARBLE_SIZE
+    finally:
+        theme.set_projector(False)
+        theme.apply_app_font(app)

@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core import isolines
 from gdsim.core.grid import SurfaceGrid
+from gdsim.qt import theme
 from gdsim.qt.views.base import arrow_vector, finite_prefix, index_at, plot_title
 from gdsim.qt.views.marks import RunFrame, RunMarks
 from gdsim.qt.views.viewbox import ClickViewBox, RunPlot
@@ -124,7 +125,7 @@ class ContourView(ClickPlotView):
         self.isolines.setPath(isoline_path(grid, t, grid.levels(12)))
         self.plot.setLabel("bottom", surface.params[0])
         self.plot.setLabel("left", surface.params[1])
-        self.plot.setTitle(plot_title(surface), size="12pt")
+        self.plot.setTitle(plot_title(surface), size=theme.title_size())
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         self.show_minima(self.model.view.get("show_minima", True))
 

@@ -35,7 +35,7 @@ class CurveView(ClickPlotView):
         self.curve.setData(grid.xs, grid.values)
         self.plot.setLabel("bottom", surface.params[0])
         self.plot.setLabel("left", "f")
-        self.plot.setTitle(plot_title(surface), size="12pt")
+        self.plot.setTitle(plot_title(surface), size=theme.title_size())
         mins = surface.minima
         if mins and self.model.view.get("show_minima", True):
             self.minima.setData([c.position[0] for c in mins], [c.value for c in mins])
@@ -58,16 +58,17 @@ class CurveView(ClickPlotView):
             pair = self.items.get(run.id)
             if pair is None:
                 trail = pg.PlotDataItem()
-                marble = pg.ScatterPlotItem(size=theme.MARBLE_SIZE, pen=pg.mkPen("w", width=2))
+                marble = pg.ScatterPlotItem(pen=pg.mkPen("w", width=2))
                 trail.setZValue(10)
                 marble.setZValue(20)
                 self.plot.addItem(trail)
                 self.plot.addItem(marble)
                 pair = self.items[run.id] = (trail, marble)
             trail, marble = pair
-            trail.setPen(pg.mkPen(run.color, width=2, style=QtCore.Qt.DashLine))
+            trail.setPen(pg.mkPen(run.color, width=2 * theme.LINE_SCALE, style=QtCore.Qt.DashLine))
             trail.setSymbol("o")
-            trail.setSymbolSize(7)
+            trail.setSymbolSize(7 * theme.LINE_SCALE)
+            marble.setSize(theme.marble_size())
             trail.setSymbolBrush(run.color)
             trail.setSymbolPen(None)
             marble.setBrush(pg.mkBrush(run.color))

@@ -46,7 +46,7 @@ class DataView(RunPlot):
         self.sync_items(self.lines, self._new_line, self.plot.removeItem)
         for run in self.model.runs:
             line = self.lines[run.id]
-            line.setPen(pg.mkPen(run.color, width=theme.TRAIL_WIDTH))
+            line.setPen(pg.mkPen(run.color, width=theme.trail_width()))
             line.setVisible(run.visible)
 
     def redraw(self, cursor: int) -> None:
@@ -67,6 +67,7 @@ class DataView(RunPlot):
             if not np.array_equal(traj.grad[k], traj.full_grad[k]):
                 line += f" · mini-batch ‖g‖ {used:.3g}"
             text.append(line)
-        self.info.setHtml("<div style='font-size:11pt'>" + "<br>".join(text) + "</div>")
+        size = theme.font_pt()
+        self.info.setHtml(f"<div style='font-size:{size:.0f}pt'>" + "<br>".join(text) + "</div>")
         vr = self.plot.viewRange()
         self.info.setPos(vr[0][0], vr[1][1])

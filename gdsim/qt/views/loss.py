@@ -11,6 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from gdsim.qt import theme
 from gdsim.qt.views import painting
 from gdsim.qt.views.viewbox import RunPlot
 
@@ -72,14 +73,15 @@ class LossCurves(painting.ViewRectItem):
         p.resetTransform()
         p.setRenderHint(QtGui.QPainter.Antialiasing, True)
         if screen:
-            lp, cleared = self._layer.begin(widget, painting.transform_key(t))
+            key = (painting.transform_key(t), theme.LINE_SCALE)
+            lp, cleared = self._layer.begin(widget, key)
             if cleared:
-                self._draw(lp, t, rect, None)
+                self._draw(lp, t, rect, None, theme.LINE_SCALE)
             lp.end()
             x = painting.to_device(t, np.array([[float(self.cursor), 0.0]]))[0, 0]
             self._layer.draw(p, QtCore.QRectF(0.0, 0.0, max(0.0, x), float(widget.height())))
         else:
-            self._draw(p, t, rect, self.cursor, px)
+            self._draw(p, t, rect, self.cursor, px * theme.LINE_SCALE)
         p.restore()
 
 

@@ -90,7 +90,8 @@ class RunMarks(painting.ViewRectItem):
     def paint(self, p: QtGui.QPainter, _option, widget=None) -> None:
         t = p.transform()
         screen = painting.on_screen(self, p, widget)
-        self._px = 1.0 if screen else painting.pixel_scale(self, p)
+        scale = 1.0 if screen else painting.pixel_scale(self, p)
+        self._px = theme.LINE_SCALE * scale  # projector mode draws the marks bigger
         p.save()
         p.resetTransform()
         p.setRenderHint(QtGui.QPainter.Antialiasing, True)
@@ -115,7 +116,7 @@ class RunMarks(painting.ViewRectItem):
         for rid in [rid for rid in self._layers if rid not in self.runs]:
             del self._layers[rid]
             self._drawn.pop(rid, None)
-        key = painting.transform_key(t)
+        key = (painting.transform_key(t), theme.LINE_SCALE)
         for rid, fr in self.runs.items():
             layer = self._layers.setdefault(rid, Layer())
             same = self._extendable(rid, fr)
@@ -159,7 +160,7 @@ class RunMarks(painting.ViewRectItem):
             p.drawLines(polygon(painting.clip_segments(seg[0::2], seg[1::2], rect)))
 
     def _paint_marbles(self, p: QtGui.QPainter, t, rect) -> None:
-        r = theme.MARBLE_SIZE / 2.0 * self._px
+        r = theme.MARBLE_SIZE / 2.0 * self._px  # _px holds the projector's scale
         p.setPen(self._pen("w", 2.0))
         for (x, y), color in zip(to_device(t, self.marbles), self.marble_colors, strict=True):
             if np.isfinite(x) and np.isfinite(y) and rect.contains(x, y):

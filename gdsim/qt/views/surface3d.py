@@ -231,11 +231,11 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.addItem(self.minima)
         # every run's trail as segments of one item (one draw call), coloured per vertex
         self.trails = gl.GLLinePlotItem(
-            pos=np.zeros((0, 3)), mode="lines", width=3.0, antialias=True
+            pos=np.zeros((0, 3)), mode="lines", width=3.0 * theme.LINE_SCALE, antialias=True
         )
         self.trails.setGLOptions("translucent")
         self.addItem(self.trails)
-        self.marbles = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), size=theme.MARBLE_SIZE)
+        self.marbles = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), size=theme.marble_size())
         self.marbles.setGLOptions("translucent")
         self.addItem(self.marbles)
         if self.surface is not None:
@@ -314,6 +314,12 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.minima.setVisible(self.model.view.get("show_minima", True))
         self.gl.invalidate_background()
 
+    def restyle(self) -> None:
+        """Trails and marbles at the theme's current sizes (projector mode)."""
+        if self.gl is not None:
+            self.trails.setData(width=3.0 * theme.LINE_SCALE)
+            self.redraw(self.model.cursor)
+
     def sync_runs(self) -> None:
         """Nothing per run to build (the trails and marbles are drawn from the runs);
         forget the boxed trajectories of removed runs."""
@@ -354,7 +360,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
             self.trails.setData(pos=np.zeros((0, 3)))
         if marbles:
             self.marbles.setData(
-                pos=np.array(marbles), color=np.array(colors), size=theme.MARBLE_SIZE
+                pos=np.array(marbles), color=np.array(colors), size=theme.marble_size()
             )
         else:
             self.marbles.setData(pos=np.zeros((0, 3)))

@@ -54,3 +54,13 @@ class RunPlot(pg.PlotWidget, RunView):
         self.model, self.controller = scene, controller
         self.plot = self.getPlotItem()
         theme.style_plot(self.plot, title)
+
+    def restyle(self) -> None:
+        """Text and marks at the theme's current sizes (projector mode on or off)."""
+        title = self.plot.titleLabel.text
+        theme.style_plot(self.plot)
+        if title:
+            self.plot.setTitle(title, size=theme.title_size())
+        self.sync_runs()
+        self.redraw(self.model.cursor)
+        self.update()
