@@ -31,6 +31,9 @@ def make_app(argv=None):
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
     app.setDesktopFileName("io.github.gdsim.Gdsim")  # matches assets/*.desktop
     app.setWindowIcon(app_icon())
+    if QtCore.QSettings().value("dark", False, type=bool):  # View → Dark theme, remembered
+        theme.set_dark(True)
+        theme.apply_palette(app)
     theme.configure_pyqtgraph()
     theme.apply_app_font(app)
     return app

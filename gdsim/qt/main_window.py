@@ -13,7 +13,7 @@ from gdsim.core.surfaces import get_surface
 from gdsim.io.session import SUFFIX, SessionError, read_session, save_session
 from gdsim.model import Scene
 from gdsim.presets import list_presets, load_preset, scene_document
-from gdsim.qt import theme
+from gdsim.qt import icons, theme
 from gdsim.qt.app import app_icon
 from gdsim.qt.controller import SimulationController
 from gdsim.qt.panels.controls import ControlsPanel
@@ -189,7 +189,6 @@ class MainWindow(QtWidgets.QMainWindow):
         tb = self.playback_toolbar = self.addToolBar("Playback")
         tb.setObjectName("playback")
         tb.setIconSize(QtCore.QSize(28, 28))
-        st = self.style()
         self.play_act = self._action("Play", c.toggle_play, "Space", "Play / pause")
         self.back_act = self._action("Step back", c.step_back, "Left", "One step back")
         self.fwd_act = self._action("Step", c.step_forward, "Right", "One step forward")
@@ -207,10 +206,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.slower_act = self._action(
             "Slower", lambda: self.scene.set_speed(self.scene.speed / 1.5), "-", "Slower playback"
         )
-        self.play_act.setIcon(st.standardIcon(QtWidgets.QStyle.SP_MediaPlay))
-        self.back_act.setIcon(st.standardIcon(QtWidgets.QStyle.SP_MediaSeekBackward))
-        self.fwd_act.setIcon(st.standardIcon(QtWidgets.QStyle.SP_MediaSeekForward))
-        self.reset_act.setIcon(st.standardIcon(QtWidgets.QStyle.SP_MediaSkipBackward))
+        self._set_icons()
         for a in (self.reset_act, self.back_act, self.play_act, self.fwd_act):
             tb.addAction(a)
         tb.addSeparator()
@@ -263,7 +259,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "Ctrl+E",
             "Export a picture, an animation or the trajectories",
         )
-        self.export_act.setIcon(self.style().standardIcon(QtWidgets.QStyle.SP_DialogSaveButton))
+        self.export_act.setIcon(icons.icon("save"))
         fm.addAction(self.export_act)
         self.playback_toolbar.addSeparator()
         self.playback_toolbar.addAction(self.export_act)
@@ -309,6 +305,15 @@ class MainWindow(QtWidgets.QMainWindow):
             checkable=True,
         )
         vm.addAction(self.projector_act)
+        self.dark_act = self._action(
+            "Dark theme",
+            self.set_dark,
+            "Ctrl+Shift+D",
+            "High-contrast dark colours (remembered)",
+            checkable=True,
+        )
+        self.dark_act.setChecked(theme.DARK)
+        vm.addAction(self.dark_act)
         pm = mb.addMenu("&Playback")
         for a in (
             self.play_act,
@@ -392,10 +397,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.redraw()
 
     def _on_playing_changed(self, playing: bool) -> None:
-        st = self.style()
-        icon = QtWidgets.QStyle.SP_MediaPause if playing else QtWidgets.QStyle.SP_MediaPlay
-        self.play_act.setIcon(st.standardIcon(icon))
+        self.play_act.setIcon(icons.icon("pause" if playing else "play"))
         self.play_act.setText("Pause" if playing else "Play")
+
+    def _set_icons(self) -> None:
+        """The toolbar's icons in the theme's ink."""
+        self.play_act.setIcon(icons.icon("pause" if self.scene.playing else "play"))
+        self.back_act.setIcon(icons.icon("back"))
+        self.fwd_act.setIcon(icons.icon("forward"))
+        self.reset_act.setIcon(icons.icon("reset"))
+        if hasattr(self, "export_act"):
+            self.export_act.setIcon(icons.icon("save"))
 
     def _sync_speed(self, v: float) -> None:
         with QtCore.QSignalBlocker(self.speed):
@@ -568,6 +580,17 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _toggle_full_screen(self, on: bool) -> None:
         self.showFullScreen() if on else self.showNormal()
+
+    def set_dark(self, on: bool) -> None:
+        """Dark or light colours for the window and every view; remembered for next time."""
+        theme.set_dark(on)
+        theme.apply_palette(QtWidgets.QApplication.instance())
+        theme.configure_pyqtgraph()  # for views built later
+        for view in self.views:
+            view.restyle()
+        self._set_icons()
+        self.dark_act.setChecked(on)
+        self._settings().setValue("dark", bool(on))
 
     def set_projector(self, on: bool) -> None:
         """Projector mode: full screen, the side panels hidden, text 1.5× and trails,

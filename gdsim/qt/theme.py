@@ -17,6 +17,93 @@ FONT_SCALE = 1.0  # text in the plots and the window
 LINE_SCALE = 1.0  # trails, arrows, curves and marbles
 
 
+# Light (default) or dark: the colours of everything that is not data. The maps keep
+# their colours; what is drawn on them (arrows, marble rims) reads on both.
+DARK = False
+_LIGHT = {
+    "background": "#ffffff",
+    "ink": "#000000",
+    "soft": "#787878",
+    "cursor": "#505050",
+    "points": (90, 90, 90, 120),
+    "floor": (0, 0, 0, 40),
+    "gl_background": (255, 255, 255),
+}
+_DARK = {
+    "background": "#121212",
+    "ink": "#f0f0f0",
+    "soft": "#a8a8a8",
+    "cursor": "#c8c8c8",
+    "points": (200, 200, 200, 110),
+    "floor": (255, 255, 255, 50),
+    "gl_background": (18, 18, 18),
+}
+
+
+def colors() -> dict:
+    """The current theme's colours: background, ink (text, axes), soft (reference curves),
+    cursor, data points, the 3D floor grid and the 3D background."""
+    return _DARK if DARK else _LIGHT
+
+
+def set_dark(on: bool) -> None:
+    """Light or dark; the application's palette follows (``apply_palette``) and the
+    views ``restyle()``."""
+    global DARK
+    DARK = bool(on)
+
+
+def apply_palette(app) -> None:
+    """The Qt palette of the panels, menus and dialogs: Fusion's own for light, a
+    high-contrast dark one for dark."""
+    app.setStyle("Fusion")
+    if not DARK:
+        app.setPalette(app.style().standardPalette())
+        return
+    p = QtGui.QPalette()
+    role = QtGui.QPalette.ColorRole
+    for r, c in (
+        (role.Window, "#1e1e1e"),
+        (role.WindowText, "#f0f0f0"),
+        (role.Base, "#121212"),
+        (role.AlternateBase, "#262626"),
+        (role.Text, "#f0f0f0"),
+        (role.Button, "#2a2a2a"),
+        (role.ButtonText, "#f0f0f0"),
+        (role.Highlight, "#3d8ed8"),
+        (role.HighlightedText, "#ffffff"),
+        (role.ToolTipBase, "#2a2a2a"),
+        (role.ToolTipText, "#f0f0f0"),
+        (role.PlaceholderText, "#9a9a9a"),
+        (role.Link, "#6cb4ff"),
+        (role.Mid, "#3a3a3a"),
+        (role.Dark, "#101010"),
+    ):
+        p.setColor(r, QtGui.QColor(c))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        p.setColor(QtGui.QPalette.Disabled, r, QtGui.QColor("#7a7a7a"))
+    app.setPalette(p)
+
+
+def set_title(plot: pg.PlotItem, text: str) -> None:
+    """A plot's title at the current size, in the theme's ink."""
+    plot.setTitle(text, size=title_size(), color=colors()["ink"])
+
+
+def style_colors(plot: pg.PlotItem) -> None:
+    """A plot's background, axes and title in the theme's colours."""
+    c = colors()
+    widget = plot.getViewWidget()
+    if widget is not None:
+        widget.setBackground(c["background"])
+    for name in ("left", "bottom"):
+        ax = plot.getAxis(name)
+        ax.setPen(c["ink"])
+        ax.setTextPen(c["ink"])
+    if plot.titleLabel.text:
+        set_title(plot, plot.titleLabel.text)
+
+
 def set_projector(on: bool) -> None:
     """Scale text and marks for a projector (or back); views then ``restyle()``."""
     global FONT_SCALE, LINE_SCALE
@@ -42,10 +129,11 @@ def marble_size() -> float:
 
 
 def configure_pyqtgraph() -> None:
+    c = colors()
     pg.setConfigOptions(
         antialias=True,
-        background="w",
-        foreground="k",
+        background=c["background"],
+        foreground=c["ink"],
         imageAxisOrder="row-major",
     )
 
@@ -80,5 +168,6 @@ def style_plot(plot: pg.PlotItem, title: str = "") -> None:
         # axes repaint from a pixmap while only the data inside the plot changes
         ax.setCacheMode(QtWidgets.QGraphicsItem.DeviceCoordinateCache)
         ax.label.setFont(font)  # the axis title ("x", "loss f") follows the same size
+    style_colors(plot)
     if title:
-        plot.setTitle(title, size=title_size())
+        set_title(plot, title)

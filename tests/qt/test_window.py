@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.simulation import simulate
 from gdsim.qt.smoke import image_is_drawn
@@ -552,3 +552,33 @@ def test_projector_mode_enlarges_text_and_marks_and_comes_back(make_window, qtbo
     finally:
         theme.set_projector(False)
         theme.apply_app_font(app)
+
+
+def test_dark_theme_recolours_the_window_and_is_remembered(make_window, qtbot):
+    from gdsim.qt import theme
+
+    w = make_window("ravine")
+    app = QtWidgets.QApplication.instance()
+
+    def corner_pixel():  # the plot's background, in its top-left corner
+        return w.contour.grab().toImage().pixelColor(3, 3).name()
+
+    assert corner_pixel() == "#ffffff"
+    try:
+        w.dark_act.trigger()
+        assert theme.DARK and w._settings().value("dark", type=bool)
+        assert corner_pixel() == "#121212"
+        assert app.palette().color(QtGui.QPalette.Window).name() == "#1e1e1e"
+        ax = w.contour.plot.getAxis("bottom")
+        assert ax.textPen().color().name() == "#f0f0f0"
+        assert w.surface3d.gl.opts["bgcolor"][:3] == pytest.approx((18 / 255,) * 3, abs=1e-3)
+        icon = w.play_act.icon().pixmap(28).toImage()
+        inked = {icon.pixelColor(x, y).name() for x in range(28) for y in range(28)}
+        assert "#f0f0f0" in inked  # the play triangle in light ink
+        w.dark_act.trigger()
+        assert not theme.DARK and not w._settings().value("dark", type=bool)
+        assert corner_pixel() == "#ffffff"
+    finally:
+        theme.set_dark(False)
+        theme.apply_palette(app)
+        theme.configure_pyqtgraph()

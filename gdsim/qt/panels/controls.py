@@ -12,7 +12,7 @@ widgets, and a blocker outliving its widget crashes.)
 from __future__ import annotations
 
 import numpy as np
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.formula import PREFIX, formula_text, is_formula
 from gdsim.core.optimizers import OPTIMIZERS
@@ -115,7 +115,7 @@ class ControlsPanel(QtWidgets.QWidget):
         self.formula.setWordWrap(True)
         self.description = QtWidgets.QLabel()
         self.description.setWordWrap(True)
-        self.description.setStyleSheet("color: #444;")
+        self.description.setForegroundRole(QtGui.QPalette.PlaceholderText)  # follows the theme
         form.addWidget(self.surface_combo)
         form.addWidget(self.formula_box)
         form.addWidget(self.formula)
@@ -137,7 +137,7 @@ class ControlsPanel(QtWidgets.QWidget):
         self.lr.valueChanged.connect(lambda v: self._set_hyper(lr=v))
         self.lr.refused.connect(self._refuse)
         self.stability = QtWidgets.QLabel()
-        self.stability.setStyleSheet("color: #555;")
+        self.stability.setForegroundRole(QtGui.QPalette.PlaceholderText)
         self.stability.setWordWrap(True)
         self.run_form.addRow("optimizer", self.optimizer_combo)
         self.run_form.addRow("α (lr)", self.lr)

@@ -125,7 +125,7 @@ class ContourView(ClickPlotView):
         self.isolines.setPath(isoline_path(grid, t, grid.levels(12)))
         self.plot.setLabel("bottom", surface.params[0])
         self.plot.setLabel("left", surface.params[1])
-        self.plot.setTitle(plot_title(surface), size=theme.title_size())
+        theme.set_title(self.plot, plot_title(surface))
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         self.show_minima(self.model.view.get("show_minima", True))
 

@@ -16,26 +16,32 @@ class CurveView(ClickPlotView):
     def __init__(self, scene, controller, parent=None):
         super().__init__(scene, controller, parent)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.curve = pg.PlotDataItem(pen=pg.mkPen((120, 120, 120), width=3))
+        self.curve = pg.PlotDataItem()
         self.plot.addItem(self.curve)
         self.minima = pg.ScatterPlotItem(
             symbol="star", size=20, brush=pg.mkBrush("w"), pen=pg.mkPen("k", width=1.5)
         )
         self.plot.addItem(self.minima)
-        self.gradients = pg.PlotDataItem(pen=pg.mkPen("k", width=2.5), connect="pairs")
+        self.gradients = pg.PlotDataItem(connect="pairs")
         self.gradients.setZValue(15)
         self.plot.addItem(self.gradients)
         self.items: dict[int, tuple[pg.PlotDataItem, pg.ScatterPlotItem]] = {}
         self.grid: SurfaceGrid | None = None
         self.surface = None
         self.setToolTip("Click on the axis to drop a marble at that x")
+        self.apply_colors()
+
+    def apply_colors(self) -> None:
+        c = theme.colors()
+        self.curve.setPen(pg.mkPen(c["soft"], width=3 * theme.LINE_SCALE))
+        self.gradients.setPen(pg.mkPen(c["ink"], width=2.5 * theme.LINE_SCALE))
 
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
         self.surface, self.grid = surface, grid
         self.curve.setData(grid.xs, grid.values)
         self.plot.setLabel("bottom", surface.params[0])
         self.plot.setLabel("left", "f")
-        self.plot.setTitle(plot_title(surface), size=theme.title_size())
+        theme.set_title(self.plot, plot_title(surface))
         mins = surface.minima
         if mins and self.model.view.get("show_minima", True):
             self.minima.setData([c.position[0] for c in mins], [c.value for c in mins])

@@ -15,13 +15,19 @@ class DataView(RunPlot):
     def __init__(self, scene, controller, parent=None):
         super().__init__(scene, controller, parent, title="Data and fitted lines")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.points = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(90, 90, 90, 120), pen=None)
+        self.points = pg.ScatterPlotItem(size=6, pen=None)
         self.plot.addItem(self.points)
         self.lines: dict[int, pg.PlotDataItem] = {}
-        self.info = pg.TextItem(anchor=(0, 0), color=(30, 30, 30))
+        self.info = pg.TextItem(anchor=(0, 0))
         self.plot.addItem(self.info, ignoreBounds=True)
         self.surface = None
         self._x_range = (0.0, 1.0)
+        self.apply_colors()
+
+    def apply_colors(self) -> None:
+        c = theme.colors()
+        self.points.setBrush(pg.mkBrush(*c["points"]))
+        self.info.setColor(c["ink"])
 
     def set_surface(self, surface) -> None:
         self.surface = surface
@@ -29,7 +35,9 @@ class DataView(RunPlot):
             return
         x, y = surface.inputs, surface.y
         n = len(x)
-        self.points.setData(x, y, size=10 if n < 50 else 5)
+        self.points.setData(
+            x, y, size=10 if n < 50 else 5, brush=pg.mkBrush(*theme.colors()["points"])
+        )
         self.plot.setLabel("bottom", surface.x_label)
         self.plot.setLabel("left", surface.y_label)
         lo, hi = float(x.min()), float(x.max())

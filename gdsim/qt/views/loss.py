@@ -91,8 +91,9 @@ class LossView(RunPlot):
         self.plot.setLabel("bottom", "step")
         self.plot.disableAutoRange()
         self.plot.showGrid(x=True, y=True, alpha=0.25)
-        self.cursor_line = pg.InfiniteLine(angle=90, pen=pg.mkPen((80, 80, 80), width=1.5))
+        self.cursor_line = pg.InfiniteLine(angle=90)
         self.plot.addItem(self.cursor_line)
+        self.apply_colors()
         self.curves = LossCurves()
         self.plot.addItem(self.curves)
         # pyqtgraph's own "Log Y" (right-click > Plot Options) is the same switch as ours
@@ -110,6 +111,9 @@ class LossView(RunPlot):
     def _log_toggled(self, on: bool) -> None:
         if on != self.log:
             self.model.set_view("log_loss", on)
+
+    def apply_colors(self) -> None:
+        self.cursor_line.setPen(pg.mkPen(theme.colors()["cursor"], width=1.5 * theme.LINE_SCALE))
 
     @property
     def log(self) -> bool:

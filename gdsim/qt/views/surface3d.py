@@ -219,10 +219,10 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.gl = window_class()
         self.container = QtWidgets.QWidget.createWindowContainer(self.gl, self)
         self._layout.addWidget(self.container)
-        self.gl.setBackgroundColor(QtGui.QColor(255, 255, 255))
+        self.gl.setBackgroundColor(QtGui.QColor(*theme.colors()["gl_background"]))
         self.apply_camera()
         self.mesh = None
-        self.floor = gl.GLGridItem(color=(0, 0, 0, 40))
+        self.floor = gl.GLGridItem(color=theme.colors()["floor"])
         self.floor.setSize(2.0, 2.0)
         self.floor.setSpacing(0.25, 0.25)
         self.addItem(self.floor)
@@ -315,9 +315,13 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.gl.invalidate_background()
 
     def restyle(self) -> None:
-        """Trails and marbles at the theme's current sizes (projector mode)."""
+        """Trails and marbles at the theme's current sizes (projector mode), the
+        background and floor in its colours (light or dark)."""
         if self.gl is not None:
             self.trails.setData(width=3.0 * theme.LINE_SCALE)
+            self.gl.setBackgroundColor(QtGui.QColor(*theme.colors()["gl_background"]))
+            self.floor.setColor(theme.colors()["floor"])
+            self.gl.invalidate_background()
             self.redraw(self.model.cursor)
 
     def sync_runs(self) -> None:

@@ -55,12 +55,14 @@ class RunPlot(pg.PlotWidget, RunView):
         self.plot = self.getPlotItem()
         theme.style_plot(self.plot, title)
 
+    def apply_colors(self) -> None:
+        """The view's own items in the theme's colours (views with such items override)."""
+
     def restyle(self) -> None:
-        """Text and marks at the theme's current sizes (projector mode on or off)."""
-        title = self.plot.titleLabel.text
+        """Text, colours and marks at the theme's current sizes and colours (projector
+        mode, light or dark)."""
         theme.style_plot(self.plot)
-        if title:
-            self.plot.setTitle(title, size=theme.title_size())
+        self.apply_colors()
         self.sync_runs()
         self.redraw(self.model.cursor)
         self.update()
