@@ -27,6 +27,18 @@ def basin_colors(n: int) -> list[str]:
     return out
 
 
+def _legend(plot: pg.PlotWidget, offset) -> pg.LegendItem:
+    """A legend on a half-opaque panel of the theme's background, in its ink."""
+    c = theme.colors()
+    legend = plot.addLegend(
+        offset=offset, labelTextSize=f"{theme.font_pt():.0f}pt", labelTextColor=c["ink"]
+    )
+    background = pg.mkColor(c["background"])
+    background.setAlpha(220)
+    legend.setBrush(pg.mkBrush(background))
+    return legend
+
+
 def _config_text(cfg) -> str:
     """'gd (α=0.01), 500 steps': the optimizer with its settings as the run uses them."""
     values = {"α": cfg.lr, **{k: v for k, v in cfg.hyper.items() if k != "lr"}}
@@ -46,8 +58,7 @@ class BasinPlot(pg.PlotWidget):
         self.ends = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen("k"), brush="w")
         self.addItem(self.ends)
         # top right, beside the square map rather than over it
-        self.legend = self.addLegend(offset=(-10, 10), labelTextSize=f"{theme.BASE_POINT_SIZE}pt")
-        self.legend.setBrush(pg.mkBrush(255, 255, 255, 220))
+        self.legend = _legend(self, offset=(-10, 10))
         self.getPlotItem().setAspectLocked(True)
         theme.style_plot(self.getPlotItem())
         self.result: BasinMap | None = None
@@ -119,11 +130,11 @@ class SweepPlot(pg.PlotWidget):
         self.best = pg.InfiniteLine(
             angle=90, pen=pg.mkPen("#009E73", width=2, style=QtCore.Qt.DashLine)
         )
-        self.current = pg.InfiniteLine(angle=90, pen=pg.mkPen("k", width=1))
+        self.current = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.colors()["ink"], width=1))
         for item in (self.curve, self.points, self.best, self.current):
             self.addItem(item)
         # bottom right: diverged runs are marked along the top
-        self.legend = self.addLegend(offset=(-10, -10), labelTextSize=f"{theme.BASE_POINT_SIZE}pt")
+        self.legend = _legend(self, offset=(-10, -10))
         self.result: Sweep | None = None
 
     def show_sweep(self, result: Sweep, current_lr: float | None = None) -> None:
