@@ -43,7 +43,9 @@ system-deps:
 	fi
 
 run: venv system-deps
-	@if [ -n "$$DISPLAY" ]; then $(VENV)/bin/gdsim $(ARGS); else $(XVFB) $(VENV)/bin/gdsim $(ARGS); fi
+	@if [ -n "$$DISPLAY" ]; then $(VENV)/bin/gdsim $(ARGS); else \
+	  echo "no DISPLAY: gdsim runs on a virtual screen (xvfb-run) that nobody sees; Ctrl+C stops it"; \
+	  $(XVFB) $(VENV)/bin/gdsim $(ARGS); fi
 
 lint: venv
 	$(VENV)/bin/ruff check gdsim tests

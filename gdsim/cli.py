@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from collections.abc import Sequence
 
@@ -79,11 +80,15 @@ def _add_config_options(p) -> None:
     where.add_argument(
         "--formula",
         help="your own f(x) or f(x, y), e.g. 'sin(x)*cos(y) + 0.1*(x^2+y^2)' "
-        "(numbers, x, y, pi, e, + - * / ^, sin cos tan asin acos atan sinh cosh tanh exp log "
-        "sqrt abs)",
+        "(numbers, x, y, pi, e, + - * / ^ **, sin cos tan asin acos atan sinh cosh tanh exp "
+        "log ln sqrt abs)",
     )
     p.add_argument("--optimizer", default="gd", help="an optimizer (gdsim list optimizers)")
-    p.add_argument("--lr", type=float, help="learning rate α (torch: lr)")
+    p.add_argument(
+        "--lr",
+        type=float,
+        help="learning rate α (torch: lr); default: the surface's, as the window",
+    )
     p.add_argument("--momentum", type=float, help="momentum μ in [0, 1)")
     p.add_argument("--dampening", type=float, help="SGD dampening τ")
     p.add_argument("--nesterov", action="store_true", default=None, help="Nesterov momentum")
@@ -147,6 +152,13 @@ def _run_config(a):
         surface = surface_name(a.formula)
     else:
         surface = a.surface
+    if a.lr is None:  # the surface's own α, as a run added in the window gets
+        from gdsim.core.surfaces import get_surface
+
+        try:
+            hyper["lr"] = get_surface(surface).default_lr
+        except (KeyError, ValueError):
+            pass  # an unknown surface or a refused formula: validate() says why
     return RunConfig(
         surface=surface,
         optimizer=a.optimizer,
@@ -218,9 +230,52 @@ def cmd_export(a) -> int:
         raise UsageError(f"gdsim export: cannot write .{fmt}; use png, svg, gif, mp4, csv or json")
     if not 1.0 <= a.scale <= 4.0:
         raise UsageError(f"gdsim export: --scale must be between 1 and 4, got {a.scale:g}")
+    if fmt in ("csv", "json"):
+        return _export_trajectories(a, as_json=fmt == "json")
+    problem = no_display()
+    if problem:
+        print(f"gdsim export: {problem}", file=sys.stderr)
+        return 1
     from gdsim.qt.headless import export_headless
 
     return export_headless(a)
+
+
+def no_display() -> str | None:
+    """Why a window cannot be shown here, or None (Linux: no X11 or Wayland display)."""
+    env = os.environ
+    if sys.platform.startswith("linux") and not (
+        env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM")
+    ):
+        return "no display to draw on: run it on a desktop, or under xvfb-run -a"
+    return None
+
+
+def _export_trajectories(a, as_json: bool) -> int:
+    """``gdsim export … --out FILE.csv|json``: the runs of a lesson or session, computed
+    and written without Qt (the same numbers the window exports)."""
+    from gdsim.core.simulation import simulate
+    from gdsim.io.atomic import write_atomic
+    from gdsim.io.session import SessionError, read_session
+    from gdsim.io.trajectory_io import scene_trajectories
+    from gdsim.model import Scene, SceneError
+    from gdsim.presets import PresetError, load_preset, scene_document
+
+    try:
+        if a.session:
+            scene = read_session(a.session)
+        else:
+            scene = Scene.from_dict(scene_document(load_preset(a.preset)))
+    except (PresetError, SceneError, SessionError) as e:
+        raise UsageError(f"gdsim export: {e}") from None
+    trajectories = {r.id: simulate(r.config) for r in scene.runs}
+    try:
+        write_atomic(a.out, scene_trajectories(scene, trajectories, as_json))
+    except OSError as e:
+        print(f"gdsim export: cannot write {a.out}: {e.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote {a.out}")
+    return 0
 
 
 def cmd_analysis(a) -> int:
@@ -285,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gdsim",
         description="gdsim: a gradient-descent simulator for the classroom.",
+        epilog="gdsim FILE.gdsim.json opens the window on a saved session.",
     )
     parser.add_argument("--version", action="version", version=f"gdsim {__version__}")
     parser.add_argument("--preset", help="open the window on this lesson (gdsim list presets)")
@@ -345,6 +401,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _COMMANDS[args.command](args)
         if session is not None and args.preset:
             raise UsageError("gdsim: give either --preset or a session file, not both")
+        problem = no_display()
+        if problem:
+            print(f"gdsim: {problem}", file=sys.stderr)
+            return 1
         gc.disable()  # until the window is up: see gdsim.qt.app.end_startup
         try:
             from gdsim.qt.app import run_app

@@ -256,3 +256,39 @@ def test_bad_analysis_input_is_one_line_and_writes_nothing(capsys, tmp_path, mon
     code, out, err = run_cli(capsys, *argv)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def _no_display_env():
+    import os
+
+    return {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+
+
+def test_without_a_display_the_window_says_so_and_exports_still_write_numbers(tmp_path):
+    env = _no_display_env()
+    smoke = subprocess.run(
+        [sys.executable, "-m", "gdsim", "--smoke-test"], capture_output=True, text=True, env=env
+    )
+    assert smoke.returncode == 1
+    assert smoke.stderr.strip() == (
+        "gdsim: no display to draw on: run it on a desktop, or under xvfb-run -a"
+    )
+    out = tmp_path / "runs.csv"
+    code = (
+        "import sys\n"
+        "from gdsim.cli import main\n"
+        f"rc = main(['export', '--preset', 'ravine', '--out', {str(out)!r}])\n"
+        "print(rc, [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.stdout.splitlines()[-1] == "0 []"
+    rows = out.read_text().splitlines()
+    assert (
+        rows[0] == "run,step,x,y,loss,g_x,g_y" and rows[1] == "vanilla,0,-9.0,3.0,18.81,-0.18,12.0"
+    )
+    assert len(rows) == 1 + 2 * 151
+
+
+def test_run_takes_the_surfaces_own_alpha_by_default(capsys):
+    code, out, _ = run_cli(capsys, "run", "--surface", "parabola", "--start", "5", "--steps", "1")
+    assert code == 0 and out.splitlines()[2].startswith("1,4.0,")  # α = 0.1: 5 − 0.1·10

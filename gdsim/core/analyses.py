@@ -37,12 +37,18 @@ __all__ = [
     "Sweep",
     "basin_map",
     "lr_sweep",
+    "point_text",
 ]
 
 STILL_MOVING = -1
 DIVERGED = -2
 SETTLE_FRACTION = 1e-6  # settled: ‖∇f‖ below this fraction of the surface's typical ‖∇f‖
 CHUNK = 8000  # starts advanced together (kept in cache); progress is reported per chunk
+
+
+def point_text(position) -> str:
+    """'1.27, -2.57': a point to three digits, with rounding noise (1e-32) shown as 0."""
+    return ", ".join("0" if abs(v) < 1e-9 else f"{v:.3g}" for v in position)
 
 
 class AnalysisCancelled(Exception):
@@ -99,7 +105,7 @@ class BasinMap:
         if label == STILL_MOVING:
             return "still moving"  # or stalled on flat ground
         b = self.basins[label]
-        where = ", ".join(f"{v:.3g}" for v in b.position)
+        where = point_text(b.position)
         return f"{'minimum' if b.known else 'settles'} ({where})"
 
 

@@ -136,14 +136,18 @@ def parse(text: str):
             return None
         return cols[offset] if offset < len(cols) else len(text) + 1
 
+    stripped = source.strip()
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        tree = ast.parse(stripped, mode="eval")
     except SyntaxError as e:
         lead = len(source) - len(source.lstrip())
         offset = None if e.offset is None else lead + e.offset - 1
         message = (e.msg or "invalid syntax").replace("invalid syntax", "not a formula here")
         if "decimal literal" in message:
             message = "write a product with *, e.g. 2*x"
+        elif e.msg == "invalid syntax" and not (e.offset and e.offset <= len(stripped)):
+            message = "the formula stops short: something is missing at its end"
+            offset = lead + len(stripped) - 1
         raise FormulaError(message, column(offset)) from None
     lead = len(source) - len(source.lstrip())
     return _Builder(source, lead, column).build(tree.body)

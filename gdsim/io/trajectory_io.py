@@ -7,7 +7,13 @@ from collections.abc import Sequence
 
 from gdsim.core.trajectory import Trajectory
 
-__all__ = ["trajectories_csv", "trajectories_json", "trajectory_csv", "trajectory_json"]
+__all__ = [
+    "scene_trajectories",
+    "trajectories_csv",
+    "trajectories_json",
+    "trajectory_csv",
+    "trajectory_json",
+]
 
 
 def _header(params: Sequence[str], with_run: bool) -> str:
@@ -69,3 +75,23 @@ def trajectories_json(runs: Sequence[tuple[str, Trajectory, dict]], params: Sequ
         "runs": [{"name": n, **trajectory_record(t, params, c)} for n, t, c in runs],
     }
     return json.dumps(doc, indent=1) + "\n"
+
+
+def scene_trajectories(scene, trajectories: dict, as_json: bool) -> str:
+    """Every run of ``scene`` that has a trajectory (run id -> Trajectory), named by its
+    label, as one CSV (with a ``run`` column) or one JSON document with each run's
+    configuration."""
+    from gdsim.core.surfaces import get_surface
+
+    runs = [(r, trajectories.get(r.id)) for r in scene.runs]
+    runs = [(r, t) for r, t in runs if t is not None]
+    params = get_surface(scene.surface).params
+    labels = scene.labels()
+    names = [labels[r.id] for r, _ in runs]
+    if len(set(names)) < len(names):  # two runs given the same name
+        names = [f"{n}-{r.id}" for n, (r, _) in zip(names, runs, strict=True)]
+    if not as_json:
+        return trajectories_csv([(n, t) for n, (_, t) in zip(names, runs, strict=True)], params)
+    return trajectories_json(
+        [(n, t, r.config.to_dict()) for n, (r, t) in zip(names, runs, strict=True)], params
+    )

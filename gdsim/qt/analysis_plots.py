@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from gdsim.core.analyses import DIVERGED, STILL_MOVING, BasinMap, Sweep
+from gdsim.core.analyses import DIVERGED, STILL_MOVING, BasinMap, Sweep, point_text
 from gdsim.model import PALETTE
 from gdsim.qt import theme
 
@@ -86,7 +86,7 @@ class BasinPlot(pg.PlotWidget):
         for i, (b, c) in enumerate(zip(result.basins, colors, strict=True)):  # largest first
             if i >= 8:
                 break
-            where = ", ".join(f"{v:.3g}" for v in b.position)
+            where = point_text(b.position)
             kind = "minimum" if b.known else "settles at"
             self._legend_entry(c, f"{kind} ({where}): {100 * b.count / total:.0f} %")
         if len(result.basins) > 8:

@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
-from gdsim.core.surfaces import get_surface
 from gdsim.io.atomic import write_atomic
-from gdsim.io.trajectory_io import trajectories_csv, trajectories_json
+from gdsim.io.trajectory_io import scene_trajectories
 
 VIEWS = ("window", "contour", "3d", "loss", "data")
 FORMATS = ("png", "svg", "gif", "mp4", "csv", "json")
@@ -188,20 +187,8 @@ def export_animation(
 
 
 def export_trajectories(window, path: str | os.PathLike) -> None:
-    runs = [(r, window.controller.trajectories.get(r.id)) for r in window.scene.runs]
-    runs = [(r, t) for r, t in runs if t is not None]
-    params = get_surface(window.scene.surface).params
-    labels = window.scene.labels()
-    names = [labels[r.id] for r, _ in runs]
-    if len(set(names)) < len(names):  # two runs given the same name
-        names = [f"{n}-{r.id}" for n, (r, _) in zip(names, runs, strict=True)]
-    if str(path).lower().endswith(".csv"):
-        text = trajectories_csv([(n, t) for n, (_, t) in zip(names, runs, strict=True)], params)
-    else:
-        text = trajectories_json(
-            [(n, t, r.config.to_dict()) for n, (r, t) in zip(names, runs, strict=True)], params
-        )
-    write_atomic(path, text)
+    as_json = not str(path).lower().endswith(".csv")
+    write_atomic(path, scene_trajectories(window.scene, window.controller.trajectories, as_json))
 
 
 def export(

@@ -271,6 +271,12 @@ class MainWindow(QtWidgets.QMainWindow):
                 "Copy the map (or curve) view to the clipboard",
             )
         )
+        code = fm.addMenu("Export selected run as &code")
+        code.setToolTipsVisible(True)
+        numpy_act = code.addAction("Plain Python + numpy…", lambda: self.export_code("numpy"))
+        numpy_act.setToolTip("A script that prints gdsim's trajectory of the run, bit for bit")
+        torch_act = code.addAction("PyTorch (torch.optim)…", lambda: self.export_code("torch"))
+        torch_act.setToolTip("The same run handed to torch.optim; agrees to rounding")
         fm.addSeparator()
         lessons = fm.addMenu("Open &lesson")
         for p in list_presets():
@@ -495,7 +501,11 @@ class MainWindow(QtWidgets.QMainWindow):
             if not path:
                 return False
         text = (numpy_script if flavour == "numpy" else torch_script)(run.config)
-        write_atomic(path, text)
+        try:
+            write_atomic(path, text)
+        except OSError as e:
+            self.statusBar().showMessage(f"Not written: {path}: {e.strerror}", 8000)
+            return False
         self.statusBar().showMessage(f"Wrote {path}: run it with python", 6000)
         return True
 
@@ -616,6 +626,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.projector_act.setChecked(on)
 
     def closeEvent(self, event) -> None:
+        if self._before_projector is not None:  # save the window as it is outside projector mode
+            self.set_projector(False)
         if self.analysis_dialog is not None:  # an analysis under way stops first
             self.analysis_dialog.stop()
             self.analysis_dialog.close()

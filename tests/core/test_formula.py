@@ -210,3 +210,9 @@ def test_a_start_is_found_where_the_formula_is_defined():
     s = formula_surface("log(x - 4.5) + y^2")
     f, *g = s.fg(*s.default_start)
     assert math.isfinite(f) and all(math.isfinite(v) for v in g)
+
+
+def test_a_formula_that_stops_short_says_so():
+    with pytest.raises(FormulaError) as err:
+        parse("x^2 +")
+    assert str(err.value) == "column 5: the formula stops short: something is missing at its end"

@@ -582,3 +582,28 @@ def test_dark_theme_recolours_the_window_and_is_remembered(make_window, qtbot):
         theme.set_dark(False)
         theme.apply_palette(app)
         theme.configure_pyqtgraph()
+
+
+def test_export_selected_run_as_code_from_the_file_menu(make_window, qtbot, tmp_path, monkeypatch):
+    from gdsim.io.code_export import numpy_script
+
+    w = make_window("ravine")
+    target = tmp_path / "run.py"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    code_menu = next(m for m in w.findChildren(QtWidgets.QMenu) if "as &code" in m.title())
+    numpy_act = next(a for a in code_menu.actions() if a.text().startswith("Plain Python"))
+    numpy_act.trigger()
+    assert target.read_text() == numpy_script(w.scene.selected_run.config)
+    out = subprocess.run([sys.executable, str(target)], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("step,x,y,loss,g_x,g_y\n0,-9.0,3.0,")
+
+
+def test_closing_in_projector_mode_saves_the_normal_layout(make_window, qtbot):
+    from gdsim.qt import theme
+
+    w = make_window("ravine")
+    w.projector_act.trigger()
+    assert not w.controls_dock.isVisible()
+    w.close()
+    assert theme.LINE_SCALE == 1.0 and not w.projector_act.isChecked()
+    assert w.controls_dock.isVisibleTo(w) and w.panels_act.isChecked()

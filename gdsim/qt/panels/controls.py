@@ -294,7 +294,8 @@ class ControlsPanel(QtWidgets.QWidget):
         if top > 0 and np.isfinite(top):
             warn = " ⚠ α is above it" if cfg.lr > 2 / top else ""
             self.stability.setText(
-                f"plain GD is stable near the start for α < 2/λmax = {fmt(2 / top)}{warn}"
+                f"plain GD is stable near the start for <nobr>α < 2/λmax = {fmt(2 / top)}</nobr>"
+                f"{warn}"
             )
         else:
             self.stability.setText("no positive curvature at the start: no stability bound")

@@ -145,8 +145,13 @@ class LossView(RunPlot):
         powers of ten)."""
         if not self.log:
             return traj.loss
-        with np.errstate(invalid="ignore"):
-            return np.log10(np.maximum(traj.loss - self.floor, 1e-300))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = np.log10(np.maximum(traj.loss - self.floor, 1e-300))
+        # 16 decades below where the run starts is the bottom: a run that reaches f* to
+        # the last bit would otherwise stretch the axis down to 1e-300
+        if len(y) and np.isfinite(y[0]):
+            y = np.maximum(y, y[0] - 16.0)
+        return y
 
     def redraw(self, cursor: int) -> None:
         self.curves.set_cursor(cursor)
