@@ -192,21 +192,23 @@ class SweepPlot(pg.PlotWidget):
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def _power_label(value: float) -> str:
+def _label(value: float, powers: bool) -> str:
     k = round(np.log10(value))
-    if abs(value - 10.0**k) <= 1e-9 * value and not -3 <= k <= 3:
+    if powers and abs(value - 10.0**k) <= 1e-9 * value:
         return "10" + str(k).translate(_SUPERSCRIPT)
     return f"{value:g}"
 
 
 def log_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
-    """(log10 position, label) of round values between lo and hi."""
+    """(log10 position, label) of round values between lo and hi: written as decimals
+    when all of them lie in [0.001, 1000], else all as powers of ten."""
     first, last = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
     steps = (1.0,) if last - first > 2 else (1.0, 2.0, 5.0)
-    ticks = []
-    for k in range(first, last + 1):
-        for m in steps:
-            v = m * 10.0**k
-            if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9):
-                ticks.append((float(np.log10(v)), _power_label(v)))
-    return ticks
+    values = [
+        m * 10.0**k
+        for k in range(first, last + 1)
+        for m in steps
+        if lo * (1 - 1e-9) <= m * 10.0**k <= hi * (1 + 1e-9)
+    ]
+    powers = bool(values) and not (values[0] >= 1e-3 and values[-1] <= 1e3)
+    return [(float(np.log10(v)), _label(v, powers)) for v in values]

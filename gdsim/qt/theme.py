@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 BASE_POINT_SIZE = 11
 MARBLE_SIZE = 18
@@ -86,7 +86,21 @@ def apply_palette(app) -> None:
 
 
 def set_title(plot: pg.PlotItem, text: str) -> None:
-    """A plot's title at the current size, in the theme's ink."""
+    """A plot's title at the current size, in the theme's ink, cut short with '…' when
+    it is wider than the plot (``fit_title`` again after a resize)."""
+    plot.full_title = text
+    fit_title(plot)
+
+
+def fit_title(plot: pg.PlotItem) -> None:
+    text = getattr(plot, "full_title", "")
+    if not text:
+        return
+    font = QtGui.QFont()
+    font.setPointSizeF(font_pt(BASE_POINT_SIZE + 1))
+    width = plot.geometry().width() - 16
+    if width > 50:
+        text = QtGui.QFontMetricsF(font).elidedText(text, QtCore.Qt.ElideRight, width)
     plot.setTitle(text, size=title_size(), color=colors()["ink"])
 
 
@@ -101,7 +115,7 @@ def style_colors(plot: pg.PlotItem) -> None:
         ax.setPen(c["ink"])
         ax.setTextPen(c["ink"])
     if plot.titleLabel.text:
-        set_title(plot, plot.titleLabel.text)
+        set_title(plot, getattr(plot, "full_title", plot.titleLabel.text))
 
 
 def set_projector(on: bool) -> None:

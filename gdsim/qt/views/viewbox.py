@@ -55,6 +55,12 @@ class RunPlot(pg.PlotWidget, RunView):
         self.plot = self.getPlotItem()
         theme.style_plot(self.plot, title)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        plot = self.__dict__.get("plot")  # pyqtgraph resizes before __init__ has set it
+        if plot is not None:
+            theme.fit_title(plot)  # a long formula is cut short to the new width
+
     def apply_colors(self) -> None:
         """The view's own items in the theme's colours (views with such items override)."""
 
