@@ -607,3 +607,25 @@ def test_closing_in_projector_mode_saves_the_normal_layout(make_window, qtbot):
     w.close()
     assert theme.LINE_SCALE == 1.0 and not w.projector_act.isChecked()
     assert w.controls_dock.isVisibleTo(w) and w.panels_act.isChecked()
+
+
+def test_3d_trails_lie_on_the_surface_between_steps(make_window, qtbot):
+    from gdsim.qt.views.surface3d import HEIGHT, TRAIL_PIECE
+
+    w = make_window("marbles")
+    w.scene.set_cursor(60)
+    view = w.surface3d
+    pos = np.asarray(view.trails.pos)
+    (x0, x1), (y0, y1) = view.surface.domain
+    inside = (np.abs(pos[:, 0]) < 1.0) & (np.abs(pos[:, 1]) < 1.0)
+    x = pos[inside, 0] * (x1 - x0) / 2 + (x0 + x1) / 2
+    y = pos[inside, 1] * (y1 - y0) / 2 + (y0 + y1) / 2
+    z = view.grid.normalised(view.surface.value(np.column_stack([x, y]))) * HEIGHT + 0.025
+    pieces = pos.reshape(-1, 2, 3)  # the trail's segments: no piece longer than TRAIL_PIECE
+    flat = np.hypot(*(pieces[:, 1, :2] - pieces[:, 0, :2]).T)
+    assert flat.max() <= TRAIL_PIECE + 1e-6 and inside.sum() > 500
+    np.testing.assert_allclose(pos[inside, 2], z, atol=1e-6)  # the GL item keeps float32
+    # and each run's trail still ends at its marble
+    marbles = np.asarray(view.marbles.pos)
+    for m in marbles:
+        assert np.min(np.linalg.norm(pos - m, axis=1)) < 1e-6

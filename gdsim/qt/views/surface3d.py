@@ -31,6 +31,7 @@ from gdsim.qt.views.painting import device_pixels
 
 HEIGHT = 0.9
 MESH = 60
+TRAIL_PIECE = 0.04  # a trail's pieces in the 3D box are at most this long (the box is 2 wide)
 
 
 @cache
@@ -331,31 +332,62 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self._box_cache = {rid: v for rid, v in self._box_cache.items() if rid in ids}
 
     # -- per step --------------------------------------------------------------------------
-    def _boxed(self, run_id: int, traj) -> tuple[np.ndarray, np.ndarray]:
-        """A run's whole trajectory in the 3D box, and its consecutive pairs of points
-        (for the trail segments), up to its first non-finite point; made once per
-        trajectory, then sliced at each step."""
+    def _boxed(self, run_id: int, traj) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A run's whole trajectory in the 3D box (up to its first non-finite point), its
+        trail as pairs of points, and after how many pairs each step ends. Each step's
+        straight line in (x, y) is laid on the surface in pieces of at most TRAIL_PIECE,
+        so a long step follows the hills instead of cutting through the air. Made once
+        per trajectory, then sliced at each step."""
         cached = self._box_cache.get(run_id)
         if cached is None or cached[0] is not traj:
             pts = finite_prefix(self.to_box(traj.position, traj.loss))
-            pairs = np.empty((2 * max(len(pts) - 1, 0), 3))
-            pairs[0::2], pairs[1::2] = pts[:-1], pts[1:]
-            cached = self._box_cache[run_id] = (traj, pts, pairs)
-        return cached[1], cached[2]
+            chain, ends = self._laid_on_surface(traj.position[: len(pts)], pts)
+            pairs = np.empty((2 * max(len(chain) - 1, 0), 3))
+            pairs[0::2], pairs[1::2] = chain[:-1], chain[1:]
+            cached = self._box_cache[run_id] = (traj, pts, pairs, ends)
+        return cached[1], cached[2], cached[3]
+
+    def _laid_on_surface(self, pos: np.ndarray, pts: np.ndarray):
+        """The polyline through ``pts`` (box points of positions ``pos``) with each step
+        cut into pieces whose heights are the surface's; and the index in it where each
+        step ends."""
+        n = len(pts)
+        if n < 2:
+            return pts, np.zeros(0, dtype=np.int64)
+        flat = np.hypot(*(pts[1:, :2] - pts[:-1, :2]).T)
+        k = np.clip(np.ceil(flat / TRAIL_PIECE), 1, 32).astype(np.int64)
+        k[~np.isfinite(flat)] = 1
+        step = np.repeat(np.arange(n - 1), k)
+        first = np.repeat(np.cumsum(k) - k, k)
+        frac = (np.arange(int(k.sum())) - first + 1) / np.repeat(k, k)  # 1/k … 1 per step
+        mid = pos[step] + frac[:, None] * (pos[step + 1] - pos[step])
+        ends = np.cumsum(k)
+        with np.errstate(all="ignore"):
+            try:
+                loss = np.asarray(self.surface.value(mid), dtype=float)
+            except (ArithmeticError, ValueError):
+                loss = np.full(len(mid), np.nan)
+            chain = self.to_box(mid, loss)
+        chord = pts[step] + frac[:, None] * (pts[step + 1] - pts[step])
+        bad = ~np.isfinite(chain[:, 2])  # undefined on the way: the straight line there
+        chain[bad] = chord[bad]
+        chain[ends - 1] = pts[1:]  # each step ends exactly where the run is
+        return np.vstack([pts[:1], chain]), ends
 
     def redraw(self, cursor: int) -> None:
         if self.grid is None or not self._current() or self.gl is None:
             return
         segments, seg_colors, marbles, colors = [], [], [], []
         for run, traj in self.shown_runs():
-            box, pairs = self._boxed(run.id, traj)
+            box, pairs, ends = self._boxed(run.id, traj)
             j = min(index_at(traj, cursor) + 1, len(box))
             if not j:
                 continue
             color = theme.rgba(run.color)
             if j > 1:
-                segments.append(pairs[: 2 * (j - 1)])
-                seg_colors.append(np.broadcast_to(color, (2 * (j - 1), 4)))
+                n = 2 * int(ends[j - 2])
+                segments.append(pairs[:n])
+                seg_colors.append(np.broadcast_to(color, (n, 4)))
             marbles.append(box[j - 1])
             colors.append(color)
         if segments:
