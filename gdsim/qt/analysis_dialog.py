@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtWidgets
 from gdsim.core.analyses import AnalysisCancelled, BasinMap, basin_map, lr_sweep
 from gdsim.core.simulation import ConfigError
 from gdsim.core.surfaces import get_surface
+from gdsim.qt import theme
 from gdsim.qt.analysis_plots import BasinPlot, SweepPlot
 from gdsim.qt.panels.widgets import NumberField, ispin
 
@@ -305,7 +306,7 @@ class AnalysisDialog(QtWidgets.QDialog):
         self.progress.setValue(1 if self.result is not None else 0)
 
     def _error(self, reason: str) -> None:
-        self.status.setStyleSheet("color: #b2182b; font-weight: bold;")
+        self.status.setStyleSheet(theme.error_style(bold=True))
         self.status.setText(reason)
 
     # -- results ------------------------------------------------------------------------------
@@ -359,6 +360,22 @@ class AnalysisDialog(QtWidgets.QDialog):
         else:
             self.status.setStyleSheet("")
             self.status.setText(f"{self.scene.label(run_id)} now uses α = {best:.3g}.")
+
+    def restyle(self) -> None:
+        """New plots in the theme's colours (light or dark), showing the same results."""
+        for index, kind in ((BASIN, BasinPlot), (SWEEP, SweepPlot)):
+            old = self.plots.widget(index)
+            new = kind()
+            self.plots.removeWidget(old)
+            self.plots.insertWidget(index, new)
+            old.deleteLater()
+        self.basin_plot, self.sweep_plot = self.plots.widget(BASIN), self.plots.widget(SWEEP)
+        self.plots.setCurrentIndex(self.kind.currentData())
+        basin, sweep = self.results[BASIN], self.results[SWEEP]
+        if basin is not None:
+            self.basin_plot.show_map(basin, get_surface(basin.surface).params)
+        if sweep is not None:
+            self.sweep_plot.show_sweep(sweep, sweep.config.lr)
 
     def stop(self) -> None:
         """Cancel a computation that is under way and wait for its thread."""

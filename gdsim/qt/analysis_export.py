@@ -20,7 +20,7 @@ def write_png(result, path: str | os.PathLike, scale: float = 2.0) -> None:
     from gdsim.qt.app import make_app
     from gdsim.qt.export import export_png
 
-    app = make_app()
+    app = make_app(remembered_theme=False)
     if isinstance(result, BasinMap):
         plot = BasinPlot()
         plot.show_map(result, get_surface(result.surface).params)

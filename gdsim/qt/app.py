@@ -20,7 +20,9 @@ def initial_scene(preset: str | None) -> Scene:
     return Scene.from_dict(scene_document(load_preset(preset or "ravine")))
 
 
-def make_app(argv=None):
+def make_app(argv=None, remembered_theme: bool = True):
+    """The QApplication, set up for gdsim. ``remembered_theme``: the window's remembered
+    dark theme (off for command-line pictures and the bench: the same on every machine)."""
     from PySide6 import QtCore, QtWidgets
 
     from gdsim.qt import theme
@@ -31,7 +33,7 @@ def make_app(argv=None):
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
     app.setDesktopFileName("io.github.gdsim.Gdsim")  # matches assets/*.desktop
     app.setWindowIcon(app_icon())
-    if QtCore.QSettings().value("dark", False, type=bool):  # View → Dark theme, remembered
+    if remembered_theme and QtCore.QSettings().value("dark", False, type=bool):
         theme.set_dark(True)
         theme.apply_palette(app)
     theme.configure_pyqtgraph()

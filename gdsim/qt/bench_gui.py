@@ -101,7 +101,7 @@ def bench_redraw(steps: int = STEPS) -> tuple[float, float]:
     from gdsim.qt.app import initial_scene, make_app
     from gdsim.qt.main_window import MainWindow
 
-    app = make_app()
+    app = make_app(remembered_theme=False)
     scene = initial_scene("ravine")
     scene.playing = False
     window = MainWindow(scene, restore_layout=False)

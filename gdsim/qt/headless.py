@@ -22,7 +22,7 @@ def export_headless(args) -> int:
         print(f"gdsim export: {e}", file=sys.stderr)
         return EXIT_USAGE
     scene.playing = False
-    app = make_app()
+    app = make_app(remembered_theme=False)
     from gdsim.qt.export import ExportError, export
     from gdsim.qt.main_window import MainWindow
 

@@ -598,6 +598,8 @@ class MainWindow(QtWidgets.QMainWindow):
         theme.configure_pyqtgraph()  # for views built later
         for view in self.views:
             view.restyle()
+        if self.analysis_dialog is not None:
+            self.analysis_dialog.restyle()
         self._set_icons()
         self.dark_act.setChecked(on)
         self._settings().setValue("dark", bool(on))

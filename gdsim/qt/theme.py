@@ -46,6 +46,15 @@ def colors() -> dict:
     return _DARK if DARK else _LIGHT
 
 
+def error_style(bold: bool = False) -> str:
+    """The style sheet of a label saying what is wrong: red that reads on the theme."""
+    weight = " font-weight: bold;" if bold else ""
+    return f"color: {'#ff8a80' if DARK else '#b2182b'};{weight}"
+
+
+REFUSED_FIELD = "QLineEdit { background: #fde0dd; color: #000000; }"  # both themes
+
+
 def set_dark(on: bool) -> None:
     """Light or dark; the application's palette follows (``apply_palette``) and the
     views ``restyle()``."""
@@ -98,10 +107,12 @@ def fit_title(plot: pg.PlotItem) -> None:
         return
     font = QtGui.QFont()
     font.setPointSizeF(font_pt(BASE_POINT_SIZE + 1))
-    width = plot.geometry().width() - 16
-    if width > 50:
-        text = QtGui.QFontMetricsF(font).elidedText(text, QtCore.Qt.ElideRight, width)
+    widget = plot.getViewWidget()  # the widget's width: the plot's layout may lag behind
+    width = (widget.width() if widget is not None else plot.geometry().width()) - 24
+    if width > 0:
+        text = QtGui.QFontMetricsF(font).elidedText(text, QtCore.Qt.ElideRight, max(width, 24))
     plot.setTitle(text, size=title_size(), color=colors()["ink"])
+    plot.titleLabel.setMinimumWidth(1)  # pyqtgraph sizes it to the text: let the plot narrow
 
 
 def style_colors(plot: pg.PlotItem) -> None:

@@ -126,3 +126,20 @@ def test_the_dialog_follows_the_selection(make_window, qtbot):
     assert d.run_btn.isEnabled()
     w.scene.update_run(w.scene.runs[2].id, noise=0.1)
     assert not d.run_btn.isEnabled() and "noise" in d.status.text()
+
+
+def test_command_line_pictures_stay_light_when_the_window_remembers_dark(tmp_path):
+    import os
+
+    config = tmp_path / "config"
+    (config / "gdsim").mkdir(parents=True)
+    (config / "gdsim" / "gdsim.conf").write_text("[General]\ndark=true\n")
+    out = tmp_path / "sweep.png"
+    env = {**os.environ, "XDG_CONFIG_HOME": str(config)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "gdsim", "sweep", "--surface", "bowl", "--count", "5",
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert QtGui.QImage(str(out)).pixelColor(5, 5).name() == "#ffffff"

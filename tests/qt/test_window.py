@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdsim.core.simulation import simulate
+from gdsim.core.simulation import RunConfig, simulate
 from gdsim.qt.smoke import image_is_drawn
 from tests.qt.conftest import wait_trajectories
 
@@ -629,3 +629,58 @@ def test_3d_trails_lie_on_the_surface_between_steps(make_window, qtbot):
     marbles = np.asarray(view.marbles.pos)
     for m in marbles:
         assert np.min(np.linalg.norm(pos - m, axis=1)) < 1e-6
+
+
+def test_dark_theme_keeps_errors_readable_and_restyles_the_analyses(make_window, qtbot):
+    from gdsim.qt import theme
+
+    w = make_window("ravine")
+    d = w.analyses(1)
+    d.run_btn.click()
+    qtbot.waitUntil(lambda: d.job is None, timeout=20000)
+    app = QtWidgets.QApplication.instance()
+    try:
+        w.set_dark(True)
+        assert d.sweep_plot.backgroundBrush().color().name() == "#121212"
+        assert d.sweep_plot.result is d.results[1]  # the same sweep, drawn again
+        c = w.controls
+        c.surface_combo.setCurrentIndex(c.surface_combo.findData("formula:"))
+        c.formula_box.edit.setText("x^2 + * y")
+        c.formula_box.apply.click()
+        assert "color: #000000" in c.formula_box.edit.styleSheet()  # dark text on pale red
+        assert "#ff8a80" in c.formula_box.error.styleSheet()  # a red that reads on dark
+    finally:
+        w.set_dark(False)
+        theme.set_dark(False)
+        theme.apply_palette(app)
+        theme.configure_pyqtgraph()
+
+
+def test_a_long_title_is_cut_short_when_the_plot_narrows(make_window, qtbot):
+    w = make_window("ravine")
+    long = "sin(x)*cos(y) + 0.1*(x^2 + y^2) + 0.01*x*y + 0.001*x^3*y + 0.002*y^3*x"
+    w.scene.set_surface("formula:" + long)
+    qtbot.waitUntil(lambda: not w.controller.pending(), timeout=10000)
+    w.resize(1100, 800)
+    qtbot.waitUntil(lambda: w.contour.width() < 400, timeout=5000)
+    qtbot.wait(50)
+    shown = w.contour.plot.titleLabel.text
+    full = w.contour.plot.full_title
+    assert full == "f(x, y) = " + long
+    assert shown.endswith("…") and full.startswith(shown[:-1]) and len(shown) < len(full)
+
+
+def test_3d_trails_of_a_run_leaving_the_map_stay_straight(make_window, qtbot):
+    from gdsim.model import Scene
+
+    scene = Scene(surface="bowl")
+    scene.add_run(RunConfig("bowl", "gd", {"lr": 1.05}, (3.0, 2.0), max_steps=40))
+    w = make_window(scene=scene)
+    w.scene.set_cursor(40)
+    traj = w.controller.trajectories[w.scene.runs[0].id]
+    box, _, ends = w.surface3d._boxed(w.scene.runs[0].id, traj)
+    on_map = (np.abs(box[:, :2]) <= 1.0).all(axis=1)
+    leaving = ~(on_map[:-1] & on_map[1:])
+    assert leaving.any()
+    pieces = np.diff(np.concatenate([[0], ends]))
+    assert (pieces[leaving] == 1).all()  # off the map: one straight piece per step

@@ -19,6 +19,7 @@ from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.schedules import SCHEDULES, Schedule
 from gdsim.core.simulation import ConfigError
 from gdsim.core.surfaces import get_surface, surface_names, surface_title
+from gdsim.qt import theme
 from gdsim.qt.panels.formula_box import FormulaBox
 from gdsim.qt.panels.widgets import LogSlider, NumberField, fmt, ispin, spin
 
@@ -201,7 +202,6 @@ class ControlsPanel(QtWidgets.QWidget):
 
         self.error = QtWidgets.QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b2182b; font-weight: bold;")
         lay.addWidget(self.error)
         lay.addStretch(1)
 
@@ -361,6 +361,7 @@ class ControlsPanel(QtWidgets.QWidget):
 
     # -- widgets -> scene ----------------------------------------------------------------------
     def _refuse(self, reason: str) -> None:
+        self.error.setStyleSheet(theme.error_style(bold=True))
         self.error.setText(reason)
         self.message.emit(reason)
 

@@ -13,6 +13,7 @@ import sys
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.formula import FUNCTIONS, FormulaError, formula_surface, parse, surface_name
+from gdsim.qt import theme
 
 EXAMPLE = "sin(x)*cos(y) + 0.1*(x^2 + y^2)"
 HELP = (
@@ -43,7 +44,6 @@ class FormulaBox(QtWidgets.QWidget):
         self.apply.setToolTip("Use this formula as the surface (Enter)")
         self.error = QtWidgets.QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b2182b;")
         self.error.hide()
         lay.addWidget(self.label, 0, 0)
         lay.addWidget(self.edit, 0, 1)
@@ -104,8 +104,9 @@ class FormulaBox(QtWidgets.QWidget):
             self.edit.setStyleSheet("")
             return
         self.error.setText(str(error))
+        self.error.setStyleSheet(theme.error_style())
         self.error.show()
-        self.edit.setStyleSheet("QLineEdit { background: #fde0dd; }")
+        self.edit.setStyleSheet(theme.REFUSED_FIELD)
         if move_cursor and error.column is not None:
             self.edit.setFocus(QtCore.Qt.OtherFocusReason)
             self.edit.setCursorPosition(max(0, error.column - 1))

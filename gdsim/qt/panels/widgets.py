@@ -7,6 +7,8 @@ import math
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.qt import theme
+
 
 def fmt(v: float) -> str:
     return f"{v:.4g}"
@@ -38,7 +40,7 @@ class NumberField(QtWidgets.QLineEdit):
         self._mark(ok=True)
 
     def _mark(self, ok: bool) -> None:
-        self.setStyleSheet("" if ok else "QLineEdit { background: #fde0dd; }")
+        self.setStyleSheet("" if ok else theme.REFUSED_FIELD)
 
     def check(self, text: str) -> tuple[float | None, str]:
         try:

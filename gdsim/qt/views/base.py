@@ -8,17 +8,13 @@ from gdsim.core.formula import is_formula
 from gdsim.core.trajectory import Trajectory
 from gdsim.model import Run
 
-TITLE_CHARS = 60
-
 
 def plot_title(surface) -> str:
     """The surface's formula, prefixed by its title unless the formula already names it
-    (data-driven surfaces, typed formulas); a long formula is cut short with '…'."""
+    (data-driven surfaces, typed formulas); theme.set_title cuts it to the plot's width."""
     if surface.is_data or is_formula(surface.name):
-        title = surface.formula
-    else:
-        title = f"{surface.title}: {surface.formula}"
-    return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "…"
+        return surface.formula
+    return f"{surface.title}: {surface.formula}"
 
 
 def index_at(traj: Trajectory, cursor: int) -> int:

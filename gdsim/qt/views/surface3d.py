@@ -32,6 +32,7 @@ from gdsim.qt.views.painting import device_pixels
 HEIGHT = 0.9
 MESH = 60
 TRAIL_PIECE = 0.04  # a trail's pieces in the 3D box are at most this long (the box is 2 wide)
+TRAIL_EXTRA = 20_000  # at most this many points added per run to lay its trail on the surface
 
 
 @cache
@@ -356,7 +357,11 @@ class Surface3DView(QtWidgets.QWidget, RunView):
             return pts, np.zeros(0, dtype=np.int64)
         flat = np.hypot(*(pts[1:, :2] - pts[:-1, :2]).T)
         k = np.clip(np.ceil(flat / TRAIL_PIECE), 1, 32).astype(np.int64)
-        k[~np.isfinite(flat)] = 1
+        on_map = (np.abs(pts[:, :2]) <= 1.0).all(axis=1)
+        k[~(np.isfinite(flat) & on_map[:-1] & on_map[1:])] = 1  # off the map: a straight line
+        extra = int(k.sum()) - (n - 1)
+        if extra > TRAIL_EXTRA:  # a long zig-zagging run: fewer pieces per step
+            k = 1 + ((k - 1) * (TRAIL_EXTRA / extra)).astype(np.int64)
         step = np.repeat(np.arange(n - 1), k)
         first = np.repeat(np.cumsum(k) - k, k)
         frac = (np.arange(int(k.sum())) - first + 1) / np.repeat(k, k)  # 1/k … 1 per step
