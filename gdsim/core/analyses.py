@@ -141,35 +141,22 @@ def basin_map(
     xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
     gx, gy = np.meshgrid(xs, ys)
     starts = np.column_stack([gx.ravel(), gy.ravel()])
-    total = len(starts)
-    result = BatchResult(
-        np.empty_like(starts),
-        np.empty(total),
-        np.zeros(total, dtype=np.int8),
-        np.zeros(total, dtype=np.int64),
-        np.zeros(total),
+    if cancelled is not None and cancelled():
+        raise AnalysisCancelled()
+    result = simulate_batch(
+        surface,
+        config.optimizer,
+        starts,
+        steps,
+        hyper=config.hyper,
+        grad_tol=config.grad_tol,
+        schedule=config.schedule,
+        cancelled=cancelled,
+        chunk=CHUNK,
+        clip_norm=config.clip_norm,
+        loss_tol=config.loss_tol,
+        progress=progress,
     )
-    for a in range(0, total, CHUNK):
-        if cancelled is not None and cancelled():
-            raise AnalysisCancelled()
-        part = simulate_batch(
-            surface,
-            config.optimizer,
-            starts[a : a + CHUNK],
-            steps,
-            hyper=config.hyper,
-            grad_tol=config.grad_tol,
-            schedule=config.schedule,
-            cancelled=cancelled,
-            clip_norm=config.clip_norm,
-            loss_tol=config.loss_tol,
-        )
-        s = slice(a, a + len(part.loss))
-        result.position[s], result.loss[s] = part.position, part.loss
-        result.code[s], result.stop_step[s] = part.code, part.stop_step
-        result.last_move[s] = part.last_move
-        if progress is not None:
-            progress(s.stop, total)
     if cancelled is not None and cancelled():
         raise AnalysisCancelled()
     label, basins = _classify(surface, starts, result, config.grad_tol)

@@ -281,6 +281,7 @@ def simulate_batch(
     chunk: int = 10000,
     clip_norm: float | None = None,
     loss_tol: float | None = None,
+    progress=None,
 ) -> BatchResult:
     """Advance many runs of an analytic surface at once and report how each one ended.
 
@@ -290,6 +291,7 @@ def simulate_batch(
     it returns True the runs stop where they are.  (Two threads were tried: on this
     2-core machine they were no faster than one.)  Gradient clipping and the |Δf| stop
     rule work as in ``simulate``; gradient noise and mini-batches are single-run only.
+    ``progress(done, runs)``, if given, is called after each chunk.
     """
     opt = get_optimizer(optimizer, **(hyper or {}))
     starts = np.asarray(starts, dtype=float)
@@ -306,6 +308,8 @@ def simulate_batch(
     for a in range(0, runs, chunk):
         b = min(a + chunk, runs)
         _batch_chunk(surface, opt, starts[a:b], max_steps, lrs, stops, cancelled, result, a)
+        if progress is not None:
+            progress(b, runs)
     return result
 
 

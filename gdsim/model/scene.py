@@ -184,8 +184,6 @@ class Scene:
             cfg = replace(
                 r.config, surface=name, start=start, batch_size=None, noise=0.0, hyper=hyper
             )
-            if not surface.is_data:
-                cfg = replace(cfg, batch_size=None)
             self._replace(replace(r, config=cfg), emit=False)
         self.cursor = 0
         self.surface_changed.emit(name)

@@ -99,11 +99,8 @@ class AnalysisDialog(QtWidgets.QDialog):
         self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
 
-        self.basin_plot = BasinPlot()
-        self.sweep_plot = SweepPlot()
         self.plots = QtWidgets.QStackedWidget()
-        self.plots.addWidget(self.basin_plot)
-        self.plots.addWidget(self.sweep_plot)
+        self._make_plots()
 
         self.png_btn = QtWidgets.QPushButton("Export PNG…")
         self.csv_btn = QtWidgets.QPushButton("Export CSV…")
@@ -361,15 +358,19 @@ class AnalysisDialog(QtWidgets.QDialog):
             self.status.setStyleSheet("")
             self.status.setText(f"{self.scene.label(run_id)} now uses α = {best:.3g}.")
 
-    def restyle(self) -> None:
-        """New plots in the theme's colours (light or dark), showing the same results."""
+    def _make_plots(self) -> None:
+        """The basin and sweep plots (again), in the theme's current colours."""
         for index, kind in ((BASIN, BasinPlot), (SWEEP, SweepPlot)):
             old = self.plots.widget(index)
-            new = kind()
-            self.plots.removeWidget(old)
-            self.plots.insertWidget(index, new)
-            old.deleteLater()
+            if old is not None:
+                self.plots.removeWidget(old)
+                old.deleteLater()
+            self.plots.insertWidget(index, kind())
         self.basin_plot, self.sweep_plot = self.plots.widget(BASIN), self.plots.widget(SWEEP)
+
+    def restyle(self) -> None:
+        """New plots in the theme's colours (light or dark), showing the same results."""
+        self._make_plots()
         self.plots.setCurrentIndex(self.kind.currentData())
         basin, sweep = self.results[BASIN], self.results[SWEEP]
         if basin is not None:
