@@ -9,39 +9,45 @@ scene: they are derived from it (by the simulation worker).
 from __future__ import annotations
 
 import copy
-import itertools
 import math
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from gdsim.core.optimizers import validate_hyper
 from gdsim.core.simulation import ConfigError, RunConfig
 from gdsim.core.surfaces import get_surface
 from gdsim.model.events import Signal
 
-__all__ = ["PALETTE", "Run", "Scene", "SceneError"]
+__all__ = ["MARKERS", "PALETTE", "Run", "Scene", "SceneError", "Snapshot"]
 
 SCENE_FORMAT = "gdsim-scene"
 SCENE_VERSION = 1
 
 #: Okabe–Ito colours (safe for the common colour-vision deficiencies), blue and gold first
-#: as in the classic "vanilla vs momentum" picture.
+#: as in the classic "vanilla vs momentum" picture; vermillion, which a washed-out
+#: projector makes hard to tell from gold, comes late.
 PALETTE = (
     "#0072B2",  # blue
     "#E69F00",  # orange / gold
     "#009E73",  # bluish green
-    "#D55E00",  # vermillion
     "#CC79A7",  # reddish purple
     "#56B4E9",  # sky blue
-    "#F0E442",  # yellow
+    "#D55E00",  # vermillion
     "#000000",  # black
+    "#F0E442",  # yellow
 )
+#: Each colour's marker shape (pyqtgraph symbol names), so that runs differ by more
+#: than colour: circle, square, triangle, diamond, pentagon, hexagon, star, triangle down.
+MARKERS = ("o", "s", "t1", "d", "p", "h", "star", "t")
 
 DEFAULT_VIEW: dict[str, Any] = {
     "log_loss": False,
     "show_gradient": True,
     "show_velocity": True,
     "show_minima": True,
+    "show_legend": True,
     "camera": {"distance": 3.4, "elevation": 42.0, "azimuth": -65.0},
     "ranges": None,  # the 2D view's (xmin, xmax, ymin, ymax); None = the surface's domain
 }
@@ -85,7 +91,7 @@ def _view(doc) -> dict:
         return view
     if not isinstance(doc, dict):
         raise SceneError("view must be a mapping")
-    for key in ("log_loss", "show_gradient", "show_velocity", "show_minima"):
+    for key in ("log_loss", "show_gradient", "show_velocity", "show_minima", "show_legend"):
         if key in doc:
             view[key] = bool(doc[key])
     cam = doc.get("camera")
@@ -111,18 +117,56 @@ def _view(doc) -> dict:
 
 @dataclass(frozen=True)
 class Run:
-    """One marble: its configuration plus how it is drawn."""
+    """One marble: its configuration plus how it is drawn.
+
+    ``name`` is what the run is called; a name that a lesson gave (it describes the
+    run's settings: "α = 0.1", "mini-batch 32") is dropped when the configuration
+    changes, so that it never goes stale; the user's own name (``own_name``) stays.
+    """
 
     id: int
     config: RunConfig
     color: str
     name: str = ""
     visible: bool = True
+    own_name: bool = False
 
     def to_dict(self) -> dict:
         d = self.config.to_dict()
         d.pop("surface")
-        return {"name": self.name, "color": self.color, "visible": self.visible, "config": d}
+        out = {"name": self.name, "color": self.color, "visible": self.visible, "config": d}
+        if self.own_name and self.name:
+            out["own_name"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What an edit changes (for undo): the surface, the lesson text, the runs and the
+    selection; the view flags too when a whole scene was loaded."""
+
+    surface: str
+    title: str
+    explanation: str
+    runs: tuple[Run, ...]
+    selected: int | None
+    view: dict | None = None
+
+    def same_content(self, other: Snapshot) -> bool:
+        return (self.surface, self.title, self.explanation, self.runs) == (
+            other.surface,
+            other.title,
+            other.explanation,
+            other.runs,
+        )
+
+
+def marker_of(color: str, index: int) -> str:
+    """A run's marker: its colour's in the palette, else by its place in the list."""
+    try:
+        return MARKERS[PALETTE.index(color.upper()) % len(MARKERS)]
+    except ValueError:
+        return MARKERS[index % len(MARKERS)]
 
 
 @dataclass
@@ -147,7 +191,11 @@ class Scene:
         self.playing_changed = Signal()  # (playing)
         self.speed_changed = Signal()  # (speed)
         self.view_changed = Signal()  # (key)
-        self._ids = itertools.count(max((r.id for r in self.runs), default=-1) + 1)
+        self.text_changed = Signal()  # () the lesson's title or explanation changed
+        #: (label, merge key, before, after): an edit that can be undone (Snapshots)
+        self.edited = Signal()
+        self._edit_depth = 0
+        self._next_id = max((r.id for r in self.runs), default=-1) + 1
 
     # -- queries ---------------------------------------------------------------------------
     def run(self, run_id: int) -> Run:
@@ -167,26 +215,102 @@ class Scene:
                 return c
         return PALETTE[len(self.runs) % len(PALETTE)]
 
-    # -- changes ---------------------------------------------------------------------------
+    # -- edits (each one can be undone: see ``edited``) ------------------------------------
+    @contextmanager
+    def editing(self, label: str, merge_key=None, with_view: bool = False):
+        """Group the changes made inside into one edit: when the scene's content changed,
+        ``edited(label, merge_key, before, after)`` fires once at the end (nested edits
+        belong to the outermost one)."""
+        self._edit_depth += 1
+        before = self.snapshot(with_view) if self._edit_depth == 1 else None
+        try:
+            yield
+        finally:
+            self._edit_depth -= 1
+            if before is not None:
+                after = self.snapshot(with_view)
+                if not after.same_content(before) or (with_view and after.view != before.view):
+                    self.edited.emit(label, merge_key, before, after)
+
+    def snapshot(self, with_view: bool = False) -> Snapshot:
+        return Snapshot(
+            self.surface,
+            self.title,
+            self.explanation,
+            tuple(self.runs),
+            self.selected,
+            copy.deepcopy(self.view) if with_view else None,
+        )
+
+    def restore(self, snap: Snapshot) -> None:
+        """Make the scene's content that of ``snap`` (undo / redo), firing the usual
+        signals for what differs; runs keep their ids."""
+        if snap.surface != self.surface:
+            for r in list(self.runs):
+                self.runs.remove(r)
+                self.run_removed.emit(r.id)
+            self.selected = None
+            self.surface = snap.surface
+            self.title, self.explanation = snap.title, snap.explanation
+            if snap.view is not None:
+                self.view = copy.deepcopy(snap.view)
+            self.surface_changed.emit(self.surface)
+            for r in snap.runs:
+                self.runs.append(r)
+                self.run_added.emit(r)
+        else:
+            self.title, self.explanation = snap.title, snap.explanation
+            wanted = {r.id: r for r in snap.runs}
+            for r in list(self.runs):
+                if r.id not in wanted:
+                    self.runs.remove(r)
+                    self.run_removed.emit(r.id)
+            have = {r.id: r for r in self.runs}
+            self.runs = list(snap.runs)
+            for r in snap.runs:
+                old = have.get(r.id)
+                if old is None:
+                    self.run_added.emit(r)
+                elif old != r:
+                    self.run_changed.emit(r, old.config != r.config)
+            if snap.view is not None and snap.view != self.view:
+                self.view = copy.deepcopy(snap.view)
+                self.view_changed.emit("*")
+        self._bump_ids()
+        self.select(snap.selected if snap.selected in {r.id for r in self.runs} else None)
+        self.text_changed.emit()
+
+    def _bump_ids(self) -> None:
+        """Run ids are never reused, also after a restore brought old runs back."""
+        top = max((r.id for r in self.runs), default=-1)
+        if top >= self._next_id:
+            self._next_id = top + 1
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
+
     def set_surface(self, name: str) -> None:
         """Change the surface; every run keeps its optimizer but restarts from the new
         surface's default start (spread a little so the marbles do not overlap) with its
         default learning rate. The lesson's title and explanation, written for the old
-        surface, are dropped."""
+        surface, are dropped, as are run names that described the old settings."""
         if name == self.surface:
             return
         surface = get_surface(name)
-        self.surface = name
-        self.title = self.explanation = ""
-        for i, r in enumerate(self.runs):
-            start = _spread(surface, i)
-            hyper = {**r.config.hyper, "lr": surface.default_lr}
-            cfg = replace(
-                r.config, surface=name, start=start, batch_size=None, noise=0.0, hyper=hyper
-            )
-            self._replace(replace(r, config=cfg), emit=False)
-        self.cursor = 0
-        self.surface_changed.emit(name)
+        with self.editing(f"Surface: {surface.title}"):
+            self.surface = name
+            self.title = self.explanation = ""
+            for i, r in enumerate(self.runs):
+                start = _spread(surface, i)
+                hyper = {**r.config.hyper, "lr": surface.default_lr}
+                cfg = replace(
+                    r.config, surface=name, start=start, batch_size=None, noise=0.0, hyper=hyper
+                )
+                self._replace(self._renamed(replace(r, config=cfg), r), emit=False)
+            self.cursor = 0
+            self.surface_changed.emit(name)
+            self.text_changed.emit()
 
     def add_run(
         self,
@@ -202,29 +326,46 @@ class Scene:
             )
         config = replace(config, surface=self.surface)
         config.validate(surface)
-        run = Run(next(self._ids), config, color or self.next_color(), name)
-        self.runs.append(run)
-        self.run_added.emit(run)
-        if select:
-            self.select(run.id)
+        with self.editing("Add run"):
+            run = Run(self._new_id(), config, color or self.next_color(), name)
+            self.runs.append(run)
+            self.run_added.emit(run)
+            if select:
+                self.select(run.id)
         return run
 
     def labels(self) -> dict[int, str]:
-        """What each run is called on screen and in exports: its name, or its optimizer's
-        numbered among the unnamed runs of that optimizer ("gd", "gd 2", ...), skipping
-        the names of named runs; a label follows the run's optimizer."""
+        """What each run is called on screen and in exports: its name; else its
+        optimizer, followed by the settings that tell it apart from the other runs of
+        that optimizer ("gd α=0.1", "gd B=32"), numbered when nothing does ("gd 2"),
+        never repeating a named run's name. A label follows the run's settings."""
         taken = {r.name for r in self.runs if r.name}
+        groups: dict[str, list[Run]] = {}  # all runs of an optimizer, named ones too
+        for r in self.runs:
+            groups.setdefault(r.config.optimizer, []).append(r)
+        described: dict[int, str] = {}
+        for opt, runs in groups.items():
+            parts = [[] for _ in runs]
+            for feature in _FEATURES:
+                texts = [feature(r.config) for r in runs]
+                if len(set(texts)) > 1:
+                    for i, t in enumerate(texts):
+                        if t:
+                            parts[i].append(t)
+            for r, p in zip(runs, parts, strict=True):
+                if not r.name:
+                    described[r.id] = f"{opt} {', '.join(p)}" if p else opt
         count: dict[str, int] = {}
         out: dict[int, str] = {}
         for r in self.runs:
             if r.name:
                 out[r.id] = r.name
                 continue
-            opt = r.config.optimizer
-            n = count.get(opt, 0) + 1
-            while (label := opt if n == 1 else f"{opt} {n}") in taken:
+            base = described[r.id]
+            n = count.get(base, 0) + 1
+            while (label := base if n == 1 else f"{base} {n}") in taken:
                 n += 1
-            count[opt] = n
+            count[base] = n
             taken.add(label)
             out[r.id] = label
         return out
@@ -232,33 +373,61 @@ class Scene:
     def label(self, run_id: int) -> str:
         return self.labels()[run_id]
 
+    def markers(self) -> dict[int, str]:
+        """Each run's marker shape (pyqtgraph symbol name), from its colour."""
+        return {r.id: marker_of(r.color, i) for i, r in enumerate(self.runs)}
+
     def duplicate_run(self, run_id: int, optimizer: str, hyper: dict | None = None) -> Run:
         """Same start, another optimizer ("duplicate with another optimizer")."""
         src = self.run(run_id)
         lr = src.config.lr
         cfg = replace(src.config, optimizer=optimizer, hyper=dict(hyper or {"lr": lr}))
-        return self.add_run(cfg)
+        with self.editing(f"Duplicate as {optimizer}"):
+            return self.add_run(cfg)
 
     def remove_run(self, run_id: int) -> None:
         self.run(run_id)
-        self.runs = [r for r in self.runs if r.id != run_id]
-        self.run_removed.emit(run_id)
-        if self.selected == run_id:
-            self.select(self.runs[-1].id if self.runs else None)
+        with self.editing(f"Remove {self.label(run_id)}"):
+            self.runs = [r for r in self.runs if r.id != run_id]
+            self.run_removed.emit(run_id)
+            if self.selected == run_id:
+                self.select(self.runs[-1].id if self.runs else None)
 
     def update_run(self, run_id: int, **changes) -> Run:
         """Change a run's config fields (``lr=`` etc. go into hyper) or its look
         (``color``, ``name``, ``visible``).  Raises ConfigError and changes nothing when
-        the new configuration is invalid."""
+        the new configuration is invalid.  A name given with ``name=`` is the user's
+        own; a lesson's name is dropped when the configuration changes."""
         run = self.run(run_id)
         look = {k: changes.pop(k) for k in ("color", "name", "visible") if k in changes}
+        if "name" in look:
+            look["name"] = str(look["name"]).strip()
+            look["own_name"] = bool(look["name"])
         cfg = run.config
         if changes:
             cfg = replace(cfg, **changes)
             cfg.validate()
-        new = replace(run, config=cfg, **look)
+        new = self._renamed(replace(run, config=cfg, **look), run)
         if new != run:
-            self._replace(new, emit=True, config_changed=cfg != run.config)
+            what = ", ".join(sorted(changes)) or ", ".join(sorted(look))
+            key = ("run", run_id, tuple(sorted(changes)), tuple(sorted(look)))
+            if "hyper" in changes:  # which hyperparameters: α and β drags merge apart
+                diff = {
+                    k
+                    for k in {*cfg.hyper, *run.config.hyper}
+                    if cfg.hyper.get(k) != run.config.hyper.get(k)
+                }
+                what = ", ".join(sorted(diff)) or what
+                key = (*key, tuple(sorted(diff)))
+            with self.editing(f"Change {what} of {self.label(run_id)}", merge_key=key):
+                self._replace(new, emit=True, config_changed=cfg != run.config)
+        return new
+
+    @staticmethod
+    def _renamed(new: Run, old: Run) -> Run:
+        """``new`` without its lesson-given name if its configuration changed."""
+        if new.config != old.config and new.name and not new.own_name:
+            return replace(new, name="")
         return new
 
     def set_hyper(self, run_id: int, **hyper) -> Run:
@@ -343,9 +512,9 @@ class Scene:
                 color = rd.get("color") or PALETTE[i % len(PALETTE)]
                 if not isinstance(color, str) or not _COLOR.match(color):
                     raise SceneError(f"run colour must look like #RRGGBB, got {color!r}")
-                runs.append(
-                    Run(i, cfg, color, str(rd.get("name", "")), bool(rd.get("visible", True)))
-                )
+                name = str(rd.get("name", "") or "")
+                own = bool(rd.get("own_name", False)) and bool(name)
+                runs.append(Run(i, cfg, color, name, bool(rd.get("visible", True)), own))
             view = _view(doc.get("view"))
             speed = min(max(_number(doc.get("speed", 20.0), "speed"), 0.5), 1000.0)
             cursor = int(min(max(_number(doc.get("cursor", 0), "cursor"), 0), 10**9))
@@ -373,31 +542,76 @@ class Scene:
             raise SceneError(f"bad value: {e}") from None
         return scene
 
-    def load(self, other: Scene) -> None:
+    def load(self, other: Scene, label: str = "Open") -> None:
         """Take over everything from ``other`` (signals stay connected): fires
-        surface_changed, then run_added for each run, and the rest."""
-        for r in list(self.runs):
-            self.runs.remove(r)
-            self.run_removed.emit(r.id)
-        self.selected = None
-        self.title, self.explanation = other.title, other.explanation
-        self.view = copy.deepcopy(other.view)
-        changed = self.surface != other.surface
-        self.surface = other.surface
-        if changed:
-            self.surface_changed.emit(self.surface)
-        self._ids = itertools.count(0)
-        for r in other.runs:
-            run = Run(next(self._ids), r.config, r.color, r.name, r.visible)
-            self.runs.append(run)
-            self.run_added.emit(run)
-        if other.selected is not None:
-            self.select(self.runs[[r.id for r in other.runs].index(other.selected)].id)
-        self.set_speed(other.speed)
-        self.cursor = -1
-        self.set_cursor(other.cursor)
-        self.view_changed.emit("*")
-        self.set_playing(other.playing)
+        surface_changed, then run_added for each run, and the rest; one edit."""
+        with self.editing(label, with_view=True):
+            for r in list(self.runs):
+                self.runs.remove(r)
+                self.run_removed.emit(r.id)
+            self.selected = None
+            self.title, self.explanation = other.title, other.explanation
+            self.view = copy.deepcopy(other.view)
+            changed = self.surface != other.surface
+            self.surface = other.surface
+            if changed:
+                self.surface_changed.emit(self.surface)
+            ids = {}
+            for r in other.runs:
+                run = replace(r, id=self._new_id())
+                ids[r.id] = run.id
+                self.runs.append(run)
+                self.run_added.emit(run)
+            if other.selected is not None:
+                self.select(ids[other.selected])
+            self.set_speed(other.speed)
+            self.cursor = -1
+            self.set_cursor(other.cursor)
+            self.view_changed.emit("*")
+            self.text_changed.emit()
+            self.set_playing(other.playing)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def _feature_lr(cfg: RunConfig) -> str:
+    return f"α={_fmt(cfg.lr)}"
+
+
+def _feature_momentum(cfg: RunConfig) -> str:
+    h = validate_hyper(cfg.optimizer, cfg.hyper)
+    if "betas" in h:
+        return f"β=({_fmt(h['betas'][0])}, {_fmt(h['betas'][1])})"
+    return f"β={_fmt(h['momentum'])}" if h.get("momentum") is not None else ""
+
+
+def _feature_batch(cfg: RunConfig) -> str:
+    return "full batch" if cfg.batch_size is None else f"B={cfg.batch_size}"
+
+
+def _feature_noise(cfg: RunConfig) -> str:
+    return f"σ={_fmt(cfg.noise)}" if cfg.noise else ""
+
+
+def _feature_clip(cfg: RunConfig) -> str:
+    return f"clip {_fmt(cfg.clip_norm)}" if cfg.clip_norm is not None else ""
+
+
+def _feature_schedule(cfg: RunConfig) -> str:
+    return "" if cfg.schedule.kind == "constant" else cfg.schedule.kind
+
+
+#: the settings that a label may name to tell runs of one optimizer apart, in order
+_FEATURES = (
+    _feature_lr,
+    _feature_momentum,
+    _feature_batch,
+    _feature_noise,
+    _feature_clip,
+    _feature_schedule,
+)
 
 
 def _spread(surface, i: int) -> tuple[float, ...]:
