@@ -349,6 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="build the window, play a lesson, check 2D and 3D rendering, exit",
     )
+    parser.add_argument(
+        "--report",
+        metavar="FILE.json",
+        help="with --smoke-test: write the window's layout (parts, cut texts) to this file",
+    )
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--projector", action="store_true", help="start in projector mode")
+    modes.add_argument("--fullscreen", action="store_true", help="start full screen")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_run_parser(sub)
     _add_analysis_parsers(sub)
@@ -384,7 +392,7 @@ def _split_session(argv: list[str]) -> tuple[str | None, list[str]]:
     for i, tok in enumerate(argv):
         if tok in _COMMANDS:
             return None, argv
-        if tok.startswith("-") or (i > 0 and argv[i - 1] == "--preset"):
+        if tok.startswith("-") or (i > 0 and argv[i - 1] in ("--preset", "--report")):
             continue
         return tok, argv[:i] + argv[i + 1 :]
     return None, argv
@@ -409,7 +417,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             from gdsim.qt.app import run_app
 
-            return run_app(preset=args.preset, session=session, smoke_test=args.smoke_test)
+            if args.report and not args.smoke_test:
+                raise UsageError("gdsim: --report goes with --smoke-test")
+            mode = "projector" if args.projector else "fullscreen" if args.fullscreen else "normal"
+            return run_app(
+                preset=args.preset,
+                session=session,
+                smoke_test=args.smoke_test,
+                report=args.report,
+                mode=mode,
+            )
         finally:
             gc.enable()
     except UsageError as e:

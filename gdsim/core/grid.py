@@ -3,7 +3,7 @@ isoline levels and a reference gradient size (numpy only)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -86,3 +86,22 @@ def sample(surface: Surface, n: int = 200) -> SurfaceGrid:
             grad_ref,
         )
     return SurfaceGrid(xs, ys, values, False, 0.0, f_lo, f_hi, grad_ref)
+
+
+def extend(grid: SurfaceGrid, surface: Surface, extent, n: int) -> SurfaceGrid:
+    """``grid`` sampled again over ``extent`` ((x0, x1), (y0, y1)), which may reach past
+    the surface's domain, ``n`` points on its longer side; the colour / height transform,
+    levels and arrow scale stay the domain's, so the map looks the same where the two
+    overlap."""
+    (x0, x1), (y0, y1) = extent
+    wide = (x1 - x0) >= (y1 - y0)
+    long_side, short_side = (x1 - x0, y1 - y0) if wide else (y1 - y0, x1 - x0)
+    m = max(2, round(n * short_side / long_side))
+    nx, ny = (n, m) if wide else (m, n)
+    xs = np.linspace(x0, x1, nx)
+    ys = np.linspace(y0, y1, ny)
+    gx, gy = np.meshgrid(xs, ys)
+    with np.errstate(all="ignore"):
+        values, _grads = surface.evaluate(np.stack([gx, gy], axis=-1))
+    values = np.where(np.isfinite(values), values, np.nan)
+    return replace(grid, xs=xs, ys=ys, values=values)

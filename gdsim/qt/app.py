@@ -32,6 +32,8 @@ def make_app(argv=None, remembered_theme: bool = True):
     prepare_gl()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
     app.setDesktopFileName("io.github.gdsim.Gdsim")  # matches assets/*.desktop
+    from gdsim.qt.icons import app_icon
+
     app.setWindowIcon(app_icon())
     if remembered_theme and QtCore.QSettings().value("dark", False, type=bool):
         theme.set_dark(True)
@@ -39,15 +41,6 @@ def make_app(argv=None, remembered_theme: bool = True):
     theme.configure_pyqtgraph()
     theme.apply_app_font(app)
     return app
-
-
-def app_icon():
-    """gdsim's icon (a marble rolling down a bowl), read when it is first drawn."""
-    from importlib import resources
-
-    from PySide6 import QtGui
-
-    return QtGui.QIcon(str(resources.files("gdsim") / "assets" / "gdsim.svg"))
 
 
 def prepare_gl() -> None:
@@ -91,7 +84,13 @@ def end_startup() -> None:
         gc.enable()
 
 
-def run_app(preset: str | None = None, session: str | None = None, smoke_test: bool = False) -> int:
+def run_app(
+    preset: str | None = None,
+    session: str | None = None,
+    smoke_test: bool = False,
+    report: str | None = None,
+    mode: str = "normal",
+) -> int:
     from gdsim.io.session import SessionError, read_session
 
     try:
@@ -120,11 +119,15 @@ def run_app(preset: str | None = None, session: str | None = None, smoke_test: b
     if smoke_test:
         from gdsim.qt.smoke import SmokeTest
 
-        smoke = SmokeTest(app, window)
+        smoke = SmokeTest(app, window, report, mode)
         window.show()
         code = smoke.run()
     else:
         window.show()
+        if mode == "projector":
+            window.presentation.set_projector(True)
+        elif mode == "fullscreen":
+            window.presentation.set_full_screen(True)
         code = app.exec()
     window.dispose()
     import shiboken6

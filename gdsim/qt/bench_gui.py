@@ -105,6 +105,7 @@ def bench_redraw(steps: int = STEPS) -> tuple[float, float]:
     scene = initial_scene("ravine")
     scene.playing = False
     window = MainWindow(scene, restore_layout=False)
+    window.ask_on_close = False
     for opt, lr in (("adam", 0.3), ("nesterov", 0.2)):
         run = scene.add_run()
         scene.update_run(run.id, optimizer=opt, hyper={"lr": lr}, start=(-9.0, 3.0), max_steps=150)

@@ -32,7 +32,7 @@ def view_widget(window, view: str) -> QtWidgets.QWidget:
     if view == "window":
         return window
     if view == "contour":
-        return window.main2d.currentWidget()  # the curve view for 1D surfaces
+        return window.view_area.map_view()  # the curve view for 1D surfaces
     if view == "3d":
         if not window.surface3d.isVisible():
             raise ExportError("this surface has one parameter: there is no 3D view")

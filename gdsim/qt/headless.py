@@ -27,6 +27,7 @@ def export_headless(args) -> int:
     from gdsim.qt.main_window import MainWindow
 
     window = MainWindow(scene, restore_layout=False)  # the same picture on every machine
+    window.ask_on_close = False
     window.resize(1600, 1000)
     window.show()
     deadline = time.monotonic() + 30

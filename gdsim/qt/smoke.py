@@ -1,9 +1,14 @@
 """``gdsim --smoke-test``: build the window, play the default lesson for at least 30
 steps, check that the 2D and the 3D views really rendered (a framebuffer with more
-than one colour), close the window while it is still playing; exit 0 or 1."""
+than one colour), close the window while it is still playing; exit 0 or 1.
+
+``--report FILE.json`` also writes the window's layout after it has played (see
+:mod:`gdsim.qt.layout_report`); ``--projector`` / ``--fullscreen`` enter that mode
+first."""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import numpy as np
@@ -24,15 +29,21 @@ def image_is_drawn(img: QtGui.QImage) -> bool:
 
 
 class SmokeTest:
-    def __init__(self, app, window):
+    def __init__(self, app, window, report: str | None = None, mode: str = "normal"):
         self.app, self.window = app, window
         self.result: dict[str, bool] = {}
         self.code = 1
+        self.report, self.mode = report, mode
 
     def run(self) -> int:
         w = self.window
+        w.ask_on_close = False  # nobody is there to answer
         if not w.scene.runs:  # a session saved without runs: drop one marble to play
             w.scene.add_run()
+        if self.mode == "projector":
+            w.presentation.set_projector(True)
+        elif self.mode == "fullscreen":
+            w.presentation.set_full_screen(True)
         w.scene.set_speed(120.0)
         w.scene.set_playing(True)
         self.timer = QtCore.QTimer()
@@ -58,8 +69,22 @@ class SmokeTest:
             file=sys.stderr if not ok else sys.stdout,
         )
         self.code = 0 if ok else 1
+        if self.report:
+            self._write_report()
         w.close()  # mid-run
         self.app.quit()
+
+    def _write_report(self) -> None:
+        from gdsim.qt.layout_report import layout_report
+
+        for _ in range(3):  # let the last layout and paint settle
+            self.app.processEvents()
+        try:
+            with open(self.report, "w", encoding="utf-8") as f:
+                json.dump(layout_report(self.window), f, indent=1, ensure_ascii=False)
+        except OSError as e:
+            print(f"smoke test: cannot write {self.report}: {e.strerror}", file=sys.stderr)
+            self.code = 1
 
     def _timeout(self) -> None:
         if self.timer.isActive():

@@ -14,7 +14,9 @@ CONTOUR_MAP = "viridis"
 PROJECTOR_FONT_SCALE = 1.5
 PROJECTOR_LINE_SCALE = 1.6
 FONT_SCALE = 1.0  # text in the plots and the window
-LINE_SCALE = 1.0  # trails, arrows, curves and marbles
+LINE_SCALE = 1.0  # trails, curves and marbles
+ARROW_WIDTH = 3.0  # −∇f and step arrows, pixels (2.2× in projector mode)
+PROJECTOR_ARROW_SCALE = 2.2  # arrows' length and width in projector mode
 
 
 # Light (default) or dark: the colours of everything that is not data. The maps keep
@@ -94,24 +96,47 @@ def apply_palette(app) -> None:
     app.setPalette(p)
 
 
-def set_title(plot: pg.PlotItem, text: str) -> None:
-    """A plot's title at the current size, in the theme's ink, cut short with '…' when
-    it is wider than the plot (``fit_title`` again after a resize)."""
+def set_title(plot: pg.PlotItem, text: str, shorter: tuple[str, ...] = ()) -> None:
+    """A plot's title at the current size, in the theme's ink; when it is wider than the
+    plot, the first of ``shorter`` that fits, else the shortest one on two lines, else
+    (only then) cut short with '…' (``fit_title`` again after a resize)."""
     plot.full_title = text
+    plot.title_choices = (text, *shorter)
     fit_title(plot)
 
 
+def _two_lines(text: str) -> tuple[str, str] | None:
+    """``text`` broken in two at the space nearest its middle (before an operator if
+    there is one)."""
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    if not spaces:
+        return None
+    ops = [i for i in spaces if i + 1 < len(text) and text[i + 1] in "+−-=·*/"]
+    cut = min(ops or spaces, key=lambda i: abs(i - len(text) / 2))
+    return text[:cut], text[cut + 1 :]
+
+
 def fit_title(plot: pg.PlotItem) -> None:
-    text = getattr(plot, "full_title", "")
-    if not text:
+    choices = getattr(plot, "title_choices", None) or (getattr(plot, "full_title", ""),)
+    if not choices[0]:
         return
     font = QtGui.QFont()
     font.setPointSizeF(font_pt(BASE_POINT_SIZE + 1))
+    metrics = QtGui.QFontMetricsF(font)
     widget = plot.getViewWidget()  # the widget's width: the plot's layout may lag behind
     width = (widget.width() if widget is not None else plot.geometry().width()) - 24
+    html = choices[0]
     if width > 0:
-        text = QtGui.QFontMetricsF(font).elidedText(text, QtCore.Qt.ElideRight, max(width, 24))
-    plot.setTitle(text, size=title_size(), color=colors()["ink"])
+        fitting = [c for c in choices if metrics.horizontalAdvance(c) <= width]
+        if fitting:
+            html = fitting[0]
+        else:
+            lines = _two_lines(choices[-1])
+            if lines and max(metrics.horizontalAdvance(x) for x in lines) <= width:
+                html = "<br>".join(lines)
+            else:
+                html = metrics.elidedText(choices[-1], QtCore.Qt.ElideRight, max(width, 24))
+    plot.setTitle(html, size=title_size(), color=colors()["ink"])
     plot.titleLabel.setMinimumWidth(1)  # pyqtgraph sizes it to the text: let the plot narrow
 
 
@@ -126,7 +151,7 @@ def style_colors(plot: pg.PlotItem) -> None:
         ax.setPen(c["ink"])
         ax.setTextPen(c["ink"])
     if plot.titleLabel.text:
-        set_title(plot, getattr(plot, "full_title", plot.titleLabel.text))
+        fit_title(plot)
 
 
 def set_projector(on: bool) -> None:
@@ -134,6 +159,11 @@ def set_projector(on: bool) -> None:
     global FONT_SCALE, LINE_SCALE
     FONT_SCALE = PROJECTOR_FONT_SCALE if on else 1.0
     LINE_SCALE = PROJECTOR_LINE_SCALE if on else 1.0
+
+
+def arrow_scale() -> float:
+    """How much longer and wider the arrows are drawn (projector mode: 2.2×)."""
+    return PROJECTOR_ARROW_SCALE if LINE_SCALE != 1.0 else 1.0
 
 
 def font_pt(base: float = BASE_POINT_SIZE) -> float:

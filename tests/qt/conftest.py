@@ -50,6 +50,8 @@ def make_window(qtbot):
             doc["playing"] = playing
             scene = Scene.from_dict(doc)
         w = MainWindow(scene, restore_layout=False)
+        # closing with unsaved edits would ask; a test that wants the question answers it
+        w.documents.ask_to_save = lambda doing: "discard"
         qtbot.addWidget(w)
         w.resize(*size)
         w.show()

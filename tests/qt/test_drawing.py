@@ -39,6 +39,7 @@ def repaint_all(qtbot, w):
 
 def test_loss_curve_is_drawn_up_to_the_cursor_only(make_window, qtbot):
     w = make_window("line-fit")
+    w.scene.set_view("show_legend", False)  # its samples would count as curve pixels
     run = w.scene.runs[-1]  # drawn last, so on top of the other
     for k in range(0, 61):  # played step by step
         w.scene.set_cursor(k)
@@ -156,7 +157,7 @@ def test_loss_view_all_fits_the_curves_and_pyqtgraph_log_y_is_ours(make_window, 
     assert np.isclose(y0, losses.min()) and np.isclose(y1, losses.max())
     # the plot's own right-click "Log Y" is the toolbar's "Log loss"
     w.loss.plot.ctrl.logYCheck.setChecked(True)
-    assert w.scene.view["log_loss"] and w.log_act.isChecked()
+    assert w.scene.view["log_loss"] and w.actions_by_name["log_loss"].isChecked()
     run = w.scene.runs[0]
     _x, y = w.loss.curves.shown(run.id)
     expected = w.controller.trajectories[run.id].loss[:61] - w.loss.floor

@@ -98,7 +98,14 @@ def test_pause_step_and_reset(make_window, qtbot):
     # so the actions are triggered the way their shortcuts would)
     keys = {
         a.text(): a.shortcut().toString()
-        for a in (w.play_act, w.fwd_act, w.back_act, w.reset_act, w.home_act, w.end_act)
+        for a in (
+            w.actions_by_name["play"],
+            w.actions_by_name["forward"],
+            w.actions_by_name["back"],
+            w.actions_by_name["reset"],
+            w.actions_by_name["home"],
+            w.actions_by_name["end"],
+        )
     }
     assert keys == {
         "Pause": "Space",
@@ -108,18 +115,18 @@ def test_pause_step_and_reset(make_window, qtbot):
         "First step": "Home",
         "Last step": "End",
     }
-    w.play_act.trigger()
-    assert not w.scene.playing and w.play_act.text() == "Play"
+    w.actions_by_name["play"].trigger()
+    assert not w.scene.playing and w.actions_by_name["play"].text() == "Play"
     k = w.scene.cursor
     qtbot.wait(300)
     assert w.scene.cursor == k  # paused
-    w.fwd_act.trigger()
+    w.actions_by_name["forward"].trigger()
     assert w.scene.cursor == k + 1
-    w.back_act.trigger()
-    w.back_act.trigger()
+    w.actions_by_name["back"].trigger()
+    w.actions_by_name["back"].trigger()
     assert w.scene.cursor == k - 1
     assert w.step_label.text() == f"step {k - 1} / 150"
-    w.reset_act.trigger()
+    w.actions_by_name["reset"].trigger()
     assert w.scene.cursor == 0 and not w.scene.playing
     run = w.scene.runs[0]
     assert len(trail(w.contour, run.id)) == 1
@@ -132,7 +139,7 @@ def test_a_diverging_run_shows_its_status(make_window, qtbot):
     wait_trajectories(qtbot, w)
     traj = w.controller.trajectories[run.id]
     assert traj.status.state == "diverged"
-    w.end_act.trigger()
+    w.actions_by_name["end"].trigger()
     status = w.runs_panel.status_text(run.id)
     assert status.startswith("diverged at step ")
     assert "⚠" in w.controls.stability.text()
@@ -147,8 +154,8 @@ def test_bad_alpha_is_refused_at_the_widget_with_a_reason(make_window, qtbot):
         field.setText(text)
         qtbot.keyClick(field, QtCore.Qt.Key_Return)
         assert w.scene.run(run.id).config.lr == 0.45
-        assert w.controls.error.text()
-        assert "background" in field.styleSheet()
+        assert "α (lr)" in w.controls.error.text()  # says why, beside the panel ...
+        assert field.text() == "0.45"  # ... and the field shows the α the run uses
 
 
 def test_invalid_combination_is_not_applied_and_says_why(make_window, qtbot):
@@ -184,7 +191,7 @@ def test_runs_list_add_duplicate_hide_remove(make_window, qtbot):
 
 def test_one_dimensional_surface_shows_the_curve_view(make_window, qtbot):
     w = make_window("parabola-table")
-    assert w.main2d.currentWidget() is w.curve
+    assert w.view_area.map_view() is w.curve
     assert not w.surface3d.isVisible() and not w.data.isVisible()
     w.scene.set_cursor(25)
     run = w.scene.runs[0]
@@ -212,7 +219,7 @@ def test_switching_surfaces_resets_runs_to_the_new_domain(make_window, qtbot):
     assert w.scene.surface == "parabola"
     assert all(len(r.config.start) == 1 for r in w.scene.runs)
     wait_trajectories(qtbot, w)
-    assert w.main2d.currentWidget() is w.curve
+    assert w.view_area.map_view() is w.curve
     idx = w.controls.surface_combo.findData("rosenbrock")
     w.controls.surface_combo.setCurrentIndex(idx)
     wait_trajectories(qtbot, w)
@@ -302,7 +309,7 @@ def test_selecting_a_table_row_moves_the_cursor(make_window, qtbot):
     table.selectRow(25)
     assert w.scene.cursor == 25
     assert table.steps.data(table.steps.index(25, 1)) == "0.0188895"
-    w.home_act.trigger()
+    w.actions_by_name["home"].trigger()
     assert table.selected_step() == 0
 
 
@@ -400,7 +407,7 @@ def test_a_run_that_overflows_ends_with_its_status(make_window, qtbot):
     run = w.scene.runs[0]
     w.scene.set_hyper(run.id, lr=1e300)
     wait_trajectories(qtbot, w)
-    w.end_act.trigger()
+    w.actions_by_name["end"].trigger()
     assert w.runs_panel.status_text(run.id).startswith("diverged at step")
     assert w.step_label.text().startswith(f"step {w.scene.cursor} / {w.scene.cursor}")
 
@@ -427,7 +434,7 @@ def test_the_window_stays_responsive_at_the_top_speed(make_window, qtbot):
         w.scene.update_run(run.id, max_steps=3000)
     wait_trajectories(qtbot, w)
     w.scene.set_speed(1000.0)  # the top of the speed box
-    w.play_act.trigger()
+    w.actions_by_name["play"].trigger()
     qtbot.waitUntil(lambda: w.scene.cursor >= 20, timeout=5000)
     # while it plays flat out, an event posted now is handled within a few frames
     # and the plots keep painting
@@ -443,7 +450,7 @@ def test_the_window_stays_responsive_at_the_top_speed(make_window, qtbot):
     start = w.scene.cursor
     qtbot.wait(500)
     assert w.scene.cursor > start + 10  # it kept playing meanwhile
-    w.play_act.trigger()  # Space: pause at once
+    w.actions_by_name["play"].trigger()  # Space: pause at once
     assert not w.scene.playing
 
 
@@ -453,7 +460,7 @@ def test_a_data_view_built_later_gets_half_of_its_row(make_window, qtbot):
     w.scene.set_surface("linear-regression")
     wait_trajectories(qtbot, w)
     qtbot.waitUntil(w.data.isVisible)
-    assert w.data.width() >= 0.4 * w.bottom.width()
+    assert w.data.width() >= 0.4 * w.view_area.bottom.width()
     # pyqtgraph's log axes would not move the contour map: they are not offered
     assert not w.contour.plot.ctrl.logXCheck.isEnabled()
 
@@ -470,8 +477,8 @@ def test_typing_a_formula_makes_it_the_surface(make_window, qtbot):
     # every run restarts with the new surface's α, and the panels say so
     assert {r.config.lr for r in w.scene.runs} == {0.1}
     assert c.lr.value() == 0.1
-    rows = [w.runs_panel.tree.topLevelItem(i).text(1) for i in range(len(w.scene.runs))]
-    assert rows == ["gd α=0.1", "momentum α=0.1"]
+    rows = [w.runs_panel.tree.topLevelItem(i).text(0) for i in range(len(w.scene.runs))]
+    assert rows == ["gd\ngd α=0.1", "momentum\nmomentum α=0.1"]  # named after the settings
     wait_trajectories(qtbot, w)
     # the map shows the typed function
     grid = w.contour.grid
@@ -508,7 +515,7 @@ def test_a_refused_formula_says_where_and_keeps_the_surface(make_window, qtbot):
     assert w.scene.surface == "formula:x^4 - 3*x^2 + 0.5*x"
     assert not c.formula_box.error.isVisible()
     wait_trajectories(qtbot, w)
-    assert w.main2d.currentWidget() is w.curve and not w.surface3d.isVisible()
+    assert w.view_area.map_view() is w.curve and not w.surface3d.isVisible()
     assert c.formula_box.label.text() == "f(x) ="
     # picking a built-in surface again hides the box
     c.surface_combo.setCurrentIndex(c.surface_combo.findData("bowl"))
@@ -531,20 +538,29 @@ def test_projector_mode_enlarges_text_and_marks_and_comes_back(make_window, qtbo
     app = QtWidgets.QApplication.instance()
     base_font = theme.BASE_POINT_SIZE  # the app's font (gdsim.qt.app.make_app sets it)
     try:
-        w.projector_act.trigger()
-        assert w.projector_act.isChecked() and w.full_act.isChecked()
+        w.actions_by_name["projector"].trigger()
+        assert (
+            w.actions_by_name["projector"].isChecked()
+            and w.actions_by_name["full_screen"].isChecked()
+        )
         assert not w.controls_dock.isVisible() and not w.runs_dock.isVisible()
         assert app.font().pointSizeF() == pytest.approx(base_font * 1.5)
         tick = w.contour.plot.getAxis("bottom").style["tickFont"]
         assert tick.pointSizeF() == pytest.approx(theme.BASE_POINT_SIZE * 1.5)
-        assert "font-size:21pt" in w.lesson.text()  # 14 pt × 1.5
+        assert w.lesson.title.font().pointSizeF() == pytest.approx(21)  # 14 pt × 1.5
+        assert w.lesson.folded  # the lesson text is folded to its title line
         w.scene.set_cursor(30)
         w.contour.viewport().repaint()
-        assert w.contour.marks._px == pytest.approx(1.6)  # trails, arrows, marbles
+        assert w.contour.marks._px == pytest.approx(1.6)  # trails, marbles
+        assert theme.arrow_scale() == pytest.approx(2.2)  # arrows: longer and wider
         assert w.surface3d.marbles.size == pytest.approx(theme.MARBLE_SIZE * 1.6)
-        w.projector_act.trigger()
-        assert not w.projector_act.isChecked() and not w.full_act.isChecked()
+        w.actions_by_name["projector"].trigger()
+        assert (
+            not w.actions_by_name["projector"].isChecked()
+            and not w.actions_by_name["full_screen"].isChecked()
+        )
         assert w.controls_dock.isVisible() and w.runs_dock.isVisible()
+        assert not w.lesson.folded
         assert app.font().pointSizeF() == pytest.approx(base_font)
         w.contour.viewport().repaint()
         assert w.contour.marks._px == 1.0
@@ -565,18 +581,18 @@ def test_dark_theme_recolours_the_window_and_is_remembered(make_window, qtbot):
 
     assert corner_pixel() == "#ffffff"
     try:
-        w.dark_act.trigger()
-        assert theme.DARK and w._settings().value("dark", type=bool)
+        w.actions_by_name["dark"].trigger()
+        assert theme.DARK and QtCore.QSettings().value("dark", type=bool)
         assert corner_pixel() == "#121212"
         assert app.palette().color(QtGui.QPalette.Window).name() == "#1e1e1e"
         ax = w.contour.plot.getAxis("bottom")
         assert ax.textPen().color().name() == "#f0f0f0"
         assert w.surface3d.gl.opts["bgcolor"][:3] == pytest.approx((18 / 255,) * 3, abs=1e-3)
-        icon = w.play_act.icon().pixmap(28).toImage()
+        icon = w.actions_by_name["play"].icon().pixmap(28).toImage()
         inked = {icon.pixelColor(x, y).name() for x in range(28) for y in range(28)}
         assert "#f0f0f0" in inked  # the play triangle in light ink
-        w.dark_act.trigger()
-        assert not theme.DARK and not w._settings().value("dark", type=bool)
+        w.actions_by_name["dark"].trigger()
+        assert not theme.DARK and not QtCore.QSettings().value("dark", type=bool)
         assert corner_pixel() == "#ffffff"
     finally:
         theme.set_dark(False)
@@ -602,11 +618,11 @@ def test_closing_in_projector_mode_saves_the_normal_layout(make_window, qtbot):
     from gdsim.qt import theme
 
     w = make_window("ravine")
-    w.projector_act.trigger()
+    w.actions_by_name["projector"].trigger()
     assert not w.controls_dock.isVisible()
     w.close()
-    assert theme.LINE_SCALE == 1.0 and not w.projector_act.isChecked()
-    assert w.controls_dock.isVisibleTo(w) and w.panels_act.isChecked()
+    assert theme.LINE_SCALE == 1.0 and not w.actions_by_name["projector"].isChecked()
+    assert w.controls_dock.isVisibleTo(w) and w.actions_by_name["panels"].isChecked()
 
 
 def test_3d_trails_lie_on_the_surface_between_steps(make_window, qtbot):

@@ -2,11 +2,11 @@
 or noise, schedule, clipping, stop rules and maximum steps.
 
 Every widget writes straight into the scene (``Scene.update_run``); a configuration
-the core refuses is not applied and its reason is shown under the panel.  When the
-scene changes (another run selected, a preset loaded) the widgets are refreshed while
-``_refreshing`` is set, which makes every handler ignore them, so nothing loops.
-(QSignalBlocker is not used: refreshing deletes and rebuilds the hyperparameter
-widgets, and a blocker outliving its widget crashes.)
+the core refuses is not applied and its reason is shown under the panel until a valid
+value is applied or the scene changes.  When the scene changes (another run selected,
+a preset loaded, an undo) the widgets are updated in place while ``_refreshing`` is
+set, which makes every handler ignore them, so nothing loops; the hyperparameter rows
+are rebuilt only when the optimizer changes.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class ControlsPanel(QtWidgets.QWidget):
         # surface ---------------------------------------------------------------------------
         box = QtWidgets.QGroupBox("Surface")
         form = QtWidgets.QVBoxLayout(box)
-        self.surface_combo = QtWidgets.QComboBox()
+        self.surface_combo = _combo()
         for name in surface_names():
             self.surface_combo.addItem(surface_title(name), name)
         self.surface_combo.addItem("Your own formula…", PREFIX)
@@ -125,8 +125,8 @@ class ControlsPanel(QtWidgets.QWidget):
 
         # optimizer -------------------------------------------------------------------------
         self.run_box = QtWidgets.QGroupBox("Selected run")
-        self.run_form = QtWidgets.QFormLayout(self.run_box)
-        self.optimizer_combo = QtWidgets.QComboBox()
+        self.run_form = _form(self.run_box)
+        self.optimizer_combo = _combo()
         for name, spec in OPTIMIZERS.items():
             self.optimizer_combo.addItem(name, name)
             self.optimizer_combo.setItemData(
@@ -138,13 +138,14 @@ class ControlsPanel(QtWidgets.QWidget):
         self.lr.valueChanged.connect(lambda v: self._set_hyper(lr=v))
         self.lr.refused.connect(self._refuse)
         self.stability = QtWidgets.QLabel()
+        self.stability.setTextFormat(QtCore.Qt.PlainText)  # "α < 2/λmax" is not a tag
         self.stability.setForegroundRole(QtGui.QPalette.PlaceholderText)
         self.stability.setWordWrap(True)
         self.run_form.addRow("optimizer", self.optimizer_combo)
         self.run_form.addRow("α (lr)", self.lr)
         self.run_form.addRow("", self.stability)
         self.hyper_box = QtWidgets.QWidget()
-        self.hyper_form = QtWidgets.QFormLayout(self.hyper_box)
+        self.hyper_form = _form(self.hyper_box)
         self.hyper_form.setContentsMargins(0, 0, 0, 0)
         self.run_form.addRow(self.hyper_box)
 
@@ -167,8 +168,8 @@ class ControlsPanel(QtWidgets.QWidget):
 
         # schedule, clipping, stopping -----------------------------------------------------------
         box = QtWidgets.QGroupBox("Schedule, clipping, stopping")
-        sform = QtWidgets.QFormLayout(box)
-        self.schedule = QtWidgets.QComboBox()
+        sform = _form(box)
+        self.schedule = _combo()
         self.schedule.addItems(list(SCHEDULES))
         self.schedule.setToolTip("Learning-rate schedule (torch.optim.lr_scheduler)")
         self.gamma = spin(0.01, 1.0, 0.05, 3, "StepLR / ExponentialLR gamma")
@@ -202,11 +203,14 @@ class ControlsPanel(QtWidgets.QWidget):
 
         self.error = QtWidgets.QLabel()
         self.error.setWordWrap(True)
+        self.error.setTextFormat(QtCore.Qt.PlainText)
         lay.addWidget(self.error)
         lay.addStretch(1)
 
-        scene.selection_changed.connect(lambda _rid: self.refresh())
-        scene.surface_changed.connect(lambda _n: self.refresh())
+        self._hyper_key = None  # (run id, optimizer) the hyperparameter rows are built for
+        scene.selection_changed.connect(lambda _rid: self._on_scene_changed())
+        scene.surface_changed.connect(lambda _n: self._on_scene_changed())
+        scene.text_changed.connect(self._on_scene_changed)  # a lesson, a session, an undo
         scene.run_changed.connect(self._on_run_changed)
         self.refresh()
 
@@ -225,6 +229,14 @@ class ControlsPanel(QtWidgets.QWidget):
     def _on_run_changed(self, run, _config_changed):
         if run.id == self.scene.selected:
             self.refresh()
+
+    def _on_scene_changed(self) -> None:
+        """Another run, surface or scene: an old refusal no longer applies."""
+        self.clear_error()
+        self.refresh()
+
+    def clear_error(self) -> None:
+        self.error.clear()
 
     def refresh(self) -> None:
         self._refreshing = True
@@ -253,7 +265,11 @@ class ControlsPanel(QtWidgets.QWidget):
         self.run_box.setTitle(f"Selected run: {self.scene.label(run.id)}")
         self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(cfg.optimizer))
         self.lr.setValue(cfg.lr)
-        self._build_hyper(cfg)
+        if self._hyper_key != (run.id, cfg.optimizer):
+            self._build_hyper(cfg)
+            self._hyper_key = (run.id, cfg.optimizer)
+        else:
+            self._show_hyper(cfg)
         is_data = surface.is_data
         for w in (self.batch, self.batch_label, self.batch_note):
             w.setVisible(is_data)
@@ -285,20 +301,26 @@ class ControlsPanel(QtWidgets.QWidget):
         self._stability_hint(surface, cfg)
 
     def _stability_hint(self, surface, cfg) -> None:
-        try:
-            ev = np.linalg.eigvalsh(surface.hessian(cfg.resolved_start(surface)))
-        except (np.linalg.LinAlgError, ValueError):
-            self.stability.setText("")
-            return
-        top = float(ev.max())
-        if top > 0 and np.isfinite(top):
-            warn = " ⚠ α is above it" if cfg.lr > 2 / top else ""
-            self.stability.setText(
-                f"plain GD is stable near the start for <nobr>α < 2/λmax = {fmt(2 / top)}</nobr>"
-                f"{warn}"
-            )
-        else:
-            self.stability.setText("no positive curvature at the start: no stability bound")
+        text = stability_hint(surface, cfg)
+        self.stability.setText(text)
+        self.stability.setVisible(bool(text))
+
+    def _show_hyper(self, cfg) -> None:
+        """The hyperparameter rows show ``cfg``'s values (same optimizer: no rebuild)."""
+        from gdsim.core.optimizers import validate_hyper
+
+        values = validate_hyper(cfg.optimizer, cfg.hyper)
+        for key, w in self._hyper_widgets.items():
+            v = values[key]
+            if isinstance(w, QtWidgets.QCheckBox):
+                w.setChecked(bool(v))
+            elif isinstance(w, NumberField):
+                w.setValue(v)
+            elif key == "betas":
+                for b, val in zip(w.findChildren(QtWidgets.QDoubleSpinBox), v, strict=True):
+                    b.setValue(val)
+            else:
+                w.setValue(float(v))
 
     def _build_hyper(self, cfg) -> None:
         while self.hyper_form.rowCount():
@@ -375,7 +397,7 @@ class ControlsPanel(QtWidgets.QWidget):
             self._refuse(f"Not applied: {e}")
             self.refresh()
             return
-        self.error.setText("")
+        self.clear_error()
 
     def _set_hyper(self, **hyper) -> None:
         run = self.scene.selected_run
@@ -395,7 +417,7 @@ class ControlsPanel(QtWidgets.QWidget):
             self.scene.set_surface(name)
 
     def _on_formula_applied(self, name: str) -> None:
-        self.error.clear()
+        self.clear_error()
         if name != self.scene.surface:
             self.scene.set_surface(name)
 
@@ -442,3 +464,50 @@ class ControlsPanel(QtWidgets.QWidget):
             grad_tol=self.tol.value() if self.tol_on.isChecked() else None,
             loss_tol=self.ltol.value() if self.ltol_on.isChecked() else None,
         )
+
+
+def _form(parent) -> QtWidgets.QFormLayout:
+    """A form whose fields go under their labels when the panel is narrow."""
+    form = QtWidgets.QFormLayout(parent)
+    form.setRowWrapPolicy(QtWidgets.QFormLayout.WrapLongRows)
+    form.setFieldGrowthPolicy(QtWidgets.QFormLayout.AllNonFixedFieldsGrow)
+    return form
+
+
+def _combo() -> QtWidgets.QComboBox:
+    """A combo box that does not make the panel wider than its dock."""
+    combo = QtWidgets.QComboBox()
+    combo.setSizeAdjustPolicy(QtWidgets.QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(12)
+    return combo
+
+
+def stability_hint(surface, cfg) -> str:
+    """The largest stable α near the run's start, for the optimizers where the
+    quadratic bound applies, with the reason when it does not (plain text)."""
+    from gdsim.core.optimizers import validate_hyper
+
+    try:
+        ev = np.linalg.eigvalsh(surface.hessian(cfg.resolved_start(surface)))
+    except (np.linalg.LinAlgError, ValueError, ArithmeticError):
+        return ""
+    h = validate_hyper(cfg.optimizer, cfg.hyper)
+    if "momentum" not in h or "betas" in h or "alpha" in h or "lr_decay" in h:
+        return ""  # adaptive steps (Adam, RMSprop, Adagrad): no single bound on α
+    top = float(ev.max()) + float(h.get("weight_decay", 0.0))
+    if not (top > 0 and np.isfinite(top)):
+        return "no positive curvature at the start: no stability bound on α"
+    mom, damp = float(h["momentum"]), float(h.get("dampening", 0.0))
+    if mom > 0 and damp >= 1.0:
+        return ""  # dampening 1: the buffer never takes in a gradient
+    if mom == 0:
+        bound, rule, who = 2 / top, "2/λmax", "plain GD"
+    elif h.get("nesterov"):
+        bound = (2 + 2 * mom) / ((1 + 2 * mom) * top)
+        rule, who = "(2+2β)/((1+2β)·λmax)", "Nesterov"
+    else:
+        bound = (2 + 2 * mom) / ((1 - damp) * top)
+        rule = "(2+2β)/λmax" if damp == 0 else "(2+2β)/((1−τ)·λmax)"
+        who = "momentum"
+    warn = " ⚠ α is above it" if cfg.lr > bound else ""
+    return f"{who} is stable near the start for α < {rule} = {fmt(bound)}{warn}"

@@ -1,14 +1,15 @@
-"""The runs list: colour, name, optimizer and hyperparameters, live status; add,
-duplicate with another optimizer, hide, remove, select."""
+"""The runs list: colour and marker, name, optimizer and hyperparameters, live status;
+add, duplicate with another optimizer, rename, hide, remove, select.
+
+Rows are updated in place; the list is rebuilt only when runs come or go."""
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.optimizers import OPTIMIZERS, validate_hyper
-from gdsim.core.trajectory import CONVERGED, DIVERGED
-from gdsim.qt.panels.widgets import color_icon, fmt
-from gdsim.qt.views.base import index_at
+from gdsim.qt.panels.widgets import fmt, run_icon
+from gdsim.qt.views.legend import status_at
 
 
 def hyper_summary(cfg) -> str:
@@ -28,20 +29,14 @@ def hyper_summary(cfg) -> str:
         parts.append(f"B={cfg.batch_size}")
     if cfg.noise:
         parts.append(f"σ={fmt(cfg.noise)}")
+    if cfg.clip_norm is not None:
+        parts.append(f"clip {fmt(cfg.clip_norm)}")
     return f"{cfg.optimizer} " + ", ".join(parts)
 
 
 def live_status(traj, cursor: int) -> str:
-    """What the run is doing at the cursor: running, or how it ended once it has."""
-    if traj is None:
-        return "computing…"
-    k = index_at(traj, cursor)
-    st = traj.status
-    if k < len(traj) - 1:
-        return f"running (step {k})"
-    if st.state in (CONVERGED, DIVERGED):
-        return st.short
-    return str(st)
+    """What the run is doing at the cursor: running (at step k), or how it ended."""
+    return status_at(traj, cursor, with_step=True)
 
 
 class RunsPanel(QtWidgets.QWidget):
@@ -49,71 +44,113 @@ class RunsPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.scene, self.controller = scene, controller
         self.tree = QtWidgets.QTreeWidget()
-        self.tree.setHeaderLabels(["run", "optimizer", "status"])
+        self.tree.setHeaderLabels(["run", "status"])
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
-        self.tree.setToolTip("Tick to show or hide a run; select one to edit it in the panel")
+        self.tree.setWordWrap(True)  # a narrow panel wraps a row instead of cutting it
+        self.tree.setUniformRowHeights(False)
+        self.tree.setTextElideMode(QtCore.Qt.ElideNone)
+        self.tree.setIconSize(QtCore.QSize(16, 16))
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.Stretch)
+        header.setSectionResizeMode(1, QtWidgets.QHeaderView.Interactive)
+        self.tree.setToolTip(
+            "Tick to show or hide a run; select one to edit it in the panel; "
+            "double-click (F2) to rename"
+        )
         self.tree.itemSelectionChanged.connect(self._on_select)
         self.tree.itemChanged.connect(self._on_item_changed)
+        self.tree.itemDoubleClicked.connect(lambda item, _c: self.rename())
         self.add_btn = QtWidgets.QPushButton("Add")
         self.add_btn.setToolTip("Add a run at the surface's default start (or click the map)")
         self.dup_btn = QtWidgets.QToolButton()
-        self.dup_btn.setText("Duplicate as…")
-        self.dup_btn.setToolTip("Same start, another optimizer")
+        self.dup_btn.setText("Duplicate…")
+        self.dup_btn.setToolTip("The same start with another optimizer")
         self.dup_btn.setPopupMode(QtWidgets.QToolButton.InstantPopup)
         menu = QtWidgets.QMenu(self.dup_btn)
         for name in OPTIMIZERS:
             menu.addAction(name, lambda n=name: self._duplicate(n))
         self.dup_btn.setMenu(menu)
         self.remove_btn = QtWidgets.QPushButton("Remove")
-        self.remove_btn.setToolTip("Remove the selected run (Delete)")
+        self.remove_btn.setToolTip("Remove the selected run (Delete; Ctrl+Z brings it back)")
         self.add_btn.clicked.connect(lambda: self.scene.add_run())
-        self.remove_btn.clicked.connect(self._remove)
+        self.remove_btn.clicked.connect(self.remove)
         buttons = QtWidgets.QHBoxLayout()
         for b in (self.add_btn, self.dup_btn, self.remove_btn):
             buttons.addWidget(b)
         lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.tree)
         lay.addLayout(buttons)
         self._items: dict[int, QtWidgets.QTreeWidgetItem] = {}
         scene.run_added.connect(lambda _r: self.rebuild())
         scene.run_removed.connect(lambda _r: self.rebuild())
-        scene.run_changed.connect(lambda _r, _c: self.rebuild())
-        scene.surface_changed.connect(lambda _name: self.rebuild())  # runs restart with its α
+        scene.run_changed.connect(lambda _r, _c: self.refresh_rows())
+        scene.surface_changed.connect(lambda _name: self.refresh_rows())  # runs take its α
         scene.selection_changed.connect(self._show_selection)
         scene.cursor_changed.connect(lambda _c: self.update_status())
         controller.trajectory_changed.connect(lambda _rid: self.update_status())
         self.rebuild()
 
     def rebuild(self) -> None:
+        """One row per run (runs came or went)."""
         with QtCore.QSignalBlocker(self.tree):
             self.tree.clear()
             self._items = {}
-            labels = self.scene.labels()
             for run in self.scene.runs:
-                item = QtWidgets.QTreeWidgetItem([labels[run.id], hyper_summary(run.config), ""])
-                item.setIcon(0, color_icon(run.color))
+                item = QtWidgets.QTreeWidgetItem(["", ""])
                 item.setFlags(item.flags() | QtCore.Qt.ItemIsUserCheckable)
-                item.setCheckState(0, QtCore.Qt.Checked if run.visible else QtCore.Qt.Unchecked)
                 item.setData(0, QtCore.Qt.UserRole, run.id)
                 self.tree.addTopLevelItem(item)
                 self._items[run.id] = item
-            for col in range(3):
-                self.tree.resizeColumnToContents(col)
+        self.refresh_rows()
         self._show_selection(self.scene.selected)
-        self.update_status()
         self.remove_btn.setEnabled(bool(self.scene.runs))
-        self.dup_btn.setEnabled(self.scene.selected is not None)
+
+    def refresh_rows(self) -> None:
+        """Every row's name, settings, colour, marker and tick, in place."""
+        if [r.id for r in self.scene.runs] != list(self._items):
+            self.rebuild()
+            return
+        labels, markers = self.scene.labels(), self.scene.markers()
+        with QtCore.QSignalBlocker(self.tree):
+            for run in self.scene.runs:
+                item = self._items[run.id]
+                item.setText(0, f"{labels[run.id]}\n{hyper_summary(run.config)}")
+                item.setToolTip(0, hyper_summary(run.config))
+                item.setIcon(0, run_icon(run.color, markers[run.id]))
+                item.setCheckState(0, QtCore.Qt.Checked if run.visible else QtCore.Qt.Unchecked)
+        self.update_status()
 
     def update_status(self) -> None:
         with QtCore.QSignalBlocker(self.tree):
             for rid, item in self._items.items():
-                item.setText(
-                    2, live_status(self.controller.trajectories.get(rid), self.scene.cursor)
-                )
+                text = live_status(self.controller.trajectories.get(rid), self.scene.cursor)
+                if item.text(1) != text:
+                    item.setText(1, text)
+        self._fit_status_column()
+
+    def _fit_status_column(self) -> None:
+        """The status column as wide as its longest text (up to half the list)."""
+        metrics = self.tree.fontMetrics()
+        widest = max(
+            [metrics.horizontalAdvance(it.text(1)) for it in self._items.values()]
+            + [metrics.horizontalAdvance("status")]
+        )
+        width = min(widest + 16, max(self.tree.viewport().width() // 2, 80))
+        if abs(self.tree.columnWidth(1) - width) > 4:
+            self.tree.setColumnWidth(1, width)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_status_column()
 
     def status_text(self, run_id: int) -> str:
-        return self._items[run_id].text(2)
+        return self._items[run_id].text(1)
+
+    def label_text(self, run_id: int) -> str:
+        return self._items[run_id].text(0).split("\n")[0]
 
     def _show_selection(self, run_id) -> None:
         with QtCore.QSignalBlocker(self.tree):
@@ -138,6 +175,25 @@ class RunsPanel(QtWidgets.QWidget):
         if self.scene.selected is not None:
             self.scene.duplicate_run(self.scene.selected, optimizer)
 
-    def _remove(self) -> None:
+    def remove(self) -> None:
         if self.scene.selected is not None:
             self.scene.remove_run(self.scene.selected)
+
+    def rename(self, name: str | None = None) -> None:
+        """Give the selected run a name of the user's own (empty: the automatic label)."""
+        rid = self.scene.selected
+        if rid is None:
+            return
+        if name is None:
+            name, ok = QtWidgets.QInputDialog.getText(
+                self,
+                "Rename run",
+                "Name (empty: named after its settings):",
+                text=self.scene.run(rid).name or self.scene.label(rid),
+            )
+            if not ok:
+                return
+        run = self.scene.run(rid)
+        if name.strip() == self.scene.label(rid) and not run.own_name:
+            return  # left as it was: it stays named after its settings
+        self.scene.update_run(rid, name=name)

@@ -29,6 +29,7 @@ class NumberField(QtWidgets.QLineEdit):
         self.name, self.lo, self.hi, self.lo_open = name, lo, hi, lo_open
         self._value = lo
         self.setMaximumWidth(110)
+        self.setMinimumWidth(64)
         self.editingFinished.connect(self._commit)
 
     def value(self) -> float:
@@ -55,12 +56,16 @@ class NumberField(QtWidgets.QLineEdit):
             return None, f"{self.name} must be in {bracket}{fmt(self.lo)}, {fmt(self.hi)}]"
         return v, ""
 
+    def revert(self) -> None:
+        """Show the value in force again (Escape, or a refused value at the end of an edit)."""
+        self.setText(fmt(self._value))
+        self._mark(ok=True)
+
     def _commit(self) -> None:
         v, reason = self.check(self.text())
         if v is None:
-            self._mark(ok=False)
-            self.setToolTip(reason)
-            self.refused.emit(reason)
+            self.refused.emit(reason)  # the reason is shown beside the field ...
+            self.revert()  # ... and the field shows the value the run uses
             return
         self._mark(ok=True)
         if v != self._value:
@@ -147,7 +152,17 @@ def bold(text: str) -> QtWidgets.QLabel:
     return lab
 
 
-def color_icon(color: str, size: int = 14) -> QtGui.QIcon:
-    pm = QtGui.QPixmap(size, size)
-    pm.fill(QtGui.QColor(color))
+def run_icon(color: str, marker: str = "s", size: int = 16) -> QtGui.QIcon:
+    """A run's colour in its marker's shape (the same as on the plots)."""
+    from gdsim.qt.views.painting import symbol_path
+
+    pm = QtGui.QPixmap(size * 2, size * 2)
+    pm.setDevicePixelRatio(2.0)
+    pm.fill(QtCore.Qt.transparent)
+    p = QtGui.QPainter(pm)
+    p.setRenderHint(QtGui.QPainter.Antialiasing)
+    p.setPen(QtGui.QPen(QtGui.QColor("white"), 1.0))
+    p.setBrush(QtGui.QColor(color))
+    p.drawPath(symbol_path(marker, size - 2, size / 2, size / 2))
+    p.end()
     return QtGui.QIcon(pm)

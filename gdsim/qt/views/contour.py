@@ -12,9 +12,10 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core import isolines
-from gdsim.core.grid import SurfaceGrid
+from gdsim.core.grid import SurfaceGrid, extend
 from gdsim.qt import theme
 from gdsim.qt.views.base import arrow_vector, finite_prefix, index_at, plot_title
+from gdsim.qt.views.legend import RunLegend
 from gdsim.qt.views.marks import RunFrame, RunMarks
 from gdsim.qt.views.viewbox import ClickViewBox, RunPlot
 
@@ -59,8 +60,13 @@ def start_marker(plot: pg.PlotItem, color: str) -> pg.TargetItem:
     return target
 
 
+#: the map reaches at most this many domain half-widths from the domain's centre
+MAP_REACH = 3.0
+
+
 class ClickPlotView(RunPlot):
-    """A plot of parameter space that reports clicks (contour and 1D curve views)."""
+    """A plot of parameter space that reports clicks (contour and 1D curve views), with
+    the legend of the runs."""
 
     def __init__(self, scene, controller, parent=None):
         self.vb = ClickViewBox()
@@ -69,15 +75,24 @@ class ClickPlotView(RunPlot):
             check.setEnabled(False)  # pyqtgraph's log axes would not move the map with them
         self.on_click = None
         self.vb.sigClicked.connect(self._clicked)
+        self.legend = RunLegend(self.plot)
+
+    def clickable(self) -> list[tuple[float, float]]:
+        """Where a click drops a marble: the domain (views that show more say so)."""
+        return list(self.surface.domain)
 
     def _clicked(self, x: float, y: float) -> None:
-        """A click inside the surface's domain calls ``on_click`` with its coordinates
-        (x alone for a one-parameter surface)."""
+        """A click on the map calls ``on_click`` with its coordinates (x alone for a
+        one-parameter surface)."""
         if self.surface is None or self.on_click is None:
             return
         coords = (x, y)[: self.surface.dim]
-        if all(lo <= c <= hi for c, (lo, hi) in zip(coords, self.surface.domain, strict=True)):
+        if all(lo <= c <= hi for c, (lo, hi) in zip(coords, self.clickable(), strict=True)):
             self.on_click(*coords)
+
+    def update_legend(self, cursor: int) -> None:
+        self.legend.set_visible(self.model.view.get("show_legend", True))
+        self.legend.update(self.legend.entries(self.model, self.controller, cursor))
 
 
 class ContourView(ClickPlotView):
@@ -111,23 +126,78 @@ class ContourView(ClickPlotView):
         self.plot.addItem(self.marks, ignoreBounds=True)
         self.starts: dict[int, pg.TargetItem] = {}
         self.grid: SurfaceGrid | None = None
+        self.map_grid: SurfaceGrid | None = None  # what the map shows: the grid, or more
         self.surface = None
         self.on_start_moved = None  # callable(run_id, (x, y))
         self.setToolTip("Click to drop a marble; drag a start ring to move it")
+        # a pane of another shape than the domain shows more of the surface, not margins
+        self._refit = QtCore.QTimer(self, singleShot=True, interval=120)
+        self._refit.timeout.connect(self.fill_view)
+        self.plot.vb.sigRangeChanged.connect(lambda *_: self._refit.start())
 
     # -- building ------------------------------------------------------------------------
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
         self.surface, self.grid = surface, grid
-        t = grid.transform(grid.values)
-        self.image.setImage(t, levels=(grid.t_min, grid.t_max))
+        self._show_map(grid)
         (x0, x1), (y0, y1) = surface.domain
-        self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
-        self.isolines.setPath(isoline_path(grid, t, grid.levels(12)))
         self.plot.setLabel("bottom", surface.params[0])
         self.plot.setLabel("left", surface.params[1])
-        theme.set_title(self.plot, plot_title(surface))
+        theme.set_title(self.plot, plot_title(surface), (surface.formula,))
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         self.show_minima(self.model.view.get("show_minima", True))
+        self.fill_view()
+
+    def _show_map(self, grid: SurfaceGrid) -> None:
+        self.map_grid = grid
+        t = grid.transform(grid.values)
+        self.image.setImage(t, levels=(self.grid.t_min, self.grid.t_max))
+        x0, x1, y0, y1 = grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]
+        self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.isolines.setPath(isoline_path(grid, t, self.grid.levels(12)))
+
+    def map_extent(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        g = self.map_grid
+        return (float(g.xs[0]), float(g.xs[-1])), (float(g.ys[0]), float(g.ys[-1]))
+
+    def clickable(self) -> list[tuple[float, float]]:
+        return list(self.map_extent()) if self.map_grid is not None else super().clickable()
+
+    def fill_view(self) -> None:
+        """Sample the surface over what the view shows (up to MAP_REACH half-widths from
+        the domain's centre) when that reaches past the map drawn so far: a wide pane
+        then shows more of the surface beside the domain instead of blank margins."""
+        if self.surface is None or self.grid is None:
+            return
+        (vx0, vx1), (vy0, vy1) = self.plot.viewRange()
+        (dx0, dx1), (dy0, dy1) = self.surface.domain
+        (mx0, mx1), (my0, my1) = self.map_extent()
+        cx, cy = (dx0 + dx1) / 2, (dy0 + dy1) / 2
+        hx, hy = MAP_REACH * (dx1 - dx0) / 2, MAP_REACH * (dy1 - dy0) / 2
+        want = (
+            (max(min(vx0, dx0), cx - hx), min(max(vx1, dx1), cx + hx)),
+            (max(min(vy0, dy0), cy - hy), min(max(vy1, dy1), cy + hy)),
+        )
+        tol_x, tol_y = 1e-3 * (dx1 - dx0), 1e-3 * (dy1 - dy0)
+        inside = (
+            want[0][0] >= mx0 - tol_x
+            and want[0][1] <= mx1 + tol_x
+            and want[1][0] >= my0 - tol_y
+            and want[1][1] <= my1 + tol_y
+        )
+        if inside:
+            return
+        # a little more than asked, so that small pans do not sample again
+        (a, b), (c, d) = want
+        pad_x, pad_y = 0.1 * (b - a), 0.1 * (d - c)
+        extent = (
+            (max(a - pad_x, cx - hx), min(b + pad_x, cx + hx)),
+            (max(c - pad_y, cy - hy), min(d + pad_y, cy + hy)),
+        )
+        span = max(
+            (extent[0][1] - extent[0][0]) / (dx1 - dx0), (extent[1][1] - extent[1][0]) / (dy1 - dy0)
+        )
+        n = int(min(max(len(self.grid.xs), len(self.grid.xs) * span), 2 * len(self.grid.xs)))
+        self._show_map(extend(self.grid, self.surface, extent, n))
 
     def apply_ranges(self) -> None:
         """The saved view range (xmin, xmax, ymin, ymax), or the whole domain."""
@@ -169,9 +239,10 @@ class ContourView(ClickPlotView):
         if self.grid is None or not self._current():
             return
         view = self.model.view
-        scale = 0.18 * float(np.ptp(self.grid.xs))
+        scale = 0.18 * float(np.ptp(self.grid.xs)) * theme.arrow_scale()
         ref = self.grid.grad_ref
-        frames, grads, batch, marbles, colors = {}, [], [], [], []
+        frames, grads, batch, marbles, colors, shapes = {}, [], [], [], [], []
+        markers = self.model.markers()
         for run, traj in self.shown_runs():
             k = index_at(traj, cursor)
             pos = traj.position
@@ -181,9 +252,10 @@ class ContourView(ClickPlotView):
             step = None
             if view.get("show_velocity", True) and k + 1 < len(traj):
                 step = arrow_segments(pos[k], arrow_vector(pos[k + 1] - pos[k], scale, scale / 9))
-            frames[run.id] = RunFrame(traj, run.color, trail, step)
+            frames[run.id] = RunFrame(traj, run.color, trail, step, markers[run.id])
             marbles.append(trail[-1])
             colors.append(run.color)
+            shapes.append(markers[run.id])
             if view.get("show_gradient", True):
                 grads.append(arrow_segments(pos[k], arrow_vector(-traj.full_grad[k], scale, ref)))
                 if not np.array_equal(traj.grad[k], traj.full_grad[k]):
@@ -194,7 +266,9 @@ class ContourView(ClickPlotView):
             colors,
             np.concatenate(grads) if grads else (),
             np.concatenate(batch) if batch else (),
+            shapes,
         )
+        self.update_legend(cursor)
 
     # -- user input ----------------------------------------------------------------------
     def _start_dragged(self, run_id: int, target) -> None:

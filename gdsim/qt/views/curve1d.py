@@ -23,7 +23,7 @@ class CurveView(ClickPlotView):
         )
         self.plot.addItem(self.minima)
         self.gradients = pg.PlotDataItem(connect="pairs")
-        self.gradients.setZValue(15)
+        self.gradients.setZValue(25)  # above the marbles
         self.plot.addItem(self.gradients)
         self.items: dict[int, tuple[pg.PlotDataItem, pg.ScatterPlotItem]] = {}
         self.grid: SurfaceGrid | None = None
@@ -34,14 +34,14 @@ class CurveView(ClickPlotView):
     def apply_colors(self) -> None:
         c = theme.colors()
         self.curve.setPen(pg.mkPen(c["soft"], width=3 * theme.LINE_SCALE))
-        self.gradients.setPen(pg.mkPen(c["ink"], width=2.5 * theme.LINE_SCALE))
+        self.gradients.setPen(pg.mkPen(c["ink"], width=theme.ARROW_WIDTH * theme.arrow_scale()))
 
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
         self.surface, self.grid = surface, grid
         self.curve.setData(grid.xs, grid.values)
         self.plot.setLabel("bottom", surface.params[0])
         self.plot.setLabel("left", "f")
-        theme.set_title(self.plot, plot_title(surface))
+        theme.set_title(self.plot, plot_title(surface), (surface.formula,))
         mins = surface.minima
         if mins and self.model.view.get("show_minima", True):
             self.minima.setData([c.position[0] for c in mins], [c.value for c in mins])
@@ -60,6 +60,7 @@ class CurveView(ClickPlotView):
             if rid not in ids:
                 for it in self.items.pop(rid):
                     self.plot.removeItem(it)
+        markers = self.model.markers()
         for run in self.model.runs:
             pair = self.items.get(run.id)
             if pair is None:
@@ -72,7 +73,8 @@ class CurveView(ClickPlotView):
                 pair = self.items[run.id] = (trail, marble)
             trail, marble = pair
             trail.setPen(pg.mkPen(run.color, width=2 * theme.LINE_SCALE, style=QtCore.Qt.DashLine))
-            trail.setSymbol("o")
+            trail.setSymbol(markers[run.id])
+            marble.setSymbol(markers[run.id])
             trail.setSymbolSize(7 * theme.LINE_SCALE)
             marble.setSize(theme.marble_size())
             trail.setSymbolBrush(run.color)
@@ -94,10 +96,12 @@ class CurveView(ClickPlotView):
             trail.setData(x, f)
             marble.setData(x[-1:], f[-1:])
             if self.model.view.get("show_gradient", True):
-                v = arrow_vector(-traj.full_grad[k], 0.15 * width, self.grid.grad_ref)[0]
+                scale = 0.15 * width * theme.arrow_scale()
+                v = arrow_vector(-traj.full_grad[k], scale, self.grid.grad_ref)[0]
                 tip = x[-1] + v
                 arrows += [[x[-1], f[-1]], [tip, f[-1]]]
         if arrows:
             self.gradients.setData(*np.array(arrows).T)
         else:
             self.gradients.setData([], [])
+        self.update_legend(cursor)

@@ -13,7 +13,39 @@ from PySide6 import QtCore, QtGui
 
 from gdsim.qt import theme
 from gdsim.qt.views import painting
+from gdsim.qt.views.legend import RunLegend
 from gdsim.qt.views.viewbox import RunPlot
+
+LOG_LABELS = ("f − f* (log scale)", "f − f* (log)", "f − f*")
+LINEAR_LABELS = ("loss f", "f")
+#: runs this short get their marker at every step of their loss curve
+MARKED_STEPS = 60
+
+
+class Curve:
+    """One run's loss curve as drawn: values per step, colour, marker, and whether it is
+    dashed (it lies on top of an earlier run's curve, which must stay visible)."""
+
+    __slots__ = ("color", "dashed", "marker", "source", "y")
+
+    def __init__(self, source, color: str, y: np.ndarray, marker: str = "o", dashed=False):
+        self.source, self.color, self.y, self.marker, self.dashed = (
+            source,
+            color,
+            y,
+            marker,
+            dashed,
+        )
+
+
+def mark_coinciding(curves: list[Curve]) -> None:
+    """Dash every curve that coincides with an earlier one over their common steps."""
+    for i, c in enumerate(curves):
+        for earlier in curves[:i]:
+            n = min(len(c.y), len(earlier.y))
+            if n and np.allclose(c.y[:n], earlier.y[:n], rtol=1e-6, atol=1e-9, equal_nan=True):
+                c.dashed = True
+                break
 
 
 class LossCurves(painting.ViewRectItem):
@@ -21,12 +53,12 @@ class LossCurves(painting.ViewRectItem):
 
     def __init__(self) -> None:
         super().__init__()
-        self.curves: dict[int, tuple[object, str, np.ndarray]] = {}  # id -> (source, colour, y)
+        self.curves: dict[int, Curve] = {}
         self.cursor = 0
         self._layer = painting.Layer()
 
-    def set_curves(self, curves: dict[int, tuple[object, str, np.ndarray]]) -> None:
-        """Each run's (trajectory, colour, plotted values for every step)."""
+    def set_curves(self, curves: dict[int, Curve]) -> None:
+        """Each run's curve (trajectory, colour, plotted values for every step, marker)."""
         self.curves = curves
         self._layer.invalidate()
         self.update()
@@ -43,7 +75,7 @@ class LossCurves(painting.ViewRectItem):
 
     def shown(self, run_id: int) -> tuple[np.ndarray, np.ndarray]:
         """The points of a run's curve drawn at the cursor: (steps, values)."""
-        _source, _color, y = self.curves[run_id]
+        y = self.curves[run_id].y
         k = min(self.cursor, len(y) - 1)
         return np.arange(k + 1, dtype=float), y[: k + 1]
 
@@ -52,17 +84,35 @@ class LossCurves(painting.ViewRectItem):
         if not self.curves:
             return (None, None)
         if axis == 0:
-            return (0.0, float(max(len(y) for _, _, y in self.curves.values()) - 1))
-        ys = np.concatenate([y for _, _, y in self.curves.values()])
+            return (0.0, float(max(len(c.y) for c in self.curves.values()) - 1))
+        ys = np.concatenate([c.y for c in self.curves.values()])
         ys = ys[np.isfinite(ys)]
         return (float(ys.min()), float(ys.max())) if ys.size else (None, None)
 
-    def _draw(self, p: QtGui.QPainter, t, rect, upto: int | None, px: float = 1.0) -> None:
-        for _source, color, y in self.curves.values():
+    def _draw(
+        self, p: QtGui.QPainter, t, rect, upto: int | None, px: float = 1.0, dpr: float = 1.0
+    ) -> None:
+        for c in self.curves.values():
+            y = c.y
             n = len(y) if upto is None else min(upto, len(y) - 1) + 1
             pts = painting.to_device(t, np.column_stack([np.arange(n, dtype=float), y[:n]]))
-            p.setPen(painting.pen(color, self.WIDTH * px))
+            style = QtCore.Qt.DashLine if c.dashed else QtCore.Qt.SolidLine
+            p.setPen(painting.pen(c.color, self.WIDTH * px, style))
             p.drawLines(painting.polyline_segments(pts, rect))
+            if len(y) <= MARKED_STEPS:
+                dots = painting.points_inside(pts[np.isfinite(pts).all(axis=1)], rect)
+                size = 6.0 * px
+                if upto is None:  # on screen: pictures of the marker
+                    painting.draw_stamps(p, painting.stamp(c.marker, c.color, size, dpr), dots)
+                else:
+                    path = QtGui.QPainterPath()
+                    for x, yy in dots.tolist():
+                        path.addPath(painting.symbol_path(c.marker, size, x, yy))
+                    p.save()
+                    p.setPen(QtCore.Qt.NoPen)
+                    p.setBrush(QtGui.QColor(c.color))
+                    p.drawPath(path)
+                    p.restore()
 
     def paint(self, p: QtGui.QPainter, _option, widget=None) -> None:
         t = p.transform()
@@ -76,7 +126,7 @@ class LossCurves(painting.ViewRectItem):
             key = (painting.transform_key(t), theme.LINE_SCALE)
             lp, cleared = self._layer.begin(widget, key)
             if cleared:
-                self._draw(lp, t, rect, None, theme.LINE_SCALE)
+                self._draw(lp, t, rect, None, theme.LINE_SCALE, widget.devicePixelRatioF())
             lp.end()
             x = painting.to_device(t, np.array([[float(self.cursor), 0.0]]))[0, 0]
             self._layer.draw(p, QtCore.QRectF(0.0, 0.0, max(0.0, x), float(widget.height())))
@@ -101,12 +151,25 @@ class LossView(RunPlot):
         self.plot.ctrl.logXCheck.setEnabled(False)  # steps are counted, not scaled
         self.floor = 0.0  # f* subtracted in log mode
         self.surface = None
+        self.legend = RunLegend(self.plot)
+        self.plot.getAxis("left").geometryChanged.connect(self.fit_axis_label)
 
     def set_surface(self, surface) -> None:
         self.surface = surface
         known = [c.value for c in surface.minima]
         self.floor = min(known) if known else 0.0
         self.refresh()
+
+    def fit_axis_label(self) -> None:
+        """The y axis' label, as long as the axis has room for."""
+        choices = LOG_LABELS if self.log else LINEAR_LABELS
+        axis = self.plot.getAxis("left")
+        font = axis.label.font()
+        metrics = QtGui.QFontMetricsF(font)
+        room = axis.geometry().height() - 8 if axis.geometry().height() > 0 else 1e9
+        label = next((c for c in choices if metrics.horizontalAdvance(c) <= room), choices[-1])
+        if axis.labelText != label:
+            self.plot.setLabel("left", label)
 
     def _log_toggled(self, on: bool) -> None:
         if on != self.log:
@@ -126,15 +189,21 @@ class LossView(RunPlot):
         """The curves and the axes for the current trajectories and scale (the axes are
         fixed to the whole trajectories, so they are not redrawn while playing)."""
         self.plot.setLogMode(x=False, y=self.log)
-        self.plot.setLabel("left", "f − f* (log scale)" if self.log else "loss f")
+        self.fit_axis_label()
         runs = self.shown_runs()
-        curves = {run.id: (traj, run.color, self._plotted(traj)) for run, traj in runs}
+        markers = self.model.markers()
+        curves = {
+            run.id: Curve(traj, run.color, self._plotted(traj), markers[run.id])
+            for run, traj in runs
+        }
+        mark_coinciding(list(curves.values()))
         self.curves.set_curves(curves)
+        self.update_legend(self.model.cursor)
         if not runs:
             return
         top = max(len(t) - 1 for _, t in runs)
         self.plot.setXRange(0, max(top, 1), padding=0.02)
-        ys = np.concatenate([y for _, _, y in curves.values()])
+        ys = np.concatenate([c.y for c in curves.values()])
         ys = ys[np.isfinite(ys)]
         if ys.size:
             lo, hi = float(ys.min()), float(ys.max())
@@ -156,3 +225,8 @@ class LossView(RunPlot):
     def redraw(self, cursor: int) -> None:
         self.curves.set_cursor(cursor)
         self.cursor_line.setValue(cursor)
+        self.update_legend(cursor)
+
+    def update_legend(self, cursor: int) -> None:
+        self.legend.set_visible(self.model.view.get("show_legend", True))
+        self.legend.update(self.legend.entries(self.model, self.controller, cursor))

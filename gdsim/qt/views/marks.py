@@ -28,6 +28,11 @@ class RunFrame:
     color: str
     trail: np.ndarray  # (k + 1, 2) positions up to the cursor
     step: np.ndarray | None = None  # (6, 2) arrow points of the next step
+    marker: str = "o"  # the run's symbol: its marble and its step dots
+
+
+#: a marker's size relative to the marble's, so that every shape looks as heavy
+_MARBLE_EXTENT = {"o": 1.0, "s": 0.9, "d": 1.15, "t1": 1.2, "t": 1.2, "star": 1.35}
 
 
 class RunMarks(painting.ViewRectItem):
@@ -39,6 +44,7 @@ class RunMarks(painting.ViewRectItem):
         self.runs: dict[int, RunFrame] = {}
         self.marbles = np.empty((0, 2))
         self.marble_colors: list[str] = []
+        self.marble_markers: list[str] = []
         self.gradients = np.empty((0, 2))  # arrow points, 6 per arrow
         self.batch_gradients = np.empty((0, 2))
         self._layers: dict[int, Layer] = {}  # one per run: runs stack in the runs' order
@@ -46,7 +52,9 @@ class RunMarks(painting.ViewRectItem):
         self._moving: QtCore.QRectF | None = None  # where the last arrows and marbles were
         self._px = 1.0  # painter units per screen pixel in the paint under way
 
-    def set_frame(self, runs: dict[int, RunFrame], marbles, colors, gradients, batch) -> None:
+    def set_frame(
+        self, runs: dict[int, RunFrame], marbles, colors, gradients, batch, markers=None
+    ) -> None:
         """The marks at the cursor.  Only the area that changes is repainted: last
         frame's arrows and marbles, this frame's, and the trail steps not yet drawn
         (everything when the trails must be drawn again, e.g. after scrubbing back)."""
@@ -54,6 +62,7 @@ class RunMarks(painting.ViewRectItem):
         self.runs = runs
         self.marbles = np.asarray(marbles, dtype=float).reshape(-1, 2)
         self.marble_colors = list(colors)
+        self.marble_markers = list(markers) if markers is not None else ["o"] * len(colors)
         self.gradients = np.asarray(gradients, dtype=float).reshape(-1, 2)
         self.batch_gradients = np.asarray(batch, dtype=float).reshape(-1, 2)
         moving = [self.marbles, self.gradients, self.batch_gradients]
@@ -78,7 +87,7 @@ class RunMarks(painting.ViewRectItem):
             drawn is not None
             and fr is not None
             and drawn[0] is fr.source
-            and drawn[1] == fr.color
+            and drawn[1] == (fr.color, fr.marker)
             and len(fr.trail) - 1 >= drawn[2]
         )
 
@@ -91,7 +100,10 @@ class RunMarks(painting.ViewRectItem):
         t = p.transform()
         screen = painting.on_screen(self, p, widget)
         scale = 1.0 if screen else painting.pixel_scale(self, p)
+        self._export = scale
         self._px = theme.LINE_SCALE * scale  # projector mode draws the marks bigger
+        self._screen = screen
+        self._dpr = widget.devicePixelRatioF() if widget is not None else 1.0
         p.save()
         p.resetTransform()
         p.setRenderHint(QtGui.QPainter.Antialiasing, True)
@@ -101,8 +113,8 @@ class RunMarks(painting.ViewRectItem):
         else:
             for fr in self.runs.values():
                 self._paint_trail(p, t, rect, fr, -1)
-        self._paint_arrows(p, t, rect)
         self._paint_marbles(p, t, rect)
+        self._paint_arrows(p, t, rect)  # above the marbles: the class must see them
         p.restore()
 
     def _pen(self, color, width: float, style=QtCore.Qt.SolidLine, cap=QtCore.Qt.SquareCap):
@@ -125,7 +137,7 @@ class RunMarks(painting.ViewRectItem):
                 lp, cleared = layer.begin(widget, key, clear=not same)
                 self._paint_trail(lp, t, rect, fr, -1 if cleared else done)
                 lp.end()
-                self._drawn[rid] = (fr.source, fr.color, len(fr.trail) - 1)
+                self._drawn[rid] = (fr.source, (fr.color, fr.marker), len(fr.trail) - 1)
             layer.draw(p)
 
     def _paint_trail(self, p: QtGui.QPainter, t, rect, fr: RunFrame, done: int) -> None:
@@ -135,34 +147,67 @@ class RunMarks(painting.ViewRectItem):
         pts = to_device(t, fr.trail[max(done, 0) :])
         p.setPen(self._pen(fr.color, theme.TRAIL_WIDTH))
         p.drawLines(painting.polyline_segments(pts, rect))
-        p.setPen(self._pen(fr.color, self.DOT_WIDTH, cap=QtCore.Qt.RoundCap))
-        p.drawPoints(polygon(points_inside(pts if done < 0 else pts[1:], rect)))
+        dots = points_inside(pts if done < 0 else pts[1:], rect)
+        size = self.DOT_WIDTH * self._px * (1.25 if fr.marker != "o" else 1.0)
+        if fr.marker == "o" and not self._screen:  # round dots, exactly as on screen
+            p.setPen(self._pen(fr.color, self.DOT_WIDTH, cap=QtCore.Qt.RoundCap))
+            p.drawPoints(polygon(dots))
+        elif self._screen:  # one small picture per dot: fast for long trails
+            painting.draw_stamps(p, painting.stamp(fr.marker, fr.color, size, self._dpr), dots)
+        else:  # exports draw each dot's shape as a vector
+            path = QtGui.QPainterPath()
+            for x, y in dots.tolist():
+                path.addPath(painting.symbol_path(fr.marker, size, x, y))
+            p.setPen(QtCore.Qt.NoPen)
+            p.setBrush(QtGui.QColor(fr.color))
+            p.drawPath(path)
 
     def _paint_arrows(self, p: QtGui.QPainter, t, rect) -> None:
-        """The dashed mini-batch −g, the −∇f arrows, then each run's next step; all
-        their points are mapped to the device in one go."""
+        """The dashed mini-batch −g, the −∇f arrows, then each run's next step, each on
+        a white halo so that it reads over trails and the map; all their points are
+        mapped to the device in one go."""
+        w = theme.ARROW_WIDTH * theme.arrow_scale() * self._export
         groups = [
-            (self._pen((90, 90, 90), 2.0, QtCore.Qt.DashLine), self.batch_gradients),
-            (self._pen("k", 2.5), self.gradients),
+            ((90, 90, 90), 0.8 * w, QtCore.Qt.DashLine, self.batch_gradients),
+            ("k", w, QtCore.Qt.SolidLine, self.gradients),
         ]
         groups += [
-            (self._pen(fr.color, 2.5), fr.step) for fr in self.runs.values() if fr.step is not None
+            (fr.color, w, QtCore.Qt.SolidLine, fr.step)
+            for fr in self.runs.values()
+            if fr.step is not None
         ]
-        groups = [(pen, pts) for pen, pts in groups if len(pts)]
+        groups = [g for g in groups if len(g[3])]
         if not groups:
             return
-        dev = to_device(t, np.concatenate([pts for _, pts in groups]))
+        dev = to_device(t, np.concatenate([g[3] for g in groups]))
         start = 0
-        for pen, pts in groups:
+        shortest = 0.6 * theme.MARBLE_SIZE * self._px  # shorter ones hide under the marble
+        for color, width, style, pts in groups:
             seg = dev[start : start + len(pts)]
             start += len(pts)
-            p.setPen(pen)
-            p.drawLines(polygon(painting.clip_segments(seg[0::2], seg[1::2], rect)))
+            arrows = seg.reshape(-1, 6, 2)
+            with np.errstate(invalid="ignore"):
+                long_enough = np.hypot(*(arrows[:, 1] - arrows[:, 0]).T) >= shortest
+            seg = arrows[long_enough].reshape(-1, 2)
+            if not len(seg):
+                continue
+            lines = polygon(painting.clip_segments(seg[0::2], seg[1::2], rect))
+            p.setPen(
+                painting.pen(
+                    (255, 255, 255, 200), width + 2.5 * self._export, cap=QtCore.Qt.RoundCap
+                )
+            )
+            p.drawLines(lines)
+            p.setPen(painting.pen(color, width, style, QtCore.Qt.RoundCap))
+            p.drawLines(lines)
 
     def _paint_marbles(self, p: QtGui.QPainter, t, rect) -> None:
-        r = theme.MARBLE_SIZE / 2.0 * self._px  # _px holds the projector's scale
+        size = theme.MARBLE_SIZE * self._px  # _px holds the projector's scale
         p.setPen(self._pen("w", 2.0))
-        for (x, y), color in zip(to_device(t, self.marbles), self.marble_colors, strict=True):
+        dev = to_device(t, self.marbles)
+        for (x, y), color, marker in zip(dev, self.marble_colors, self.marble_markers, strict=True):
             if np.isfinite(x) and np.isfinite(y) and rect.contains(x, y):
                 p.setBrush(QtGui.QColor(color))
-                p.drawEllipse(QtCore.QPointF(x, y), r, r)
+                p.drawPath(
+                    painting.symbol_path(marker, size * _MARBLE_EXTENT.get(marker, 1.1), x, y)
+                )

@@ -34,6 +34,40 @@ def pen(color, width: float, style=QtCore.Qt.SolidLine, cap=QtCore.Qt.SquareCap)
     return QtGui.QPen(pg.mkColor(color), width, style, cap)
 
 
+def symbol_path(marker: str, size: float, x: float = 0.0, y: float = 0.0) -> QtGui.QPainterPath:
+    """pyqtgraph's symbol ``marker`` (its unit path) ``size`` pixels across at (x, y)."""
+    from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
+
+    t = QtGui.QTransform()
+    t.translate(x, y)
+    t.scale(size, size)
+    return t.map(Symbols.get(marker, Symbols["o"]))
+
+
+@lru_cache(maxsize=256)
+def stamp(marker: str, color: str, size: float, dpr: float) -> QtGui.QImage:
+    """A filled symbol as an image ``size`` logical pixels across (step dots)."""
+    side = device_pixels(size + 2.0, dpr)
+    img = QtGui.QImage(side, side, QtGui.QImage.Format_ARGB32_Premultiplied)
+    img.fill(0)
+    img.setDevicePixelRatio(dpr)
+    p = QtGui.QPainter(img)
+    p.setRenderHint(QtGui.QPainter.Antialiasing, True)
+    p.setPen(QtCore.Qt.NoPen)
+    p.setBrush(pg.mkColor(color))
+    half = side / dpr / 2.0
+    p.drawPath(symbol_path(marker, size, half, half))
+    p.end()
+    return img
+
+
+def draw_stamps(p: QtGui.QPainter, img: QtGui.QImage, pts: np.ndarray) -> None:
+    """``img`` centred on each of the (n, 2) device points."""
+    half = img.width() / img.devicePixelRatio() / 2.0
+    for x, y in pts.tolist():
+        p.drawImage(QtCore.QPointF(x - half, y - half), img)
+
+
 def to_device(t: QtGui.QTransform, pts: np.ndarray) -> np.ndarray:
     """(n, 2) points mapped by the affine transform ``t``."""
     pts = np.asarray(pts, dtype=float).reshape(-1, 2)

@@ -59,7 +59,11 @@ class RunPlot(pg.PlotWidget, RunView):
         super().resizeEvent(event)
         plot = self.__dict__.get("plot")  # pyqtgraph resizes before __init__ has set it
         if plot is not None:
-            theme.fit_title(plot)  # a long formula is cut short to the new width
+            theme.fit_title(plot)  # a long formula is shortened or wrapped to the new width
+        legend = self.__dict__.get("legend")
+        if legend is not None and "model" in self.__dict__:
+            legend.invalidate()
+            self.update_legend(self.model.cursor)
 
     def apply_colors(self) -> None:
         """The view's own items in the theme's colours (views with such items override)."""

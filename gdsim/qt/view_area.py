@@ -1,0 +1,175 @@
+"""The middle of the window: the lesson text, the linked views and the timeline.
+
+The map (the contour, or the curve of a one-parameter surface) and the 3D view share
+the top row, the loss (and the data view of a data-driven surface) the bottom row.
+The contour, curve and data views are built the first time a surface needs them, so
+start-up builds only what it shows.  The area fans the scene's changes out to every
+view it has built.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from gdsim.core.grid import sample
+from gdsim.core.surfaces import get_surface
+from gdsim.qt.lesson_banner import LessonBanner
+from gdsim.qt.panels.timeline import Timeline
+from gdsim.qt.views.contour import ContourView
+from gdsim.qt.views.loss import LossView
+from gdsim.qt.views.surface3d import Surface3DView
+
+#: no plot is laid out smaller than this (logical pixels)
+MIN_PLOT = (280, 180)
+
+
+class ViewArea(QtWidgets.QWidget):
+    def __init__(self, scene, controller, parent=None):
+        super().__init__(parent)
+        self.scene, self.controller = scene, controller
+        self._views: dict[str, QtWidgets.QWidget] = {}
+        self.on_map_click = None  # callable(start tuple)
+        self.on_start_moved = None  # callable(run id, (x, y))
+        self.surface3d = Surface3DView(scene, controller)
+        self.surface3d.setMinimumSize(*MIN_PLOT)
+        self.loss = LossView(scene, controller)
+        self.loss.setMinimumSize(*MIN_PLOT)
+        self.main2d = QtWidgets.QStackedWidget()
+        self.main2d.setMinimumSize(*MIN_PLOT)
+        self.top = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
+        self.top.setChildrenCollapsible(False)
+        self.top.addWidget(self.main2d)
+        self.top.addWidget(self.surface3d)
+        self.top.setStretchFactor(0, 1)
+        self.top.setStretchFactor(1, 1)
+        self.bottom = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
+        self.bottom.setChildrenCollapsible(False)
+        self.bottom.addWidget(self.loss)
+        self.split = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        self.split.setChildrenCollapsible(False)
+        self.split.addWidget(self.top)
+        self.split.addWidget(self.bottom)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 2)
+        self.lesson = LessonBanner()
+        self.timeline = Timeline(scene, controller)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        lay.setSpacing(2)
+        lay.addWidget(self.lesson)
+        lay.addWidget(self.split, 1)
+        lay.addWidget(self.timeline)
+        self.show_lesson()
+
+    # -- views ---------------------------------------------------------------------------
+    @property
+    def views(self) -> tuple:
+        """The views built so far; the 3D view first, so that its frame renders while
+        the 2D views paint."""
+        lazy = [self._views.get(n) for n in ("contour", "curve", "data")]
+        return (self.surface3d, self.loss, *(v for v in lazy if v is not None))
+
+    def built_view(self, name: str):
+        """The view called ``name`` if it has been built, else None."""
+        return self._views.get(name)
+
+    def view(self, name: str):
+        """The view called ``name`` (contour, curve, data), built on first use."""
+        view = self._views.get(name)
+        if view is not None:
+            return view
+        if name == "contour":
+            view = ContourView(self.scene, self.controller)
+            view.on_click = lambda x, y: self._clicked((x, y))
+            view.on_start_moved = lambda rid, start: self._moved(rid, start)
+            self.main2d.addWidget(view)
+        elif name == "curve":
+            from gdsim.qt.views.curve1d import CurveView
+
+            view = CurveView(self.scene, self.controller)
+            view.on_click = lambda x: self._clicked((x,))
+            self.main2d.addWidget(view)
+        elif name == "data":
+            from gdsim.qt.views.data import DataView
+
+            view = DataView(self.scene, self.controller)
+            view.setMinimumSize(*MIN_PLOT)
+            view.setVisible(False)  # shown by on_surface_changed for a data surface
+            self.bottom.addWidget(view)
+        else:
+            raise KeyError(name)
+        self._views[name] = view
+        return view
+
+    def map_view(self):
+        """The view of parameter space on show: the contour, or the 1D curve."""
+        return self.main2d.currentWidget()
+
+    def plots(self) -> list[QtWidgets.QWidget]:
+        """The plots on show (map, 3D, loss, data)."""
+        out = [self.map_view(), self.surface3d, self.loss, self.built_view("data")]
+        return [w for w in out if w is not None and w.isVisibleTo(self)]
+
+    def _clicked(self, start) -> None:
+        if self.on_map_click is not None:
+            self.on_map_click(start)
+
+    def _moved(self, run_id, start) -> None:
+        if self.on_start_moved is not None:
+            self.on_start_moved(run_id, start)
+
+    # -- scene -> views ------------------------------------------------------------------
+    def show_lesson(self) -> None:
+        self.lesson.set_lesson(self.scene.title, self.scene.explanation)
+
+    def on_surface_changed(self, name: str) -> None:
+        surface = get_surface(name)
+        self.show_lesson()
+        grid = sample(surface, 200 if surface.dim == 2 else 400)
+        two_d = surface.dim == 2
+        main = self.view("contour" if two_d else "curve")
+        self.main2d.setCurrentWidget(main)
+        self.surface3d.setVisible(two_d)
+        main.set_surface(surface, grid)
+        if two_d:
+            self.surface3d.set_surface(surface, grid)
+        self.loss.set_surface(surface)
+        data = self.view("data") if surface.is_data else self.built_view("data")
+        if data is not None:
+            data.setVisible(surface.is_data)
+            data.set_surface(surface)
+            sizes = self.bottom.sizes()
+            if surface.is_data and sizes[-1] < sum(sizes) // 4:  # just built: share the row
+                self.bottom.setSizes([sum(sizes) // 2, sum(sizes) - sum(sizes) // 2])
+        self.sync_runs()
+
+    def sync_runs(self) -> None:
+        for v in self.views:
+            v.sync_runs()
+        self.redraw()
+
+    def redraw(self, *_args) -> None:
+        cursor = self.scene.cursor
+        for v in self.views:
+            if v.isVisibleTo(self):
+                v.redraw(cursor)
+
+    def on_trajectory_changed(self, _run_id: int) -> None:
+        self.loss.refresh()
+        self.redraw()
+
+    def on_view_changed(self) -> None:
+        self.loss.refresh()
+        show_minima = self.scene.view.get("show_minima", True)
+        contour = self.built_view("contour")
+        if contour is not None:
+            contour.show_minima(show_minima)
+            contour.apply_ranges()
+        self.surface3d.apply_camera()
+        self.surface3d.show_minima(show_minima)
+        self.redraw()
+
+    def restyle(self) -> None:
+        self.lesson.restyle()
+        for view in self.views:
+            view.restyle()

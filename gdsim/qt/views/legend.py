@@ -1,0 +1,142 @@
+"""The legend on a plot: each visible run's colour, marker, label and live status
+("running", "converged at step 72", "diverged at step 26"), so that the class can tell
+the runs apart with the side panels hidden.  pyqtgraph's own LegendItem, rebuilt only
+when what it says changes (a run ends, is added, renamed or recoloured)."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6 import QtGui
+
+from gdsim.core.trajectory import CONVERGED, DIVERGED, MAX_STEPS
+from gdsim.qt import theme
+from gdsim.qt.views.base import index_at
+
+MAX_ENTRIES = 8
+
+
+def status_at(traj, cursor: int, with_step: bool = True) -> str:
+    """What a run is doing at the cursor: running, or how it ended once it has."""
+    if traj is None:
+        return "computing…"
+    k = index_at(traj, cursor)
+    if k < len(traj) - 1:
+        return f"running (step {k})" if with_step else "running"
+    st = traj.status
+    if st.state in (CONVERGED, DIVERGED):
+        return st.short
+    if st.state == MAX_STEPS:
+        return f"max steps ({st.step})" if not with_step else str(st)
+    return str(st)
+
+
+class _LegendItem(pg.LegendItem):
+    """pyqtgraph's legend that remembers being dragged by the user."""
+
+    dragged = False
+
+    def mouseDragEvent(self, ev):
+        super().mouseDragEvent(ev)
+        self.dragged = True
+
+
+class RunLegend:
+    """A legend in a corner of ``plot``'s view box (drag it anywhere); two columns when
+    one would be taller than half the plot."""
+
+    def __init__(self, plot: pg.PlotItem, corner: tuple[int, int] = (-8, 8)):
+        self.plot = plot
+        self.corner = corner
+        self.item = _LegendItem(offset=corner, verSpacing=-4)
+        self.item.setParentItem(plot.vb)
+        self.item.setZValue(50)
+        self._key = None
+        self._samples: list[pg.PlotDataItem] = []
+        self._on = True
+        self._any = False
+
+    def set_visible(self, on: bool) -> None:
+        """Shown when ``on`` (the view flag) and there is a run to list."""
+        self._on = bool(on)
+        self.item.setVisible(self._on and self._any)
+
+    def is_shown(self) -> bool:
+        return self.item.isVisible()
+
+    def entries(self, model, controller, cursor: int) -> list[tuple[str, str, str]]:
+        """(colour, marker, text) for each visible run, in the runs' order."""
+        labels, markers = model.labels(), model.markers()
+        out = []
+        for run in model.runs:
+            if run.visible:
+                status = status_at(controller.trajectories.get(run.id), cursor, with_step=False)
+                out.append((run.color, markers[run.id], f"{labels[run.id]}: {status}"))
+        return out
+
+    def invalidate(self) -> None:
+        """Lay the legend out again at the next update (the plot changed size)."""
+        self._key = None
+
+    def _layout(self, texts: list[str], width: float, height: float) -> tuple[int, int]:
+        """(columns, entries shown): one column if the legend fits in about half the
+        plot's height and its width, else two, else fewer entries."""
+        font = QtGui.QFont()
+        font.setPointSizeF(round(theme.font_pt(theme.BASE_POINT_SIZE - 1)))
+        m = QtGui.QFontMetricsF(font)
+        row = max(m.height(), 11 * theme.LINE_SCALE) + 2
+        text_w = max((m.horizontalAdvance(t) for t in texts), default=0) + 8
+        entry_w = 46 * theme.LINE_SCALE + text_w
+        room_w, room_h = width - 2 * abs(self.corner[0]), 0.55 * height
+        for n in range(len(texts), 0, -1):
+            for cols in (1, 2):
+                rows = -(-n // cols)
+                if rows * row + 12 <= room_h and cols * entry_w + 12 <= room_w:
+                    return cols, n
+        return 1, 1
+
+    def update(self, entries: list[tuple[str, str, str]]) -> None:
+        vb = self.plot.vb
+        size = (int(vb.width()), int(vb.height()))
+        key = (tuple(entries), theme.FONT_SCALE, theme.LINE_SCALE, theme.DARK, size)
+        if key == self._key:
+            return
+        self._key = key
+        leg = self.item
+        leg.clear()
+        leg.setColumnCount(1)
+        c = theme.colors()
+        leg.opts["labelTextSize"] = f"{round(theme.font_pt(theme.BASE_POINT_SIZE - 1))}pt"
+        leg.opts["labelTextColor"] = pg.mkColor(c["ink"])
+        back = pg.mkColor(c["background"])
+        back.setAlpha(215)
+        leg.setBrush(pg.mkBrush(back))
+        leg.setPen(pg.mkPen(c["soft"], width=1))
+        cols, fit = self._layout([t for *_, t in entries], *size)
+        fit = min(fit, MAX_ENTRIES)
+        shown = entries if len(entries) <= fit else entries[: max(fit - 1, 1)]
+        size = 11 * theme.LINE_SCALE
+        self._samples = []
+        for color, marker, text in shown:
+            sample = pg.PlotDataItem(
+                pen=pg.mkPen(color, width=theme.trail_width()),
+                symbol=marker,
+                symbolSize=size,
+                symbolBrush=pg.mkBrush(color),
+                symbolPen=pg.mkPen("w", width=1),
+            )
+            self._samples.append(sample)
+            leg.addItem(sample, text)
+        if len(entries) > len(shown):
+            more = pg.PlotDataItem(pen=None)
+            self._samples.append(more)
+            leg.addItem(more, f"… and {len(entries) - len(shown)} more runs")
+        self._any = bool(entries)
+        leg.setColumnCount(cols)
+        leg.updateSize()
+        if not leg.dragged:  # pyqtgraph anchors once: a wider legend would overhang
+            leg.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=self.corner)
+        leg.setVisible(self._on and self._any)
+
+    def texts(self) -> list[str]:
+        """What the legend says, line by line (for tests and the layout report)."""
+        return [label.text for _sample, label in self.item.items]
