@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 XVFB := xvfb-run -a -s "-screen 0 1920x1080x24 +extension GLX +render"
-DEBS := xvfb xauth libgl1-mesa-dri libegl1 libgl1 libopengl0 libxkbcommon-x11-0 \
+DEBS := xvfb xauth openbox librsvg2-bin libgl1-mesa-dri libegl1 libgl1 libopengl0 libxkbcommon-x11-0 \
         libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 \
         libxcb-image0 libxcb-xinerama0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
 

@@ -232,6 +232,11 @@ def cmd_export(a) -> int:
         raise UsageError(f"gdsim export: --scale must be between 1 and 4, got {a.scale:g}")
     if fmt in ("csv", "json"):
         return _export_trajectories(a, as_json=fmt == "json")
+    if fmt == "svg" and a.view not in ("contour", "loss", "data"):
+        raise UsageError(
+            f"gdsim export: SVG is drawn for the 2D plots only (contour, loss, data), "
+            f"not for --view {a.view}; use .png for it"
+        )
     problem = no_display()
     if problem:
         print(f"gdsim export: {problem}", file=sys.stderr)

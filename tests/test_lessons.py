@@ -104,3 +104,27 @@ def test_clipping():
     steps = np.hypot(*np.diff(clipped.position, axis=0).T)
     assert steps.max() <= 0.003 * 50 * (1 + 1e-9)
     np.testing.assert_allclose(clipped.position[-1], [0.7, 0.5], atol=0.02)
+
+
+def test_house_prices_line_improves_over_several_steps():
+    runs, _ = runs_of("house-prices")
+    traj = runs["α = 1.5e-5"]
+    m, best = traj.position[:, 0], 2.7805
+    gap = np.abs(m - best)
+    assert (np.diff(traj.loss[:11]) < 0).all()  # better at every step
+    ratio = gap[1:11] / gap[:10]
+    np.testing.assert_allclose(ratio, 0.6856, atol=0.002)  # a third of the gap each step
+    assert gap[10] < 0.03 * gap[0] and abs(m[-1] - best) < 1e-3
+    # the text's aside: α = 0.00005 lands almost on the minimum in one step
+    from gdsim.core.simulation import simulate
+
+    once = simulate(traj_config := _config_of("house-prices").replace(hyper={"lr": 5e-5}))
+    assert abs(once.position[1, 0] - best) < 0.05 * abs(once.position[0, 0] - best)
+    wild = simulate(traj_config.replace(hyper={"lr": 1e-4}))
+    wild_gap = np.abs(wild.position[:6, 0] - best)
+    assert (np.diff(wild_gap) > 0).all()  # overshoots further every time
+
+
+def _config_of(name):
+    scene = Scene.from_dict(scene_document(load_preset(name)))
+    return scene.runs[0].config

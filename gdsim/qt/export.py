@@ -4,23 +4,27 @@ views, GIF / MP4 of steps 0..K, and the trajectories as CSV / JSON.
 Pictures are rendered, not screen-grabbed: a 2D view re-renders its scene at the
 requested scale (crisp lines and text), and the 3D view renders its GL scene into an
 off-screen buffer of the requested size, composed into window pictures.  SVG is
-written with Qt's QSvgGenerator rendering the plot's scene (pyqtgraph 0.14.0's own
-SVG exporter crashes on recent Qt).
+written by pyqtgraph's own SVGExporter, which corrects what Qt's SVG generator gets
+wrong for plots (item transforms, cosmetic pens, clipping, images): rendered by
+another program (rsvg-convert) it matches the PNG.  (It crashes on Qt ≥ 6.11 in
+pyqtgraph 0.14.0; pyproject pins PySide6 6.10.)
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
-from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.io.atomic import write_atomic
 from gdsim.io.trajectory_io import scene_trajectories
 
 VIEWS = ("window", "contour", "3d", "loss", "data")
+SVG_VIEWS = ("contour", "loss", "data")  # the 2D plots
 FORMATS = ("png", "svg", "gif", "mp4", "csv", "json")
 
 
@@ -45,6 +49,13 @@ def view_widget(window, view: str) -> QtWidgets.QWidget:
             raise ExportError("this surface is not data-driven: there is no data view")
         return data
     raise ExportError(f"unknown view {view!r}; choose one of: {', '.join(VIEWS)}")
+
+
+def svg_refusal(view: str) -> str:
+    return (
+        f"SVG is drawn for the 2D plots only ({', '.join(SVG_VIEWS)}), not for {view!r}; "
+        "use PNG for it"
+    )
 
 
 def _gl_image(view3d, width: int, height: int) -> QtGui.QImage:
@@ -100,8 +111,9 @@ def export_png(widget, path: str | os.PathLike, scale: float = 1.0) -> QtGui.QIm
 
 
 def export_svg(widget, path: str | os.PathLike) -> None:
-    """A 2D view as SVG: its QGraphicsScene rendered through QSvgGenerator."""
+    """A 2D view as SVG, by pyqtgraph's SVGExporter (written beside, then renamed)."""
     import pyqtgraph as pg
+    from pyqtgraph.exporters import SVGExporter
 
     if not isinstance(widget, pg.GraphicsView):
         raise ExportError("SVG is available for the 2D views (contour, loss, data) only")
@@ -111,18 +123,13 @@ def export_svg(widget, path: str | os.PathLike) -> None:
     modes = [it.cacheMode() for it in items]
     for it in items:
         it.setCacheMode(QtWidgets.QGraphicsItem.NoCache)
-    gen = QtSvg.QSvgGenerator()
-    gen.setFileName(tmp)
-    gen.setSize(widget.size())
-    gen.setViewBox(QtCore.QRect(0, 0, widget.width(), widget.height()))
-    gen.setTitle("gdsim")
-    painter = QtGui.QPainter(gen)
-    widget.render(
-        painter, QtCore.QRectF(0, 0, widget.width(), widget.height()), widget.viewport().rect()
-    )
-    painter.end()
-    for it, mode in zip(items, modes, strict=True):
-        it.setCacheMode(mode)
+    cut = getattr(widget, "map_cut_to_view", None)
+    try:
+        with cut() if cut is not None else nullcontext():
+            SVGExporter(widget.scene()).export(tmp)
+    finally:
+        for it, mode in zip(items, modes, strict=True):
+            it.setCacheMode(mode)
     os.replace(tmp, path)
 
 
@@ -208,6 +215,8 @@ def export(
     if fmt in ("csv", "json"):
         export_trajectories(window, path)
         return
+    if fmt == "svg" and view not in SVG_VIEWS:
+        raise ExportError(svg_refusal(view))
     widget = view_widget(window, view)
     last = window.controller.last_step()
     k = last if step is None else step

@@ -28,8 +28,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.kind = QtWidgets.QComboBox()
         self.kind.addItems(list(KINDS))
         self.view = QtWidgets.QComboBox()
-        for v in ex.VIEWS:
-            self.view.addItem(v)
+        self.view.setToolTip("What to export: the whole window or one view")
         self.scale = QtWidgets.QSpinBox()
         self.scale.setRange(1, 4)
         self.scale.setSuffix(" ×")
@@ -59,8 +58,25 @@ class ExportDialog(QtWidgets.QDialog):
     def fmt(self) -> str:
         return KINDS[self.kind.currentText()]
 
+    def available_views(self, fmt: str) -> list[str]:
+        """The views that this format can be made of, on the surface shown."""
+        w = self.window
+        views = list(ex.SVG_VIEWS if fmt == "svg" else ex.VIEWS)
+        if not w.surface3d.isVisibleTo(w) and "3d" in views:
+            views.remove("3d")
+        data = w.built_view("data")
+        if (data is None or not data.isVisibleTo(w)) and "data" in views:
+            views.remove("data")
+        return views
+
     def _update_fields(self) -> None:
         fmt = self.fmt()
+        current = self.view.currentText()
+        views = self.available_views(fmt)
+        with QtCore.QSignalBlocker(self.view):
+            self.view.clear()
+            self.view.addItems(views)
+            self.view.setCurrentText(current if current in views else views[0])
         form = self.layout()
         for w, on in (
             (self.view, fmt not in ("csv", "json")),

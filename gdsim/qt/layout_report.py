@@ -354,8 +354,13 @@ def layout_report(window) -> dict:
         "visible": bool(loss_legend.is_shown() and _shown(area.loss)),
         "lines": loss_legend.texts(),
     }
+    surface = getattr(view, "surface", None)
     return {
-        "screen": [avail.x(), avail.y(), avail.width(), avail.height()][2:],
+        "surface": {
+            "name": getattr(surface, "name", ""),
+            "dim": int(getattr(surface, "dim", 0)),
+        },
+        "screen": [avail.width(), avail.height()],
         "screen_origin": [avail.x(), avail.y()],
         "dpr": float(screen.devicePixelRatio()),
         "mode": _mode(window),

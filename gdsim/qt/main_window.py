@@ -61,7 +61,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s.cursor_changed.connect(self.redraw)
         s.playing_changed.connect(lambda _p: self.sync_play_icon())
         s.speed_changed.connect(self._sync_speed)
-        s.view_changed.connect(lambda _k: self._on_view_changed())
+        s.view_changed.connect(self._on_view_changed)
         s.text_changed.connect(self.view_area.show_lesson)
         self.controller.trajectory_changed.connect(self._on_trajectory_changed)
         self.controller.run_failed.connect(lambda _rid, msg: self.statusBar().showMessage(msg))
@@ -241,16 +241,14 @@ class MainWindow(QtWidgets.QMainWindow):
             with QtCore.QSignalBlocker(act):
                 act.setChecked(bool(view.get(key, True if key != "log_loss" else False)))
 
-    def _on_view_changed(self) -> None:
+    def _on_view_changed(self, key: str) -> None:
         self._sync_view_actions()
-        self.view_area.on_view_changed()
+        self.view_area.on_view_changed(key)
 
     def store_view_state(self) -> None:
         """The 3D camera and the map's range into the scene (what a session saves)."""
         self.scene.view["camera"] = self.view_area.surface3d.camera()
-        contour = self.built_view("contour")
-        if contour is not None and self.view_area.map_view() is contour:
-            self.scene.view["ranges"] = contour.ranges()
+        self.scene.view["ranges"] = self.view_area.map_view().ranges()
 
     # -- user actions ------------------------------------------------------------------------
     def go_first(self) -> None:

@@ -57,6 +57,22 @@ def error_style(bold: bool = False) -> str:
 REFUSED_FIELD = "QLineEdit { background: #fde0dd; color: #000000; }"  # both themes
 
 
+#: Fusion draws check boxes and pressed tool buttons in shades that vanish on a dark
+#: window: there they get a light frame, and a filled blue box when on.
+DARK_CONTROLS = """
+QCheckBox::indicator, QTreeView::indicator, QGroupBox::indicator {
+    width: 14px; height: 14px; border: 2px solid #d0d0d0; border-radius: 2px;
+    background: #121212;
+}
+QCheckBox::indicator:checked, QTreeView::indicator:checked, QGroupBox::indicator:checked {
+    background: #3d8ed8; border: 2px solid #ffffff;
+}
+QCheckBox::indicator:disabled { border-color: #6a6a6a; }
+QToolButton:checked { background: #2f5f8f; border: 1px solid #8cc4ff; border-radius: 3px; }
+QMenu::indicator:checked { background: #3d8ed8; border: 2px solid #ffffff; }
+"""
+
+
 def set_dark(on: bool) -> None:
     """Light or dark; the application's palette follows (``apply_palette``) and the
     views ``restyle()``."""
@@ -68,6 +84,7 @@ def apply_palette(app) -> None:
     """The Qt palette of the panels, menus and dialogs: Fusion's own for light, a
     high-contrast dark one for dark."""
     app.setStyle("Fusion")
+    app.setStyleSheet(DARK_CONTROLS if DARK else "")
     if not DARK:
         app.setPalette(app.style().standardPalette())
         return

@@ -158,14 +158,20 @@ class ViewArea(QtWidgets.QWidget):
         self.loss.refresh()
         self.redraw()
 
-    def on_view_changed(self) -> None:
-        self.loss.refresh()
+    def on_view_changed(self, key: str = "*") -> None:
+        """A view flag changed (``key``; "*" for all, after a load): only a new range or
+        camera moves the views, so a toggle leaves a rotated 3D view where it is."""
+        if key in ("*", "log_loss", "show_legend"):
+            self.loss.refresh()
         show_minima = self.scene.view.get("show_minima", True)
-        contour = self.built_view("contour")
-        if contour is not None:
-            contour.show_minima(show_minima)
-            contour.apply_ranges()
-        self.surface3d.apply_camera()
+        for name in ("contour", "curve"):
+            view = self.built_view(name)
+            if view is not None:
+                view.show_minima(show_minima)
+                if key in ("*", "ranges"):
+                    view.apply_ranges()
+        if key in ("*", "camera"):
+            self.surface3d.apply_camera()
         self.surface3d.show_minima(show_minima)
         self.redraw()
 

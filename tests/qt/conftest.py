@@ -28,6 +28,23 @@ def _settings_in_a_temp_dir(tmp_path_factory):
     )
 
 
+@pytest.fixture(autouse=True)
+def _no_blocking_dialogs(monkeypatch):
+    """A test never waits for a person: a file dialog nobody patched fails the test, and
+    a message box nobody patched is answered with its default button."""
+    from PySide6 import QtWidgets
+
+    def no_file_dialog(*_args, **_kwargs):
+        pytest.fail("a file dialog was opened in a test (patch QFileDialog to answer it)")
+
+    for name in ("getSaveFileName", "getOpenFileName", "getExistingDirectory"):
+        monkeypatch.setattr(QtWidgets.QFileDialog, name, staticmethod(no_file_dialog))
+    for name in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(
+            QtWidgets.QMessageBox, name, staticmethod(lambda *a, **k: QtWidgets.QMessageBox.Ok)
+        )
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _pyqtgraph_config():
     from gdsim.qt import theme

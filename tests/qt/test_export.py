@@ -1,13 +1,14 @@
 """Every export format written headless and checked as a file a user would open."""
 
 import json
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.qt import export as ex
 
@@ -52,6 +53,75 @@ def test_svg_of_the_2d_views_parses_and_has_paths(make_window, tmp_path):
         assert len(paths) > 10, view
     with pytest.raises(ex.ExportError):
         ex.export(w, "3d", str(tmp_path / "x.svg"))
+
+
+def image_array(img: QtGui.QImage) -> np.ndarray:
+    img = img.convertToFormat(QtGui.QImage.Format_RGB888)
+    arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes())
+    return arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3].reshape(
+        img.height(), img.width(), 3
+    )
+
+
+def thumbnail(img: QtGui.QImage, width: int = 160) -> np.ndarray:
+    """The picture at thumbnail size (the same size for both pictures compared)."""
+    small = img.scaled(
+        width, round(width * img.height() / img.width()), mode=QtCore.Qt.SmoothTransformation
+    )
+    return image_array(small).astype(float)
+
+
+def mean_difference(a: QtGui.QImage, b: QtGui.QImage) -> float:
+    """Mean absolute pixel difference of two pictures at thumbnail size, 0..1."""
+    ta, tb = thumbnail(a), thumbnail(b.scaled(a.size()))
+    return float(np.abs(ta - tb).mean() / 255.0)
+
+
+@pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="needs librsvg2-bin")
+@pytest.mark.parametrize("preset", ["ravine", "rosenbrock-race", "line-fit"])
+def test_svg_is_drawn_by_other_renderers_as_the_png_shows_it(make_window, tmp_path, preset):
+    """rsvg-convert (librsvg, what GNOME and many tools use) and Qt's own SVG renderer
+    draw the SVG export of each 2D view like the PNG export of the same view."""
+    from PySide6 import QtSvg
+
+    w = make_window(preset)
+    views = ["contour", "loss"] + (["data"] if preset == "line-fit" else [])
+    for view in views:
+        png, svg = tmp_path / f"{view}.png", tmp_path / f"{view}.svg"
+        ex.export(w, view, str(png), step=30)
+        ex.export(w, view, str(svg), step=30)
+        reference = QtGui.QImage(str(png))
+        rendered = tmp_path / f"{view}-rsvg.png"
+        subprocess.run(["rsvg-convert", "-o", str(rendered), str(svg)], check=True)
+        by_rsvg = QtGui.QImage(str(rendered))
+        assert (by_rsvg.width(), by_rsvg.height()) == (reference.width(), reference.height())
+        assert mean_difference(reference, by_rsvg) < 0.06, (preset, view, "rsvg")
+        qt_img = QtGui.QImage(reference.size(), QtGui.QImage.Format_ARGB32)
+        qt_img.fill(QtGui.QColor("white"))
+        painter = QtGui.QPainter(qt_img)
+        QtSvg.QSvgRenderer(str(svg)).render(painter)
+        painter.end()
+        assert mean_difference(reference, qt_img) < 0.06, (preset, view, "QSvgRenderer")
+
+
+def test_svg_is_refused_before_anything_is_drawn_for_the_window_and_3d(make_window, tmp_path):
+    w = make_window("ravine")
+    for view in ("window", "3d"):
+        with pytest.raises(ex.ExportError, match="SVG is drawn for the 2D plots only"):
+            ex.export(w, view, str(tmp_path / "x.svg"))
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_export_dialog_offers_svg_only_for_the_2d_plots(make_window):
+    from gdsim.qt.export_dialog import KINDS, ExportDialog
+
+    w = make_window("ravine")
+    dialog = ExportDialog(w)
+    views = lambda: [dialog.view.itemText(i) for i in range(dialog.view.count())]  # noqa: E731
+    assert views() == ["window", "contour", "3d", "loss"]  # PNG; no data view on the ravine
+    dialog.kind.setCurrentIndex(list(KINDS.values()).index("svg"))
+    assert views() == ["contour", "loss"] and dialog.view.currentText() == "contour"
+    dialog.close()
 
 
 def test_gif_has_one_frame_per_step_all_the_same_size(make_window, tmp_path):

@@ -55,10 +55,16 @@ class FormulaBox(QtWidgets.QWidget):
         self._live = QtCore.QTimer(self, singleShot=True, interval=250)
         self._live.timeout.connect(self._check_live)
         self.edit.textEdited.connect(lambda _t: self._live.start())
+        self.edit.revert = self.revert  # what Escape does in the field (presenter_keys)
 
     def set_text(self, text: str) -> None:
+        self._applied = text
         self.edit.setText(text)
         self._show(None)
+
+    def revert(self) -> None:
+        """Escape: the formula in force again."""
+        self.set_text(getattr(self, "_applied", ""))
 
     def text(self) -> str:
         return self.edit.text().strip() or self.edit.placeholderText()
@@ -110,6 +116,7 @@ class FormulaBox(QtWidgets.QWidget):
         if move_cursor and error.column is not None:
             self.edit.setFocus(QtCore.Qt.OtherFocusReason)
             self.edit.setCursorPosition(max(0, error.column - 1))
+            self.edit.setProperty("keep_focus", True)  # the edit goes on: see presenter_keys
 
     def set_dimension(self, dim: int) -> None:
         self.label.setText("f(x) =" if dim == 1 else "f(x, y) =")

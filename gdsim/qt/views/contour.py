@@ -7,6 +7,8 @@ small per-run items.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -92,7 +94,23 @@ class ClickPlotView(RunPlot):
 
     def update_legend(self, cursor: int) -> None:
         self.legend.set_visible(self.model.view.get("show_legend", True))
-        self.legend.update(self.legend.entries(self.model, self.controller, cursor))
+        self.legend.update(
+            self.legend.entries(self.model, self.controller, cursor), self.covered_points
+        )
+
+    def covered_points(self) -> np.ndarray:
+        """What the legend should leave visible: every shown run's whole path, and above
+        all where it starts and ends and the known minima (counted many times)."""
+        pts = []
+        for _run, traj in self.shown_runs():
+            pos = finite_prefix(traj.position[:, :2])
+            pts.append(pos)
+            pts += [np.repeat(pos[[0, -1]], 60, axis=0)] if len(pos) else []
+        if self.surface is not None:
+            crit = [c.position for c in self.surface.critical_points]
+            if crit:
+                pts.append(np.repeat(np.array(crit, dtype=float).reshape(-1, 2), 30, axis=0))
+        return np.concatenate(pts) if pts else np.empty((0, 2))
 
 
 class ContourView(ClickPlotView):
@@ -154,6 +172,22 @@ class ContourView(ClickPlotView):
         x0, x1, y0, y1 = grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]
         self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
         self.isolines.setPath(isoline_path(grid, t, self.grid.levels(12)))
+
+    @contextmanager
+    def map_cut_to_view(self):
+        """The map sampled over exactly what the view shows, for the duration (an SVG
+        export: not every SVG renderer clips an image to the plot)."""
+        if self.grid is None:
+            yield
+            return
+        shown = self.map_grid
+        (x0, x1), (y0, y1) = self.plot.viewRange()
+        n = max(len(self.grid.xs), 2)
+        self._show_map(extend(self.grid, self.surface, ((x0, x1), (y0, y1)), n))
+        try:
+            yield
+        finally:
+            self._show_map(shown)
 
     def map_extent(self) -> tuple[tuple[float, float], tuple[float, float]]:
         g = self.map_grid

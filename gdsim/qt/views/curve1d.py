@@ -38,19 +38,65 @@ class CurveView(ClickPlotView):
 
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
         self.surface, self.grid = surface, grid
-        self.curve.setData(grid.xs, grid.values)
         self.plot.setLabel("bottom", surface.params[0])
         self.plot.setLabel("left", "f")
         theme.set_title(self.plot, plot_title(surface), (surface.formula,))
-        mins = surface.minima
-        if mins and self.model.view.get("show_minima", True):
+        self.show_minima(self.model.view.get("show_minima", True))
+        self.apply_ranges()
+
+    def show_minima(self, show: bool) -> None:
+        mins = self.surface.minima if self.surface is not None else []
+        if mins and show:
             self.minima.setData([c.position[0] for c in mins], [c.value for c in mins])
         else:
             self.minima.clear()
-        lo, hi = surface.domain[0]
-        top = quantile(grid.values, 0.98)
-        bottom = float(grid.values.min())
+
+    def x_extent(self) -> tuple[float, float]:
+        """The x range to show: the saved one, else the domain widened to every run's
+        start (a lesson's first frame shows all its marbles)."""
+        r = self.model.view.get("ranges")
+        if r and len(r) == 4:
+            return float(r[0]), float(r[1])
+        lo, hi = self.surface.domain[0]
+        starts = [run.config.resolved_start(self.surface)[0] for run in self.model.runs]
+        if starts:
+            pad = 0.05 * (hi - lo)
+            lo, hi = min(lo, min(starts) - pad), max(hi, max(starts) + pad)
+        return lo, hi
+
+    def apply_ranges(self) -> None:
+        """The curve over the range shown (sampled again when it reaches past the
+        domain) and the view's range: the saved one or the domain and the starts."""
+        if self.surface is None:
+            return
+        lo, hi = self.x_extent()
+        xs = self.grid.xs
+        if lo < xs[0] or hi > xs[-1]:
+            xs = np.linspace(min(lo, xs[0]), max(hi, xs[-1]), len(xs))
+            with np.errstate(all="ignore"):
+                values = np.asarray(self.surface.evaluate(xs[:, None])[0], dtype=float)
+        else:
+            values = self.grid.values
+        self.curve.setData(xs, values)
+        r = self.model.view.get("ranges")
+        if r and len(r) == 4:
+            self.plot.setRange(xRange=(r[0], r[1]), yRange=(r[2], r[3]), padding=0)
+            return
+        inside = values[(xs >= lo) & (xs <= hi) & np.isfinite(values)]
+        top = quantile(inside, 0.98) if inside.size else 1.0
+        bottom = float(inside.min()) if inside.size else 0.0
         self.plot.setRange(xRange=(lo, hi), yRange=(bottom, top), padding=0.05)
+
+    def covered_points(self) -> np.ndarray:
+        """The curve and every shown run's steps on it."""
+        xs, ys = self.curve.getData()
+        pts = [np.column_stack([xs, ys])] if xs is not None else []
+        pts += [np.column_stack([t.position[:, 0], t.loss]) for _r, t in self.shown_runs()]
+        return np.concatenate(pts) if pts else np.empty((0, 2))
+
+    def ranges(self) -> list[float]:
+        (x0, x1), (y0, y1) = self.plot.viewRange()
+        return [float(x0), float(x1), float(y0), float(y1)]
 
     def sync_runs(self) -> None:
         if not self._current():

@@ -5,6 +5,7 @@ when what it says changes (a run ends, is added, renamed or recoloured)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtGui
 
@@ -79,25 +80,37 @@ class RunLegend:
 
     def _layout(self, texts: list[str], width: float, height: float) -> tuple[int, int]:
         """(columns, entries shown): one column if the legend fits in about half the
-        plot's height and its width, else two, else fewer entries."""
+        plot's height and its width, else two; taller (up to 4/5 of the plot) rather
+        than leaving a run out; fewer entries only when nothing else fits."""
         font = QtGui.QFont()
         font.setPointSizeF(round(theme.font_pt(theme.BASE_POINT_SIZE - 1)))
         m = QtGui.QFontMetricsF(font)
         row = max(m.height(), 11 * theme.LINE_SCALE) + 2
         text_w = max((m.horizontalAdvance(t) for t in texts), default=0) + 8
         entry_w = 46 * theme.LINE_SCALE + text_w
-        room_w, room_h = width - 2 * abs(self.corner[0]), 0.55 * height
+        room_w = width - 2 * abs(self.corner[0])
         for n in range(len(texts), 0, -1):
-            for cols in (1, 2):
-                rows = -(-n // cols)
-                if rows * row + 12 <= room_h and cols * entry_w + 12 <= room_w:
-                    return cols, n
+            for share in (0.55, 0.8):
+                for cols in (1, 2):
+                    rows = -(-n // cols)
+                    if rows * row + 12 <= share * height and cols * entry_w + 12 <= room_w:
+                        return cols, n
         return 1, 1
 
-    def update(self, entries: list[tuple[str, str, str]]) -> None:
+    def update(self, entries: list[tuple[str, str, str]], points=None) -> None:
+        """Show ``entries``; ``points()`` gives what the legend should not cover ((n, 2) in
+        data coordinates; asked only when the legend is laid out again): it goes to the
+        corner with the fewest of them."""
         vb = self.plot.vb
         size = (int(vb.width()), int(vb.height()))
-        key = (tuple(entries), theme.FONT_SCALE, theme.LINE_SCALE, theme.DARK, size)
+        key = (
+            tuple(entries),
+            theme.FONT_SCALE,
+            theme.LINE_SCALE,
+            theme.DARK,
+            size,
+            tuple(tuple(r) for r in vb.viewRange()),
+        )
         if key == self._key:
             return
         self._key = key
@@ -108,7 +121,7 @@ class RunLegend:
         leg.opts["labelTextSize"] = f"{round(theme.font_pt(theme.BASE_POINT_SIZE - 1))}pt"
         leg.opts["labelTextColor"] = pg.mkColor(c["ink"])
         back = pg.mkColor(c["background"])
-        back.setAlpha(215)
+        back.setAlpha(170)  # what lies under the legend still shows through
         leg.setBrush(pg.mkBrush(back))
         leg.setPen(pg.mkPen(c["soft"], width=1))
         cols, fit = self._layout([t for *_, t in entries], *size)
@@ -134,8 +147,37 @@ class RunLegend:
         leg.setColumnCount(cols)
         leg.updateSize()
         if not leg.dragged:  # pyqtgraph anchors once: a wider legend would overhang
-            leg.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=self.corner)
+            corner = self._emptiest_corner(points() if points is not None else None)
+            ox, oy = abs(self.corner[0]), abs(self.corner[1])
+            offset = (ox if corner[0] == 0 else -ox, oy if corner[1] == 0 else -oy)
+            leg.anchor(itemPos=corner, parentPos=corner, offset=offset)
         leg.setVisible(self._on and self._any)
+
+    def _emptiest_corner(self, points) -> tuple[int, int]:
+        """The corner of the plot (x, y: 0 left / top, 1 right / bottom) where the
+        legend covers the fewest ``points``; top right when they tie."""
+        corners = [(1, 0), (0, 0), (1, 1), (0, 1)]
+        if points is None or not len(points):
+            return corners[0]
+        vb = self.plot.vb
+        pts = np.asarray(points, dtype=float).reshape(-1, 2)
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        if len(pts) > 4000:
+            pts = pts[:: len(pts) // 4000 + 1]
+        (x0, x1), (y0, y1) = vb.viewRange()
+        w, h = vb.width(), vb.height()
+        if not (w > 0 and h > 0 and x1 > x0 and y1 > y0):
+            return corners[0]
+        px = (pts[:, 0] - x0) / (x1 - x0) * w
+        py = (y1 - pts[:, 1]) / (y1 - y0) * h  # screen y grows downwards
+        lw, lh = self.item.boundingRect().width() + 8, self.item.boundingRect().height() + 8
+        counts = []
+        for cx, cy in corners:
+            left = 0 if cx == 0 else w - lw
+            top = 0 if cy == 0 else h - lh
+            inside = (px >= left) & (px <= left + lw) & (py >= top) & (py <= top + lh)
+            counts.append(int(inside.sum()))
+        return corners[int(np.argmin(counts))]
 
     def texts(self) -> list[str]:
         """What the legend says, line by line (for tests and the layout report)."""

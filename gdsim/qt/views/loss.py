@@ -116,8 +116,8 @@ class LossCurves(painting.ViewRectItem):
 
     def paint(self, p: QtGui.QPainter, _option, widget=None) -> None:
         t = p.transform()
-        rect = painting.visible_rect(t, self.boundingRect())
         screen = painting.on_screen(self, p, widget)
+        rect = painting.visible_rect(t, self.boundingRect(), painting.MARGIN if screen else 0.0)
         px = painting.pixel_scale(self, p)  # before the transform is reset
         p.save()
         p.resetTransform()
@@ -229,4 +229,13 @@ class LossView(RunPlot):
 
     def update_legend(self, cursor: int) -> None:
         self.legend.set_visible(self.model.view.get("show_legend", True))
-        self.legend.update(self.legend.entries(self.model, self.controller, cursor))
+        self.legend.update(
+            self.legend.entries(self.model, self.controller, cursor), self.covered_points
+        )
+
+    def covered_points(self) -> np.ndarray:
+        pts = [
+            np.column_stack([np.arange(len(c.y), dtype=float), c.y])
+            for c in self.curves.curves.values()
+        ]
+        return np.concatenate(pts) if pts else np.empty((0, 2))

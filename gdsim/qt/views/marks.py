@@ -107,7 +107,7 @@ class RunMarks(painting.ViewRectItem):
         p.save()
         p.resetTransform()
         p.setRenderHint(QtGui.QPainter.Antialiasing, True)
-        rect = painting.visible_rect(t, self.boundingRect())
+        rect = painting.visible_rect(t, self.boundingRect(), painting.MARGIN if screen else 0.0)
         if screen:
             self._paint_layers(p, widget, t, rect)
         else:

@@ -140,10 +140,13 @@ def points_inside(pts: np.ndarray, rect: QtCore.QRectF) -> np.ndarray:
     return pts[inside]
 
 
-def visible_rect(t: QtGui.QTransform, bounds: QtCore.QRectF) -> QtCore.QRectF:
+def visible_rect(
+    t: QtGui.QTransform, bounds: QtCore.QRectF, margin: float = MARGIN
+) -> QtCore.QRectF:
     """``bounds`` (the view's visible area, in item coordinates) in device pixels, with
-    a margin: where marks are drawn."""
-    return t.mapRect(bounds).adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
+    a margin: where marks are drawn.  Exports use no margin: an SVG renderer without
+    clip paths (Qt's own) would show what lies past the plot's edge."""
+    return t.mapRect(bounds).adjusted(-margin, -margin, margin, margin)
 
 
 def changed_rect(item, point_sets, pad: float = 14.0) -> QtCore.QRectF | None:

@@ -35,6 +35,18 @@ TRAIL_PIECE = 0.04  # a trail's pieces in the 3D box are at most this long (the 
 TRAIL_EXTRA = 20_000  # at most this many points added per run to lay its trail on the surface
 
 
+def _on_top() -> dict:
+    """GL options of items drawn over everything: blended, no depth test."""
+    from OpenGL import GL
+
+    return {
+        GL.GL_DEPTH_TEST: False,
+        GL.GL_BLEND: True,
+        GL.GL_CULL_FACE: False,
+        "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA),
+    }
+
+
 @cache
 def _gl():
     """(pyqtgraph.opengl, the GL window class), imported on first use."""
@@ -238,7 +250,9 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.trails.setGLOptions("translucent")
         self.addItem(self.trails)
         self.marbles = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), size=theme.marble_size())
-        self.marbles.setGLOptions("translucent")
+        # no depth test, drawn last: a marble in a well is never hidden by the surface
+        self.marbles.setGLOptions(_on_top())
+        self.marbles.setDepthValue(100)
         self.addItem(self.marbles)
         if self.surface is not None:
             self.set_surface(self.surface, self.grid)

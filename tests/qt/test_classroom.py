@@ -1,0 +1,396 @@
+"""The window in front of a class: presenter keys whatever has focus, undo and no lost
+work, labels that stay true, legends with live status, lessons that show what they say.
+Keys are real key presses sent through Qt's shortcut machinery to the focused widget."""
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from gdsim.core.simulation import simulate
+from gdsim.qt.actions import ACTIONS, key_text
+from tests.qt.conftest import wait_trajectories
+
+K = QtCore.Qt
+
+
+def active(qtbot, w):
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is w, timeout=3000)
+
+
+def press(qtbot, widget, key, modifier=K.NoModifier):
+    qtbot.keyClick(widget, key, modifier)
+    QtWidgets.QApplication.processEvents()
+
+
+# -- presenter keys ------------------------------------------------------------------------
+def focus_targets(w):
+    """One widget of each kind a teacher may have clicked last."""
+    return {
+        "map": w.contour,
+        "optimizer list": w.controls.optimizer_combo,
+        "α slider": w.controls.lr.slider,
+        "timeline": w.timeline.slider,
+        "runs list": w.runs_panel.tree,
+        "a tick box": w.controls.clip_on,
+        "a button": w.runs_panel.add_btn,
+    }
+
+
+def test_presenter_keys_act_whatever_has_focus(make_window, qtbot):
+    w = make_window("ravine")
+    active(qtbot, w)
+    for name, widget in focus_targets(w).items():
+        widget.setFocus()
+        qtbot.waitUntil(widget.hasFocus, timeout=1000)
+        w.scene.set_cursor(10)
+        press(qtbot, widget, K.Key_Right)
+        assert w.scene.cursor == 11, name
+        press(qtbot, widget, K.Key_PageDown)  # a presentation remote's "next"
+        assert w.scene.cursor == 12, name
+        press(qtbot, widget, K.Key_PageUp)
+        press(qtbot, widget, K.Key_Left)
+        assert w.scene.cursor == 10, name
+        press(qtbot, widget, K.Key_End)
+        assert w.scene.cursor == w.controller.last_step(), name
+        press(qtbot, widget, K.Key_Home)
+        assert w.scene.cursor == 0, name
+        press(qtbot, widget, K.Key_Space)
+        assert w.scene.playing, name
+        press(qtbot, widget, K.Key_Space)
+        assert not w.scene.playing, name
+        speed = w.scene.speed
+        press(qtbot, widget, K.Key_Plus)
+        assert w.scene.speed == pytest.approx(speed * 1.5), name
+        press(qtbot, widget, K.Key_Minus)
+        log = w.scene.view["log_loss"]
+        press(qtbot, widget, K.Key_L)
+        assert w.scene.view["log_loss"] is not log, name
+        press(qtbot, widget, K.Key_L)
+        grad = w.scene.view["show_gradient"]
+        press(qtbot, widget, K.Key_G)
+        assert w.scene.view["show_gradient"] is not grad, name
+        press(qtbot, widget, K.Key_G)
+        w.scene.set_cursor(5)
+        press(qtbot, widget, K.Key_R)
+        assert w.scene.cursor == 0 and not w.scene.playing, name
+
+
+def test_enter_or_escape_in_a_field_gives_the_keys_back(make_window, qtbot):
+    w = make_window("ravine")
+    active(qtbot, w)
+    run = w.scene.runs[0]
+    field = w.controls.lr.field
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, "0.2")
+    press(qtbot, field, K.Key_Space)  # while typing, a space is a space ...
+    assert not w.scene.playing
+    press(qtbot, field, K.Key_Return)
+    qtbot.waitUntil(lambda: not field.hasFocus(), timeout=1000)
+    assert w.scene.run(run.id).config.lr == 0.2
+    press(qtbot, QtWidgets.QApplication.focusWidget(), K.Key_Space)  # ... then it plays
+    assert w.scene.playing
+    press(qtbot, QtWidgets.QApplication.focusWidget(), K.Key_Space)
+    # Escape drops what was typed, the run keeps its α, the keys work again
+    field.setFocus()
+    qtbot.keyClicks(field, "7")
+    press(qtbot, field, K.Key_Escape)
+    assert not field.hasFocus() and field.text() == "0.2"
+    assert w.scene.run(run.id).config.lr == 0.2
+    w.scene.set_cursor(3)
+    press(qtbot, QtWidgets.QApplication.focusWidget(), K.Key_End)
+    assert w.scene.cursor == w.controller.last_step()
+
+
+def test_after_applying_a_formula_end_goes_to_the_last_step(make_window, qtbot):
+    w = make_window("ravine")
+    active(qtbot, w)
+    c = w.controls
+    c.surface_combo.setCurrentIndex(c.surface_combo.findData("formula:"))
+    edit = c.formula_box.edit
+    qtbot.waitUntil(edit.hasFocus, timeout=1000)
+    qtbot.keyClicks(edit, "x^2 + y^2")
+    press(qtbot, edit, K.Key_Return)
+    assert w.scene.surface == "formula:x^2 + y^2"
+    qtbot.waitUntil(lambda: not edit.hasFocus(), timeout=1000)
+    wait_trajectories(qtbot, w)
+    press(qtbot, QtWidgets.QApplication.focusWidget(), K.Key_End)
+    assert w.scene.cursor == w.controller.last_step() > 0
+    # a refused formula keeps the focus, with the cursor where the problem is
+    edit.setFocus()
+    edit.setText("x^2 + 3y")
+    press(qtbot, edit, K.Key_Return)
+    qtbot.wait(50)
+    assert edit.hasFocus() and edit.cursorPosition() == 6
+
+
+def test_blank_screen_and_escape(make_window, qtbot):
+    w = make_window("ravine")
+    active(qtbot, w)
+    press(qtbot, w.contour, K.Key_B)
+    blank = w.presentation.blank_screen
+    assert blank is not None and blank.isVisible()
+    img = blank.grab().toImage()
+    assert img.pixelColor(img.width() // 2, img.height() // 2).name() == "#000000"
+    press(qtbot, blank, K.Key_Period)
+    qtbot.waitUntil(lambda: w.presentation.blank_screen is None, timeout=1000)
+    active(qtbot, w)
+    w.set_projector(True)
+    try:
+        press(qtbot, w.contour, K.Key_Escape)
+        assert not w.presentation.projecting and not w.isFullScreen()
+    finally:
+        w.set_projector(False)
+
+
+def test_help_lists_every_key_and_about_gives_version_and_licence(make_window, qtbot):
+    from gdsim import __version__
+
+    w = make_window("ravine")
+    dialog = w.show_shortcuts()
+    listed = dialog.keys()
+    for spec in ACTIONS:
+        if spec.keys:
+            assert key_text(spec) in listed, spec.name
+    for key in ("Space", "PgDown", "B, .", "F5", "F11", "Esc"):
+        assert any(key in row for row in listed), key
+    dialog.close()
+    box = w.show_about()
+    assert __version__ in box.text() and "MIT" in box.text()
+    box.close()
+    menus = [a.text().replace("&", "") for a in w.menuBar().actions()]
+    assert menus == ["File", "Edit", "View", "Playback", "Runs", "Analyses", "Help"]
+
+
+# -- undo and no lost work -----------------------------------------------------------------
+def undo(qtbot, w):
+    press(qtbot, w.contour, K.Key_Z, K.ControlModifier)
+
+
+def redo(qtbot, w):
+    press(qtbot, w.contour, K.Key_Z, K.ControlModifier | K.ShiftModifier)
+
+
+def contents(w):
+    return [(r.id, r.config, r.name, r.visible) for r in w.scene.runs], w.scene.surface
+
+
+def test_every_scene_edit_is_undone_and_redone(make_window, qtbot):
+    from tests.qt.test_window import click_at
+
+    w = make_window("ravine")
+    active(qtbot, w)
+    states = [contents(w)]
+
+    def step(do):
+        do()
+        wait_trajectories(qtbot, w)
+        states.append(contents(w))
+        assert states[-1] != states[-2]
+
+    first = w.scene.runs[0]
+    step(
+        lambda: w.controls.optimizer_combo.setCurrentIndex(
+            w.controls.optimizer_combo.findData("adam")
+        )
+    )
+    for tick in range(400, 600, 20):  # one slider drag: one undo step
+        w.controls.lr.slider.setValue(tick)
+    states.append(contents(w))
+    step(lambda: w.controls.clip_on.setChecked(True))
+    step(lambda: w.runs_panel.dup_btn.menu().actions()[2].trigger())  # duplicate as momentum
+    for x in (-5.0, -4.0, -3.0):  # one drag of a start ring: one undo step
+        w.contour.starts[first.id].setPos(x, 1.0)
+    states.append(contents(w))
+    step(lambda: click_at(qtbot, w.contour, 3.0, -2.0))  # drop a marble
+    w.scene.select(first.id)
+    step(lambda: press(qtbot, w.runs_panel.tree, K.Key_Delete))  # remove
+    step(lambda: w.scene.set_surface("bowl"))
+    step(lambda: w.open_preset("marbles"))
+    assert w.scene.surface == "himmelblau"
+    for expected in reversed(states[:-1]):
+        undo(qtbot, w)
+        assert contents(w) == expected
+    assert w.scene.title.startswith("Vanilla")
+    undo(qtbot, w)  # nothing more to undo: nothing happens
+    assert contents(w) == states[0]
+    for expected in states[1:]:
+        redo(qtbot, w)
+        assert contents(w) == expected
+    wait_trajectories(qtbot, w)
+    run = w.scene.runs[0]
+    w.scene.set_cursor(5)
+    np.testing.assert_allclose(
+        w.contour.marks.runs[run.id].trail, simulate(run.config).position[:6]
+    )
+
+
+def test_the_title_names_the_file_and_marks_changes(make_window, qtbot, tmp_path):
+    w = make_window("ravine")
+    active(qtbot, w)
+    assert w.windowTitle() == "Vanilla vs momentum in a narrow ravine[*] — gdsim"
+    assert not w.isWindowModified()
+    w.scene.set_hyper(w.scene.runs[0].id, lr=0.3)
+    assert w.isWindowModified()
+    path = tmp_path / "class.gdsim.json"
+    assert w.save_to(str(path))
+    assert w.windowTitle() == "class.gdsim.json[*] — gdsim" and not w.isWindowModified()
+    undo(qtbot, w)
+    assert w.isWindowModified()  # back before the save: not what the file holds
+
+
+@pytest.mark.parametrize("answer", ["cancel", "discard", "save"])
+def test_quitting_or_opening_with_unsaved_changes_asks(make_window, qtbot, tmp_path, answer):
+    w = make_window("ravine")
+    asked = []
+    w.documents.ask_to_save = lambda doing: asked.append(doing) or answer
+    w.documents.open_preset("marbles")  # nothing changed: no question
+    assert not asked and w.scene.surface == "himmelblau"
+    w.documents.session_path = str(tmp_path / "class.gdsim.json")  # "save" writes here
+    w.scene.remove_run(w.scene.runs[0].id)
+    opened = w.open_preset("ravine")
+    assert asked == ["opening the lesson “Vanilla vs momentum in a narrow ravine”"]
+    assert opened == (answer != "cancel")
+    assert (w.scene.surface == "ravine") == (answer != "cancel")
+    assert (tmp_path / "class.gdsim.json").exists() == (answer == "save")
+    w.scene.remove_run(w.scene.runs[0].id)
+    asked.clear()
+    w.documents.session_path = str(tmp_path / "again.gdsim.json")  # (a lesson is untitled)
+    w.close()
+    assert asked == ["quitting"]
+    assert w.isVisible() == (answer == "cancel")
+    assert (tmp_path / "again.gdsim.json").exists() == (answer == "save")
+    w.documents.ask_to_save = lambda doing: "discard"
+
+
+# -- labels that stay true -----------------------------------------------------------------
+def test_labels_and_messages_follow_the_settings(make_window, qtbot):
+    w = make_window("line-fit")
+    mini = w.scene.runs[1]
+    w.scene.select(mini.id)
+    assert w.controls.run_box.title() == "Selected run: mini-batch 32"
+    w.controls.batch.setValue(1)
+    assert w.runs_panel.label_text(mini.id) == "gd B=1"
+    assert w.controls.run_box.title() == "Selected run: gd B=1"
+    # a refused value says why, and the message goes once the scene changes
+    field = w.controls.lr.field
+    field.setText("50")
+    press(qtbot, field, K.Key_Return)
+    assert "α (lr) must be in" in w.controls.error.text()
+    assert field.text() == "0.05"  # the α the run uses
+    w.open_preset("three-rates")
+    assert w.controls.error.text() == ""
+    w.open_preset("ravine")
+    field = w.controls.lr.field
+    field.setText("abc")
+    press(qtbot, field, K.Key_Return)
+    assert w.controls.error.text()
+    field.setText("0.3")
+    press(qtbot, field, K.Key_Return)
+    assert w.controls.error.text() == ""  # a valid value clears it
+
+
+def test_the_stability_hint_shows_its_number_for_the_optimizer(make_window, qtbot):
+    w = make_window("ravine")  # curvatures 0.02 and 4 at every point
+    hint = w.controls.stability
+    assert hint.text() == "plain GD is stable near the start for α < 2/λmax = 0.5"
+    w.scene.select(w.scene.runs[1].id)  # momentum, β = 0.9
+    assert hint.text() == "momentum is stable near the start for α < (2+2β)/λmax = 0.95"
+    w.controls.optimizer_combo.setCurrentIndex(w.controls.optimizer_combo.findData("adam"))
+    assert not hint.isVisible()  # no single bound on α for adaptive steps
+    w.controls.optimizer_combo.setCurrentIndex(w.controls.optimizer_combo.findData("nesterov"))
+    assert "Nesterov is stable near the start for α < (2+2β)/((1+2β)·λmax) = 0.3393" in hint.text()
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov"])
+def test_the_stability_bounds_are_where_runs_start_to_diverge(optimizer):
+    """On x² + y² (λ = 2): just below the hint's bound a run settles, just above it
+    diverges — for every optimizer the hint speaks about."""
+    from gdsim.core.simulation import RunConfig
+    from gdsim.core.surfaces import get_surface
+    from gdsim.qt.panels.controls import stability_hint
+
+    surface = get_surface("bowl")
+    cfg = RunConfig("bowl", optimizer, {"lr": 0.01}, (3.0, 2.0), max_steps=3000)
+    bound = float(stability_hint(surface, cfg).split("= ")[-1])
+    below = simulate(cfg.replace(hyper={"lr": bound * 0.99}))
+    above = simulate(cfg.replace(hyper={"lr": bound * 1.01}))
+    assert np.hypot(*below.position[-1]) < 1e-3
+    assert above.status.state == "diverged"
+
+
+# -- legends and markers -------------------------------------------------------------------
+def test_the_plots_carry_a_legend_with_live_status(make_window, qtbot):
+    w = make_window("shifted-parabola")  # α = 0.001, 0.1, 1.1 (diverges at step 26)
+    w.scene.set_cursor(3)
+    lines = ["α = 0.001: running", "α = 0.1: running", "α = 1.1: running"]
+    assert w.curve.legend.texts() == lines and w.loss.legend.texts() == lines
+    w.scene.set_cursor(w.controller.last_step())
+    assert w.curve.legend.texts()[2] == "α = 1.1: diverged at step 26"
+    assert w.loss.legend.texts()[0] == "α = 0.001: max steps (100)"
+    w.set_projector(True)  # the panels go, the legend stays
+    try:
+        assert not w.runs_dock.isVisible()
+        assert w.curve.legend.is_shown() and w.loss.legend.is_shown()
+        w.actions_by_name["legend"].trigger()  # K
+        assert not w.curve.legend.is_shown() and not w.loss.legend.is_shown()
+        w.actions_by_name["legend"].trigger()
+    finally:
+        w.set_projector(False)
+
+
+def test_runs_differ_by_marker_as_well_as_colour(make_window, qtbot):
+    w = make_window("rosenbrock-race")
+    w.scene.set_cursor(50)
+    assert w.contour.marks.marble_markers == ["o", "s", "t1", "d"]
+    samples = [s.opts["symbol"] for s in w.contour.legend._samples]
+    assert samples == ["o", "s", "t1", "d"]
+    assert [c.marker for c in w.loss.curves.curves.values()] == ["o", "s", "t1", "d"]
+
+
+def test_coinciding_loss_curves_stay_visible(make_window, qtbot):
+    w = make_window("three-rates")  # α = 0.1 and 0.9 give the same |x| at every step
+    dashed = [c.dashed for c in w.loss.curves.curves.values()]
+    assert dashed == [False, False, True]
+
+
+# -- lessons show what they say ------------------------------------------------------------
+@pytest.mark.parametrize(
+    "preset",
+    [
+        "ravine",
+        "parabola-table",
+        "three-rates",
+        "stability-edge",
+        "shifted-parabola",
+        "house-prices",
+        "line-fit",
+        "marbles",
+        "saddle",
+        "plateau",
+        "rosenbrock-race",
+        "clipping",
+    ],
+)
+def test_every_lessons_first_frame_shows_every_marble(make_window, qtbot, preset):
+    w = make_window(preset, size=(1024, 700))
+    w.scene.set_cursor(0)
+    qtbot.wait(150)  # the map is refitted to its pane
+    view = w.view_area.map_view()
+    (x0, x1), (y0, y1) = view.plot.viewRange()
+    for run in w.scene.runs:
+        start = run.config.resolved_start(view.surface)
+        if view.surface.dim == 1:
+            x, y = start[0], view.surface.value(np.array([start]))[0]
+        else:
+            x, y = start
+        assert x0 <= x <= x1 and y0 <= y <= y1, (preset, run.name, start)
+
+
+def test_three_rates_shows_the_articles_range(make_window, qtbot):
+    w = make_window("three-rates")
+    (x0, x1), _ = w.curve.plot.viewRange()
+    assert (x0, x1) == pytest.approx((-10, 10))
+    xs, _ys = w.curve.curve.getData()
+    assert xs.min() <= -10 and xs.max() >= 10  # the curve is drawn over all of it
