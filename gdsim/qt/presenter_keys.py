@@ -43,17 +43,25 @@ def revert(field: QtWidgets.QWidget) -> None:
 
 
 class PresenterKeys(QtCore.QObject):
-    """Installed on the application; ``focus_views()`` is the window's."""
+    """Watches the window's focused text field; ``focus_views()`` is the window's."""
 
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        QtWidgets.QApplication.instance().installEventFilter(self)
+        self._active = True
+        # only the text field that gets the focus is watched (not every event of the app);
+        # the connection goes with this object (a bound method of a QObject)
+        QtWidgets.QApplication.instance().focusChanged.connect(self._on_focus)
+
+    def _on_focus(self, _old, new) -> None:
+        if not self._active or new is None or _field(new) is None:
+            return
+        if new.window() is self.window:
+            new.installEventFilter(self)  # installing twice keeps one filter
 
     def remove(self) -> None:
-        app = QtWidgets.QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        """The window is closing: watch no more fields."""
+        self._active = False
 
     def eventFilter(self, obj, event) -> bool:
         kind = event.type()

@@ -55,6 +55,7 @@ class RunLegend:
         self._samples: list[pg.PlotDataItem] = []
         self._on = True
         self._any = False
+        self._built = None  # (looks, content) of the items made
 
     def set_visible(self, on: bool) -> None:
         """Shown when ``on`` (the view flag) and there is a run to list."""
@@ -77,6 +78,10 @@ class RunLegend:
     def invalidate(self) -> None:
         """Lay the legend out again at the next update (the plot changed size)."""
         self._key = None
+
+    def rebuild(self) -> None:
+        """Make its items again at the next update (another theme or size of text)."""
+        self._key = self._built = None
 
     def _layout(self, texts: list[str], width: float, height: float) -> tuple[int, int]:
         """(columns, entries shown): one column if the legend fits in about half the
@@ -101,19 +106,41 @@ class RunLegend:
         """Show ``entries``; ``points()`` gives what the legend should not cover ((n, 2) in
         data coordinates; asked only when the legend is laid out again): it goes to the
         corner with the fewest of them."""
+        if entries and all(text.endswith(": computing…") for *_, text in entries):
+            return  # nothing to say yet (the window is starting): keep the last legend
         vb = self.plot.vb
         size = (int(vb.width()), int(vb.height()))
-        key = (
-            tuple(entries),
-            theme.FONT_SCALE,
-            theme.LINE_SCALE,
-            theme.DARK,
-            size,
-            tuple(tuple(r) for r in vb.viewRange()),
-        )
+        content = (tuple(entries), theme.FONT_SCALE, theme.LINE_SCALE, theme.DARK)
+        key = (content, size, tuple(tuple(r) for r in vb.viewRange()))
         if key == self._key:
             return
         self._key = key
+        leg = self.item
+        cols, fit = self._layout([t for *_, t in entries], *size)
+        fit = min(fit, MAX_ENTRIES)
+        shown = entries if len(entries) <= fit else entries[: max(fit - 1, 1)]
+        # pyqtgraph's labels are slow to make: new items only when the runs shown, their
+        # looks or the theme changed; a new status is a new text in the same label
+        looks = (tuple((c, m) for c, m, _t in shown), len(entries), *content[1:])
+        if self._built is None or self._built[0] != looks:
+            self._build(entries, shown)
+        elif self._built[1] != content:
+            for (_sample, label), (_c, _m, text) in zip(leg.items, shown, strict=False):
+                if label.text != text:
+                    label.setText(text)
+        self._built = (looks, content)
+        self._any = bool(entries)
+        if leg.columnCount != cols:
+            leg.setColumnCount(cols)
+        leg.updateSize()
+        if not leg.dragged:  # pyqtgraph anchors once: a wider legend would overhang
+            corner = self._emptiest_corner(points() if points is not None else None)
+            ox, oy = abs(self.corner[0]), abs(self.corner[1])
+            offset = (ox if corner[0] == 0 else -ox, oy if corner[1] == 0 else -oy)
+            leg.anchor(itemPos=corner, parentPos=corner, offset=offset)
+        leg.setVisible(self._on and self._any)
+
+    def _build(self, entries, shown) -> None:
         leg = self.item
         leg.clear()
         leg.setColumnCount(1)
@@ -124,9 +151,6 @@ class RunLegend:
         back.setAlpha(170)  # what lies under the legend still shows through
         leg.setBrush(pg.mkBrush(back))
         leg.setPen(pg.mkPen(c["soft"], width=1))
-        cols, fit = self._layout([t for *_, t in entries], *size)
-        fit = min(fit, MAX_ENTRIES)
-        shown = entries if len(entries) <= fit else entries[: max(fit - 1, 1)]
         size = 11 * theme.LINE_SCALE
         self._samples = []
         for color, marker, text in shown:
@@ -143,15 +167,6 @@ class RunLegend:
             more = pg.PlotDataItem(pen=None)
             self._samples.append(more)
             leg.addItem(more, f"… and {len(entries) - len(shown)} more runs")
-        self._any = bool(entries)
-        leg.setColumnCount(cols)
-        leg.updateSize()
-        if not leg.dragged:  # pyqtgraph anchors once: a wider legend would overhang
-            corner = self._emptiest_corner(points() if points is not None else None)
-            ox, oy = abs(self.corner[0]), abs(self.corner[1])
-            offset = (ox if corner[0] == 0 else -ox, oy if corner[1] == 0 else -oy)
-            leg.anchor(itemPos=corner, parentPos=corner, offset=offset)
-        leg.setVisible(self._on and self._any)
 
     def _emptiest_corner(self, points) -> tuple[int, int]:
         """The corner of the plot (x, y: 0 left / top, 1 right / bottom) where the
