@@ -4,7 +4,7 @@ Keys are real key presses sent through Qt's shortcut machinery to the focused wi
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.simulation import simulate
 from gdsim.qt.actions import ACTIONS, key_text
@@ -394,3 +394,90 @@ def test_three_rates_shows_the_articles_range(make_window, qtbot):
     assert (x0, x1) == pytest.approx((-10, 10))
     xs, _ys = w.curve.curve.getData()
     assert xs.min() <= -10 and xs.max() >= 10  # the curve is drawn over all of it
+
+
+# -- readable from the back row ------------------------------------------------------------
+def grey(img, rect) -> np.ndarray:
+    """The mean of red, green and blue over ``rect`` (x, y, w, h) of a QImage."""
+    from tests.qt.test_export import image_array
+
+    x, y, w, h = rect
+    return image_array(img)[y : y + h, x : x + w].mean(axis=2)
+
+
+def test_dark_theme_check_boxes_are_clearly_on_or_off(make_window, qtbot):
+    from gdsim.qt import theme
+
+    w = make_window("ravine")
+    app = QtWidgets.QApplication.instance()
+    box = w.controls.clip_on
+    try:
+        w.set_dark(True)
+        qtbot.wait(50)
+
+        def indicator(checked: bool) -> np.ndarray:
+            with QtCore.QSignalBlocker(box):
+                box.setChecked(checked)
+            img = box.grab().toImage()
+            size = img.height()
+            return grey(img, (0, 0, min(size, 24), size))
+
+        on, off = indicator(True), indicator(False)
+        assert app.palette().color(QtGui.QPalette.Window).lightness() < 60  # dark window
+        assert off.max() > 170  # the empty box has a light frame
+        assert abs(on.mean() - off.mean()) > 25  # on is filled: it looks different
+    finally:
+        w.set_dark(False)
+        theme.set_dark(False)
+        theme.apply_palette(app)
+        theme.configure_pyqtgraph()
+
+
+def test_projector_arrows_are_twice_as_long_and_wide_and_drawn_over_marbles(make_window, qtbot):
+    from gdsim.qt import theme
+
+    w = make_window("ravine")
+    w.scene.set_cursor(1)
+    qtbot.wait(50)
+    run = w.scene.runs[0]
+    normal = np.hypot(*np.ptp(w.contour.marks.runs[run.id].step[:2], axis=0))
+    w.set_projector(True)
+    try:
+        w.scene.set_cursor(2)
+        w.scene.set_cursor(1)
+        qtbot.wait(50)
+        big = np.hypot(*np.ptp(w.contour.marks.runs[run.id].step[:2], axis=0))
+        assert big >= 2 * normal  # in data units: the same zoom, a longer arrow
+        assert theme.ARROW_WIDTH * theme.arrow_scale() >= 2 * 2.5  # 2.5 px before
+    finally:
+        w.set_projector(False)
+    # the marks item paints marbles first and arrows last
+    import inspect
+
+    from gdsim.qt.views.marks import RunMarks
+
+    src = inspect.getsource(RunMarks.paint)
+    assert src.index("_paint_marbles") < src.index("_paint_arrows")
+
+
+def test_3d_marbles_in_a_well_are_not_hidden_by_the_surface(make_window, qtbot):
+    w = make_window("marbles")
+    from tests.qt.test_drawing import mask_of
+    from tests.qt.test_export import image_array
+
+    w.scene.set_cursor(w.controller.last_step())  # every marble at the bottom of a well
+    w.surface3d.gl.setCameraPosition(elevation=3, azimuth=0)  # low: the rims stand between
+    w.surface3d.trails.setVisible(False)  # (the trails share the marbles' colours)
+    qtbot.wait(300)
+    arr = image_array(w.surface3d.grabFramebuffer()).astype(int)
+    wells: dict[tuple, list[str]] = {}  # marbles in one well lie on each other
+    for run in w.scene.runs:
+        end = tuple(np.round(w.controller.trajectories[run.id].position[-1], 1))
+        wells.setdefault(end, []).append(run.color)
+    assert len(wells) == 4  # one marble or more in each of Himmelblau's four wells
+    from gdsim.qt import theme
+
+    whole = 0.75 * np.pi * (theme.MARBLE_SIZE / 2) ** 2  # (drawn with the depth test: 25-70 %)
+    for end, colors in wells.items():
+        seen = max(mask_of(arr, c, tol=30).sum() for c in colors)
+        assert seen > whole, (end, colors, seen)

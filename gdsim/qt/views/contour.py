@@ -273,7 +273,8 @@ class ContourView(ClickPlotView):
         if self.grid is None or not self._current():
             return
         view = self.model.view
-        scale = 0.18 * float(np.ptp(self.grid.xs)) * theme.arrow_scale()
+        base = 0.18 * float(np.ptp(self.grid.xs))  # an arrow's longest, in data units
+        scale = base * theme.arrow_scale()
         ref = self.grid.grad_ref
         frames, grads, batch, marbles, colors, shapes = {}, [], [], [], [], []
         markers = self.model.markers()
@@ -285,7 +286,7 @@ class ContourView(ClickPlotView):
                 continue
             step = None
             if view.get("show_velocity", True) and k + 1 < len(traj):
-                step = arrow_segments(pos[k], arrow_vector(pos[k + 1] - pos[k], scale, scale / 9))
+                step = arrow_segments(pos[k], arrow_vector(pos[k + 1] - pos[k], scale, base / 9))
             frames[run.id] = RunFrame(traj, run.color, trail, step, markers[run.id])
             marbles.append(trail[-1])
             colors.append(run.color)
