@@ -10,7 +10,7 @@ DEBS := xvfb xauth openbox librsvg2-bin libgl1-mesa-dri libegl1 libgl1 libopengl
         libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 \
         libxcb-image0 libxcb-xinerama0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
 
-.PHONY: run test venv system-deps lint format bench package clean
+.PHONY: run test test-torch venv system-deps lint format bench package clean
 
 # The package is installed editable in setuptools' "strict" mode: a tree of links in build/
 # put on sys.path by a .pth file. The default mode imports a finder module at every Python
@@ -57,6 +57,22 @@ format: venv
 
 test: venv system-deps lint
 	$(XVFB) $(PY) -m pytest -q
+
+# The tests that compare gdsim with torch itself, in a virtualenv of their own with the
+# CPU build of torch 2.13.0 (~750 MB; newer releases pull several GB of CUDA libraries).
+# GDSIM_REQUIRE_TORCH makes a missing torch a failure there, never a skip.
+TORCH_VENV ?= .venv-torch
+TORCH_STAMP := $(TORCH_VENV)/.installed-torch-2.13.0-$(PKG_FILES_ID)
+
+$(TORCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/python -m pip install --quiet "torch==2.13.0"
+	$(TORCH_VENV)/bin/python -m pip install --quiet -e ".[dev]"
+	rm -f $(TORCH_VENV)/.installed*
+	touch $@
+
+test-torch: $(TORCH_STAMP)
+	GDSIM_REQUIRE_TORCH=1 $(TORCH_VENV)/bin/python -m pytest -q -m torch -p no:cacheprovider tests
 
 bench: venv system-deps
 	$(XVFB) $(VENV)/bin/gdsim bench all

@@ -9,6 +9,7 @@ from gdsim.core.schedules import Schedule
 from gdsim.core.simulation import RunConfig, simulate
 from gdsim.core.surfaces import get_surface
 from gdsim.io.code_export import numpy_script, torch_script
+from tests.torch_support import require_torch
 from gdsim.io.trajectory_io import trajectory_csv
 
 CONFIGS = [
@@ -73,8 +74,9 @@ def test_torch_script_is_valid_python_naming_torch_optim():
     assert "CosineAnnealingLR(opt, T_max=80" in text and "torch.optim.SGD" in text
 
 
+@pytest.mark.torch
 def test_torch_script_matches_gdsim_to_rounding(tmp_path):
-    pytest.importorskip("torch")
+    require_torch()
     import numpy as np
 
     for cfg in CONFIGS[:4]:

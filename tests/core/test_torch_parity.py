@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 
 from gdsim.core.simulation import RunConfig, simulate
+from tests.torch_support import require_torch
 
-torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
+torch = require_torch()
 
 CASES = [
     ("sgd", "SGD", {"lr": 1e-3}),
