@@ -9,8 +9,8 @@ from gdsim.core.schedules import Schedule
 from gdsim.core.simulation import RunConfig, simulate
 from gdsim.core.surfaces import get_surface
 from gdsim.io.code_export import numpy_script, torch_script
-from tests.torch_support import require_torch
 from gdsim.io.trajectory_io import trajectory_csv
+from tests.torch_support import require_torch
 
 CONFIGS = [
     RunConfig("rosenbrock", "adam", {"lr": 0.01}, (-1.5, 2.0), max_steps=60),

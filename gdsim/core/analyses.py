@@ -27,7 +27,7 @@ from gdsim.core.simulation import (
     simulate,
     simulate_batch,
 )
-from gdsim.core.surfaces import Surface
+from gdsim.core.surface import Surface
 
 __all__ = [
     "DIVERGED",
@@ -185,7 +185,7 @@ def _classify(
 
     final = result.position
     label = np.full(len(final), STILL_MOVING, dtype=np.int32)
-    label[result.code == BatchResult.DIVERGED] = DIVERGED
+    label[result.diverged] = DIVERGED
     with np.errstate(all="ignore"):
         g_end = surface.gradient(final)
         g_start = surface.gradient(starts)

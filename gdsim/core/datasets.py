@@ -13,7 +13,7 @@ from functools import cache
 
 import numpy as np
 
-from gdsim.core.surfaces import CriticalPoint, Surface
+from gdsim.core.surface import CriticalPoint, Surface
 
 __all__ = [
     "DATA_SURFACES",

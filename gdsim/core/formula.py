@@ -293,33 +293,15 @@ class _Builder:
 # -- the surface ------------------------------------------------------------------------
 
 
-def _printer(module: str):
-    """sympy's code printer for ``math`` or numpy. Over ``math``, a power with a
-    non-integer exponent is written ``math.pow(b, e)``: Python's ``b ** e`` gives a
-    complex number for a negative base, ``math.pow`` refuses it (ValueError), which a
-    run reports as its status."""
-    from sympy.printing.numpy import NumPyPrinter
-    from sympy.printing.pycode import PythonCodePrinter
-
-    if module != "math":
-        return NumPyPrinter()
-
-    class MathPrinter(PythonCodePrinter):
-        def _print_Pow(self, expr, rational=False):
-            exp = expr.exp
-            if exp.is_Integer or (exp.is_Rational and exp.q == 2 and abs(exp.p) == 1):
-                return super()._print_Pow(expr, rational)  # x**n and math.sqrt are safe
-            return f"math.pow({self._print(expr.base)}, {self._print(exp)})"
-
-    return MathPrinter()
-
-
-def _compile(expr_list, params, module: str):
+def _compile(expr_list, params):
     """Python source and function for ``fg(*params)`` -> the expressions, printed by
-    sympy over ``math`` or numpy."""
+    sympy's numpy printer: over arrays of many points, and over one-element arrays for
+    one run, so that both round alike (a negative number to a fractional power is NaN,
+    which a run reports as undefined)."""
     import sympy
+    from sympy.printing.numpy import NumPyPrinter
 
-    printer = _printer(module)
+    printer = NumPyPrinter()
     shared, reduced = sympy.cse(expr_list, symbols=sympy.numbered_symbols("t"))
     lines = [f"def fg({', '.join(params)}, xp=None):"]
     lines += [f"    {s} = {printer.doprint(e)}" for s, e in shared]
@@ -356,7 +338,7 @@ def formula_surface(text: str):
     formula is refused or has no finite value anywhere on the domain."""
     import sympy
 
-    from gdsim.core.surfaces import Surface
+    from gdsim.core.surface import Surface
 
     text = text.strip()
     expr = parse(text)
@@ -369,15 +351,20 @@ def formula_surface(text: str):
             "the formula's slope has imaginary values (a negative number to a power x?)"
         )
     try:
-        source, scalar = _compile([expr, *grads], params, "math")
-        _, vector = _compile([expr, *grads], params, "numpy")
+        source, vector = _compile([expr, *grads], params)
     except (ArithmeticError, ValueError, RecursionError):
         raise FormulaError("the formula is too large to compute with") from None
 
-    def fg(*coords, xp=math):
-        if xp is math:
-            return scalar(*coords)
-        return vector(*(np.asarray(c, dtype=float) for c in coords))
+    def fg(*coords, xp=None):
+        if xp is np:
+            return vector(*(np.asarray(c, dtype=float) for c in coords))
+        # one run: one-element arrays, so that numpy rounds as for many points at once
+        out = vector(*(np.array([c], dtype=float) for c in coords))
+        return tuple(float(np.asarray(v, dtype=float).reshape(-1)[0]) for v in out)
+
+    def scalar(*coords):
+        with np.errstate(all="ignore"):
+            return fg(*coords)
 
     # f and ∇f on a coarse grid: is the formula defined anywhere, and how do levels look
     axis = np.linspace(*DOMAIN, 41)
@@ -406,7 +393,7 @@ def formula_surface(text: str):
         ),
         log_levels=log_levels,
         default_start=_default_start(scalar, np.stack(mesh, axis=-1), defined),
-        extra={"source": source, "expression": str(expr)},
+        extra={"numpy_source": source, "expression": str(expr)},
     )
     return replace(surface, default_lr=_default_lr(surface))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from gdsim.core.surfaces import Surface
+from gdsim.core.surface import Surface
 
 
 @dataclass(frozen=True)

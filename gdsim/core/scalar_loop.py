@@ -7,37 +7,25 @@ ordinary locals (``p_0``, ``exp_avg_1``...), compiled once per kernel shape and 
 hyperparameter values are passed in at call time, so dragging α never recompiles.
 
 The loop records one row per step and returns ``(rows, code, step)`` where ``code``
-says why it stopped (see ``STOP_*``).
+says why it stopped: a :class:`gdsim.core.run_rules.Stop`, whose rules (and their
+source text, shared with the exported scripts) live in :mod:`gdsim.core.run_rules`.
+The generated source is registered with ``linecache``, so a traceback from inside the
+loop shows its lines.
 """
 
 from __future__ import annotations
 
+import linecache
 import math
 import re
 from functools import lru_cache
+from itertools import count
 
+from gdsim.core import run_rules
 from gdsim.core.optimizers import Kernel
+from gdsim.core.run_rules import Stop
 
-__all__ = ["STOP_REASONS", "compile_loop"]
-
-(
-    STOP_MAX,
-    STOP_NONFINITE,
-    STOP_OUTSIDE,
-    STOP_GRAD_TOL,
-    STOP_LOSS_TOL,
-    STOP_OVERFLOW,
-    STOP_CANCELLED,
-) = range(7)
-STOP_REASONS = {
-    STOP_MAX: "max steps",
-    STOP_NONFINITE: "non-finite loss",
-    STOP_OUTSIDE: "left the domain",
-    STOP_GRAD_TOL: "gradient norm below tol",
-    STOP_LOSS_TOL: "loss change below tol",
-    STOP_OVERFLOW: "overflow or undefined value",
-    STOP_CANCELLED: "cancelled",
-}
+__all__ = ["compile_loop"]
 
 
 def _per_coordinate(text: str, names: tuple[str, ...], i: int) -> str:
@@ -109,31 +97,21 @@ def _compile(key, elements, velocity, scale, dim, stochastic, grad_tol, loss_tol
     # rows 0..n-1 are recorded then stepped, in chunks of 256 steps between two questions
     # to the caller (has it given up on this run: closed, or a newer configuration?);
     # row n is recorded after the loop, so no step asks "is this the last row?"
-    H = []  # record row k0 (and stop on a non-finite value, outside the domain, a tolerance)
+    H = []  # row k0: evaluate, check, record (the rules of run_rules, steps 1-5)
     H.append(f"loss, {_tuple(full)} = fg({', '.join(p)})")
     if stochastic:
         H.append(f"{_tuple(g)} = sgrad({', '.join(p)})")
-    # x − x is 0 for every finite x and NaN for ±inf and NaN
-    H.append(f"s = loss + {' + '.join(g + (full if stochastic else []))}")
-    H.append("if s - s != 0.0:")
-    H.append(f"    return rows, {STOP_NONFINITE}, k0")
-    H.append(f"ext(({_tuple(rec)}))")
-    inside = " and ".join(f"lo_{i} <= p_{i} <= hi_{i}" for i in R)
-    H.append(f"if not ({inside}):")
-    H.append(f"    return rows, {STOP_OUTSIDE}, k0")
-    if grad_tol:
-        H.append(f"if {' + '.join(f'{x} * {x}' for x in full)} < gtol2:")
-        H.append(f"    return rows, {STOP_GRAD_TOL}, k0")
-    if loss_tol:
-        H.append("if k0 and abs(loss - prev) < ltol:")
-        H.append(f"    return rows, {STOP_LOSS_TOL}, k0")
-        H.append("prev = loss")
-    U = []  # one optimizer step
-    if clip:  # torch.nn.utils.clip_grad_norm_: coef = max_norm / (norm + 1e-6), clamped at 1
-        U.append(f"c = clip / (sqrt({' + '.join(f'{x} * {x}' for x in g)}) + 1e-6)")
-        U.append("if c > 1.0:")
-        U.append("    c = 1.0")
-        U += [f"{x} = {x} * c" for x in g]
+    H += run_rules.check_lines(
+        undefined=run_rules.not_finite(["loss", *g, *(full if stochastic else [])]),
+        inside=" and ".join(f"lo_{i} <= p_{i} <= hi_{i}" for i in R),
+        grad_sq=" + ".join(f"{x} * {x}" for x in full) if grad_tol else None,
+        loss_tol="ltol" if loss_tol else None,
+        record=[f"ext(({_tuple(rec)}))"],
+        stop=lambda code: [f"return rows, {int(code)}, k0"],
+    )
+    U = []  # one optimizer step (step 7)
+    if clip:
+        U += run_rules.clip_lines(g)
     U.append("lr = lrs[k0]")
     U.append("k = k + 1.0")
     U.append(prelude)
@@ -141,18 +119,33 @@ def _compile(key, elements, velocity, scale, dim, stochastic, grad_tol, loss_tol
         U.append(_per_coordinate(body, elements, i))
     L.append("        for c0 in range(0, n, 256):")
     L.append("            if stop is not None and stop():")
-    L.append(f"                return rows, {STOP_CANCELLED}, c0")
+    L.append(f"                return rows, {int(Stop.CANCELLED)}, c0")
     L.append("            for k0 in range(c0, c0 + 256 if c0 + 256 < n else n):")
     L.append(_ind("\n".join(H + U), 16))
     L.append("        k0 = n")
     L.append(_ind("\n".join(H), 8))
-    L.append("    except (OverflowError, ZeroDivisionError, ValueError):")
-    L.append(f"        return rows, {STOP_OVERFLOW}, k0")
-    L.append(f"    return rows, {STOP_MAX}, k0")
+    # an arithmetic error in f or ∇f at row k0 (row not recorded) is undefined at k0; one
+    # in the optimizer's step after row k0 was recorded shows at the row after it, as
+    # the inf or NaN it gives in numpy (many runs at once) does
+    L.append("    except UNDEFINED_ERRORS:")
+    L.append(f"        return rows, {int(Stop.UNDEFINED)}, k0 + (len(rows) > k0 * {len(rec)})")
+    L.append(f"    return rows, {int(Stop.MAX_STEPS)}, k0")
     src = "\n".join(L) + "\n"
-    ns = {"sqrt": math.sqrt, "maximum": max}
-    exec(compile(src, "<gdsim scalar loop>", "exec"), ns)
+    ns = {"sqrt": math.sqrt, "maximum": max, "UNDEFINED_ERRORS": run_rules.UNDEFINED_ERRORS}
+    filename = _register(src)
+    exec(compile(src, filename, "exec"), ns)
     fn = ns["run"]
     fn.source = src
     fn.layout = {"stochastic": stochastic, "velocity": bool(velocity), "scale": bool(scale)}
     return fn
+
+
+_sources = count(1)
+
+
+def _register(src: str) -> str:
+    """Put generated source where tracebacks look for it: a traceback from the loop
+    then shows the line that failed instead of nothing."""
+    name = f"<gdsim scalar loop {next(_sources)}>"
+    linecache.cache[name] = (len(src), None, src.splitlines(True), name)
+    return name

@@ -18,33 +18,20 @@ import numpy as np
 from gdsim.core.datasets import BatchSampler, DataSurface
 from gdsim.core.formula import FormulaError
 from gdsim.core.optimizers import OptimizerError, get_optimizer, validate_hyper
-from gdsim.core.scalar_loop import (
-    STOP_CANCELLED,
-    STOP_GRAD_TOL,
-    STOP_LOSS_TOL,
-    STOP_MAX,
-    STOP_NONFINITE,
-    STOP_OUTSIDE,
-    STOP_OVERFLOW,
-    STOP_REASONS,
-    compile_loop,
-)
+from gdsim.core.run_rules import Stop, batch_stops, bounds, clip_batch, status
+from gdsim.core.scalar_loop import compile_loop
 from gdsim.core.schedules import Schedule, ScheduleError
-from gdsim.core.surfaces import Surface, get_surface
-from gdsim.core.trajectory import CONVERGED, DIVERGED, MAX_STEPS, Status, Trajectory
+from gdsim.core.surface import Surface
+from gdsim.core.surfaces import get_surface
+from gdsim.core.trajectory import Trajectory
 
 __all__ = [
-    "DIVERGENCE_FACTOR",
     "BatchResult",
     "ConfigError",
     "RunConfig",
     "simulate",
     "simulate_batch",
 ]
-
-#: A run diverges when a coordinate leaves the domain's centre by more than this many
-#: domain half-widths, or when the loss or a coordinate stops being finite.
-DIVERGENCE_FACTOR = 100.0
 
 MAX_STEPS_LIMIT = 1_000_000
 
@@ -154,24 +141,17 @@ class RunConfig:
         return surface
 
 
-def _bounds(surface: Surface) -> tuple[list[float], list[float]]:
-    c = surface.domain_center()
-    h = surface.domain_half_width() * DIVERGENCE_FACTOR
-    return (c - h).tolist(), (c + h).tolist()
-
-
 def _gradient_sources(surface: Surface, cfg: RunConfig):
     """(fg, stochastic_grad or None) as callables on coordinates -> floats.
 
-    ``fg`` gives the loss and the exact (full-batch) gradient; the stochastic gradient
-    is a mini-batch gradient (data surfaces, B < N) or the exact one plus N(0, σ²) noise.
+    ``fg`` gives the loss and the exact (full-batch) gradient — the surface's own, for a
+    data surface its closed form over the whole data set, as many runs at once use it;
+    the stochastic gradient is a mini-batch gradient (data surfaces, B < N) or the exact
+    one plus N(0, σ²) noise.
     """
     # (the generator is made only where it is used: numpy.random costs ~17 ms to import)
+    fg = surface.fg
     if isinstance(surface, DataSurface):
-
-        def fg(*t):
-            return (float(surface.batch_loss(t)[0]), *surface.batch_gradient(t)[0].tolist())
-
         rng = np.random.default_rng(cfg.seed)
         sampler = BatchSampler(surface.n_samples, cfg.batch_size or surface.n_samples, rng)
         if sampler.full:
@@ -182,7 +162,6 @@ def _gradient_sources(surface: Surface, cfg: RunConfig):
 
         return fg, stochastic
 
-    fg = surface.fg
     if cfg.noise > 0:
         sigma, dim = cfg.noise, surface.dim
         rng = np.random.default_rng(cfg.seed)
@@ -193,15 +172,6 @@ def _gradient_sources(surface: Surface, cfg: RunConfig):
 
         return fg, noisy
     return fg, None
-
-
-_STOP_STATUS = {
-    STOP_NONFINITE: DIVERGED,
-    STOP_OUTSIDE: DIVERGED,
-    STOP_OVERFLOW: DIVERGED,
-    STOP_GRAD_TOL: CONVERGED,
-    STOP_LOSS_TOL: CONVERGED,
-}
 
 
 def simulate(cfg: RunConfig, surface: Surface | None = None, interrupted=None) -> Trajectory:
@@ -216,7 +186,7 @@ def simulate(cfg: RunConfig, surface: Surface | None = None, interrupted=None) -
     fg, stoch_grad = _gradient_sources(surface, cfg)
     n = cfg.max_steps
     lrs = cfg.schedule.lrs(opt.lr, n + 1)
-    lo, hi = _bounds(surface)
+    lo, hi = bounds(surface)
     loop = compile_loop(
         opt.kernel,
         dim,
@@ -241,32 +211,31 @@ def simulate(cfg: RunConfig, surface: Surface | None = None, interrupted=None) -
             opt.kernel.consts,
             interrupted,
         )
-    if code == STOP_CANCELLED:
+    if code == Stop.CANCELLED:
         raise SimulationCancelled()
     traj = Trajectory.from_rows(rows, dim, loop.layout, lrs)
-    if code == STOP_MAX:
-        traj.status = Status(MAX_STEPS, step)
-    else:
-        reason = STOP_REASONS[code]
-        if code == STOP_GRAD_TOL:
-            reason = f"‖∇f‖ < {cfg.grad_tol:g}"
-        elif code == STOP_LOSS_TOL:
-            reason = f"|Δf| < {cfg.loss_tol:g}"
-        traj.status = Status(_STOP_STATUS[code], step, reason)
+    traj.status = status(code, step, cfg.grad_tol, cfg.loss_tol)
     return traj
 
 
 @dataclass
 class BatchResult:
-    """How each of many runs ended: final position and loss, status code, stop step."""
+    """How each of many runs ended: final position (its last recorded row) and loss,
+    its Stop code and step, as the single run of the same start would say."""
 
     position: np.ndarray  # (runs, dim)
     loss: np.ndarray  # (runs,)
-    code: np.ndarray  # 0 max steps, 1 converged, 2 diverged
+    code: np.ndarray  # a run_rules.Stop per run
     stop_step: np.ndarray  # (runs,)
     last_move: np.ndarray | None = None  # (runs,) length of each run's last step
 
-    MAX_STEPS, CONVERGED, DIVERGED = 0, 1, 2
+    def state(self) -> np.ndarray:
+        """converged / diverged / max steps per run."""
+        return np.array([Stop(c).state for c in self.code])
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return np.isin(self.code, (Stop.UNDEFINED, Stop.OUTSIDE))
 
 
 def simulate_batch(
@@ -300,7 +269,7 @@ def simulate_batch(
     result = BatchResult(
         np.empty_like(starts),
         np.empty(runs),
-        np.zeros(runs, dtype=np.int8),
+        np.full(runs, Stop.MAX_STEPS, dtype=np.int8),
         np.full(runs, max_steps, dtype=np.int64),
         np.zeros(runs),
     )
@@ -314,13 +283,12 @@ def simulate_batch(
 
 
 def _batch_chunk(surface, opt, starts, max_steps, lrs, stops, cancelled, out, offset):
-    """Advance one chunk in place; arrays are (dims, runs) so each coordinate is contiguous."""
+    """Advance one chunk in place; arrays are (dims, runs) so each coordinate is contiguous.
+    Each row is checked by run_rules.batch_stops, the rules of the single-run loop."""
     grad_tol, loss_tol, clip = stops
-    p = np.ascontiguousarray(starts.T, dtype=float)
+    p = np.array(starts.T, dtype=float, order="C")  # a copy: the caller's starts stay
     dim, runs = p.shape
-    centre = surface.domain_center()[:, None]
-    limit = (surface.domain_half_width() * DIVERGENCE_FACTOR)[:, None]
-    lo, hi = centre - limit, centre + limit
+    lo, hi = (np.array(b)[:, None] for b in bounds(surface))
     fg = surface.fg
     step = opt.inplace_step()
     buffers = dict(zip(opt.kernel.state, opt.init(p)[1:], strict=True))
@@ -328,54 +296,43 @@ def _batch_chunk(surface, opt, starts, max_steps, lrs, stops, cancelled, out, of
     scratch = [np.empty_like(p) for _ in range(step.n_temps)]
     consts = opt.kernel.consts
     active = np.ones(runs, dtype=bool)
-    code = np.zeros(runs, dtype=np.int8)
+    code = np.full(runs, Stop.MAX_STEPS, dtype=np.int8)
     stop = np.full(runs, max_steps, dtype=np.int64)
     final = np.empty_like(p)
-    tol2 = None if grad_tol is None else grad_tol * grad_tol
     g = np.empty_like(p)
-    before = p.copy()  # the position before the last step
+    before = p.copy()  # the position before the last step: the last row recorded
     moved = np.zeros(runs)
     prev_loss = None
-    inside = np.empty(p.shape, dtype=bool)
     with np.errstate(all="ignore"):
         for k in range(max_steps + 1):
             comps = fg(*p, xp=np)
             for i in range(dim):
                 g[i] = comps[i + 1]
-            np.less_equal(p, hi, out=inside)
-            inside &= p >= lo  # False for NaN
-            bad = ~(inside[0] if dim == 1 else inside.all(axis=0))
-            conv = None if tol2 is None else np.einsum("ij,ij->j", g, g) < tol2
-            if loss_tol is not None:  # |Δf| < tol from the second row on, as one run does
-                loss = np.broadcast_to(comps[0], (runs,))
-                if prev_loss is not None:
-                    small = np.abs(loss - prev_loss) < loss_tol
-                    conv = small if conv is None else conv | small
-                prev_loss = np.array(loss)
-            stopped = bad if conv is None else bad | conv
+            loss = np.broadcast_to(np.asarray(comps[0], dtype=float), (runs,))
+            stopped, why = batch_stops(k, loss, g, p, lo, hi, grad_tol, loss_tol, prev_loss)
             if k == max_steps:
                 stopped = active
-            if stopped.any():
-                now = active & stopped
-                if now.any():
-                    final[:, now] = p[:, now]
-                    moved[now] = np.sqrt(np.sum((p[:, now] - before[:, now]) ** 2, axis=0))
-                    stop[now] = k
-                    code[now & bad] = BatchResult.DIVERGED
-                    if conv is not None:
-                        code[now & conv & ~bad] = BatchResult.CONVERGED
-                    active &= ~now
-                    if not active.any():
-                        break
+            now = active & stopped
+            if now.any():
+                undefined = why == Stop.UNDEFINED  # row k is not recorded: the one before
+                last = np.where(undefined, before, p)
+                final[:, now] = last[:, now]
+                ran = now & ~undefined
+                moved[ran] = np.sqrt(np.sum((p[:, ran] - before[:, ran]) ** 2, axis=0))
+                moved[now & undefined] = np.nan
+                stop[now] = k
+                code[now] = why[now]
+                active &= ~now
+                if not active.any():
+                    break
+            if loss_tol is not None:
+                prev_loss = np.array(loss)
             if cancelled is not None and k % 16 == 15 and cancelled():
                 final[:, active] = p[:, active]
                 stop[active] = k
                 break
-            if clip is not None:  # torch.nn.utils.clip_grad_norm_, as in the single-run loop
-                norm = g[0] * g[0]
-                for i in range(1, dim):
-                    norm = norm + g[i] * g[i]
-                g *= np.minimum(clip / (np.sqrt(norm) + 1e-6), 1.0)
+            if clip is not None:
+                clip_batch(g, clip)
             np.copyto(before, p)
             step(p, g, buffers, scratch, lrs[k], float(k + 1), consts)
         s = slice(offset, offset + runs)

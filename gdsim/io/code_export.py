@@ -12,10 +12,11 @@ import inspect
 import textwrap
 from numbers import Number
 
-from gdsim.core import datasets
+from gdsim.core import datasets, run_rules, scalar_math
 from gdsim.core.datasets import DataSurface
 from gdsim.core.optimizers import OPTIMIZERS, get_optimizer
-from gdsim.core.simulation import DIVERGENCE_FACTOR, RunConfig
+from gdsim.core.run_rules import Stop
+from gdsim.core.simulation import RunConfig
 
 __all__ = ["numpy_script", "torch_script"]
 
@@ -24,13 +25,51 @@ def _surface_source(surface) -> str:
     """Python source defining ``fg(*coords)`` -> (loss, *gradient) for the surface."""
     if isinstance(surface, DataSurface):
         return _data_source(surface)
-    if "source" in surface.extra:  # a typed formula: sympy's printout over math
-        return surface.extra["source"]
-    fn = surface.fg
+    if "numpy_source" in surface.extra:  # a typed formula: sympy's printout over numpy
+        return _formula_source(surface.extra["numpy_source"])
+    return _SCALAR_MATH + "\n\n" + _function_source(surface.fg)
+
+
+# gdsim.core.scalar_math, written out: numpy's own rounding of exp, cos… on one float
+_SCALAR_MATH = "\n".join(
+    [
+        "class scalar_math:  # numpy's exp, cos, … of one float, as gdsim computes them",
+        *(
+            f"    {name} = staticmethod(lambda v: float(np.{name}(v)))"
+            for name in scalar_math.__all__
+        ),
+        "",
+    ]
+)
+
+
+def _formula_source(numpy_source: str) -> str:
+    """A typed formula's numpy printout, called as gdsim calls it for one run: on
+    one-element arrays (numpy's rounding, as for many points at once)."""
+    body = numpy_source.replace("def fg(", "def fg_arrays(", 1)
+    return (
+        "numpy = np  # (sympy's printout names it numpy)\n\n\n"
+        + body
+        + textwrap.dedent("""
+
+        def fg(*coords):
+            out = fg_arrays(*(np.array([c], dtype=float) for c in coords))
+            return tuple(float(np.asarray(v, dtype=float).reshape(-1)[0]) for v in out)
+        """)
+    )
+
+
+def _function_source(fn) -> str:
+    """``fn``'s source renamed ``fg``, after the numbers it reads from its module or
+    from its enclosing function (written exactly, with repr)."""
     module = inspect.getmodule(fn)
     consts = []
     for name in fn.__code__.co_names:
         value = getattr(module, name, None)
+        if isinstance(value, Number) and not isinstance(value, bool):
+            consts.append(f"{name} = {value!r}")
+    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=True):
+        value = cell.cell_contents
         if isinstance(value, Number) and not isinstance(value, bool):
             consts.append(f"{name} = {value!r}")
     src = textwrap.dedent(inspect.getsource(fn))
@@ -54,18 +93,21 @@ def _data_source(surface) -> str:
             f"{datasets.LINREG_NOISE!r} * rng_data.standard_normal({datasets.LINREG_N})\n"
             "X = np.column_stack([x_data, np.ones_like(x_data)])\n"
         )
-    return data + textwrap.dedent("""
+    return (
+        data
+        + textwrap.dedent("""
 
-        def batch_gradient(theta, idx=None):
+        def batch_gradient(theta, idx=None):  # the gradient of a mini-batch of rows idx
             Xb, Yb = (X, Y) if idx is None else (X[idx], Y[idx])
             r = np.atleast_2d(theta) @ Xb.T - Yb
             return (2.0 / len(Yb)) * (r @ Xb)
 
 
-        def fg(*theta):
-            r = np.atleast_2d(theta) @ X.T - Y
-            return (float(np.mean(r * r, axis=-1)[0]), *batch_gradient(theta)[0].tolist())
+        # the mean squared error over all rows in closed form, as gdsim computes it:
+        # mean((X·θ − y)²) = θᵀAθ − 2bᵀθ + c with A = XᵀX/N, b = Xᵀy/N, c = yᵀy/N
         """)
+        + _function_source(surface.fg)
+    )
 
 
 def _header(cfg: RunConfig, surface, flavour: str) -> str:
@@ -79,13 +121,12 @@ def _header(cfg: RunConfig, surface, flavour: str) -> str:
 def _loop_head(cfg: RunConfig, surface) -> list[str]:
     """Setup shared by both flavours: start, schedule, bounds, randomness."""
     params = surface.params
-    c = surface.domain_center()
-    h = surface.domain_half_width() * DIVERGENCE_FACTOR
+    lo, hi = run_rules.bounds(surface)
     lines = [
         f"START = {list(cfg.resolved_start(surface))!r}",
         f"STEPS = {cfg.max_steps}",
-        f"LO = {(c - h).tolist()!r}  # leaving this box counts as diverging",
-        f"HI = {(c + h).tolist()!r}",
+        f"LO = {lo!r}  # leaving this box counts as diverging",
+        f"HI = {hi!r}",
         f"rng = np.random.default_rng({cfg.seed})",
         f'print("step,{",".join(params)},loss,{",".join("g_" + p for p in params)}")',
     ]
@@ -110,36 +151,37 @@ def _stochastic(cfg: RunConfig, surface) -> list[str]:
     return ["    g = g_full"]
 
 
+def _stop(cfg: RunConfig, code: Stop) -> list[str]:
+    """End the script's loop printing the status ``gdsim run`` prints."""
+    text = run_rules.status_template(code, cfg.grad_tol, cfg.loss_tol)
+    return [f"print(f{text!r}, file=sys.stderr)", "break"]
+
+
+def undefined_lines(cfg: RunConfig) -> list[str]:
+    return [
+        "    except (OverflowError, ZeroDivisionError, ValueError):",
+        *("        " + ln for ln in _stop(cfg, Stop.UNDEFINED)),
+    ]
+
+
 def _checks(cfg: RunConfig) -> list[str]:
-    lines = [
-        "    if not all(math.isfinite(v) for v in (loss, *g, *g_full)):",
-        '        print(f"diverged at step {k0} (non-finite loss)", file=sys.stderr)',
-        "        break",
-        '    print(",".join([str(k0), *map(repr, map(float, p)), repr(float(loss)),'
-        " *map(repr, map(float, g))]))",
-        "    if not all(lo <= v <= hi for v, lo, hi in zip(p, LO, HI)):",
-        '        print(f"diverged at step {k0} (left the domain)", file=sys.stderr)',
-        "        break",
-    ]
+    """The rules of run_rules (steps 1-6) as the script's lines."""
+    lines = run_rules.check_lines(
+        undefined="not all(math.isfinite(v) for v in (loss, *g, *g_full))",
+        inside="all(lo <= v <= hi for v, lo, hi in zip(p, LO, HI))",
+        grad_sq="sum(v * v for v in g_full)" if cfg.grad_tol is not None else None,
+        loss_tol=repr(cfg.loss_tol) if cfg.loss_tol is not None else None,
+        record=[
+            'print(",".join([str(k0), *map(repr, map(float, p)), repr(float(loss)),'
+            " *map(repr, map(float, g))]))"
+        ],
+        stop=lambda code: _stop(cfg, code),
+    )
+    lines += ["if k0 == STEPS:", *("    " + ln for ln in _stop(cfg, Stop.MAX_STEPS))]
+    out = ["    " + ln for ln in lines]
     if cfg.grad_tol is not None:
-        lines += [
-            f"    if sum(v * v for v in g_full) < {cfg.grad_tol!r} ** 2:",
-            '        print(f"converged at step {k0}", file=sys.stderr)',
-            "        break",
-        ]
-    if cfg.loss_tol is not None:
-        lines += [
-            f"    if k0 and abs(loss - prev) < {cfg.loss_tol!r}:",
-            '        print(f"converged at step {k0}", file=sys.stderr)',
-            "        break",
-            "    prev = loss",
-        ]
-    lines += [
-        "    if k0 == STEPS:",
-        '        print(f"stopped at max steps ({k0})", file=sys.stderr)',
-        "        break",
-    ]
-    return lines
+        out.insert(0, f"    gtol2 = {cfg.grad_tol!r} ** 2")
+    return out
 
 
 def _schedule_lines(cfg: RunConfig, lr: float) -> list[str]:
@@ -173,6 +215,8 @@ def numpy_script(cfg: RunConfig) -> str:
         "",
         "import numpy as np",
         "",
+        'np.seterr(all="ignore")  # an inf or a NaN ends the run with its status, not a warning',
+        "",
         "# the surface: its value and exact gradient",
         _surface_source(surface),
         "",
@@ -188,15 +232,14 @@ def numpy_script(cfg: RunConfig) -> str:
         "for k0 in range(STEPS + 1):",
         "    try:",
         "        loss, *g_full = fg(*p)",
-        "    except (OverflowError, ZeroDivisionError, ValueError):",
-        '        print(f"diverged at step {k0} (overflow or undefined value)", file=sys.stderr)',
-        "        break",
+        *undefined_lines(cfg),
         *_stochastic(cfg, surface),
         *_checks(cfg),
     ]
     if cfg.clip_norm is not None:
         lines += [
-            f"    coef = min({cfg.clip_norm!r} / (math.sqrt(sum(v * v for v in g)) + 1e-6), 1.0)",
+            f"    coef = min({cfg.clip_norm!r} / (math.sqrt(sum(v * v for v in g)) + "
+            f"{run_rules.CLIP_EPS!r}), 1.0)",
             "    g = [v * coef for v in g]",
         ]
     lines += [
@@ -230,6 +273,8 @@ def torch_script(cfg: RunConfig) -> str:
         "import sys",
         "",
         "import numpy as np",
+        "",
+        'np.seterr(all="ignore")  # an inf or a NaN ends the run with its status, not a warning',
         "import torch",
         "",
         "# the surface: its value and exact gradient (handed to torch as p.grad)",
@@ -244,9 +289,7 @@ def torch_script(cfg: RunConfig) -> str:
         "for k0 in range(STEPS + 1):",
         "    try:",
         "        loss, *g_full = fg(*p.detach().tolist())",
-        "    except (OverflowError, ZeroDivisionError, ValueError):",
-        '        print(f"diverged at step {k0} (overflow or undefined value)", file=sys.stderr)',
-        "        break",
+        *undefined_lines(cfg),
         "    p_values = p.detach().numpy()",
         *[
             ln.replace("batch_gradient(p,", "batch_gradient(p_values,")
