@@ -76,7 +76,7 @@ def test_every_edit_is_one_undoable_change():
     scene.set_cursor(5)  # not an edit
     scene.set_view("log_loss", True)  # not an edit
     labels = [e[0] for e in edits]
-    assert labels == ["Change lr of vanilla", "Add run", "Duplicate as adam", "Remove gd α=0.3"]
+    assert labels == ["α of vanilla", "Add run", "Duplicate as adam", "Remove gd α=0.3"]
     # undoing them in reverse order brings the lesson back exactly
     for _label, before, _after in reversed(edits):
         scene.restore(before)

@@ -409,17 +409,19 @@ class Scene:
             cfg.validate()
         new = self._renamed(replace(run, config=cfg, **look), run)
         if new != run:
-            what = ", ".join(sorted(changes)) or ", ".join(sorted(look))
             key = ("run", run_id, tuple(sorted(changes)), tuple(sorted(look)))
+            diff: tuple = ()
             if "hyper" in changes:  # which hyperparameters: α and β drags merge apart
-                diff = {
-                    k
-                    for k in {*cfg.hyper, *run.config.hyper}
-                    if cfg.hyper.get(k) != run.config.hyper.get(k)
-                }
-                what = ", ".join(sorted(diff)) or what
-                key = (*key, tuple(sorted(diff)))
-            with self.editing(f"Change {what} of {self.label(run_id)}", merge_key=key):
+                diff = tuple(
+                    sorted(
+                        k
+                        for k in {*cfg.hyper, *run.config.hyper}
+                        if cfg.hyper.get(k) != run.config.hyper.get(k)
+                    )
+                )
+                key = (*key, diff)
+            what = _edit_words(changes, look, diff, cfg)
+            with self.editing(f"{what} of {self.label(run_id)}", merge_key=key):
                 self._replace(new, emit=True, config_changed=cfg != run.config)
         return new
 
@@ -570,6 +572,35 @@ class Scene:
             self.view_changed.emit("*")
             self.text_changed.emit()
             self.set_playing(other.playing)
+
+
+_FIELD_WORDS = {
+    "start": "Move the start",
+    "batch_size": "Batch size",
+    "noise": "Noise σ",
+    "seed": "Seed",
+    "schedule": "Schedule",
+    "clip_norm": "Clipping",
+    "max_steps": "Max steps",
+    "grad_tol": "Stop rule",
+    "loss_tol": "Stop rule",
+    "visible": "Show or hide",
+    "color": "Colour",
+    "name": "Rename",
+}
+_HYPER_WORDS = {"lr": "α", "momentum": "β", "betas": "β1, β2"}
+
+
+def _edit_words(changes: dict, look: dict, hyper_diff: tuple, cfg) -> str:
+    """What an edit of a run did, for the undo menu ("α of gd", "Optimizer adam of gd")."""
+    if "optimizer" in changes:
+        return f"Optimizer {cfg.optimizer}"
+    if hyper_diff:
+        return ", ".join(_HYPER_WORDS.get(k, k.replace("_", " ")) for k in hyper_diff)
+    for name in (*changes, *look):
+        if name in _FIELD_WORDS:
+            return _FIELD_WORDS[name]
+    return "Change"
 
 
 def _fmt(v: float) -> str:

@@ -37,7 +37,7 @@ def make_app(argv=None, remembered_theme: bool = True):
     app.setWindowIcon(app_icon())
     if remembered_theme and QtCore.QSettings().value("dark", False, type=bool):
         theme.set_dark(True)
-        theme.apply_palette(app)
+    theme.apply_palette(app)  # gdsim's style (Fusion, dark-proof check boxes) either way
     theme.configure_pyqtgraph()
     theme.apply_app_font(app)
     return app

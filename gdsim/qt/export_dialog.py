@@ -52,11 +52,20 @@ class ExportDialog(QtWidgets.QDialog):
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        form.setSizeConstraint(QtWidgets.QLayout.SetFixedSize)  # no empty rows when fields hide
+        remembered = QtCore.QSettings().value("export/kind", "", type=str)
+        if remembered in KINDS:
+            self.kind.setCurrentText(remembered)
         self.kind.currentIndexChanged.connect(self._update_fields)
         self._update_fields()
 
     def fmt(self) -> str:
         return KINDS[self.kind.currentText()]
+
+    def _view_title(self, name: str) -> str:
+        if name == "contour":  # the map: contour lines, or the curve of a 1D surface
+            return "map (curve)" if self.window.view_area.map_view().surface.dim == 1 else "map"
+        return {"window": "whole window", "3d": "3D surface", "loss": "loss", "data": "data"}[name]
 
     def available_views(self, fmt: str) -> list[str]:
         """The views that this format can be made of, on the surface shown."""
@@ -71,12 +80,14 @@ class ExportDialog(QtWidgets.QDialog):
 
     def _update_fields(self) -> None:
         fmt = self.fmt()
-        current = self.view.currentText()
+        current = self.view.currentData()
         views = self.available_views(fmt)
         with QtCore.QSignalBlocker(self.view):
             self.view.clear()
-            self.view.addItems(views)
-            self.view.setCurrentText(current if current in views else views[0])
+            for name in views:  # shown by what the class sees; the command line's name
+                self.view.addItem(self._view_title(name), name)
+            names = [self.view.itemData(i) for i in range(self.view.count())]
+            self.view.setCurrentIndex(names.index(current) if current in names else 0)
         form = self.layout()
         for w, on in (
             (self.view, fmt not in ("csv", "json")),
@@ -90,12 +101,13 @@ class ExportDialog(QtWidgets.QDialog):
     def _save(self) -> None:
         fmt = self.fmt()
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export to", f"gdsim-{self.view.currentText()}.{fmt}", f"*.{fmt}"
+            self, "Export to", f"gdsim-{self.view.currentData()}.{fmt}", f"*.{fmt}"
         )
         if not path:
             return
         if Path(path).suffix.lower() != f".{fmt}":
             path += f".{fmt}"
+        QtCore.QSettings().setValue("export/kind", self.kind.currentText())
         self.export_to(path)
 
     def export_to(self, path: str) -> bool:
@@ -115,7 +127,7 @@ class ExportDialog(QtWidgets.QDialog):
         try:
             done = ex.export(
                 self.window,
-                self.view.currentText(),
+                self.view.currentData(),
                 path,
                 scale=self.scale.value(),
                 fps=self.fps.value(),

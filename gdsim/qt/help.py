@@ -28,8 +28,12 @@ class ShortcutsDialog(QtWidgets.QDialog):
         for r, row in enumerate(rows):
             for c, text in enumerate(row):
                 self.table.setItem(r, c, QtWidgets.QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QtWidgets.QHeaderView.Stretch)  # wraps, no scrolling
+        self.table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
+        self.table.verticalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeToContents)
         note = QtWidgets.QLabel(
             "Presenter keys (Space, arrows, PgUp / PgDown, Home / End, R, + / −, L, G, V, K, "
             "T, M, B, F5, F11, Escape) act on the simulation whatever has focus, except while "

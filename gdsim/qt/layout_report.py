@@ -250,10 +250,17 @@ def _plot_texts(view) -> list[str]:
             out.append(f"{name} axis: {text}")
     legend = getattr(view, "legend", None)
     if legend is not None and legend.is_shown():
-        box = plot.vb.sceneBoundingRect()
-        rect = legend.item.sceneBoundingRect()
-        if not box.adjusted(-SLACK, -SLACK, SLACK, SLACK).contains(rect):
-            out.append("legend: " + "; ".join(legend.texts()))
+        box = legend.item.sceneBoundingRect()
+        inside = QtCore.QRectF(view.sceneRect()).adjusted(-SLACK, -SLACK, SLACK, SLACK)
+        for _sample, label in legend.item.items:  # every entry inside the legend and plot
+            rect = label.sceneBoundingRect()
+            text_w = label.item.boundingRect().width()
+            if (
+                not inside.contains(rect)
+                or not box.adjusted(-SLACK, -SLACK, SLACK, SLACK).contains(rect)
+                or text_w > rect.width() + 2
+            ):
+                out.append(f"legend: {label.text}")
     return out
 
 

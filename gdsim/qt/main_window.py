@@ -94,17 +94,19 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.resize(w, h)
             self.move(avail.center() - QtCore.QPoint(w // 2, h // 2))
-        self._size_docks(avail.width())
+        self._size_docks()
 
-    def _size_docks(self, screen_width: int) -> None:
-        """The side panels take about a quarter of the width: the views the rest."""
-        width = int(min(max(0.26 * screen_width, 300), 420))
+    def _size_docks(self) -> None:
+        """The side panels take about a quarter of the window's width (300 to 420 px),
+        the views the rest; again whenever the window changes width."""
+        width = int(min(max(0.26 * self.width(), 300), 420))
         self.controls_scroll.setMinimumWidth(min(width, 300))
         self.resizeDocks([self.controls_dock], [width], QtCore.Qt.Horizontal)
 
     def _build_panels(self) -> None:
         self.controls = ControlsPanel(self.scene)
         self.controls.message.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        self.controls.error_cleared.connect(self._on_error_cleared)
         scroll = self.controls_scroll = QtWidgets.QScrollArea()
         scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
@@ -205,6 +207,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.documents.session_path = path
         self.documents.update_title()
 
+    def _on_error_cleared(self, text: str) -> None:
+        if text and self.statusBar().currentMessage() == text:
+            self.statusBar().clearMessage()  # a refusal that no longer applies
+
     def focus_views(self) -> None:
         """Give the keyboard to the views, where every presenter key works."""
         self.view_area.map_view().setFocus(QtCore.Qt.OtherFocusReason)
@@ -212,11 +218,19 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- scene -> window ---------------------------------------------------------------------
     def redraw(self, *_args) -> None:
         self.view_area.redraw()
-        self.step_label.setText(f"step {self.scene.cursor} / {self.controller.last_step()}")
+        self._show_step()
+
+    def _show_step(self) -> None:
+        last = self.controller.last_step()
+        widest = f"step {last} / {last}"  # the label keeps that width: no jiggle
+        self.step_label.setMinimumWidth(
+            self.step_label.fontMetrics().horizontalAdvance(widest) + 16
+        )
+        self.step_label.setText(f"step {self.scene.cursor} / {last}")
 
     def _on_trajectory_changed(self, run_id: int) -> None:
         self.view_area.on_trajectory_changed(run_id)
-        self.step_label.setText(f"step {self.scene.cursor} / {self.controller.last_step()}")
+        self._show_step()
 
     def sync_play_icon(self) -> None:
         playing = self.scene.playing
@@ -374,7 +388,14 @@ class MainWindow(QtWidgets.QMainWindow):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if "presentation" in self.__dict__:
+            if event.oldSize().width() != event.size().width():
+                self._size_docks()
             self.presentation.fit_toolbar()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # the tool buttons know their sizes once shown: fit the toolbar then
+        QtCore.QTimer.singleShot(0, self, self.presentation.fit_toolbar)
 
     def closeEvent(self, event) -> None:
         if self.ask_on_close and not self.documents.may_discard("quitting"):

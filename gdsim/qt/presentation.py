@@ -92,11 +92,16 @@ class Presentation(QtCore.QObject):
         self._check("panels", on)
 
     def set_full_screen(self, on: bool) -> None:
+        """Full screen, or back to the window as it was (maximised if it was)."""
         w = self.window
-        if on:
+        if on and not w.isFullScreen():
+            self._was_maximized = w.isMaximized()
             w.showFullScreen()
-        elif w.isFullScreen():
-            w.showNormal()
+        elif not on and w.isFullScreen():
+            if getattr(self, "_was_maximized", False):
+                w.showMaximized()
+            else:
+                w.showNormal()
         self._check("full_screen", on)
 
     def set_projector(self, on: bool) -> None:
@@ -161,6 +166,7 @@ class Presentation(QtCore.QObject):
                 act.setIcon(icons.icon(name))
         self.window.sync_play_icon()
         self._check("dark", on)
+        self.fit_toolbar()
         QtCore.QSettings().setValue("dark", bool(on))
 
     # -- toolbar -------------------------------------------------------------------------
@@ -171,8 +177,25 @@ class Presentation(QtCore.QObject):
         available = self.window.width() - 8
         for compact in (False, True):
             self._set_compact(compact)
-            if tb.sizeHint().width() <= available:
+            if self._needed_width(tb) <= available:
                 break
+
+    @staticmethod
+    def _needed_width(tb) -> int:
+        """The toolbar's width with every action shown (its own size hint stops at
+        the room it has, the rest going behind the » button)."""
+        spacing = tb.style().pixelMetric(QtWidgets.QStyle.PM_ToolBarItemSpacing, None, tb)
+        width = tb.style().pixelMetric(QtWidgets.QStyle.PM_ToolBarHandleExtent, None, tb) + 16
+        for act in tb.actions():
+            if act.isSeparator():
+                width += tb.style().pixelMetric(
+                    QtWidgets.QStyle.PM_ToolBarSeparatorExtent, None, tb
+                )
+                continue
+            widget = tb.widgetForAction(act)
+            if widget is not None and act.isVisible():
+                width += widget.sizeHint().width() + spacing
+        return width
 
     def _set_compact(self, compact: bool) -> None:
         w = self.window

@@ -57,20 +57,66 @@ def error_style(bold: bool = False) -> str:
 REFUSED_FIELD = "QLineEdit { background: #fde0dd; color: #000000; }"  # both themes
 
 
-#: Fusion draws check boxes and pressed tool buttons in shades that vanish on a dark
-#: window: there they get a light frame, and a filled blue box when on.
-DARK_CONTROLS = """
-QCheckBox::indicator, QTreeView::indicator, QGroupBox::indicator {
-    width: 14px; height: 14px; border: 2px solid #d0d0d0; border-radius: 2px;
-    background: #121212;
-}
-QCheckBox::indicator:checked, QTreeView::indicator:checked, QGroupBox::indicator:checked {
-    background: #3d8ed8; border: 2px solid #ffffff;
-}
-QCheckBox::indicator:disabled { border-color: #6a6a6a; }
-QToolButton:checked { background: #2f5f8f; border: 1px solid #8cc4ff; border-radius: 3px; }
-QMenu::indicator:checked { background: #3d8ed8; border: 2px solid #ffffff; }
-"""
+_STYLE = None
+
+
+class _Style(QtWidgets.QProxyStyle):
+    """Fusion, with check boxes and pressed tool buttons that read on a dark window
+    (Fusion draws them in shades of the window colour that vanish there): in the dark
+    theme a box has a light frame and is filled white when on; a pressed tool button is
+    blue.  (A style sheet would do the same but stops palette changes reaching the
+    widgets when the theme is switched.)"""
+
+    _BOXES = (
+        QtWidgets.QStyle.PE_IndicatorCheckBox,
+        QtWidgets.QStyle.PE_IndicatorItemViewItemCheck,
+    )
+
+    def drawPrimitive(self, element, option, painter, widget=None):
+        if DARK and element in self._BOXES:
+            self._box(option, painter)
+            return
+        if (
+            DARK
+            and element == QtWidgets.QStyle.PE_PanelButtonTool
+            and option.state & QtWidgets.QStyle.State_On
+        ):
+            painter.save()
+            painter.setRenderHint(QtGui.QPainter.Antialiasing)
+            painter.setPen(QtGui.QPen(QtGui.QColor("#8cc4ff"), 1.0))
+            painter.setBrush(QtGui.QColor("#2f5f8f"))
+            painter.drawRoundedRect(QtCore.QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+            painter.restore()
+            return
+        super().drawPrimitive(element, option, painter, widget)
+
+    @staticmethod
+    def _box(option, painter) -> None:
+        r = QtCore.QRectF(option.rect).adjusted(1.5, 1.5, -1.5, -1.5)
+        side = min(r.width(), r.height())
+        r = QtCore.QRectF(r.center().x() - side / 2, r.center().y() - side / 2, side, side)
+        enabled = bool(option.state & QtWidgets.QStyle.State_Enabled)
+        on = bool(option.state & QtWidgets.QStyle.State_On)
+        painter.save()
+        painter.setRenderHint(QtGui.QPainter.Antialiasing)
+        painter.setPen(QtGui.QPen(QtGui.QColor("#e0e0e0" if enabled else "#6a6a6a"), 2.0))
+        painter.setBrush(QtGui.QColor("#ffffff" if on else "#121212"))
+        painter.drawRoundedRect(r, 2, 2)
+        if on:  # a dark tick on the white box
+            pen = QtGui.QPen(QtGui.QColor("#0b3d6e"), max(2.0, side / 7))
+            pen.setCapStyle(QtCore.Qt.RoundCap)
+            painter.setPen(pen)
+            x, y, s = r.x(), r.y(), side
+            painter.drawPolyline(
+                QtGui.QPolygonF(
+                    [
+                        QtCore.QPointF(x + 0.22 * s, y + 0.52 * s),
+                        QtCore.QPointF(x + 0.42 * s, y + 0.72 * s),
+                        QtCore.QPointF(x + 0.78 * s, y + 0.28 * s),
+                    ]
+                )
+            )
+        painter.restore()
 
 
 def set_dark(on: bool) -> None:
@@ -83,8 +129,10 @@ def set_dark(on: bool) -> None:
 def apply_palette(app) -> None:
     """The Qt palette of the panels, menus and dialogs: Fusion's own for light, a
     high-contrast dark one for dark."""
-    app.setStyle("Fusion")
-    app.setStyleSheet(DARK_CONTROLS if DARK else "")
+    global _STYLE
+    if not isinstance(app.style(), _Style):
+        _STYLE = _Style("Fusion")  # (kept referenced: the application does not own it)
+        app.setStyle(_STYLE)
     if not DARK:
         app.setPalette(app.style().standardPalette())
         return
@@ -125,7 +173,12 @@ def set_title(plot: pg.PlotItem, text: str, shorter: tuple[str, ...] = ()) -> No
 def _two_lines(text: str) -> tuple[str, str] | None:
     """``text`` broken in two at the space nearest its middle (before an operator if
     there is one)."""
-    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    depth, outside = 0, []  # spaces outside every parenthesis
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == " " and depth == 0:
+            outside.append(i)
+    spaces = outside or [i for i, ch in enumerate(text) if ch == " "]
     if not spaces:
         return None
     ops = [i for i in spaces if i + 1 < len(text) and text[i + 1] in "+−-=·*/"]
@@ -138,10 +191,13 @@ def fit_title(plot: pg.PlotItem) -> None:
     if not choices[0]:
         return
     font = QtGui.QFont()
-    font.setPointSizeF(font_pt(BASE_POINT_SIZE + 1))
+    font.setPointSizeF(round(font_pt(BASE_POINT_SIZE + 1)))  # the size title_size() asks
     metrics = QtGui.QFontMetricsF(font)
-    widget = plot.getViewWidget()  # the widget's width: the plot's layout may lag behind
-    width = (widget.width() if widget is not None else plot.geometry().width()) - 24
+    widget = plot.getViewWidget()
+    # the title's cell is as wide as the data area: the widget (the plot's layout may
+    # lag behind it) less the y axis
+    full = widget.width() if widget is not None else plot.geometry().width()
+    width = full - max(plot.getAxis("left").width(), 40.0) - 16
     html = choices[0]
     if width > 0:
         fitting = [c for c in choices if metrics.horizontalAdvance(c) <= width]
@@ -153,8 +209,27 @@ def fit_title(plot: pg.PlotItem) -> None:
                 html = "<br>".join(lines)
             else:
                 html = metrics.elidedText(choices[-1], QtCore.Qt.ElideRight, max(width, 24))
+    _free_title_width(plot.titleLabel)
     plot.setTitle(html, size=title_size(), color=colors()["ink"])
-    plot.titleLabel.setMinimumWidth(1)  # pyqtgraph sizes it to the text: let the plot narrow
+
+
+def _free_title_width(label) -> None:
+    """pyqtgraph makes a label at least as wide as its text (``updateMin``), so a long
+    title would make the whole plot wider than its widget; the title is fitted to the
+    plot instead (``fit_title``), so its minimum width is let go each time it is set."""
+    if getattr(label, "_free_width", False):
+        return
+    own = label.updateMin
+
+    def update_min():
+        own()
+        label.setMinimumWidth(1)
+        _w, h = label._sizeHint[QtCore.Qt.SizeHint.MinimumSize]
+        label._sizeHint[QtCore.Qt.SizeHint.MinimumSize] = (1, h)
+        label.updateGeometry()
+
+    label.updateMin = update_min
+    label._free_width = True
 
 
 def style_colors(plot: pg.PlotItem) -> None:
@@ -189,7 +264,7 @@ def font_pt(base: float = BASE_POINT_SIZE) -> float:
 
 def title_size() -> str:
     """The size of a plot's title, for pyqtgraph's ``setTitle(size=...)``."""
-    return f"{font_pt(BASE_POINT_SIZE + 1):.0f}pt"
+    return f"{round(font_pt(BASE_POINT_SIZE + 1))}pt"
 
 
 def trail_width() -> float:

@@ -117,10 +117,15 @@ def test_the_export_dialog_offers_svg_only_for_the_2d_plots(make_window):
 
     w = make_window("ravine")
     dialog = ExportDialog(w)
-    views = lambda: [dialog.view.itemText(i) for i in range(dialog.view.count())]  # noqa: E731
+    views = lambda: [dialog.view.itemData(i) for i in range(dialog.view.count())]  # noqa: E731
     assert views() == ["window", "contour", "3d", "loss"]  # PNG; no data view on the ravine
+    assert dialog.view.itemText(1) == "map"
     dialog.kind.setCurrentIndex(list(KINDS.values()).index("svg"))
-    assert views() == ["contour", "loss"] and dialog.view.currentText() == "contour"
+    assert views() == ["contour", "loss"] and dialog.view.currentData() == "contour"
+    dialog.close()
+    w.open_preset("three-rates")  # one parameter: the map is the curve, and no 3D view
+    dialog = ExportDialog(w)
+    assert views() == ["window", "contour", "loss"] and dialog.view.itemText(1) == "map (curve)"
     dialog.close()
 
 

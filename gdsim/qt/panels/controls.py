@@ -91,6 +91,7 @@ HYPER_UI = {
 
 class ControlsPanel(QtWidgets.QWidget):
     message = QtCore.Signal(str)
+    error_cleared = QtCore.Signal(str)  # the refusal that no longer applies
 
     def __init__(self, scene, parent=None):
         super().__init__(parent)
@@ -236,7 +237,10 @@ class ControlsPanel(QtWidgets.QWidget):
         self.refresh()
 
     def clear_error(self) -> None:
+        text = self.error.text()
         self.error.clear()
+        if text:
+            self.error_cleared.emit(text)
 
     def refresh(self) -> None:
         self._refreshing = True

@@ -34,6 +34,16 @@ def hyper_summary(cfg) -> str:
     return f"{cfg.optimizer} " + ", ".join(parts)
 
 
+def row_text(label: str, cfg) -> str:
+    """A run's name, and under it the settings that the name does not already say."""
+    summary = hyper_summary(cfg)
+    if label.split()[0] == cfg.optimizer:  # "gd 2": the settings without "gd"
+        summary = summary.removeprefix(cfg.optimizer).strip()
+    if not summary or summary in label:
+        return label
+    return f"{label}\n{summary}"
+
+
 def live_status(traj, cursor: int) -> str:
     """What the run is doing at the cursor: running (at step k), or how it ended."""
     return status_at(traj, cursor, with_step=True)
@@ -117,7 +127,7 @@ class RunsPanel(QtWidgets.QWidget):
         with QtCore.QSignalBlocker(self.tree):
             for run in self.scene.runs:
                 item = self._items[run.id]
-                item.setText(0, f"{labels[run.id]}\n{hyper_summary(run.config)}")
+                item.setText(0, row_text(labels[run.id], run.config))
                 item.setToolTip(0, hyper_summary(run.config))
                 item.setIcon(0, run_icon(run.color, markers[run.id]))
                 item.setCheckState(0, QtCore.Qt.Checked if run.visible else QtCore.Qt.Unchecked)
@@ -141,10 +151,12 @@ class RunsPanel(QtWidgets.QWidget):
         width = min(widest + 16, max(self.tree.viewport().width() // 2, 80))
         if abs(self.tree.columnWidth(1) - width) > 4:
             self.tree.setColumnWidth(1, width)
+            self.tree.doItemsLayout()  # rows as tall as their wrapped text at this width
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_status_column()
+        self.tree.doItemsLayout()
 
     def status_text(self, run_id: int) -> str:
         return self._items[run_id].text(1)

@@ -37,15 +37,16 @@ def isoline_path(grid: SurfaceGrid, t: np.ndarray, levels) -> QtGui.QPainterPath
     return pg.functions.arrayToQPath(pts[:, 0], pts[:, 1], connect=connect)
 
 
-def arrow_segments(origin, vec, head: float = 0.28) -> np.ndarray:
-    """Points (6, 2) of an arrow drawn as three segments (shaft and two head strokes)."""
+def arrow_segments(origin, vec, head: float = 0.28, max_head: float = np.inf) -> np.ndarray:
+    """Points (6, 2) of an arrow drawn as three segments (shaft and two head strokes);
+    the head is ``head`` of the length, at most ``max_head``."""
     o = np.asarray(origin, dtype=float)
     v = np.asarray(vec, dtype=float)
     tip = o + v
     n = float(np.hypot(*v))
     if n == 0.0:
         return np.repeat(o[None, :], 6, axis=0)
-    back = -v / n * min(head * n, n)
+    back = -v / n * min(head * n, n, max_head)
     c, s = np.cos(0.45), np.sin(0.45)
     left = tip + np.array([c * back[0] - s * back[1], s * back[0] + c * back[1]])
     right = tip + np.array([c * back[0] + s * back[1], -s * back[0] + c * back[1]])
@@ -94,23 +95,7 @@ class ClickPlotView(RunPlot):
 
     def update_legend(self, cursor: int) -> None:
         self.legend.set_visible(self.model.view.get("show_legend", True))
-        self.legend.update(
-            self.legend.entries(self.model, self.controller, cursor), self.covered_points
-        )
-
-    def covered_points(self) -> np.ndarray:
-        """What the legend should leave visible: every shown run's whole path, and above
-        all where it starts and ends and the known minima (counted many times)."""
-        pts = []
-        for _run, traj in self.shown_runs():
-            pos = finite_prefix(traj.position[:, :2])
-            pts.append(pos)
-            pts += [np.repeat(pos[[0, -1]], 60, axis=0)] if len(pos) else []
-        if self.surface is not None:
-            crit = [c.position for c in self.surface.critical_points]
-            if crit:
-                pts.append(np.repeat(np.array(crit, dtype=float).reshape(-1, 2), 30, axis=0))
-        return np.concatenate(pts) if pts else np.empty((0, 2))
+        self.legend.update(self.legend.entries(self.model, self.controller, cursor))
 
 
 class ContourView(ClickPlotView):

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
 
 from gdsim.core.grid import SurfaceGrid, quantile
 from gdsim.qt import theme
-from gdsim.qt.views.base import arrow_vector, index_at, plot_title
-from gdsim.qt.views.contour import ClickPlotView
+from gdsim.qt.views.base import arrow_vector, finite_prefix, index_at, plot_title
+from gdsim.qt.views.contour import ClickPlotView, arrow_segments
+from gdsim.qt.views.marks import RunFrame, RunMarks
 
 
 class CurveView(ClickPlotView):
+    """The curve f(x); each run's steps on it, its marble, the −∇f arrow (along x) and
+    the step it takes next, drawn by the same marks item as the contour map."""
+
     def __init__(self, scene, controller, parent=None):
         super().__init__(scene, controller, parent)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
@@ -22,10 +25,8 @@ class CurveView(ClickPlotView):
             symbol="star", size=20, brush=pg.mkBrush("w"), pen=pg.mkPen("k", width=1.5)
         )
         self.plot.addItem(self.minima)
-        self.gradients = pg.PlotDataItem(connect="pairs")
-        self.gradients.setZValue(25)  # above the marbles
-        self.plot.addItem(self.gradients)
-        self.items: dict[int, tuple[pg.PlotDataItem, pg.ScatterPlotItem]] = {}
+        self.marks = RunMarks()
+        self.plot.addItem(self.marks, ignoreBounds=True)
         self.grid: SurfaceGrid | None = None
         self.surface = None
         self.setToolTip("Click on the axis to drop a marble at that x")
@@ -34,7 +35,6 @@ class CurveView(ClickPlotView):
     def apply_colors(self) -> None:
         c = theme.colors()
         self.curve.setPen(pg.mkPen(c["soft"], width=3 * theme.LINE_SCALE))
-        self.gradients.setPen(pg.mkPen(c["ink"], width=theme.ARROW_WIDTH * theme.arrow_scale()))
 
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
         self.surface, self.grid = surface, grid
@@ -87,67 +87,53 @@ class CurveView(ClickPlotView):
         bottom = float(inside.min()) if inside.size else 0.0
         self.plot.setRange(xRange=(lo, hi), yRange=(bottom, top), padding=0.05)
 
-    def covered_points(self) -> np.ndarray:
-        """The curve and every shown run's steps on it."""
-        xs, ys = self.curve.getData()
-        pts = [np.column_stack([xs, ys])] if xs is not None else []
-        pts += [np.column_stack([t.position[:, 0], t.loss]) for _r, t in self.shown_runs()]
-        return np.concatenate(pts) if pts else np.empty((0, 2))
-
     def ranges(self) -> list[float]:
         (x0, x1), (y0, y1) = self.plot.viewRange()
         return [float(x0), float(x1), float(y0), float(y1)]
 
     def sync_runs(self) -> None:
-        if not self._current():
-            return
-        ids = {r.id for r in self.model.runs}
-        for rid in list(self.items):
-            if rid not in ids:
-                for it in self.items.pop(rid):
-                    self.plot.removeItem(it)
-        markers = self.model.markers()
-        for run in self.model.runs:
-            pair = self.items.get(run.id)
-            if pair is None:
-                trail = pg.PlotDataItem()
-                marble = pg.ScatterPlotItem(pen=pg.mkPen("w", width=2))
-                trail.setZValue(10)
-                marble.setZValue(20)
-                self.plot.addItem(trail)
-                self.plot.addItem(marble)
-                pair = self.items[run.id] = (trail, marble)
-            trail, marble = pair
-            trail.setPen(pg.mkPen(run.color, width=2 * theme.LINE_SCALE, style=QtCore.Qt.DashLine))
-            trail.setSymbol(markers[run.id])
-            marble.setSymbol(markers[run.id])
-            trail.setSymbolSize(7 * theme.LINE_SCALE)
-            marble.setSize(theme.marble_size())
-            trail.setSymbolBrush(run.color)
-            trail.setSymbolPen(None)
-            marble.setBrush(pg.mkBrush(run.color))
-            trail.setVisible(run.visible)
-            marble.setVisible(run.visible)
+        """Nothing per run to build: the marks item draws every run."""
+
+    def _arrow(self, origin, vec) -> np.ndarray:
+        """An arrow from ``origin`` along ``vec`` (data units) whose head is drawn in
+        screen proportions: the two axes of this plot have different units."""
+        sx, sy = self.plot.vb.viewPixelSize()  # data units per pixel
+        if not (sx > 0 and sy > 0):
+            sx = sy = 1.0
+        o = np.array([origin[0] / sx, origin[1] / sy])
+        v = np.array([vec[0] / sx, vec[1] / sy])
+        pts = arrow_segments(o, v, max_head=14.0 * theme.arrow_scale())  # pixels
+        return pts * np.array([sx, sy])
 
     def redraw(self, cursor: int) -> None:
         if self.grid is None or not self._current():
             return
+        view = self.model.view
         width = float(np.ptp(self.grid.xs))
-        arrows = []
+        scale = 0.15 * width * theme.arrow_scale()
+        frames, grads, marbles, colors, shapes = {}, [], [], [], []
+        markers = self.model.markers()
         for run, traj in self.shown_runs():
             k = index_at(traj, cursor)
-            x = traj.position[: k + 1, 0]
-            f = traj.loss[: k + 1]
-            trail, marble = self.items[run.id]
-            trail.setData(x, f)
-            marble.setData(x[-1:], f[-1:])
-            if self.model.view.get("show_gradient", True):
-                scale = 0.15 * width * theme.arrow_scale()
+            pts = np.column_stack([traj.position[:, 0], traj.loss])
+            trail = finite_prefix(pts[: k + 1])
+            if not len(trail):
+                continue
+            step = None
+            if (
+                view.get("show_velocity", True)
+                and k + 1 < len(traj)
+                and np.isfinite(pts[k + 1]).all()
+            ):
+                step = self._arrow(pts[k], pts[k + 1] - pts[k])
+            frames[run.id] = RunFrame(traj, run.color, trail, step, markers[run.id])
+            marbles.append(trail[-1])
+            colors.append(run.color)
+            shapes.append(markers[run.id])
+            if view.get("show_gradient", True):
                 v = arrow_vector(-traj.full_grad[k], scale, self.grid.grad_ref)[0]
-                tip = x[-1] + v
-                arrows += [[x[-1], f[-1]], [tip, f[-1]]]
-        if arrows:
-            self.gradients.setData(*np.array(arrows).T)
-        else:
-            self.gradients.setData([], [])
+                grads.append(self._arrow(trail[-1], (v, 0.0)))
+        self.marks.set_frame(
+            frames, marbles, colors, np.concatenate(grads) if grads else (), (), shapes
+        )
         self.update_legend(cursor)

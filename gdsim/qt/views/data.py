@@ -71,9 +71,9 @@ class DataView(RunPlot):
             params = " ".join(
                 f"{p}={v:.3g}" for p, v in zip(self.surface.params, theta, strict=True)
             )
-            line = f"<span style='color:{run.color}'>■</span> {params} · ‖∇f‖ {full:.3g}"
+            line = f"<span style='color:{run.color}'>■</span> {params} · ‖∇f‖ = {full:.3g}"
             if not np.array_equal(traj.grad[k], traj.full_grad[k]):
-                line += f" · mini-batch ‖g‖ {used:.3g}"
+                line += f" · mini-batch ‖g‖ = {used:.3g}"
             text.append(line)
         size = theme.font_pt()
         self.info.setHtml(f"<div style='font-size:{size:.0f}pt'>" + "<br>".join(text) + "</div>")

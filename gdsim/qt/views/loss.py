@@ -151,7 +151,7 @@ class LossView(RunPlot):
         self.plot.ctrl.logXCheck.setEnabled(False)  # steps are counted, not scaled
         self.floor = 0.0  # f* subtracted in log mode
         self.surface = None
-        self.legend = RunLegend(self.plot)
+        self.legend = RunLegend(self.plot, side="right")  # wide and low: the legend beside
         self.plot.getAxis("left").geometryChanged.connect(self.fit_axis_label)
 
     def set_surface(self, surface) -> None:
@@ -229,13 +229,4 @@ class LossView(RunPlot):
 
     def update_legend(self, cursor: int) -> None:
         self.legend.set_visible(self.model.view.get("show_legend", True))
-        self.legend.update(
-            self.legend.entries(self.model, self.controller, cursor), self.covered_points
-        )
-
-    def covered_points(self) -> np.ndarray:
-        pts = [
-            np.column_stack([np.arange(len(c.y), dtype=float), c.y])
-            for c in self.curves.curves.values()
-        ]
-        return np.concatenate(pts) if pts else np.empty((0, 2))
+        self.legend.update(self.legend.entries(self.model, self.controller, cursor))

@@ -31,6 +31,28 @@ class RunFrame:
     marker: str = "o"  # the run's symbol: its marble and its step dots
 
 
+def spread_coinciding(dev: np.ndarray, radius: float) -> np.ndarray:
+    """Marbles that lie on each other (runs from one start, at step 0) drawn side by
+    side on a small circle around their place, so that every one of them shows."""
+    out = dev.copy()
+    finite = np.isfinite(dev).all(axis=1)
+    if finite.sum() < 2:
+        return out
+    keys = np.round(dev[finite] / 3.0)  # within about 3 pixels: one place
+    _, inverse = np.unique(keys, axis=0, return_inverse=True)
+    group = np.full(len(dev), -1)
+    group[finite] = inverse.ravel()
+    for g in np.unique(group[finite]):
+        members = np.flatnonzero(group == g)
+        if len(members) < 2:
+            continue
+        angle = np.pi / 2 + 2 * np.pi * np.arange(len(members)) / len(members)
+        centre = dev[members].mean(axis=0)
+        out[members, 0] = centre[0] + radius * np.cos(angle)
+        out[members, 1] = centre[1] - radius * np.sin(angle)
+    return out
+
+
 #: a marker's size relative to the marble's, so that every shape looks as heavy
 _MARBLE_EXTENT = {"o": 1.0, "s": 0.9, "d": 1.15, "t1": 1.2, "t": 1.2, "star": 1.35}
 
@@ -204,7 +226,7 @@ class RunMarks(painting.ViewRectItem):
     def _paint_marbles(self, p: QtGui.QPainter, t, rect) -> None:
         size = theme.MARBLE_SIZE * self._px  # _px holds the projector's scale
         p.setPen(self._pen("w", 2.0))
-        dev = to_device(t, self.marbles)
+        dev = spread_coinciding(to_device(t, self.marbles), 0.7 * size)
         for (x, y), color, marker in zip(dev, self.marble_colors, self.marble_markers, strict=True):
             if np.isfinite(x) and np.isfinite(y) and rect.contains(x, y):
                 p.setBrush(QtGui.QColor(color))

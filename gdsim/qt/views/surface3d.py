@@ -245,11 +245,16 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.addItem(self.minima)
         # every run's trail as segments of one item (one draw call), coloured per vertex
         self.trails = gl.GLLinePlotItem(
-            pos=np.zeros((0, 3)), mode="lines", width=3.0 * theme.LINE_SCALE, antialias=True
+            pos=np.zeros((0, 3)),
+            mode="lines",
+            width=3.0 * theme.LINE_SCALE * self._dpr(),
+            antialias=True,
         )
         self.trails.setGLOptions("translucent")
         self.addItem(self.trails)
-        self.marbles = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), size=theme.marble_size())
+        self.marbles = gl.GLScatterPlotItem(
+            pos=np.zeros((0, 3)), size=theme.marble_size() * self._dpr()
+        )
         # no depth test, drawn last: a marble in a well is never hidden by the surface
         self.marbles.setGLOptions(_on_top())
         self.marbles.setDepthValue(100)
@@ -324,7 +329,9 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         if mins:
             pos = np.array([c.position for c in mins], dtype=float)
             vals_m = np.array([c.value for c in mins])
-            self.minima.setData(pos=self.to_box(pos, vals_m), color=(1, 1, 1, 1), size=12)
+            self.minima.setData(
+                pos=self.to_box(pos, vals_m), color=(1, 1, 1, 1), size=12 * self._dpr()
+            )
         else:
             self.minima.setData(pos=np.zeros((0, 3)))
         self.minima.setVisible(self.model.view.get("show_minima", True))
@@ -334,7 +341,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         """Trails and marbles at the theme's current sizes (projector mode), the
         background and floor in its colours (light or dark)."""
         if self.gl is not None:
-            self.trails.setData(width=3.0 * theme.LINE_SCALE)
+            self.trails.setData(width=3.0 * theme.LINE_SCALE * self._dpr())
             self.gl.setBackgroundColor(QtGui.QColor(*theme.colors()["gl_background"]))
             self.floor.setColor(theme.colors()["floor"])
             self.gl.invalidate_background()
@@ -415,11 +422,17 @@ class Surface3DView(QtWidgets.QWidget, RunView):
             self.trails.setData(pos=np.zeros((0, 3)))
         if marbles:
             self.marbles.setData(
-                pos=np.array(marbles), color=np.array(colors), size=theme.marble_size()
+                pos=np.array(marbles),
+                color=np.array(colors),
+                size=theme.marble_size() * self._dpr(),
             )
         else:
             self.marbles.setData(pos=np.zeros((0, 3)))
         self.gl.submit()
+
+    def _dpr(self) -> float:
+        """GL sizes are in device pixels: ×2 on a HiDPI panel at scale 2."""
+        return float(self.devicePixelRatioF())
 
     def show_minima(self, show: bool) -> None:
         if self.gl is not None:
