@@ -84,22 +84,7 @@ def _add_config_options(p) -> None:
         "log ln sqrt abs)",
     )
     p.add_argument("--optimizer", default="gd", help="an optimizer (gdsim list optimizers)")
-    p.add_argument(
-        "--lr",
-        type=float,
-        help="learning rate α (torch: lr); default: the surface's, as the window",
-    )
-    p.add_argument("--momentum", type=float, help="momentum μ in [0, 1)")
-    p.add_argument("--dampening", type=float, help="SGD dampening τ")
-    p.add_argument("--nesterov", action="store_true", default=None, help="Nesterov momentum")
-    p.add_argument("--weight-decay", type=float, help="L2 penalty (decoupled for adamw)")
-    p.add_argument("--betas", help="Adam's β1,β2 in [0, 1)")
-    p.add_argument("--eps", type=float, help="term added to the denominator")
-    p.add_argument("--alpha", type=float, help="RMSprop smoothing constant")
-    p.add_argument("--centered", action="store_true", default=None, help="centered RMSprop")
-    p.add_argument("--lr-decay", type=float, help="Adagrad learning-rate decay")
-    p.add_argument("--initial-accumulator", type=float, help="Adagrad initial accumulator value")
-    p.add_argument("--amsgrad", action="store_true", default=None, help="AMSGrad variant of Adam")
+    _add_hyper_options(p)
     p.add_argument("--batch-size", type=int, help="mini-batch size B in 1..N (data surfaces)")
     p.add_argument("--noise", type=float, default=0.0, help="gradient-noise σ (analytic surfaces)")
     p.add_argument("--seed", type=int, default=0, help="random seed for batches and noise")
@@ -118,24 +103,31 @@ def _add_config_options(p) -> None:
     p.add_argument("--t-max", type=int, help="cosine schedule half-period (100)")
 
 
+def _add_hyper_options(p) -> None:
+    """One option per hyperparameter any optimizer takes, from their declarations
+    (gdsim.core.hyper): torch's keyword with _ written -, a comma list for a pair."""
+    from gdsim.core.optimizers import OPTIMIZERS, all_params
+
+    for h in all_params().values():
+        users = [n for n, spec in OPTIMIZERS.items() if h.name in spec.defaults]
+        text = f"{h.doc}; {h.range_text()} ({', '.join(users)})"
+        if h.name == "lr":
+            text += "; default: the surface's own, as in the window"
+        if h.kind == "bool":
+            p.add_argument(h.flag, *h.aliases, dest=h.name, action="store_true", default=None,
+                           help=text)  # fmt: skip
+        elif h.kind == "pair":
+            p.add_argument(h.flag, *h.aliases, dest=h.name, metavar="A,B", help=text)
+        else:
+            p.add_argument(h.flag, *h.aliases, dest=h.name, type=float, help=text)
+
+
 def _run_config(a):
+    from gdsim.core.optimizers import all_params
     from gdsim.core.schedules import Schedule, ScheduleError
     from gdsim.core.simulation import RunConfig
 
-    hyper = {
-        "lr": a.lr,
-        "momentum": a.momentum,
-        "dampening": a.dampening,
-        "nesterov": a.nesterov,
-        "weight_decay": a.weight_decay,
-        "betas": None if a.betas is None else _floats(a.betas, "--betas"),
-        "eps": a.eps,
-        "alpha": a.alpha,
-        "centered": a.centered,
-        "lr_decay": a.lr_decay,
-        "initial_accumulator_value": a.initial_accumulator,
-        "amsgrad": a.amsgrad,
-    }
+    hyper = {name: getattr(a, name) for name in all_params()}
     given = {"gamma": a.gamma, "step_size": a.step_size, "t_max": a.t_max}
     uses = {"step": ("gamma", "step_size"), "exponential": ("gamma",), "cosine": ("t_max",)}
     for key, value in given.items():
@@ -214,6 +206,12 @@ def cmd_list(a) -> int:
 
         for name, spec in OPTIMIZERS.items():
             print(f"{name}\t{spec.description}")
+            if a.long:  # each hyperparameter: flag, default, allowed values, what it does
+                for h in spec.params:
+                    default = ",".join(map(repr, h.default)) if h.kind == "pair" else h.default
+                    print(f"  {h.flag}\tdefault {default}\t{h.range_text()}\t{h.doc}")
+                for key, value in spec.fixed.items():
+                    print(f"  ({key}={value} fixed)")
     else:
         from gdsim.presets import list_presets
 
@@ -367,6 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis_parsers(sub)
     lp = sub.add_parser("list", help="list surfaces, optimizers or presets")
     lp.add_argument("what", choices=("surfaces", "optimizers", "presets"))
+    lp.add_argument(
+        "--long", action="store_true", help="optimizers: each hyperparameter, default and range"
+    )
     ep = sub.add_parser("export", help="export a picture, animation or the trajectories")
     src = ep.add_mutually_exclusive_group(required=True)
     src.add_argument("--preset", help="a lesson (gdsim list presets)")

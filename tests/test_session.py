@@ -86,7 +86,7 @@ def test_newer_version_is_refused_with_the_reason(tmp_path):
         (
             '{"format": "gdsim-session", "version": 1, "scene": {"surface": "bowl", "runs": '
             '[{"config": {"optimizer": "adam", "hyper": {"lr": -1}}}]}}',
-            "lr must be > 0",
+            "lr must be in (0, ∞)",
         ),
     ],
 )

@@ -20,15 +20,14 @@ numbers.  Kernel text is fixed by this module; no user input ever reaches it.
 
 from __future__ import annotations
 
-import math
-from collections import namedtuple
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from gdsim.core import hyper as hp
+from gdsim.core.hyper import Hyper, HyperError
 from gdsim.core.kernel_compiler import compile_inplace
 
 __all__ = [
@@ -43,7 +42,7 @@ __all__ = [
 
 
 class OptimizerError(ValueError):
-    """A hyperparameter that gdsim refuses (the message is one line)."""
+    """An optimizer or hyperparameter that gdsim refuses (the message is one line)."""
 
 
 @dataclass(frozen=True)
@@ -233,9 +232,33 @@ def _adam_kernel(h, decoupled: bool) -> Kernel:
 # The public optimizer object
 
 
-@lru_cache(maxsize=64)
-def _state_class(names: tuple[str, ...]):
-    return namedtuple("State", ("step", *names))
+class SGDState(NamedTuple):
+    """torch.optim.SGD's state (its names): the momentum buffer when momentum > 0."""
+
+    step: int
+    momentum_buffer: np.ndarray | None = None
+
+
+class AdagradState(NamedTuple):
+    step: int
+    sum: np.ndarray | None = None
+
+
+class RMSpropState(NamedTuple):
+    step: int
+    square_avg: np.ndarray | None = None
+    momentum_buffer: np.ndarray | None = None  # momentum > 0
+    grad_avg: np.ndarray | None = None  # centered
+
+
+class AdamState(NamedTuple):
+    step: int
+    exp_avg: np.ndarray | None = None
+    exp_avg_sq: np.ndarray | None = None
+    max_exp_avg_sq: np.ndarray | None = None  # amsgrad
+
+
+_STATES = {"SGD": SGDState, "Adagrad": AdagradState, "RMSprop": RMSpropState}
 
 
 @dataclass(frozen=True)
@@ -259,11 +282,20 @@ class Optimizer:
         """The state for ``params`` (an array of shape (runs, dims))."""
         p = np.asarray(params, dtype=float)
         env = {"p": p, **self.kernel.consts}
-        values = [
-            np.array(eval(e, {"__builtins__": {}}, env), dtype=float)
-            for e in self.kernel.init.values()
-        ]
-        return _state_class(self.kernel.state)(0, *values)
+        values = {
+            name: np.array(eval(e, {"__builtins__": {}}, env), dtype=float)
+            for name, e in self.kernel.init.items()
+        }
+        return self.state_class(0, **values)
+
+    @property
+    def state_class(self):
+        """The NamedTuple of this optimizer's state (torch's names)."""
+        return _STATES.get(OPTIMIZERS[self.name].torch_class, AdamState)
+
+    def buffers(self, state) -> dict[str, np.ndarray]:
+        """The state's arrays that this configuration uses, by name."""
+        return {name: getattr(state, name) for name in self.kernel.state}
 
     def update(self, grad, state, params, lr: float | None = None):
         """One step: ``(new_params, new_state)``; ``lr`` defaults to the configured one.
@@ -286,9 +318,7 @@ class Optimizer:
                 float(state.step + 1),
                 self.kernel.consts,
             )
-        new_state = _state_class(self.kernel.state)(
-            state.step + 1, *(buffers[n] for n in self.kernel.state)
-        )
+        new_state = self.state_class(state.step + 1, **{n: buffers[n] for n in self.kernel.state})
         return p, new_state
 
     def velocity(self, state):
@@ -302,19 +332,31 @@ class Optimizer:
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """A named optimizer: its torch class, kernel builder, defaults and description."""
+    """A named optimizer: its torch class, kernel builder, hyperparameters (declared in
+    :mod:`gdsim.core.hyper`, with torch's defaults) and description; ``fixed`` is what a
+    preset of a torch class pins (``momentum`` is SGD with momentum 0.9 and no nesterov)."""
 
     name: str
     torch_class: str
     kernel: Callable[[Mapping[str, Any]], Kernel]
-    defaults: Mapping[str, Any]  # what a user may set, with torch's defaults
+    params: tuple[Hyper, ...]  # what a user may set
     description: str
-    fixed: Mapping[str, Any] = field(default_factory=dict)  # what the preset pins
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {h.name: h.default for h in self.params}
+
+    def param(self, name: str) -> Hyper:
+        for h in self.params:
+            if h.name == name:
+                return h
+        raise KeyError(name)
 
 
-_SGD = {"lr": 1e-3, "momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False}
+_SGD_PARAMS = (hp.LR, hp.MOMENTUM, hp.DAMPENING, hp.WEIGHT_DECAY, hp.NESTEROV)
 _PLAIN = {"momentum": 0.0, "dampening": 0.0, "nesterov": False}
-_ADAM = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "amsgrad": False}
+_ADAM_PARAMS = (hp.LR, hp.BETAS, hp.EPS, hp.WEIGHT_DECAY, hp.AMSGRAD)
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     s.name: s
@@ -323,7 +365,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "gd",
             "SGD",
             _sgd_kernel,
-            {"lr": 1e-3, "weight_decay": 0.0},
+            (hp.LR, hp.WEIGHT_DECAY),
             "vanilla gradient descent θ ← θ − lr·g (torch.optim.SGD, momentum=0)",
             fixed=_PLAIN,
         ),
@@ -331,14 +373,14 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "sgd",
             "SGD",
             _sgd_kernel,
-            dict(_SGD),
+            _SGD_PARAMS,
             "torch.optim.SGD with momentum, dampening, nesterov and weight_decay",
         ),
         OptimizerSpec(
             "momentum",
             "SGD",
             _sgd_kernel,
-            {"lr": 1e-3, "momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0},
+            (hp.LR, hp.MOMENTUM.with_default(0.9), hp.DAMPENING, hp.WEIGHT_DECAY),
             "heavy-ball momentum b ← μb + g, θ ← θ − lr·b (torch.optim.SGD, momentum=0.9)",
             fixed={"nesterov": False},
         ),
@@ -346,7 +388,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "nesterov",
             "SGD",
             _sgd_kernel,
-            {"lr": 1e-3, "momentum": 0.9, "weight_decay": 0.0},
+            (hp.LR, hp.MOMENTUM.with_default(0.9), hp.WEIGHT_DECAY),
             "Nesterov momentum θ ← θ − lr·(g + μb) (torch.optim.SGD, nesterov=True)",
             fixed={"nesterov": True, "dampening": 0.0},
         ),
@@ -354,41 +396,41 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "adagrad",
             "Adagrad",
             _adagrad_kernel,
-            {
-                "lr": 1e-2,
-                "lr_decay": 0.0,
-                "weight_decay": 0.0,
-                "initial_accumulator_value": 0.0,
-                "eps": 1e-10,
-            },
+            (
+                hp.LR.with_default(1e-2),
+                hp.LR_DECAY,
+                hp.WEIGHT_DECAY,
+                hp.INITIAL_ACCUMULATOR_VALUE,
+                hp.EPS.with_default(1e-10),
+            ),
             "divides each step by the root of all squared gradients so far (torch.optim.Adagrad)",
         ),
         OptimizerSpec(
             "rmsprop",
             "RMSprop",
             _rmsprop_kernel,
-            {
-                "lr": 1e-2,
-                "alpha": 0.99,
-                "eps": 1e-8,
-                "weight_decay": 0.0,
-                "momentum": 0.0,
-                "centered": False,
-            },
+            (
+                hp.LR.with_default(1e-2),
+                hp.ALPHA,
+                hp.EPS,
+                hp.WEIGHT_DECAY,
+                hp.MOMENTUM,
+                hp.CENTERED,
+            ),
             "divides each step by a running RMS of the gradient (torch.optim.RMSprop)",
         ),
         OptimizerSpec(
             "adam",
             "Adam",
             lambda h: _adam_kernel(h, decoupled=False),
-            dict(_ADAM),
+            _ADAM_PARAMS,
             "bias-corrected first and second moments (torch.optim.Adam)",
         ),
         OptimizerSpec(
             "adamw",
             "AdamW",
             lambda h: _adam_kernel(h, decoupled=True),
-            {**_ADAM, "weight_decay": 1e-2},
+            (hp.LR, hp.BETAS, hp.EPS, hp.WEIGHT_DECAY.with_default(1e-2), hp.AMSGRAD),
             "Adam with decoupled weight decay (torch.optim.AdamW)",
         ),
     ]
@@ -399,49 +441,43 @@ def optimizer_names() -> list[str]:
     return list(OPTIMIZERS)
 
 
-def _number(h, key) -> float:
-    try:
-        v = float(h[key])
-    except (TypeError, ValueError):
-        raise OptimizerError(f"{key} must be a number, got {h[key]!r}") from None
-    if not math.isfinite(v):
-        raise OptimizerError(f"{key} must be a finite number, got {h[key]!r}")
-    return v
+def all_params() -> dict[str, Hyper]:
+    """Every hyperparameter any optimizer takes, by name (the command line's flags)."""
+    out: dict[str, Hyper] = {}
+    for spec in OPTIMIZERS.values():
+        for h in spec.params:
+            out.setdefault(h.name, h)
+    return out
+
+
+def checked_hyper(name: str, hyper: Mapping[str, Any]) -> dict[str, Any]:
+    """The hyperparameters given (no defaults added), each as its declaration holds it
+    (a float, a bool, a pair); OptimizerError (one line) for an unknown name or a value
+    of the wrong type or range (a session file's check)."""
+    validate_hyper(name, hyper)
+    spec = OPTIMIZERS[name]
+    return {k: spec.param(k).check(v) for k, v in hyper.items() if v is not None}
 
 
 def validate_hyper(name: str, hyper: Mapping[str, Any]) -> dict[str, Any]:
-    """Defaults filled in and every value checked; OptimizerError (one line) when invalid."""
+    """Defaults filled in and every value checked against the optimizer's declared
+    hyperparameters; OptimizerError (one line) when invalid."""
     if name not in OPTIMIZERS:
         raise OptimizerError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}")
     spec = OPTIMIZERS[name]
     given = {k: v for k, v in hyper.items() if v is not None}
-    unknown = sorted(set(given) - set(spec.defaults))
+    names = {h.name for h in spec.params}
+    unknown = sorted(set(given) - names)
     if unknown:
         raise OptimizerError(
             f"{name} has no hyperparameter {unknown[0]!r} (it takes: {', '.join(spec.defaults)})"
         )
-    h = {**spec.defaults, **given, **spec.fixed}
-    if not _number(h, "lr") > 0:
-        raise OptimizerError(f"lr must be > 0, got {h['lr']!r}")
-    for key in ("weight_decay", "eps", "lr_decay", "initial_accumulator_value"):
-        if key in h and _number(h, key) < 0:
-            raise OptimizerError(f"{key} must be >= 0, got {h[key]!r}")
-    for key in ("momentum", "alpha"):
-        if key in h and not 0.0 <= _number(h, key) < 1.0:
-            raise OptimizerError(f"{key} must be in [0, 1), got {h[key]!r}")
-    if "dampening" in h and not 0.0 <= _number(h, "dampening") <= 1.0:
-        raise OptimizerError(f"dampening must be in [0, 1], got {h['dampening']!r}")
-    if "betas" in h:
-        try:
-            betas = tuple(float(b) for b in h["betas"])
-        except (TypeError, ValueError):
-            betas = ()
-        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
-            raise OptimizerError(f"betas must be two numbers in [0, 1), got {h['betas']!r}")
-        h["betas"] = betas
-    for key in ("nesterov", "centered", "amsgrad"):
-        if key in h:
-            h[key] = bool(h[key])
+    h = {**spec.defaults, **spec.fixed}
+    try:
+        for key, value in given.items():
+            h[key] = spec.param(key).check(value)
+    except HyperError as e:
+        raise OptimizerError(str(e)) from None
     if h.get("nesterov") and (float(h["momentum"]) <= 0 or float(h["dampening"]) != 0):
         raise OptimizerError("nesterov needs momentum > 0 and dampening = 0")
     return h

@@ -291,7 +291,7 @@ def _batch_chunk(surface, opt, starts, max_steps, lrs, stops, cancelled, out, of
     lo, hi = (np.array(b)[:, None] for b in bounds(surface))
     fg = surface.fg
     step = opt.inplace_step()
-    buffers = dict(zip(opt.kernel.state, opt.init(p)[1:], strict=True))
+    buffers = opt.buffers(opt.init(p))
     buffers.update({name: np.empty_like(p) for name in opt.kernel.temps})
     scratch = [np.empty_like(p) for _ in range(step.n_temps)]
     consts = opt.kernel.consts

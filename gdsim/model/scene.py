@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gdsim.core.optimizers import validate_hyper
+from gdsim.core.optimizers import OptimizerError, checked_hyper, validate_hyper
 from gdsim.core.simulation import ConfigError, RunConfig
 from gdsim.core.surfaces import get_surface
 from gdsim.model.events import Signal
@@ -69,20 +69,16 @@ def _number(value, what: str) -> float:
     return v
 
 
-def _hyper(hyper) -> dict:
+def _hyper(optimizer, hyper) -> dict:
+    """A run's hyperparameters as the optimizer declares them (core/hyper.py)."""
     if not isinstance(hyper, dict):
         raise SceneError("a run's hyper must be a mapping of names to numbers")
-    out = {}
-    for key, value in hyper.items():
-        if isinstance(value, bool) or value is None:
-            out[key] = value
-        elif key == "betas":
-            if not isinstance(value, (list, tuple)) or len(value) != 2:
-                raise SceneError(f"betas must be two numbers, got {value!r}")
-            out[key] = tuple(_number(b, "betas") for b in value)
-        else:
-            out[key] = _number(value, key)
-    return out
+    if not isinstance(optimizer, str):
+        raise SceneError(f"a run's optimizer must be a name, got {optimizer!r}")
+    try:
+        return checked_hyper(optimizer, hyper)
+    except OptimizerError as e:
+        raise SceneError(str(e)) from None
 
 
 def _view(doc) -> dict:
@@ -508,7 +504,9 @@ class Scene:
             runs = []
             for i, rd in enumerate(doc.get("runs", [])):
                 cfg_doc = dict(rd["config"])
-                cfg_doc["hyper"] = _hyper(cfg_doc.get("hyper") or {})
+                cfg_doc["hyper"] = _hyper(
+                    cfg_doc.get("optimizer", "gd"), cfg_doc.get("hyper") or {}
+                )
                 cfg = RunConfig.from_dict({**cfg_doc, "surface": surface})
                 cfg.validate()
                 color = rd.get("color") or PALETTE[i % len(PALETTE)]

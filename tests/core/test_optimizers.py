@@ -174,8 +174,8 @@ def test_update_is_pure():
 @pytest.mark.parametrize(
     ("name", "hyper", "message"),
     [
-        ("adam", {"lr": 0.0}, "lr must be > 0"),
-        ("adam", {"lr": -1.0}, "lr must be > 0"),
+        ("adam", {"lr": 0.0}, "lr must be in (0, ∞)"),
+        ("adam", {"lr": -1.0}, "lr must be in (0, ∞)"),
         ("adam", {"betas": (0.9, 1.0)}, "betas must be two numbers in [0, 1)"),
         ("momentum", {"momentum": 1.0}, "momentum must be in [0, 1)"),
         ("rmsprop", {"alpha": -0.1}, "alpha must be in [0, 1)"),

@@ -275,7 +275,7 @@ def test_labels_and_messages_follow_the_settings(make_window, qtbot):
     assert w.controls.run_box.title() == "Selected run: gd B=1"
     # a refused value says why, and the message goes once the scene changes
     field = w.controls.lr.field
-    field.setText("50")
+    field.setText("-1")
     press(qtbot, field, K.Key_Return)
     assert "α (lr) must be in" in w.controls.error.text()
     assert field.text() == "0.05"  # the α the run uses

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.core import hyper as hp
 from gdsim.core.formula import PREFIX, formula_text, is_formula
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.schedules import SCHEDULES, Schedule
@@ -23,70 +24,18 @@ from gdsim.qt import theme
 from gdsim.qt.panels.formula_box import FormulaBox
 from gdsim.qt.panels.widgets import LogSlider, NumberField, fmt, ispin, spin
 
-# name -> (label, kind, (lo, hi, step, decimals), tooltip)
-HYPER_UI = {
-    "momentum": (
-        "β (momentum)",
-        "float",
-        (0.0, 0.999, 0.05, 3),
-        "torch.optim.SGD(momentum=…): how much of the previous step is kept (0 ≤ β < 1)",
-    ),
-    "dampening": (
-        "dampening",
-        "float",
-        (0.0, 1.0, 0.1, 3),
-        "torch.optim.SGD(dampening=…): scales the new gradient by (1 − dampening)",
-    ),
-    "nesterov": (
-        "Nesterov",
-        "bool",
-        None,
-        "torch.optim.SGD(nesterov=True): step along g + β·b (needs β > 0, dampening 0)",
-    ),
-    "betas": (
-        "β1, β2",
-        "pair",
-        (0.0, 0.9999, 0.01, 4),
-        "torch.optim.Adam(betas=(β1, β2)): decay of the first and second moments",
-    ),
-    "alpha": (
-        "smoothing α",
-        "float",
-        (0.0, 0.9999, 0.01, 4),
-        "torch.optim.RMSprop(alpha=…): decay of the running mean of g²",
-    ),
-    "centered": (
-        "centered",
-        "bool",
-        None,
-        "torch.optim.RMSprop(centered=True): divide by an estimate of the variance",
-    ),
-    "eps": ("ε", "sci", (0.0, 1.0), "eps: added to the denominator for numerical stability"),
-    "weight_decay": (
-        "weight decay",
-        "float",
-        (0.0, 10.0, 0.01, 4),
-        "weight_decay: L2 penalty (decoupled from the gradient for AdamW)",
-    ),
-    "lr_decay": (
-        "lr decay",
-        "float",
-        (0.0, 10.0, 0.01, 4),
-        "torch.optim.Adagrad(lr_decay=…): lr / (1 + (step − 1)·lr_decay)",
-    ),
-    "initial_accumulator_value": (
-        "initial accumulator",
-        "float",
-        (0.0, 100.0, 0.1, 3),
-        "torch.optim.Adagrad(initial_accumulator_value=…)",
-    ),
-    "amsgrad": (
-        "AMSGrad",
-        "bool",
-        None,
-        "torch.optim.Adam(amsgrad=True): divide by the largest second moment so far",
-    ),
-}
+
+def hyper_tip(spec, h) -> str:
+    """A hyperparameter's tooltip: torch's keyword, what it does, what is allowed."""
+    return f"torch.optim.{spec.torch_class}({h.name}=…): {h.doc}; allowed: {h.range_text()}"
+
+
+def _spin_range(h) -> tuple[float, float]:
+    """A spin box's range for a declared range (an open end a step inside)."""
+    tick = 10.0**-h.decimals
+    lo = -1e6 if h.lo is None else h.lo + (tick if h.lo_open else 0.0)
+    hi = 1e6 if h.hi is None else h.hi - (tick if h.hi_open else 0.0)
+    return lo, hi
 
 
 class ControlsPanel(QtWidgets.QWidget):
@@ -134,7 +83,7 @@ class ControlsPanel(QtWidgets.QWidget):
                 self.optimizer_combo.count() - 1, spec.description, QtCore.Qt.ToolTipRole
             )
         self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_picked)
-        self.lr = LogSlider("α (lr)")
+        self.lr = LogSlider(hp.LR.title, field_hi=hp.LR.hi if hp.LR.hi is not None else 1e12)
         self.lr.setToolTip("Learning rate α (torch: lr), on a logarithmic scale; type any value")
         self.lr.valueChanged.connect(lambda v: self._set_hyper(lr=v))
         self.lr.refused.connect(self._refuse)
@@ -334,39 +283,42 @@ class ControlsPanel(QtWidgets.QWidget):
         from gdsim.core.optimizers import validate_hyper
 
         values = validate_hyper(cfg.optimizer, cfg.hyper)
-        for key in spec.defaults:
+        for h in spec.params:  # the optimizer's declared hyperparameters (core/hyper.py)
+            key = h.name
             if key == "lr":
                 continue
-            label, kind, rng, tip = HYPER_UI[key]
-            if kind == "bool":
-                w = QtWidgets.QCheckBox(label)
+            tip = hyper_tip(spec, h)
+            if h.kind == "bool":
+                w = QtWidgets.QCheckBox(h.title)
                 w.setChecked(bool(values[key]))
                 w.toggled.connect(lambda v, k=key: self._set_hyper(**{k: bool(v)}))
                 self.hyper_form.addRow("", w)
-            elif kind == "pair":
+            elif h.kind == "pair":
                 w = QtWidgets.QWidget()
                 row = QtWidgets.QHBoxLayout(w)
                 row.setContentsMargins(0, 0, 0, 0)
+                rng = (*_spin_range(h), h.step, h.decimals)
                 b1, b2 = spin(*rng, tip), spin(*rng, tip)
-                b1.setValue(values["betas"][0])
-                b2.setValue(values["betas"][1])
+                b1.setValue(values[key][0])
+                b2.setValue(values[key][1])
                 for b in (b1, b2):
                     row.addWidget(b)
                     b.valueChanged.connect(
-                        lambda _v, a=b1, c=b2: self._set_hyper(betas=(a.value(), c.value()))
+                        lambda _v, a=b1, c=b2, k=key: self._set_hyper(**{k: (a.value(), c.value())})
                     )
-                self.hyper_form.addRow(label, w)
-            elif kind == "sci":
-                w = NumberField(label, *rng)
+                self.hyper_form.addRow(h.title, w)
+            elif h.field:  # any magnitude: a typed number, checked against the range
+                hi = 1e12 if h.hi is None else h.hi
+                w = NumberField(h.title, h.lo if h.lo is not None else -1e12, hi, h.lo_open)
                 w.setValue(values[key])
                 w.valueChanged.connect(lambda v, k=key: self._set_hyper(**{k: v}))
                 w.refused.connect(self._refuse)
-                self.hyper_form.addRow(label, w)
+                self.hyper_form.addRow(h.title, w)
             else:
-                w = spin(*rng, tip)
+                w = spin(*_spin_range(h), h.step, h.decimals, tip)
                 w.setValue(float(values[key]))
                 w.valueChanged.connect(lambda v, k=key: self._set_hyper(**{k: float(v)}))
-                self.hyper_form.addRow(label, w)
+                self.hyper_form.addRow(h.title, w)
             w.setToolTip(tip)
             self._hyper_widgets[key] = w
 

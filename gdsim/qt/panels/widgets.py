@@ -82,13 +82,22 @@ class LogSlider(QtWidgets.QWidget):
 
     TICKS = 1000
 
-    def __init__(self, name: str, lo_exp: float = -6.0, hi_exp: float = 1.0, parent=None):
+    def __init__(
+        self,
+        name: str,
+        lo_exp: float = -6.0,
+        hi_exp: float = 1.0,
+        field_hi: float | None = None,
+        parent=None,
+    ):
         super().__init__(parent)
         self.lo_exp, self.hi_exp = lo_exp, hi_exp
         self.slider = QtWidgets.QSlider(QtCore.Qt.Horizontal)
         self.slider.setRange(0, self.TICKS)
         self.slider.setPageStep(self.TICKS // 14)
-        self.field = NumberField(name, 0.0, 10.0**hi_exp, lo_open=True)
+        # the slider spans 10^lo_exp .. 10^hi_exp; the field takes any value up to field_hi
+        hi = 10.0**hi_exp if field_hi is None else field_hi
+        self.field = NumberField(name, 0.0, hi, lo_open=True)
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.slider, 1)

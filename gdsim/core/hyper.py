@@ -1,0 +1,227 @@
+"""Each optimizer's hyperparameters, declared once: torch's keyword, type, default,
+allowed range (open or closed ends), a line of documentation, and how a control shows it
+(label, step, decimals, a typed field for tiny numbers such as eps).
+
+Everything else derives from these declarations: validation of a run's hyperparameters
+(:func:`gdsim.core.optimizers.validate_hyper`), the window's controls, the command
+line's flags (torch's keyword with ``_`` written ``-``: ``--initial-accumulator-value``),
+the checks of a session file, and ``gdsim list optimizers --long``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+__all__ = ["Hyper", "HyperError"]
+
+
+class HyperError(ValueError):
+    """A hyperparameter value that is refused (one line)."""
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """One hyperparameter of an optimizer.
+
+    ``kind`` is ``float``, ``bool`` or ``pair`` (two floats, torch's ``betas``); ``lo`` and
+    ``hi`` bound a number (or each number of a pair), ``lo_open`` / ``hi_open`` leave an
+    end out; ``field`` shows it as a typed field (any magnitude, e.g. eps) rather than a
+    spin box with ``step`` and ``decimals``.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    label: str = ""
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+    step: float = 0.01
+    decimals: int = 3
+    field: bool = False
+    aliases: tuple[str, ...] = ()  # other command-line spellings
+
+    def with_default(self, default) -> Hyper:
+        return replace(self, default=default)
+
+    @property
+    def flag(self) -> str:
+        """The command line's option: torch's keyword with ``_`` written ``-``."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ")
+
+    def range_text(self) -> str:
+        """The allowed values in interval notation: [0, 1), (0, ∞), true or false."""
+        if self.kind == "bool":
+            return "true or false"
+        lo = "−∞" if self.lo is None else _num(self.lo)
+        hi = "∞" if self.hi is None else _num(self.hi)
+        left = "(" if self.lo_open or self.lo is None else "["
+        right = ")" if self.hi_open or self.hi is None else "]"
+        text = f"{left}{lo}, {hi}{right}"
+        return f"two numbers in {text}" if self.kind == "pair" else text
+
+    def check(self, value) -> Any:
+        """``value`` as this hyperparameter holds it (a float, a bool, a pair of
+        floats), or HyperError saying what is allowed."""
+        if self.kind == "bool":
+            if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+                return bool(value)
+            raise HyperError(f"{self.name} must be true or false, got {value!r}")
+        if self.kind == "pair":
+            parts = value.split(",") if isinstance(value, str) else value  # "0.9,0.999"
+            try:
+                pair = tuple(
+                    _float(float(v) if isinstance(v, str) else v, self.name) for v in parts
+                )
+            except (TypeError, ValueError):  # (HyperError is a ValueError)
+                pair = ()
+            if len(pair) != 2:
+                raise HyperError(f"{self.name} must be {self.range_text()}, got {value!r}")
+            for v in pair:
+                self._in_range(v, value)
+            return pair
+        v = _float(value, self.name)
+        self._in_range(v, value)
+        return v
+
+    def _in_range(self, v: float, shown) -> None:
+        low_ok = self.lo is None or (v > self.lo if self.lo_open else v >= self.lo)
+        high_ok = self.hi is None or (v < self.hi if self.hi_open else v <= self.hi)
+        if not (low_ok and high_ok):
+            where = self.range_text() if self.kind == "pair" else f"in {self.range_text()}"
+            raise HyperError(f"{self.name} must be {where}, got {shown!r}")
+
+
+def _float(value, name: str) -> float:
+    if isinstance(value, bool | str):  # a number in a file or a call is a number
+        raise HyperError(f"{name} must be a number, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise HyperError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise HyperError(f"{name} must be a finite number, got {value!r}")
+    return v
+
+
+def _num(v: float) -> str:
+    return f"{v:g}"
+
+
+# -- the hyperparameters of torch.optim, as gdsim's optimizers take them -----------------
+LR = Hyper(
+    "lr",
+    "float",
+    1e-3,
+    "learning rate α: the step is α times the (scaled) gradient",
+    label="α (lr)",
+    lo=0.0,
+    lo_open=True,
+    field=True,
+)
+MOMENTUM = Hyper(
+    "momentum",
+    "float",
+    0.0,
+    "how much of the previous step is kept: b ← μ·b + (1 − dampening)·g",
+    label="β (momentum)",
+    lo=0.0,
+    hi=1.0,
+    hi_open=True,
+    step=0.05,
+)
+DAMPENING = Hyper(
+    "dampening",
+    "float",
+    0.0,
+    "scales the new gradient in the momentum buffer by (1 − dampening)",
+    lo=0.0,
+    hi=1.0,
+    step=0.1,
+)
+NESTEROV = Hyper(
+    "nesterov",
+    "bool",
+    False,
+    "step along g + μ·b instead of b (needs momentum > 0 and dampening = 0)",
+    label="Nesterov",
+)
+WEIGHT_DECAY = Hyper(
+    "weight_decay",
+    "float",
+    0.0,
+    "L2 penalty: g ← g + weight_decay·θ (AdamW: θ ← θ·(1 − α·weight_decay))",
+    lo=0.0,
+    decimals=4,
+)
+BETAS = Hyper(
+    "betas",
+    "pair",
+    (0.9, 0.999),
+    "decay rates of the first and second moment estimates",
+    label="β1, β2",
+    lo=0.0,
+    hi=1.0,
+    hi_open=True,
+    decimals=4,
+)
+EPS = Hyper(
+    "eps",
+    "float",
+    1e-8,
+    "added to the denominator for numerical stability",
+    label="ε",
+    lo=0.0,
+    hi=1.0,
+    field=True,
+)
+AMSGRAD = Hyper(
+    "amsgrad",
+    "bool",
+    False,
+    "divide by the largest second moment so far (AMSGrad)",
+    label="AMSGrad",
+)
+ALPHA = Hyper(
+    "alpha",
+    "float",
+    0.99,
+    "smoothing constant of the running mean of g²",
+    label="smoothing α",
+    lo=0.0,
+    hi=1.0,
+    hi_open=True,
+    decimals=4,
+)
+CENTERED = Hyper(
+    "centered",
+    "bool",
+    False,
+    "divide by an estimate of the gradient's variance instead of its mean square",
+)
+LR_DECAY = Hyper(
+    "lr_decay",
+    "float",
+    0.0,
+    "the learning rate at step k is lr / (1 + (k − 1)·lr_decay)",
+    lo=0.0,
+    decimals=4,
+)
+INITIAL_ACCUMULATOR_VALUE = Hyper(
+    "initial_accumulator_value",
+    "float",
+    0.0,
+    "the starting value of the sum of squared gradients",
+    label="initial accumulator",
+    lo=0.0,
+    step=0.1,
+    aliases=("--initial-accumulator",),
+)
