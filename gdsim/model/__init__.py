@@ -1,6 +1,5 @@
 """The scene: what the window shows, as plain data with change events (no Qt)."""
 
-from gdsim.model.events import Signal
 from gdsim.model.scene import PALETTE, Run, Scene, SceneError
 
-__all__ = ["PALETTE", "Run", "Scene", "SceneError", "Signal"]
+__all__ = ["PALETTE", "Run", "Scene", "SceneError"]

@@ -15,10 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from psygnal import Signal
+
 from gdsim.core.optimizers import OptimizerError, checked_hyper, validate_hyper
 from gdsim.core.simulation import ConfigError, RunConfig
 from gdsim.core.surfaces import get_surface
-from gdsim.model.events import Signal
 
 __all__ = ["MARKERS", "PALETTE", "Run", "Scene", "SceneError", "Snapshot"]
 
@@ -167,6 +168,23 @@ def marker_of(color: str, index: int) -> str:
 
 @dataclass
 class Scene:
+    """What the window shows.  Each field has its change event (psygnal signals, emitted
+    only when the value really changes); subscribers read the new value from the scene."""
+
+    # events (class attributes, not fields: psygnal makes one instance per scene)
+    surface_changed = Signal(str)
+    run_added = Signal(object)  # the Run
+    run_removed = Signal(int)  # its id
+    run_changed = Signal(object, bool)  # the Run, whether its configuration changed
+    selection_changed = Signal(object)  # the run id or None
+    cursor_changed = Signal(int)
+    playing_changed = Signal(bool)
+    speed_changed = Signal(float)
+    view_changed = Signal(str)  # the view flag's key ("*": all of them)
+    text_changed = Signal()  # the lesson's title or explanation
+    #: (label, merge key, before, after): an edit that can be undone (Snapshots)
+    edited = Signal(str, object, object, object)
+
     surface: str = "ravine"
     runs: list[Run] = field(default_factory=list)
     selected: int | None = None
@@ -178,18 +196,6 @@ class Scene:
     view: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_VIEW))
 
     def __post_init__(self):
-        self.surface_changed = Signal()  # (name)
-        self.run_added = Signal()  # (run)
-        self.run_removed = Signal()  # (run_id)
-        self.run_changed = Signal()  # (run, config_changed: bool)
-        self.selection_changed = Signal()  # (run_id or None)
-        self.cursor_changed = Signal()  # (cursor)
-        self.playing_changed = Signal()  # (playing)
-        self.speed_changed = Signal()  # (speed)
-        self.view_changed = Signal()  # (key)
-        self.text_changed = Signal()  # () the lesson's title or explanation changed
-        #: (label, merge key, before, after): an edit that can be undone (Snapshots)
-        self.edited = Signal()
         self._edit_depth = 0
         self._next_id = max((r.id for r in self.runs), default=-1) + 1
 

@@ -197,6 +197,7 @@ def test_every_scene_edit_is_undone_and_redone(make_window, qtbot):
     )
     for tick in range(400, 600, 20):  # one slider drag: one undo step
         w.controls.lr.slider.setValue(tick)
+    w.controls.lr_to_scene.flush()  # the drag's last value reaches the scene
     states.append(contents(w))
     step(lambda: w.controls.clip_on.setChecked(True))
     step(lambda: w.runs_panel.dup_btn.menu().actions()[2].trigger())  # duplicate as momentum
@@ -481,3 +482,23 @@ def test_3d_marbles_in_a_well_are_not_hidden_by_the_surface(make_window, qtbot):
     for end, colors in wells.items():
         seen = max(mask_of(arr, c, tol=30).sum() for c in colors)
         assert seen > whole, (end, colors, seen)
+
+
+def test_a_view_toggle_leaves_the_rotated_camera_and_the_zoomed_map_alone(make_window, qtbot):
+    w = make_window("ravine")
+    active(qtbot, w)
+    gl = w.surface3d.gl
+    gl.orbit(40, 15)  # what a drag with the mouse does, then its release
+    gl.camera_moved()
+    rotated = w.surface3d.camera()
+    assert w.scene.view["camera"] == rotated
+    w.contour.plot.vb.scaleBy((0.5, 0.5))  # a zoom with the wheel ...
+    w.contour.plot.vb.sigRangeChangedManually.emit(w.contour.plot.vb.state["mouseEnabled"])
+    zoomed = w.contour.ranges()
+    assert w.scene.view["ranges"] == zoomed
+    for key in (K.Key_L, K.Key_G, K.Key_V, K.Key_M):
+        press(qtbot, w.contour, key)
+    assert w.surface3d.camera() == rotated
+    assert w.contour.ranges() == pytest.approx(zoomed)
+    press(qtbot, w.contour, K.Key_K)  # (the legend's row gives the map more height)
+    assert w.surface3d.camera() == rotated

@@ -52,8 +52,16 @@ def test_dragging_the_alpha_slider_updates_live(make_window, qtbot):
     seen = []
     for tick in range(slider.value() - 60, slider.value() - 10, 10):
         slider.setValue(tick)
+        qtbot.wait(40)  # a slow drag: the scene takes every position
         seen.append(w.scene.run(run.id).config.lr)
     assert len(set(seen)) == len(seen)  # every position is a new α
+    # a fast drag: the scene takes at most one value per 30 ms, and the last one
+    edits = []
+    w.scene.edited.connect(lambda *e: edits.append(e))
+    for tick in range(slider.value() - 200, slider.value() - 100, 2):
+        slider.setValue(tick)
+    assert len(edits) <= 2
+    qtbot.waitUntil(lambda: w.scene.run(run.id).config.lr == w.controls.lr.value(), timeout=1000)
     wait_trajectories(qtbot, w)
     w.scene.set_cursor(10)
     np.testing.assert_allclose(

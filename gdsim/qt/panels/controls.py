@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
+from superqt.utils import qthrottled
 
 from gdsim.core import hyper as hp
 from gdsim.core.formula import PREFIX, formula_text, is_formula
@@ -85,7 +86,10 @@ class ControlsPanel(QtWidgets.QWidget):
         self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_picked)
         self.lr = LogSlider(hp.LR.title, field_hi=hp.LR.hi if hp.LR.hi is not None else 1e12)
         self.lr.setToolTip("Learning rate α (torch: lr), on a logarithmic scale; type any value")
-        self.lr.valueChanged.connect(lambda v: self._set_hyper(lr=v))
+        # a drag of the slider gives a value per pixel: the scene (which re-runs the run
+        # and redraws the panels) takes at most one every 30 ms, the last one always
+        self.lr_to_scene = qthrottled(lambda v: self._set_hyper(lr=v), timeout=30, parent=self)
+        self.lr.valueChanged.connect(self.lr_to_scene)
         self.lr.refused.connect(self._refuse)
         self.stability = QtWidgets.QLabel()
         self.stability.setTextFormat(QtCore.Qt.PlainText)  # "α < 2/λmax" is not a tag

@@ -137,6 +137,8 @@ class ContourView(ClickPlotView):
         self._refit = QtCore.QTimer(self, singleShot=True, interval=120)
         self._refit.timeout.connect(self.fill_view)
         self.plot.vb.sigRangeChanged.connect(lambda *_: self._refit.start())
+        # a zoom or a pan by the user is the scene's range (a session saves it)
+        self.plot.vb.sigRangeChangedManually.connect(lambda *_: self.store_ranges())
 
     # -- building ------------------------------------------------------------------------
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
@@ -227,6 +229,9 @@ class ContourView(ClickPlotView):
     def ranges(self) -> list[float]:
         (x0, x1), (y0, y1) = self.plot.viewRange()
         return [float(x0), float(x1), float(y0), float(y1)]
+
+    def store_ranges(self) -> None:
+        self.model.view["ranges"] = self.ranges()
 
     def show_minima(self, show: bool) -> None:
         pts = [c.position for c in self.surface.critical_points] if show and self.surface else []

@@ -68,6 +68,18 @@ def _gl():
         _submitted = False  # a frame is drawn (``submit``) but not yet swapped
         _stale = False
         frames = 0
+        camera_moved = None  # called when the user has rotated or zoomed the view
+
+        def mouseReleaseEvent(self, ev) -> None:
+            super().mouseReleaseEvent(ev)
+            if self.camera_moved is not None:
+                self.camera_moved()
+
+        def wheelEvent(self, ev) -> None:
+            super().wheelEvent(ev)
+            if self.camera_moved is not None:
+                self.camera_moved()
+
         static_items: tuple = ()
         _background = None  # QOpenGLFramebufferObject holding the static items' frame
         _background_key = None
@@ -234,6 +246,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.container = QtWidgets.QWidget.createWindowContainer(self.gl, self)
         self._layout.addWidget(self.container)
         self.gl.setBackgroundColor(QtGui.QColor(*theme.colors()["gl_background"]))
+        self.gl.camera_moved = self.store_camera
         self.apply_camera()
         self.mesh = None
         self.floor = gl.GLGridItem(color=theme.colors()["floor"])
@@ -448,6 +461,11 @@ class Surface3DView(QtWidgets.QWidget, RunView):
             azimuth=cam.get("azimuth", -65.0),
         )
         self.gl.opts["center"] = QtGui.QVector3D(0.0, 0.0, HEIGHT * 0.35)
+
+    def store_camera(self) -> None:
+        """The camera as the user left it, into the scene (what a session saves; a view
+        toggle leaves it alone)."""
+        self.model.view["camera"] = self.camera()
 
     def camera(self) -> dict:
         if self.gl is None:
