@@ -634,7 +634,7 @@ def test_closing_in_projector_mode_saves_the_normal_layout(make_window, qtbot):
 
 
 def test_3d_trails_lie_on_the_surface_between_steps(make_window, qtbot):
-    from gdsim.qt.views.surface3d import HEIGHT, TRAIL_PIECE
+    from gdsim.qt.views.trail3d import HEIGHT, TRAIL_PIECE
 
     w = make_window("marbles")
     w.scene.set_cursor(60)

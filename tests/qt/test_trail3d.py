@@ -1,0 +1,37 @@
+"""The 3D trails' geometry, without OpenGL: a step's straight line in (x, y) laid on the
+surface in short pieces whose heights are the surface's own."""
+
+import numpy as np
+
+from gdsim.core.grid import sample
+from gdsim.core.surfaces import get_surface
+from gdsim.qt.views.trail3d import HEIGHT, TRAIL_PIECE, laid_on_surface, to_box
+
+
+def test_a_long_step_follows_the_hill_in_short_pieces():
+    surface = get_surface("himmelblau")
+    grid = sample(surface, 60)
+    pos = np.array([[-2.0, -2.0], [2.0, 2.0]])  # one long step across the middle
+    pts = to_box(surface, grid, pos, surface.value(pos))
+    chain, ends = laid_on_surface(surface, grid, pos, pts)
+    assert ends.tolist() == [len(chain) - 1]  # one step, ending at the last point
+    np.testing.assert_array_equal(chain[0], pts[0])
+    np.testing.assert_array_equal(chain[-1], pts[1])  # it ends exactly where the run is
+    pieces = np.hypot(*np.diff(chain[:, :2], axis=0).T)
+    assert pieces.max() <= TRAIL_PIECE + 1e-9
+    # every point on the way is at the surface's height there, not on the chord
+    xy = chain[1:-1, :2] * 5.0  # the box is the domain [-5, 5]² scaled to [-1, 1]²
+    np.testing.assert_allclose(
+        chain[1:-1, 2], grid.normalised(surface.value(xy)) * HEIGHT + 0.025, atol=1e-12
+    )
+    chord_height = np.linspace(pts[0, 2], pts[1, 2], len(chain))[1:-1]
+    assert np.abs(chain[1:-1, 2] - chord_height).max() > 0.1  # (the hills are not a line)
+
+
+def test_steps_off_the_map_or_through_undefined_ground_stay_straight():
+    surface = get_surface("bowl")
+    grid = sample(surface, 40)
+    pos = np.array([[0.0, 0.0], [1e3, 0.0]])  # far off the map
+    pts = to_box(surface, grid, pos, surface.value(pos))
+    chain, ends = laid_on_surface(surface, grid, pos, pts)
+    assert len(chain) == 2 and ends.tolist() == [1]
