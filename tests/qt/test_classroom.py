@@ -309,12 +309,12 @@ def test_the_stability_bounds_are_where_runs_start_to_diverge(optimizer):
     """On x² + y² (λ = 2): just below the hint's bound a run settles, just above it
     diverges — for every optimizer the hint speaks about."""
     from gdsim.core.simulation import RunConfig
+    from gdsim.core.stability import stability_bound
     from gdsim.core.surfaces import get_surface
-    from gdsim.qt.panels.controls import stability_hint
 
     surface = get_surface("bowl")
     cfg = RunConfig("bowl", optimizer, {"lr": 0.01}, (3.0, 2.0), max_steps=3000)
-    bound = float(stability_hint(surface, cfg).split("= ")[-1])
+    bound = stability_bound(surface, cfg).bound
     below = simulate(cfg.replace(hyper={"lr": bound * 0.99}))
     above = simulate(cfg.replace(hyper={"lr": bound * 1.01}))
     assert np.hypot(*below.position[-1]) < 1e-3

@@ -1,0 +1,62 @@
+"""The surface box: the list of surfaces, the box for one's own formula, the surface's
+formula and description."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gdsim.core.formula import PREFIX, formula_text, is_formula
+from gdsim.core.surfaces import surface_names, surface_title
+from gdsim.qt.panels.formula_box import FormulaBox
+from gdsim.qt.panels.parts import PanelPart, combo
+
+
+class SurfaceBox(PanelPart):
+    def __init__(self, panel):
+        super().__init__("Surface", panel)
+        lay = QtWidgets.QVBoxLayout(self)
+        self.surface_combo = combo()
+        for name in surface_names():
+            self.surface_combo.addItem(surface_title(name), name)
+        self.surface_combo.addItem("Your own formula…", PREFIX)
+        self.surface_combo.setToolTip("The loss surface the marbles roll on")
+        self.surface_combo.currentIndexChanged.connect(self._on_surface_picked)
+        self.formula_box = FormulaBox()
+        self.formula_box.applied.connect(self._on_formula_applied)
+        self.formula_box.refused.connect(panel.message)
+        self.formula_box.hide()
+        self.formula = QtWidgets.QLabel()
+        self.formula.setWordWrap(True)
+        self.description = QtWidgets.QLabel()
+        self.description.setWordWrap(True)
+        self.description.setForegroundRole(QtGui.QPalette.PlaceholderText)  # follows the theme
+        for w in (self.surface_combo, self.formula_box, self.formula, self.description):
+            lay.addWidget(w)
+
+    def refresh(self, surface, _run) -> None:
+        custom = is_formula(self.scene.surface)
+        key = PREFIX if custom else self.scene.surface
+        self.surface_combo.setCurrentIndex(self.surface_combo.findData(key))
+        self.formula_box.setVisible(custom)
+        if custom:
+            self.formula_box.set_text(formula_text(self.scene.surface))
+            self.formula_box.set_dimension(surface.dim)
+        self.formula.setText(f"<b>{surface.formula}</b>")
+        self.description.setText(surface.description)
+
+    def _on_surface_picked(self, _index: int) -> None:
+        if self.refreshing:
+            return
+        name = self.surface_combo.currentData()
+        if name == PREFIX:  # the surface changes when a formula is applied
+            self.formula_box.show()
+            self.formula_box.edit.setFocus(QtCore.Qt.OtherFocusReason)
+            return
+        self.formula_box.hide()
+        if name and name != self.scene.surface:
+            self.scene.set_surface(name)
+
+    def _on_formula_applied(self, name: str) -> None:
+        self.panel.clear_error()
+        if name != self.scene.surface:
+            self.scene.set_surface(name)
