@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 from collections.abc import Sequence
 
 from gdsim import __version__
+from gdsim.commands import UsageError
 
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """Bad input on the command line: one line, exit status 2, nothing written."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,13 +38,6 @@ def _join_negative_values(argv: list[str]) -> list[str]:
         else:
             out.append(a)
     return out
-
-
-def _floats(text: str, what: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise UsageError(f"{what} must be comma-separated numbers, got {text!r}") from None
 
 
 def _add_run_parser(sub) -> None:
@@ -122,223 +111,6 @@ def _add_hyper_options(p) -> None:
             p.add_argument(h.flag, *h.aliases, dest=h.name, type=float, help=text)
 
 
-def _run_config(a):
-    from gdsim.core.optimizers import all_params
-    from gdsim.core.schedules import Schedule, ScheduleError
-    from gdsim.core.simulation import RunConfig
-
-    hyper = {name: getattr(a, name) for name in all_params()}
-    given = {"gamma": a.gamma, "step_size": a.step_size, "t_max": a.t_max}
-    uses = {"step": ("gamma", "step_size"), "exponential": ("gamma",), "cosine": ("t_max",)}
-    for key, value in given.items():
-        if value is not None and key not in uses.get(a.schedule, ()):
-            flag = "--" + key.replace("_", "-")
-            raise UsageError(f"gdsim {a.command}: {flag} does not apply to --schedule {a.schedule}")
-    try:
-        schedule = Schedule(a.schedule, **{k: v for k, v in given.items() if v is not None})
-    except ScheduleError as e:
-        raise UsageError(str(e)) from None
-    if a.formula is not None:
-        from gdsim.core.formula import surface_name
-
-        surface = surface_name(a.formula)
-    else:
-        surface = a.surface
-    if a.lr is None:  # the surface's own α, as a run added in the window gets
-        from gdsim.core.surfaces import get_surface
-
-        try:
-            hyper["lr"] = get_surface(surface).default_lr
-        except (KeyError, ValueError):
-            pass  # an unknown surface or a refused formula: validate() says why
-    return RunConfig(
-        surface=surface,
-        optimizer=a.optimizer,
-        hyper={k: v for k, v in hyper.items() if v is not None},
-        start=None if a.start is None else _floats(a.start, "--start"),
-        seed=a.seed,
-        batch_size=a.batch_size,
-        noise=a.noise,
-        schedule=schedule,
-        clip_norm=a.clip,
-        max_steps=a.steps,
-        grad_tol=a.tol,
-        loss_tol=a.loss_tol,
-    )
-
-
-def cmd_run(a) -> int:
-    from gdsim.core.simulation import ConfigError, simulate
-    from gdsim.io.atomic import write_atomic
-    from gdsim.io.trajectory_io import trajectory_csv, trajectory_json
-
-    cfg = _run_config(a)
-    try:
-        surface = cfg.validate()
-    except ConfigError as e:
-        raise UsageError(str(e)) from None
-    traj = simulate(cfg, surface)
-    if a.format == "csv":
-        text = trajectory_csv(traj, surface.params)
-    else:
-        text = trajectory_json(traj, surface.params, cfg.to_dict())
-    if a.out:
-        try:
-            write_atomic(a.out, text)
-        except OSError as e:
-            print(f"gdsim run: cannot write {a.out}: {e.strerror}", file=sys.stderr)
-            return 1
-    else:
-        sys.stdout.write(text)
-    print(f"{surface.name}: {traj.status}", file=sys.stderr)
-    return 0
-
-
-def cmd_list(a) -> int:
-    if a.what == "surfaces":
-        from gdsim.core.surfaces import get_surface, surface_names
-
-        for name in surface_names():
-            s = get_surface(name)
-            print(f"{name}\t{s.formula if s.is_data else f'{s.title}: {s.formula}'}")
-    elif a.what == "optimizers":
-        from gdsim.core.optimizers import OPTIMIZERS
-
-        for name, spec in OPTIMIZERS.items():
-            print(f"{name}\t{spec.description}")
-            if a.long:  # each hyperparameter: flag, default, allowed values, what it does
-                for h in spec.params:
-                    default = ",".join(map(repr, h.default)) if h.kind == "pair" else h.default
-                    print(f"  {h.flag}\tdefault {default}\t{h.range_text()}\t{h.doc}")
-                for key, value in spec.fixed.items():
-                    print(f"  ({key}={value} fixed)")
-    else:
-        from gdsim.presets import list_presets
-
-        for p in list_presets():
-            print(f"{p.name}\t{p.title}")
-    return 0
-
-
-def cmd_export(a) -> int:
-    from pathlib import Path
-
-    fmt = Path(a.out).suffix.lower().lstrip(".")
-    if fmt not in ("png", "svg", "gif", "mp4", "csv", "json"):
-        raise UsageError(f"gdsim export: cannot write .{fmt}; use png, svg, gif, mp4, csv or json")
-    if not 1.0 <= a.scale <= 4.0:
-        raise UsageError(f"gdsim export: --scale must be between 1 and 4, got {a.scale:g}")
-    if fmt in ("csv", "json"):
-        return _export_trajectories(a, as_json=fmt == "json")
-    if fmt == "svg" and a.view not in ("contour", "loss", "data"):
-        raise UsageError(
-            f"gdsim export: SVG is drawn for the 2D plots only (contour, loss, data), "
-            f"not for --view {a.view}; use .png for it"
-        )
-    problem = no_display()
-    if problem:
-        print(f"gdsim export: {problem}", file=sys.stderr)
-        return 1
-    from gdsim.qt.headless import export_headless
-
-    return export_headless(a)
-
-
-def no_display() -> str | None:
-    """Why a window cannot be shown here, or None (Linux: no X11 or Wayland display)."""
-    env = os.environ
-    if sys.platform.startswith("linux") and not (
-        env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM")
-    ):
-        return "no display to draw on: run it on a desktop, or under xvfb-run -a"
-    return None
-
-
-def _export_trajectories(a, as_json: bool) -> int:
-    """``gdsim export … --out FILE.csv|json``: the runs of a lesson or session, computed
-    and written without Qt (the same numbers the window exports)."""
-    from gdsim.core.simulation import simulate
-    from gdsim.io.atomic import write_atomic
-    from gdsim.io.session import SessionError, read_session
-    from gdsim.io.trajectory_io import scene_trajectories
-    from gdsim.model import Scene, SceneError
-    from gdsim.presets import PresetError, load_preset, scene_document
-
-    try:
-        if a.session:
-            scene = read_session(a.session)
-        else:
-            scene = Scene.from_dict(scene_document(load_preset(a.preset)))
-    except (PresetError, SceneError, SessionError) as e:
-        raise UsageError(f"gdsim export: {e}") from None
-    trajectories = {r.id: simulate(r.config) for r in scene.runs}
-    try:
-        write_atomic(a.out, scene_trajectories(scene, trajectories, as_json))
-    except OSError as e:
-        print(f"gdsim export: cannot write {a.out}: {e.strerror}", file=sys.stderr)
-        return 1
-    print(f"wrote {a.out}")
-    return 0
-
-
-def cmd_analysis(a) -> int:
-    """``gdsim basin`` and ``gdsim sweep``: compute, then write CSV, or a PNG drawn by the
-    same plots as the window's Analyses dialog (off screen, no display needed)."""
-    from pathlib import Path
-
-    from gdsim.core.analyses import basin_map, lr_sweep
-    from gdsim.core.simulation import ConfigError
-    from gdsim.io.atomic import write_atomic
-
-    fmt = Path(a.out).suffix.lower()
-    if fmt not in (".png", ".csv"):
-        raise UsageError(f"gdsim {a.command}: cannot write {fmt or 'that'}; use .png or .csv")
-    cfg = _run_config(a)
-    folder = Path(a.out).resolve().parent
-    if not folder.is_dir():  # say so before computing anything
-        print(f"gdsim {a.command}: cannot write {a.out}: no folder {folder}", file=sys.stderr)
-        return 1
-    try:
-        cfg.validate()
-        if a.command == "basin":
-            if a.start is not None:
-                raise UsageError("gdsim basin: --start does not apply (every grid point is one)")
-            result = basin_map(cfg, n=a.grid)
-            summary = (
-                f"{len(result.basins)} basins, {result.still_moving} still moving, "
-                f"{result.diverged} diverged"
-            )
-        else:
-            result = lr_sweep(cfg, a.lr_min, a.lr_max, a.count)
-            best = result.best()
-            summary = (
-                f"lowest final loss at lr={best:.3g}" if best is not None else "every run diverged"
-            ) + f", {result.state.count('diverged')} of {len(result.lrs)} diverged"
-    except ConfigError as e:
-        raise UsageError(f"gdsim {a.command}: {e}") from None
-    try:
-        if fmt == ".csv":
-            write_atomic(a.out, result.csv())
-        else:
-            from gdsim.qt.analysis_export import write_png
-
-            write_png(result, a.out)
-    except OSError as e:
-        print(f"gdsim {a.command}: cannot write {a.out}: {e.strerror}", file=sys.stderr)
-        return 1
-    except ValueError as e:  # the PNG writer's ExportError, which names the file
-        print(f"gdsim {a.command}: {e}", file=sys.stderr)
-        return 1
-    print(f"{result.surface}: {summary}; wrote {a.out}", file=sys.stderr)
-    return 0
-
-
-def cmd_bench(a) -> int:
-    from gdsim.bench import main as bench_main
-
-    return bench_main(a.what, as_json=a.json)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gdsim",
@@ -383,20 +155,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_COMMANDS = {
-    "run": cmd_run,
-    "list": cmd_list,
-    "bench": cmd_bench,
-    "export": cmd_export,
-    "basin": cmd_analysis,
-    "sweep": cmd_analysis,
-}
+def _commands() -> dict:
+    from gdsim import commands as c
+
+    return {
+        "run": c.cmd_run,
+        "list": c.cmd_list,
+        "bench": c.cmd_bench,
+        "export": c.cmd_export,
+        "basin": c.cmd_analysis,
+        "sweep": c.cmd_analysis,
+    }
+
+
+_COMMAND_NAMES = ("run", "list", "bench", "export", "basin", "sweep")
 
 
 def _split_session(argv: list[str]) -> tuple[str | None, list[str]]:
     """``gdsim FILE.gdsim.json``: the first bare word before any sub-command is a session."""
     for i, tok in enumerate(argv):
-        if tok in _COMMANDS:
+        if tok in _COMMAND_NAMES:
             return None, argv
         if tok.startswith("-") or (i > 0 and argv[i - 1] in ("--preset", "--report")):
             continue
@@ -409,12 +187,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         session, argv = _split_session(argv)
         args = build_parser().parse_args(argv)
-        if args.command in _COMMANDS:
+        if args.command in _COMMAND_NAMES:
             if session is not None:
                 raise UsageError(f"gdsim: unexpected argument {session!r}")
-            return _COMMANDS[args.command](args)
+            return _commands()[args.command](args)
         if session is not None and args.preset:
             raise UsageError("gdsim: give either --preset or a session file, not both")
+        from gdsim.commands import no_display
+
         problem = no_display()
         if problem:
             print(f"gdsim: {problem}", file=sys.stderr)

@@ -22,7 +22,7 @@ from functools import lru_cache
 from itertools import count
 
 from gdsim.core import run_rules
-from gdsim.core.optimizers import Kernel
+from gdsim.core.kernels import Kernel
 from gdsim.core.run_rules import Stop
 
 __all__ = ["compile_loop"]

@@ -9,161 +9,18 @@ scene: they are derived from it (by the simulation worker).
 from __future__ import annotations
 
 import copy
-import math
-import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from psygnal import Signal
 
-from gdsim.core.optimizers import OptimizerError, checked_hyper, validate_hyper
-from gdsim.core.simulation import ConfigError, RunConfig
+from gdsim.core.simulation import RunConfig
 from gdsim.core.surfaces import get_surface
+from gdsim.model.document import DEFAULT_VIEW, SCENE_FORMAT, SCENE_VERSION, SceneError, scene_fields
+from gdsim.model.labels import edit_words, labels
+from gdsim.model.run import MARKERS, PALETTE, Run, Snapshot, marker_of
 
 __all__ = ["MARKERS", "PALETTE", "Run", "Scene", "SceneError", "Snapshot"]
-
-SCENE_FORMAT = "gdsim-scene"
-SCENE_VERSION = 1
-
-#: Okabe–Ito colours (safe for the common colour-vision deficiencies), blue and gold first
-#: as in the classic "vanilla vs momentum" picture; vermillion, which a washed-out
-#: projector makes hard to tell from gold, comes late.
-PALETTE = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange / gold
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#D55E00",  # vermillion
-    "#000000",  # black
-    "#F0E442",  # yellow
-)
-#: Each colour's marker shape (pyqtgraph symbol names), so that runs differ by more
-#: than colour: circle, square, triangle, diamond, pentagon, hexagon, star, triangle down.
-MARKERS = ("o", "s", "t1", "d", "p", "h", "star", "t")
-
-DEFAULT_VIEW: dict[str, Any] = {
-    "log_loss": False,
-    "show_gradient": True,
-    "show_velocity": True,
-    "show_minima": True,
-    "show_legend": True,
-    "camera": {"distance": 3.4, "elevation": 42.0, "azimuth": -65.0},
-    "ranges": None,  # the 2D view's (xmin, xmax, ymin, ymax); None = the surface's domain
-}
-
-
-class SceneError(ValueError):
-    """A scene document that cannot be read (one-line message)."""
-
-
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-
-def _number(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SceneError(f"{what} must be a number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise SceneError(f"{what} must be a finite number, got {value!r}")
-    return v
-
-
-def _hyper(optimizer, hyper) -> dict:
-    """A run's hyperparameters as the optimizer declares them (core/hyper.py)."""
-    if not isinstance(hyper, dict):
-        raise SceneError("a run's hyper must be a mapping of names to numbers")
-    if not isinstance(optimizer, str):
-        raise SceneError(f"a run's optimizer must be a name, got {optimizer!r}")
-    try:
-        return checked_hyper(optimizer, hyper)
-    except OptimizerError as e:
-        raise SceneError(str(e)) from None
-
-
-def _view(doc) -> dict:
-    view = copy.deepcopy(DEFAULT_VIEW)
-    if doc is None:
-        return view
-    if not isinstance(doc, dict):
-        raise SceneError("view must be a mapping")
-    for key in ("log_loss", "show_gradient", "show_velocity", "show_minima", "show_legend"):
-        if key in doc:
-            view[key] = bool(doc[key])
-    cam = doc.get("camera")
-    if cam is not None:
-        if not isinstance(cam, dict):
-            raise SceneError("view.camera must be a mapping")
-        view["camera"] = {
-            k: _number(cam.get(k, DEFAULT_VIEW["camera"][k]), f"camera {k}")
-            for k in ("distance", "elevation", "azimuth")
-        }
-        if view["camera"]["distance"] <= 0:
-            raise SceneError("camera distance must be > 0")
-    ranges = doc.get("ranges")
-    if ranges is not None:
-        if not isinstance(ranges, (list, tuple)) or len(ranges) != 4:
-            raise SceneError("view.ranges must be four numbers: xmin, xmax, ymin, ymax")
-        r = [_number(v, "view range") for v in ranges]
-        if not (r[0] < r[1] and r[2] < r[3]):
-            raise SceneError("view.ranges must have xmin < xmax and ymin < ymax")
-        view["ranges"] = r
-    return view
-
-
-@dataclass(frozen=True)
-class Run:
-    """One marble: its configuration plus how it is drawn.
-
-    ``name`` is what the run is called; a name that a lesson gave (it describes the
-    run's settings: "α = 0.1", "mini-batch 32") is dropped when the configuration
-    changes, so that it never goes stale; the user's own name (``own_name``) stays.
-    """
-
-    id: int
-    config: RunConfig
-    color: str
-    name: str = ""
-    visible: bool = True
-    own_name: bool = False
-
-    def to_dict(self) -> dict:
-        d = self.config.to_dict()
-        d.pop("surface")
-        out = {"name": self.name, "color": self.color, "visible": self.visible, "config": d}
-        if self.own_name and self.name:
-            out["own_name"] = True
-        return out
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What an edit changes (for undo): the surface, the lesson text, the runs and the
-    selection; the view flags too when a whole scene was loaded."""
-
-    surface: str
-    title: str
-    explanation: str
-    runs: tuple[Run, ...]
-    selected: int | None
-    view: dict | None = None
-
-    def same_content(self, other: Snapshot) -> bool:
-        return (self.surface, self.title, self.explanation, self.runs) == (
-            other.surface,
-            other.title,
-            other.explanation,
-            other.runs,
-        )
-
-
-def marker_of(color: str, index: int) -> str:
-    """A run's marker: its colour's in the palette, else by its place in the list."""
-    try:
-        return MARKERS[PALETTE.index(color.upper()) % len(MARKERS)]
-    except ValueError:
-        return MARKERS[index % len(MARKERS)]
 
 
 @dataclass
@@ -337,40 +194,8 @@ class Scene:
         return run
 
     def labels(self) -> dict[int, str]:
-        """What each run is called on screen and in exports: its name; else its
-        optimizer, followed by the settings that tell it apart from the other runs of
-        that optimizer ("gd α=0.1", "gd B=32"), numbered when nothing does ("gd 2"),
-        never repeating a named run's name. A label follows the run's settings."""
-        taken = {r.name for r in self.runs if r.name}
-        groups: dict[str, list[Run]] = {}  # all runs of an optimizer, named ones too
-        for r in self.runs:
-            groups.setdefault(r.config.optimizer, []).append(r)
-        described: dict[int, str] = {}
-        for opt, runs in groups.items():
-            parts = [[] for _ in runs]
-            for feature in _FEATURES:
-                texts = [feature(r.config) for r in runs]
-                if len(set(texts)) > 1:
-                    for i, t in enumerate(texts):
-                        if t:
-                            parts[i].append(t)
-            for r, p in zip(runs, parts, strict=True):
-                if not r.name:
-                    described[r.id] = f"{opt} {', '.join(p)}" if p else opt
-        count: dict[str, int] = {}
-        out: dict[int, str] = {}
-        for r in self.runs:
-            if r.name:
-                out[r.id] = r.name
-                continue
-            base = described[r.id]
-            n = count.get(base, 0) + 1
-            while (label := base if n == 1 else f"{base} {n}") in taken:
-                n += 1
-            count[base] = n
-            taken.add(label)
-            out[r.id] = label
-        return out
+        """What each run is called on screen and in exports (see model/labels.py)."""
+        return labels(self.runs)
 
     def label(self, run_id: int) -> str:
         return self.labels()[run_id]
@@ -422,7 +247,7 @@ class Scene:
                     )
                 )
                 key = (*key, diff)
-            what = _edit_words(changes, look, diff, cfg)
+            what = edit_words(changes, look, diff, cfg)
             with self.editing(f"{what} of {self.label(run_id)}", merge_key=key):
                 self._replace(new, emit=True, config_changed=cfg != run.config)
         return new
@@ -493,60 +318,7 @@ class Scene:
     @classmethod
     def from_dict(cls, doc: dict) -> Scene:
         """A scene from its document; SceneError with the reason when it cannot be read."""
-        if not isinstance(doc, dict):
-            raise SceneError("not a scene document")
-        fmt = doc.get("format", SCENE_FORMAT)
-        if fmt != SCENE_FORMAT:
-            raise SceneError(f"not a gdsim scene (format {fmt!r})")
-        version = doc.get("version", SCENE_VERSION)
-        if not isinstance(version, int) or version > SCENE_VERSION:
-            raise SceneError(
-                f"written by a newer gdsim (scene version {version}; this one reads up to "
-                f"{SCENE_VERSION})"
-            )
-        try:
-            surface = str(doc["surface"])
-            get_surface(surface)
-            runs = []
-            for i, rd in enumerate(doc.get("runs", [])):
-                cfg_doc = dict(rd["config"])
-                cfg_doc["hyper"] = _hyper(
-                    cfg_doc.get("optimizer", "gd"), cfg_doc.get("hyper") or {}
-                )
-                cfg = RunConfig.from_dict({**cfg_doc, "surface": surface})
-                cfg.validate()
-                color = rd.get("color") or PALETTE[i % len(PALETTE)]
-                if not isinstance(color, str) or not _COLOR.match(color):
-                    raise SceneError(f"run colour must look like #RRGGBB, got {color!r}")
-                name = str(rd.get("name", "") or "")
-                own = bool(rd.get("own_name", False)) and bool(name)
-                runs.append(Run(i, cfg, color, name, bool(rd.get("visible", True)), own))
-            view = _view(doc.get("view"))
-            speed = min(max(_number(doc.get("speed", 20.0), "speed"), 0.5), 1000.0)
-            cursor = int(min(max(_number(doc.get("cursor", 0), "cursor"), 0), 10**9))
-            sel = doc.get("selected")
-            scene = cls(
-                surface=surface,
-                runs=runs,
-                selected=runs[sel].id
-                if isinstance(sel, int) and 0 <= sel < len(runs)
-                else (runs[0].id if runs else None),
-                cursor=cursor,
-                speed=speed,
-                playing=bool(doc.get("playing", False)),
-                title=str(doc.get("title", "")),
-                explanation=str(doc.get("explanation", "")),
-                view=view,
-            )
-        except SceneError:
-            raise
-        except KeyError as e:
-            raise SceneError(f"missing field {e.args[0]!r}") from None
-        except ConfigError as e:
-            raise SceneError(str(e)) from None
-        except (TypeError, ValueError, OverflowError) as e:
-            raise SceneError(f"bad value: {e}") from None
-        return scene
+        return cls(**scene_fields(doc))
 
     def load(self, other: Scene, label: str = "Open") -> None:
         """Take over everything from ``other`` (signals stay connected): fires
@@ -576,77 +348,6 @@ class Scene:
             self.view_changed.emit("*")
             self.text_changed.emit()
             self.set_playing(other.playing)
-
-
-_FIELD_WORDS = {
-    "start": "Move the start",
-    "batch_size": "Batch size",
-    "noise": "Noise σ",
-    "seed": "Seed",
-    "schedule": "Schedule",
-    "clip_norm": "Clipping",
-    "max_steps": "Max steps",
-    "grad_tol": "Stop rule",
-    "loss_tol": "Stop rule",
-    "visible": "Show or hide",
-    "color": "Colour",
-    "name": "Rename",
-}
-_HYPER_WORDS = {"lr": "α", "momentum": "β", "betas": "β1, β2"}
-
-
-def _edit_words(changes: dict, look: dict, hyper_diff: tuple, cfg) -> str:
-    """What an edit of a run did, for the undo menu ("α of gd", "Optimizer adam of gd")."""
-    if "optimizer" in changes:
-        return f"Optimizer {cfg.optimizer}"
-    if hyper_diff:
-        return ", ".join(_HYPER_WORDS.get(k, k.replace("_", " ")) for k in hyper_diff)
-    for name in (*changes, *look):
-        if name in _FIELD_WORDS:
-            return _FIELD_WORDS[name]
-    return "Change"
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.4g}"
-
-
-def _feature_lr(cfg: RunConfig) -> str:
-    return f"α={_fmt(cfg.lr)}"
-
-
-def _feature_momentum(cfg: RunConfig) -> str:
-    h = validate_hyper(cfg.optimizer, cfg.hyper)
-    if "betas" in h:
-        return f"β=({_fmt(h['betas'][0])}, {_fmt(h['betas'][1])})"
-    return f"β={_fmt(h['momentum'])}" if h.get("momentum") is not None else ""
-
-
-def _feature_batch(cfg: RunConfig) -> str:
-    return "full batch" if cfg.batch_size is None else f"B={cfg.batch_size}"
-
-
-def _feature_noise(cfg: RunConfig) -> str:
-    return f"σ={_fmt(cfg.noise)}" if cfg.noise else ""
-
-
-def _feature_clip(cfg: RunConfig) -> str:
-    return f"clip {_fmt(cfg.clip_norm)}" if cfg.clip_norm is not None else ""
-
-
-def _feature_schedule(cfg: RunConfig) -> str:
-    return "" if cfg.schedule.kind == "constant" else cfg.schedule.kind
-
-
-#: the settings that a label may name to tell runs of one optimizer apart, in order
-_FEATURES = (
-    _feature_lr,
-    _feature_momentum,
-    _feature_batch,
-    _feature_noise,
-    _feature_clip,
-    _feature_schedule,
-)
 
 
 def _spread(surface, i: int) -> tuple[float, ...]:
