@@ -120,3 +120,30 @@ def test_drag_of_one_hyperparameter_has_one_merge_key():
         scene.set_hyper(rid, lr=lr)
     scene.update_run(rid, start=(1.0, 1.0))
     assert keys[0] == keys[1] == keys[2] != keys[3]
+
+
+def test_loading_fires_one_reset_and_no_event_per_field():
+    scene = lesson("ravine")
+    fired = []
+    for name in (
+        "surface_changed",
+        "run_added",
+        "run_removed",
+        "run_changed",
+        "selection_changed",
+        "cursor_changed",
+        "view_changed",
+        "text_changed",
+        "reset",
+    ):
+        getattr(scene, name).connect(lambda *_a, n=name: fired.append(n))
+    other = lesson("marbles")
+    other.cursor, other.speed = 12, 40.0
+    scene.load(other)
+    assert fired == ["reset"]
+    assert scene.surface == "himmelblau" and scene.cursor == 12 and scene.speed == 40.0
+    assert [r.config for r in scene.runs] == [r.config for r in other.runs]
+    assert scene.selected_run.config == other.selected_run.config
+    fired.clear()
+    scene.restore(lesson("saddle").snapshot())
+    assert fired == ["reset"] and scene.surface == "saddle"

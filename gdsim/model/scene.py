@@ -39,6 +39,9 @@ class Scene:
     speed_changed = Signal(float)
     view_changed = Signal(str)  # the view flag's key ("*": all of them)
     text_changed = Signal()  # the lesson's title or explanation
+    #: everything may have changed (a lesson or session loaded, an undo to another
+    #: surface): one event instead of one per field, and subscribers read it all again
+    reset = Signal()
     #: (label, merge key, before, after): an edit that can be undone (Snapshots)
     edited = Signal(str, object, object, object)
 
@@ -103,38 +106,37 @@ class Scene:
 
     def restore(self, snap: Snapshot) -> None:
         """Make the scene's content that of ``snap`` (undo / redo), firing the usual
-        signals for what differs; runs keep their ids."""
-        if snap.surface != self.surface:
-            for r in list(self.runs):
-                self.runs.remove(r)
-                self.run_removed.emit(r.id)
-            self.selected = None
+        signals for what differs (``reset`` when the surface differs); runs keep their
+        ids."""
+        if snap.surface != self.surface:  # everything changes: one event
             self.surface = snap.surface
             self.title, self.explanation = snap.title, snap.explanation
             if snap.view is not None:
                 self.view = copy.deepcopy(snap.view)
-            self.surface_changed.emit(self.surface)
-            for r in snap.runs:
-                self.runs.append(r)
-                self.run_added.emit(r)
-        else:
-            self.title, self.explanation = snap.title, snap.explanation
-            wanted = {r.id: r for r in snap.runs}
-            for r in list(self.runs):
-                if r.id not in wanted:
-                    self.runs.remove(r)
-                    self.run_removed.emit(r.id)
-            have = {r.id: r for r in self.runs}
             self.runs = list(snap.runs)
-            for r in snap.runs:
-                old = have.get(r.id)
-                if old is None:
-                    self.run_added.emit(r)
-                elif old != r:
-                    self.run_changed.emit(r, old.config != r.config)
-            if snap.view is not None and snap.view != self.view:
-                self.view = copy.deepcopy(snap.view)
-                self.view_changed.emit("*")
+            self._bump_ids()
+            ids = {r.id for r in self.runs}
+            self.selected = snap.selected if snap.selected in ids else None
+            self.cursor = 0
+            self.reset.emit()
+            return
+        self.title, self.explanation = snap.title, snap.explanation
+        wanted = {r.id: r for r in snap.runs}
+        for r in list(self.runs):
+            if r.id not in wanted:
+                self.runs.remove(r)
+                self.run_removed.emit(r.id)
+        have = {r.id: r for r in self.runs}
+        self.runs = list(snap.runs)
+        for r in snap.runs:
+            old = have.get(r.id)
+            if old is None:
+                self.run_added.emit(r)
+            elif old != r:
+                self.run_changed.emit(r, old.config != r.config)
+        if snap.view is not None and snap.view != self.view:
+            self.view = copy.deepcopy(snap.view)
+            self.view_changed.emit("*")
         self._bump_ids()
         self.select(snap.selected if snap.selected in {r.id for r in self.runs} else None)
         self.text_changed.emit()
@@ -321,33 +323,19 @@ class Scene:
         return cls(**scene_fields(doc))
 
     def load(self, other: Scene, label: str = "Open") -> None:
-        """Take over everything from ``other`` (signals stay connected): fires
-        surface_changed, then run_added for each run, and the rest; one edit."""
+        """Take over everything from ``other`` (signals stay connected) and fire one
+        event, ``reset``: every subscriber reads the whole scene again; one edit."""
         with self.editing(label, with_view=True):
-            for r in list(self.runs):
-                self.runs.remove(r)
-                self.run_removed.emit(r.id)
-            self.selected = None
+            ids = {r.id: self._new_id() for r in other.runs}
+            self.runs = [replace(r, id=ids[r.id]) for r in other.runs]
+            self.selected = ids.get(other.selected)
+            self.surface = other.surface
             self.title, self.explanation = other.title, other.explanation
             self.view = copy.deepcopy(other.view)
-            changed = self.surface != other.surface
-            self.surface = other.surface
-            if changed:
-                self.surface_changed.emit(self.surface)
-            ids = {}
-            for r in other.runs:
-                run = replace(r, id=self._new_id())
-                ids[r.id] = run.id
-                self.runs.append(run)
-                self.run_added.emit(run)
-            if other.selected is not None:
-                self.select(ids[other.selected])
-            self.set_speed(other.speed)
-            self.cursor = -1
-            self.set_cursor(other.cursor)
-            self.view_changed.emit("*")
-            self.text_changed.emit()
-            self.set_playing(other.playing)
+            self.speed = other.speed
+            self.cursor = other.cursor
+            self.playing = other.playing
+            self.reset.emit()
 
 
 def _spread(surface, i: int) -> tuple[float, ...]:

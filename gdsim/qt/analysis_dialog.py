@@ -8,6 +8,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6 import QtCore, QtWidgets
+from superqt.utils import create_worker
 
 from gdsim.core.analyses import AnalysisCancelled, BasinMap, basin_map, lr_sweep
 from gdsim.core.simulation import ConfigError
@@ -19,33 +20,50 @@ from gdsim.qt.panels.widgets import NumberField, ispin
 BASIN, SWEEP = 0, 1
 
 
-class AnalysisJob(QtCore.QThread):
-    """Runs ``compute(progress=..., cancelled=...)`` in its own thread."""
+class AnalysisJob(QtCore.QObject):
+    """``compute(progress=..., cancelled=...)`` on superqt's thread worker (a thread of
+    Qt's pool): ``progressed`` while it computes, then ``succeeded`` or ``failed`` (one
+    line), then ``finished``; ``cancel`` makes ``cancelled()`` true."""
 
-    progressed = QtCore.Signal(int, int)
+    progressed = QtCore.Signal(int, int)  # emitted from the worker: queued to the GUI
     succeeded = QtCore.Signal(object)
     failed = QtCore.Signal(str)
+    finished = QtCore.Signal()
 
     def __init__(self, compute, parent=None):
         super().__init__(parent)
-        self.compute = compute
-        self._cancel = False
+        self.worker = create_worker(
+            compute,
+            progress=lambda done, total: self.progressed.emit(done, total),
+            cancelled=lambda: self.worker.abort_requested,
+            _start_thread=False,
+            _ignore_errors=True,
+        )
+        self.worker.returned.connect(self.succeeded)
+        self.worker.errored.connect(self._on_error)
+        self.worker.finished.connect(self.finished)
+
+    def start(self) -> None:
+        self.worker.start()
 
     def cancel(self) -> None:
-        self._cancel = True
+        self.worker.quit()
 
-    def run(self) -> None:
-        try:
-            result = self.compute(
-                progress=lambda done, total: self.progressed.emit(done, total),
-                cancelled=lambda: self._cancel,
-            )
-        except AnalysisCancelled:
+    def is_running(self) -> bool:
+        return self.worker.is_running
+
+    def wait(self, msecs: int) -> None:
+        """Wait (at most ``msecs``) for the pool's threads, this one among them."""
+        QtCore.QThreadPool.globalInstance().waitForDone(msecs)
+
+    def _on_error(self, error: Exception) -> None:
+        if isinstance(error, AnalysisCancelled):
             self.failed.emit("Cancelled.")
-        except (ConfigError, ValueError) as e:
-            self.failed.emit(str(e))
-        else:
-            self.succeeded.emit(result)
+        elif isinstance(error, ConfigError | ValueError):
+            self.failed.emit(str(error))
+        else:  # a bug, not bad input: say so rather than swallow it
+            self.failed.emit(f"The analysis failed: {error!r}")
+            raise error
 
 
 class AnalysisDialog(QtWidgets.QDialog):
@@ -147,6 +165,7 @@ class AnalysisDialog(QtWidgets.QDialog):
         self.scene.selection_changed.connect(lambda _rid: self._on_scene(defaults=True))
         self.scene.surface_changed.connect(lambda _name: self._on_scene(defaults=True))
         self.scene.run_changed.connect(lambda _run, _cfg: self._on_scene(defaults=False))
+        self.scene.reset.connect(lambda: self._on_scene(defaults=True))
 
     @property
     def result(self):

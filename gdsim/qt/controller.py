@@ -48,10 +48,8 @@ class SimulationController(QtCore.QObject):
         scene.surface_changed.connect(self._on_surface_changed)
         scene.playing_changed.connect(self._on_playing_changed)
         scene.speed_changed.connect(self._on_speed_changed)
-        for run in scene.runs:
-            self.recompute(run)
-        self._on_speed_changed(scene.speed)
-        self._on_playing_changed(scene.playing)
+        scene.reset.connect(self._on_reset)
+        self._on_reset()
 
     # -- trajectories ---------------------------------------------------------------------
     def recompute(self, run: Run) -> None:
@@ -95,6 +93,16 @@ class SimulationController(QtCore.QObject):
         self.trajectories.clear()
         for run in self.scene.runs:
             self.recompute(run)
+
+    def _on_reset(self) -> None:
+        """Everything may have changed (a lesson or session loaded): every run again."""
+        self.trajectories.clear()
+        self._generation.clear()
+        self._done.clear()
+        for run in self.scene.runs:
+            self.recompute(run)
+        self._on_speed_changed(self.scene.speed)
+        self._on_playing_changed(self.scene.playing)
 
     # -- playback -------------------------------------------------------------------------
     def last_step(self) -> int:

@@ -66,6 +66,7 @@ class Documents(QtCore.QObject):
         self._restoring = False
         scene.edited.connect(self._on_edited)
         scene.text_changed.connect(self.update_title)
+        scene.reset.connect(self.update_title)
         # bound methods: Qt drops the connections when this object goes
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.undo_stack.indexChanged.connect(self._on_index_changed)

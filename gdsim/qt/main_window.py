@@ -53,17 +53,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.presentation = Presentation(self)
         self.presenter_keys = PresenterKeys(self)
         self.statusBar().showMessage("Click the map to drop a marble; Space plays and pauses")
-        s = self.scene
-        s.surface_changed.connect(self.view_area.on_surface_changed)
-        for sig in (s.run_added, s.run_removed):
-            sig.connect(lambda *_: self.view_area.sync_runs())
-        s.run_changed.connect(lambda *_: self.view_area.sync_runs())
-        s.cursor_changed.connect(self.redraw)
+        s = self.scene  # the views and panels subscribe themselves; the window's own parts:
+        s.cursor_changed.connect(lambda _c: self._show_step())
         s.playing_changed.connect(lambda _p: self.sync_play_icon())
         s.speed_changed.connect(self._sync_speed)
-        s.view_changed.connect(self._on_view_changed)
-        s.text_changed.connect(self.view_area.show_lesson)
-        self.controller.trajectory_changed.connect(self._on_trajectory_changed)
+        s.view_changed.connect(lambda _key: self._sync_view_actions())
+        s.reset.connect(self._on_reset)
+        self.controller.trajectory_changed.connect(lambda _rid: self._show_step())
         self.controller.run_failed.connect(lambda _rid, msg: self.statusBar().showMessage(msg))
         self.view_area.on_surface_changed(s.surface)
         self.sync_play_icon()
@@ -216,10 +212,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.view_area.map_view().setFocus(QtCore.Qt.OtherFocusReason)
 
     # -- scene -> window ---------------------------------------------------------------------
-    def redraw(self, *_args) -> None:
-        self.view_area.redraw()
-        self._show_step()
-
     def _show_step(self) -> None:
         last = self.controller.last_step()
         widest = f"step {last} / {last}"  # the label keeps that width: no jiggle
@@ -228,9 +220,12 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         self.step_label.setText(f"step {self.scene.cursor} / {last}")
 
-    def _on_trajectory_changed(self, run_id: int) -> None:
-        self.view_area.on_trajectory_changed(run_id)
+    def _on_reset(self) -> None:
+        """A lesson or session loaded: the window's own parts read the scene again."""
         self._show_step()
+        self.sync_play_icon()
+        self._sync_speed(self.scene.speed)
+        self._sync_view_actions()
 
     def sync_play_icon(self) -> None:
         playing = self.scene.playing
@@ -254,10 +249,6 @@ class MainWindow(QtWidgets.QMainWindow):
             act = self.actions_by_name[name]
             with QtCore.QSignalBlocker(act):
                 act.setChecked(bool(view.get(key, True if key != "log_loss" else False)))
-
-    def _on_view_changed(self, key: str) -> None:
-        self._sync_view_actions()
-        self.view_area.on_view_changed(key)
 
     def store_view_state(self) -> None:
         """The 3D camera and the map's range into the scene (what a session saves)."""

@@ -60,6 +60,15 @@ class ViewArea(QtWidgets.QWidget):
         lay.addWidget(self.split, 1)
         lay.addWidget(self.timeline)
         self.show_lesson()
+        scene.surface_changed.connect(self.on_surface_changed)
+        scene.run_added.connect(lambda _run: self.sync_runs())
+        scene.run_removed.connect(lambda _rid: self.sync_runs())
+        scene.run_changed.connect(lambda _run, _cfg: self.sync_runs())
+        scene.cursor_changed.connect(self.redraw)
+        scene.view_changed.connect(self.on_view_changed)
+        scene.text_changed.connect(self.show_lesson)
+        scene.reset.connect(self.on_reset)
+        controller.trajectory_changed.connect(self.on_trajectory_changed)
 
     # -- views ---------------------------------------------------------------------------
     @property
@@ -142,6 +151,11 @@ class ViewArea(QtWidgets.QWidget):
             if surface.is_data and sizes[-1] < sum(sizes) // 4:  # just built: share the row
                 self.bottom.setSizes([sum(sizes) // 2, sum(sizes) - sum(sizes) // 2])
         self.sync_runs()
+
+    def on_reset(self) -> None:
+        """Everything may have changed (a lesson or session loaded): read it all."""
+        self.on_surface_changed(self.scene.surface)
+        self.on_view_changed("*")
 
     def sync_runs(self) -> None:
         for v in self.views:

@@ -710,3 +710,31 @@ def test_3d_trails_of_a_run_leaving_the_map_stay_straight(make_window, qtbot):
     assert leaving.any()
     pieces = np.diff(np.concatenate([[0], ends]))
     assert (pieces[leaving] == 1).all()  # off the map: one straight piece per step
+
+
+def test_every_panel_shows_a_loaded_session_on_another_surface(make_window, qtbot, tmp_path):
+    from gdsim.io.session import save_session
+    from gdsim.model import Scene
+
+    scene = Scene(surface="booth", speed=45.0)
+    for _ in range(3):
+        scene.add_run()
+    scene.set_cursor(7)
+    scene.view["log_loss"] = True
+    scene.view["show_legend"] = False
+    path = tmp_path / "s.gdsim.json"
+    save_session(path, scene)
+    w = make_window("marbles")
+    assert w.open_session(str(path))
+    wait_trajectories(qtbot, w)
+    assert w.controls.surface_combo.currentData() == "booth"
+    assert w.runs_panel.tree.topLevelItemCount() == 3
+    assert w.controls.lr.value() == pytest.approx(w.scene.selected_run.config.lr)
+    assert w.speed.value() == 45.0
+    assert w.actions_by_name["log_loss"].isChecked()
+    assert not w.actions_by_name["legend"].isChecked()
+    assert w.timeline.slider.maximum() == w.controller.last_step() > 7
+    assert w.scene.cursor == 7 and w.step_label.text().startswith("step 7 /")
+    assert w.step_table.model().rowCount() == len(w.controller.trajectories[w.scene.selected])
+    assert set(w.controller.trajectories) == {r.id for r in w.scene.runs}
+    assert "s.gdsim.json" in w.windowTitle()

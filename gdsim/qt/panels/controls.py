@@ -76,6 +76,7 @@ class ControlsPanel(QtWidgets.QWidget):
         scene.surface_changed.connect(lambda _n: self._on_scene_changed())
         scene.text_changed.connect(self._on_scene_changed)  # a lesson, a session, an undo
         scene.run_changed.connect(self._on_run_changed)
+        scene.reset.connect(self._on_scene_changed)
         self.refresh()
 
     # -- scene -> widgets ----------------------------------------------------------------

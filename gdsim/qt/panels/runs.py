@@ -99,6 +99,7 @@ class RunsPanel(QtWidgets.QWidget):
         scene.run_changed.connect(lambda _r, _c: self.refresh_rows())
         scene.surface_changed.connect(lambda _name: self.refresh_rows())  # runs take its α
         scene.selection_changed.connect(self._show_selection)
+        scene.reset.connect(self.rebuild)
         scene.cursor_changed.connect(lambda _c: self.update_status())
         controller.trajectory_changed.connect(lambda _rid: self.update_status())
         self.rebuild()

@@ -28,6 +28,7 @@ class Timeline(QtWidgets.QWidget):
         lay.addWidget(self.label)
         self.slider.valueChanged.connect(self._on_slider)
         scene.cursor_changed.connect(lambda _c: self.show_cursor())
+        scene.reset.connect(self.sync)
         controller.trajectory_changed.connect(lambda _rid: self.sync())
         self.sync()
 
@@ -113,6 +114,7 @@ class StepTable(QtWidgets.QTableView):
         scene.selection_changed.connect(lambda _r: self.rebuild())
         scene.surface_changed.connect(lambda _n: self.rebuild())
         scene.cursor_changed.connect(lambda _c: self.follow())
+        scene.reset.connect(self.rebuild)
         controller.trajectory_changed.connect(self._on_traj)
         self.rebuild()
 
