@@ -4,6 +4,11 @@ command line read and write it as data (``to_dict`` / ``from_dict``).
 
 A signal fires only when a value really changes.  Trajectories are not part of the
 scene: they are derived from it (by the simulation worker).
+
+The signals are psygnal's, declared by hand rather than by ``@evented``: the runs are a
+list of immutable Runs, and subscribers want "run 3 added / removed / changed (and whether
+its configuration did)" rather than "the list changed"; every change goes through a method
+that also groups it into one undoable edit.
 """
 
 from __future__ import annotations

@@ -113,6 +113,8 @@ def run_app(
             print("first-paint", flush=True)
             window.close()
         end_startup()
+        # what the window needs first when a user acts, imported while they look at it
+        QtCore.QTimer.singleShot(100, lambda: window.controls.run_editor.lr_to_scene)
 
     _FirstPaint(window, painted)
     QtCore.QTimer.singleShot(5000, end_startup)  # in case the window is never painted

@@ -197,7 +197,7 @@ def test_every_scene_edit_is_undone_and_redone(make_window, qtbot):
     )
     for tick in range(400, 600, 20):  # one slider drag: one undo step
         w.controls.lr.slider.setValue(tick)
-    w.controls.lr_to_scene.flush()  # the drag's last value reaches the scene
+    w.controls.run_editor.lr_to_scene.flush()  # the drag's last value reaches the scene
     states.append(contents(w))
     step(lambda: w.controls.clip_on.setChecked(True))
     step(lambda: w.runs_panel.dup_btn.menu().actions()[2].trigger())  # duplicate as momentum

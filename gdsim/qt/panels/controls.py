@@ -27,7 +27,6 @@ _PARTS = {
     "run_editor": (
         "optimizer_combo",
         "lr",
-        "lr_to_scene",
         "stability",
         "batch",
         "noise",

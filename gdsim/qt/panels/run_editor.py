@@ -6,7 +6,6 @@ seed.  The hyperparameter rows are rebuilt only when the optimizer changes."""
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
-from superqt.utils import qthrottled
 
 from gdsim.core import hyper as hp
 from gdsim.core.optimizers import OPTIMIZERS, validate_hyper
@@ -54,10 +53,8 @@ class RunEditor(PanelPart):
         self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_picked)
         self.lr = LogSlider(hp.LR.title, field_hi=hp.LR.hi if hp.LR.hi is not None else 1e12)
         self.lr.setToolTip("Learning rate α (torch: lr), on a logarithmic scale; type any value")
-        # a drag of the slider gives a value per pixel: the scene (which re-runs the run
-        # and redraws the panels) takes at most one every 30 ms, the last one always
-        self.lr_to_scene = qthrottled(lambda v: self.panel.set_hyper(lr=v), timeout=30, parent=self)
-        self.lr.valueChanged.connect(self.lr_to_scene)
+        self._lr_throttled = None
+        self.lr.valueChanged.connect(lambda v: self.lr_to_scene(v))
         self.lr.refused.connect(panel.refuse)
         self.stability = QtWidgets.QLabel()
         self.stability.setTextFormat(QtCore.Qt.PlainText)  # "α < 2/λmax" is not a tag
@@ -88,6 +85,20 @@ class RunEditor(PanelPart):
         self.seed.valueChanged.connect(lambda v: self.panel.update_run(seed=int(v)))
 
     # -- scene -> widgets ----------------------------------------------------------------
+    @property
+    def lr_to_scene(self):
+        """α to the scene, throttled: a drag of the slider gives a value per pixel, and
+        the scene (which re-runs the run and redraws the panels) takes at most one every
+        30 ms, the last one always.  superqt is imported on first use (its package
+        import creates every Qt class through qtpy: ~130 ms of start-up)."""
+        if self._lr_throttled is None:
+            from superqt.utils import qthrottled
+
+            self._lr_throttled = qthrottled(
+                lambda v: self.panel.set_hyper(lr=v), timeout=30, parent=self
+            )
+        return self._lr_throttled
+
     def refresh(self, surface, run) -> None:
         self.setEnabled(run is not None)
         if run is None:
