@@ -9,6 +9,12 @@ and sympy's code printers write f and ∇f as Python source over
 ``math`` (the single-run path) and over numpy (many points at once). That source is
 compiled from sympy's tree, never from the text.
 
+Building is bounded: sympy would evaluate a function of a number (``sin(exp(exp(20.0)))``)
+at whatever precision it needs, for minutes or for ever, so a function or power of
+numbers is computed here in float64, as the run will compute it, and refused when it
+leaves float range; only sums, products and whole powers of whole numbers stay exact.
+``abs`` differentiates as sign(u)·u′ (what torch does), which stays real where u is.
+
 A surface made from a formula is named ``formula:<text>`` (``surface_name``), so the
 scene, sessions, the command line and the exports carry it like any other surface name.
 """
@@ -61,6 +67,18 @@ FUNCTIONS = {
 }
 VARIABLES = ("x", "y")
 CONSTANTS = ("pi", "e")
+_NUMPY_NAMES = {
+    **{n: n for n in ("sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log", "sqrt")},
+    **{"asin": "arcsin", "acos": "arccos", "atan": "arctan", "ln": "log", "abs": "abs"},
+}
+_ARITHMETIC = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+_SHRINKING = (_ARITHMETIC[ast.Mult], _ARITHMETIC[ast.Div], _ARITHMETIC[ast.Pow], np.exp)
 _OPERATORS = {
     ast.Add: "+",
     ast.Sub: "-",
@@ -71,7 +89,7 @@ _OPERATORS = {
 # what a teacher may paste from a slide, and what it means
 _TYPOGRAPHY = {"^": "**", "·": "*", "×": "*", "−": "-", "π": "pi"}
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789", strict=True))  # x²³ is x**23
-_SPACES = "\t\n\r\u00a0\u2009\u202f"
+_SPACES = "\t\u00a0\u2009\u202f"  # a tab is a space; a newline is refused
 _NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # no 0x1F, 1_000 or 1j
 _ALLOWED_CHARS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-*/(), "
@@ -116,6 +134,8 @@ def _normalise(text: str) -> tuple[str, list[int]]:
             rep = " "
         elif ch in _ALLOWED_CHARS:
             rep = ch
+        elif not ch.isprintable():  # a newline, a control or invisible character
+            raise FormulaError(f"the invisible character U+{ord(ch):04X} is not allowed", i)
         else:
             raise FormulaError(f"'{ch}' cannot be part of a formula", i)
         out.append(rep)
@@ -150,7 +170,12 @@ def parse(text: str):
             offset = lead + len(stripped) - 1
         raise FormulaError(message, column(offset)) from None
     lead = len(source) - len(source.lstrip())
-    return _Builder(source, lead, column).build(tree.body)
+    try:
+        return _Builder(source, lead, column).build(tree.body)
+    except FormulaError:
+        raise
+    except _SYMPY_FAILURES as e:
+        raise FormulaError(f"this formula cannot be computed with ({type(e).__name__})") from None
 
 
 class _Builder:
@@ -165,6 +190,26 @@ class _Builder:
         self.column = column
         self.nodes = 0
         self.symbols = {v: sympy.Symbol(v, real=True) for v in VARIABLES}
+
+    def number(self, value, node: ast.AST):
+        """A number computed from numbers (float64, as a run computes), within range."""
+        value = float(value)
+        if math.isnan(value):
+            self.fail("this number is imaginary or undefined (a root or log of a negative?)", node)
+        if math.isinf(value) or (value != 0.0 and not abs(value) >= 10.0**-MAX_DIGITS):
+            self.fail("this number is too large or too small", node)
+        return self.sp.Float(value, 17)  # 17 digits: printed back to the same float
+
+    def fold(self, compute, node: ast.AST, *numbers):
+        """``compute`` over float64 numbers (no warnings: the result says what went wrong);
+        a product, quotient, power or exp that comes out 0 from nonzero numbers fell
+        below float range."""
+        with np.errstate(all="ignore"):
+            args = [np.float64(float(n)) for n in numbers]
+            value = compute(*args)
+        if value == 0 and compute in _SHRINKING and all(a != 0 for a in args):
+            self.fail("this number is too large or too small", node)
+        return self.number(value, node)
 
     def fail(self, message: str, node: ast.AST | None = None, offset: int | None = None):
         if offset is None and node is not None:
@@ -182,6 +227,7 @@ class _Builder:
             n.is_number and n.is_extended_real is False for n in sp.preorder_traversal(expr)
         ):
             self.fail("the formula has imaginary values (a root or log of a negative number?)")
+        check_numbers(expr)
         return expr
 
     def node(self, node: ast.AST, depth: int):
@@ -219,40 +265,28 @@ class _Builder:
         self.fail(self.what_is_refused(node), node)
 
     def binop(self, node: ast.BinOp, depth: int):
-        value = self._binop(node, depth)
-        if value.is_Number and value != 0:  # numbers stay within float range, both ways
-            if not abs(self.digits(value)) <= MAX_DIGITS:
-                self.fail("this number is too large or too small", node)
-        return value
-
-    def digits(self, number) -> float:
-        """log10 of a nonzero number's size, computed without leaving sympy's floats."""
-        sp = self.sp
-        return float(sp.log(sp.Abs(number), 10).evalf(8))
-
-    def _binop(self, node: ast.BinOp, depth: int):
-        sp = self.sp
         if type(node.op) not in _OPERATORS:
             offset = self.operator_offset(node)
             op = self.source[offset] if offset is not None else "this operator"
             self.fail(f"'{op}' is not allowed: use + - * / ^", offset=offset)
         a = self.node(node.left, depth + 1)
         b = self.node(node.right, depth + 1)
-        if isinstance(node.op, ast.Add):
-            return a + b
-        if isinstance(node.op, ast.Sub):
-            return a - b
-        if isinstance(node.op, ast.Mult):
-            return a * b
-        if isinstance(node.op, ast.Div):
-            if b == 0:
-                self.fail("division by zero", node.right)
-            return a / b
-        if a.is_number and b.is_number and a != 0:  # powers of numbers within float range
-            size = abs(float(sp.Abs(b).evalf(8)) * self.digits(a))
-            if not size <= MAX_DIGITS:
-                self.fail("this power of numbers is too large or too small", node)
-        return sp.Pow(a, b)
+        if isinstance(node.op, ast.Div) and b == 0:
+            self.fail("division by zero", node.right)
+        constants = not a.free_symbols and not b.free_symbols
+        exact = a.is_Rational and b.is_Rational
+        if isinstance(node.op, ast.Pow):
+            exact = exact and b.is_Integer
+            if exact and a != 0:  # a whole power of a whole number: its size first
+                size = abs(float(b) * math.log10(abs(float(a))))
+                if not size <= MAX_DIGITS:
+                    self.fail("this power of numbers is too large or too small", node)
+        if constants and not exact:  # in float64, as the run computes it
+            return self.fold(_ARITHMETIC[type(node.op)], node, a, b)
+        value = _ARITHMETIC[type(node.op)](a, b)
+        if value.is_Number and value != 0 and not _in_range(value):
+            self.fail("this number is too large or too small", node)
+        return value
 
     def call(self, node: ast.Call, depth: int):
         sp = self.sp
@@ -266,6 +300,10 @@ class _Builder:
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             self.fail(f"{name}(...) takes one argument", node)
         arg = self.node(node.args[0], depth + 1)
+        if not arg.free_symbols:  # of a number: in float64 (sympy's precision has no end)
+            return self.fold(getattr(np, _NUMPY_NAMES[name]), node, arg)
+        if name == "abs":
+            return real_abs()(arg)
         return getattr(sp, FUNCTIONS[name])(arg)
 
     def operator_offset(self, node: ast.BinOp) -> int | None:
@@ -288,6 +326,62 @@ class _Builder:
         if isinstance(node, ast.Subscript | ast.List | ast.Dict | ast.Set):
             return "brackets [ ] and braces { } are not allowed: use ( )"
         return "this is not allowed in a formula"
+
+
+def _in_range(number) -> bool:
+    """Whether a sympy number is 0 or within 10^±MAX_DIGITS (exact comparisons)."""
+    import sympy
+
+    if number.is_finite is not True:  # nan, zoo, oo
+        return False
+    big = sympy.Integer(10) ** MAX_DIGITS
+    size = abs(number)
+    return bool(size == 0 or (size <= big and size * big >= 1))
+
+
+def check_numbers(expr) -> None:
+    """FormulaError unless every number in ``expr`` is within float range: sympy merges
+    coefficients (x·10^300·10^10 is 10^310·x), which no float can hold."""
+    for atom in expr.atoms():
+        if atom.is_Number and not _in_range(atom):
+            if atom.is_finite is not True:
+                raise FormulaError("the formula or its slope is undefined (a division by zero?)")
+            raise FormulaError("a number in the formula is too large or too small (beyond 10^±300)")
+
+
+@lru_cache(maxsize=1)
+def real_abs():
+    """|u| of a real u, as sympy's Abs, but differentiated as sign(u)·u′ (torch's
+    choice; 0 at u = 0) rather than through the real and imaginary parts of u."""
+    import sympy
+
+    class Abs(sympy.Function):
+        nargs = 1
+
+        @classmethod
+        def eval(cls, u):
+            if u.is_number:
+                return sympy.Abs(u)
+            if u.is_extended_nonnegative:
+                return u
+            if u.is_extended_nonpositive:
+                return -u
+            return None
+
+        def _eval_derivative(self, s):
+            u = self.args[0]
+            return sympy.sign(u) * sympy.diff(u, s)
+
+        def _eval_is_extended_real(self):
+            return self.args[0].is_extended_real
+
+        def _eval_is_extended_nonnegative(self):
+            return True if self.args[0].is_extended_real else None
+
+        def _numpycode(self, printer):
+            return f"numpy.abs({printer._print(self.args[0])})"
+
+    return Abs
 
 
 # -- the surface ------------------------------------------------------------------------
@@ -332,10 +426,32 @@ def _default_start(scalar, grid_points, grid_ok) -> tuple[float, ...]:
     return tuple(float(v) for v in ok[best])
 
 
+#: what sympy may raise from deep inside on a formula it cannot handle
+_SYMPY_FAILURES = (
+    ArithmeticError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    NotImplementedError,
+    RecursionError,
+    MemoryError,
+)
+
+
 @lru_cache(maxsize=32)
 def formula_surface(text: str):
     """The Surface of a formula (its name is ``surface_name(text)``); FormulaError if the
-    formula is refused or has no finite value anywhere on the domain."""
+    formula is refused or has no finite value anywhere on the domain, whatever the
+    reason (one line, never another exception)."""
+    try:
+        return _formula_surface(text)
+    except FormulaError:
+        raise
+    except _SYMPY_FAILURES as e:
+        raise FormulaError(f"this formula cannot be computed with ({type(e).__name__})") from None
+
+
+def _formula_surface(text: str):
     import sympy
 
     from gdsim.core.surface import Surface
@@ -346,14 +462,13 @@ def formula_surface(text: str):
     params = ("x", "y") if "y" in names else ("x",)
     symbols = [sympy.Symbol(p, real=True) for p in params]
     grads = [sympy.diff(expr, s) for s in symbols]
+    for g in grads:
+        check_numbers(g)
     if any(g.has(sympy.I) for g in grads):  # e.g. (-2)^x: defined at whole x only
         raise FormulaError(
             "the formula's slope has imaginary values (a negative number to a power x?)"
         )
-    try:
-        source, vector = _compile([expr, *grads], params)
-    except (ArithmeticError, ValueError, RecursionError):
-        raise FormulaError("the formula is too large to compute with") from None
+    source, vector = _compile([expr, *grads], params)
 
     def fg(*coords, xp=None):
         if xp is np:

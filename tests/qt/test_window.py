@@ -530,6 +530,32 @@ def test_a_refused_formula_says_where_and_keeps_the_surface(make_window, qtbot):
     assert w.scene.surface == "bowl" and not c.formula_box.isVisible()
 
 
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("x+sin(exp(exp(20.0)))", "column 7: this number is too large or too small"),
+        ("x*10^300*10^10", "a number in the formula is too large or too small"),
+        ("x+exp(exp(1e15))", "column 7: this number is too large or too small"),
+    ],
+)
+def test_a_formula_sympy_would_hang_on_is_refused_at_once_in_the_box(
+    make_window, qtbot, typed, says
+):
+    import time
+
+    w = make_window("ravine")
+    c = w.controls
+    c.surface_combo.setCurrentIndex(c.surface_combo.findData("formula:"))
+    t0 = time.perf_counter()
+    qtbot.keyClicks(c.formula_box.edit, typed)  # the check while typing runs too
+    qtbot.wait(300)
+    qtbot.keyClick(c.formula_box.edit, QtCore.Qt.Key_Return)
+    assert time.perf_counter() - t0 < 3.0  # a hang, not a speed: it used to never end
+    assert w.scene.surface == "ravine"
+    assert c.formula_box.error.isVisible() and c.formula_box.error.text().startswith(says)
+    assert "\n" not in c.formula_box.error.text()
+
+
 def test_the_window_has_gdsims_icon(make_window, qtbot):
     w = make_window("ravine")
     icon = w.windowIcon()
