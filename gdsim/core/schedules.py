@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from gdsim.core.limits import MAX_RUN_STEPS
+
 __all__ = ["SCHEDULES", "Schedule", "ScheduleError"]
 
 SCHEDULES = ("constant", "step", "exponential", "cosine")
@@ -28,16 +30,24 @@ class Schedule:
     eta_min: float = 0.0  # CosineAnnealingLR floor
 
     def __post_init__(self):
-        if self.kind not in SCHEDULES:
+        # every field is checked, used by the kind or not: the window shows them all
+        whole = {"step_size": self.step_size, "t_max": self.t_max}
+        for name, v in whole.items():
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ScheduleError(f"{name} must be a whole number, got {v!r}")
+        for name, v in {"gamma": self.gamma, "eta_min": self.eta_min}.items():
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ScheduleError(f"{name} must be a number, got {v!r}")
+        if not isinstance(self.kind, str) or self.kind not in SCHEDULES:
             raise ScheduleError(
                 f"unknown schedule {self.kind!r}; choose one of: {', '.join(SCHEDULES)}"
             )
-        if self.kind in ("step", "exponential") and not 0.0 < self.gamma <= 1.0:
+        if not 0.0 < self.gamma <= 1.0:
             raise ScheduleError(f"gamma must be in (0, 1], got {self.gamma!r}")
-        if self.kind == "step" and self.step_size < 1:
-            raise ScheduleError(f"step_size must be >= 1, got {self.step_size!r}")
-        if self.kind == "cosine" and (self.t_max < 1 or self.eta_min < 0):
-            raise ScheduleError("cosine needs t_max >= 1 and eta_min >= 0")
+        if not 1 <= self.step_size <= MAX_RUN_STEPS:
+            raise ScheduleError(f"step_size must be in 1..{MAX_RUN_STEPS}, got {self.step_size!r}")
+        if not 1 <= self.t_max <= MAX_RUN_STEPS or self.eta_min < 0:
+            raise ScheduleError(f"t_max must be in 1..{MAX_RUN_STEPS} and eta_min >= 0")
 
     def lrs(self, lr: float, n: int) -> list[float]:
         cur = float(lr)
@@ -59,5 +69,10 @@ class Schedule:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> Schedule:
+    def from_dict(cls, d) -> Schedule:
+        if not isinstance(d, dict):
+            raise ScheduleError(f"a schedule is a mapping of names to values, got {d!r}")
+        unknown = set(d) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ScheduleError(f"unknown schedule field {sorted(unknown)[0]!r}")
         return cls(**d)

@@ -17,6 +17,7 @@ import numpy as np
 
 from gdsim.core.datasets import BatchSampler, DataSurface
 from gdsim.core.formula import FormulaError
+from gdsim.core.limits import MAX_RUN_STEPS, count
 from gdsim.core.optimizers import OptimizerError, get_optimizer, validate_hyper
 from gdsim.core.run_rules import Stop, batch_stops, bounds, clip_batch, status
 from gdsim.core.scalar_loop import compile_loop
@@ -33,11 +34,18 @@ __all__ = [
     "simulate_batch",
 ]
 
-MAX_STEPS_LIMIT = 1_000_000
-
 
 class ConfigError(ValueError):
     """A run configuration that cannot run (the message is one line)."""
+
+
+def _is_int(v) -> bool:
+    """A whole number as JSON and Python write one (True is not 1 here)."""
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_real(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 class SimulationCancelled(Exception):
@@ -82,6 +90,8 @@ class RunConfig:
         if unknown:
             raise ConfigError(f"unknown run field {sorted(unknown)[0]!r}")
         if d.get("start") is not None:
+            if not isinstance(d["start"], list | tuple) or not all(map(_is_real, d["start"])):
+                raise ConfigError("start must be a list of numbers")
             d["start"] = tuple(float(v) for v in d["start"])
         hyper = dict(d.get("hyper") or {})
         if "betas" in hyper:
@@ -90,7 +100,7 @@ class RunConfig:
         if "schedule" in d:
             try:
                 d["schedule"] = Schedule.from_dict(d["schedule"])
-            except (TypeError, ScheduleError) as e:
+            except ScheduleError as e:
                 raise ConfigError(f"bad schedule: {e}") from None
         return cls(**d)
 
@@ -115,28 +125,28 @@ class RunConfig:
                 f"start needs {surface.dim} coordinate{'s' if surface.dim > 1 else ''} "
                 f"({', '.join(surface.params)}) for {surface.name}, got {len(start)}"
             )
-        if not all(math.isfinite(v) for v in start):
+        if not all(_is_real(v) and math.isfinite(v) for v in start):
             raise ConfigError("start coordinates must be finite numbers")
-        if not (isinstance(self.max_steps, int) and 0 <= self.max_steps <= MAX_STEPS_LIMIT):
-            raise ConfigError(f"steps must be an integer in 0..{MAX_STEPS_LIMIT}")
+        if not (_is_int(self.max_steps) and 0 <= self.max_steps <= MAX_RUN_STEPS):
+            raise ConfigError(f"steps must be a whole number in 0..{count(MAX_RUN_STEPS)}")
         if self.batch_size is not None:
             if not isinstance(surface, DataSurface):
                 raise ConfigError(
                     f"batch size applies to data-driven surfaces only, not {surface.name}"
                 )
             n = surface.n_samples
-            if not (isinstance(self.batch_size, int) and 1 <= self.batch_size <= n):
+            if not (_is_int(self.batch_size) and 1 <= self.batch_size <= n):
                 raise ConfigError(f"batch size must be in 1..{n} for {surface.name}")
-        if not (math.isfinite(self.noise) and self.noise >= 0):
+        if not (_is_real(self.noise) and math.isfinite(self.noise) and self.noise >= 0):
             raise ConfigError(f"noise must be >= 0, got {self.noise!r}")
         for name, v in (
             ("clip", self.clip_norm),
             ("tol", self.grad_tol),
             ("loss tol", self.loss_tol),
         ):
-            if v is not None and not (math.isfinite(v) and v > 0):
+            if v is not None and not (_is_real(v) and math.isfinite(v) and v > 0):
                 raise ConfigError(f"{name} must be > 0, got {v!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
+        if not _is_int(self.seed) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
         return surface
 

@@ -9,6 +9,8 @@ import math
 import re
 from typing import Any
 
+from gdsim.core.formula import FormulaError
+from gdsim.core.limits import scene_work_error
 from gdsim.core.optimizers import OptimizerError, checked_hyper
 from gdsim.core.simulation import ConfigError, RunConfig
 from gdsim.core.surfaces import get_surface
@@ -46,6 +48,31 @@ def _number(value, what: str) -> float:
     return v
 
 
+def _flag(value, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise SceneError(f"{what} must be true or false, got {value!r}")
+    return value
+
+
+#: the longest title, run name and explanation a document may carry (characters)
+MAX_TEXT = {"title": 200, "name": 200, "explanation": 20_000}
+
+
+def _text(value, what: str) -> str:
+    """A string of the document, with any character that no file can hold (a lone
+    surrogate such as ``\\ud800``, which JSON allows) repaired to U+FFFD."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SceneError(f"{what} must be text, got {type(value).__name__}")
+    if len(value) > MAX_TEXT[what]:
+        raise SceneError(f"{what} is longer than {MAX_TEXT[what]} characters")
+    return _SURROGATE.sub("\ufffd", value)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _hyper(optimizer, hyper) -> dict:
     """A run's hyperparameters as the optimizer declares them (core/hyper.py)."""
     if not isinstance(hyper, dict):
@@ -58,6 +85,11 @@ def _hyper(optimizer, hyper) -> dict:
         raise SceneError(str(e)) from None
 
 
+def _steps(value) -> int:
+    """A run's step count as the totals read it (a wrong one is refused later)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def _view(doc) -> dict:
     view = copy.deepcopy(DEFAULT_VIEW)
     if doc is None:
@@ -66,7 +98,7 @@ def _view(doc) -> dict:
         raise SceneError("view must be a mapping")
     for key in ("log_loss", "show_gradient", "show_velocity", "show_minima", "show_legend"):
         if key in doc:
-            view[key] = bool(doc[key])
+            view[key] = _flag(doc[key], f"view.{key}")
     cam = doc.get("camera")
     if cam is not None:
         if not isinstance(cam, dict):
@@ -88,6 +120,19 @@ def _view(doc) -> dict:
     return view
 
 
+def _run(i: int, rd: dict, surface: str) -> Run:
+    cfg_doc = dict(rd["config"])
+    cfg_doc["hyper"] = _hyper(cfg_doc.get("optimizer", "gd"), cfg_doc.get("hyper") or {})
+    cfg = RunConfig.from_dict({**cfg_doc, "surface": surface})
+    cfg.validate()
+    color = rd.get("color") or PALETTE[i % len(PALETTE)]
+    if not isinstance(color, str) or not _COLOR.match(color):
+        raise SceneError(f"colour must look like #RRGGBB, got {color!r}")
+    name = _text(rd.get("name"), "name").strip()
+    own = _flag(rd.get("own_name", False), "own_name") and bool(name)
+    return Run(i, cfg, color, name, _flag(rd.get("visible", True), "visible"), own)
+
+
 def scene_fields(doc) -> dict:
     """The fields of a Scene read from its document (``Scene.from_dict``); SceneError
     with the reason when it cannot be read."""
@@ -103,24 +148,32 @@ def scene_fields(doc) -> dict:
             f"{SCENE_VERSION})"
         )
     try:
-        surface = str(doc["surface"])
+        surface = doc["surface"]
+        if not isinstance(surface, str):
+            raise SceneError(f"surface must be a name, got {surface!r}")
         get_surface(surface)
         runs = []
-        for i, rd in enumerate(doc.get("runs", [])):
-            cfg_doc = dict(rd["config"])
-            cfg_doc["hyper"] = _hyper(cfg_doc.get("optimizer", "gd"), cfg_doc.get("hyper") or {})
-            cfg = RunConfig.from_dict({**cfg_doc, "surface": surface})
-            cfg.validate()
-            color = rd.get("color") or PALETTE[i % len(PALETTE)]
-            if not isinstance(color, str) or not _COLOR.match(color):
-                raise SceneError(f"run colour must look like #RRGGBB, got {color!r}")
-            name = str(rd.get("name", "") or "")
-            own = bool(rd.get("own_name", False)) and bool(name)
-            runs.append(Run(i, cfg, color, name, bool(rd.get("visible", True)), own))
+        run_docs = doc.get("runs", [])
+        if not isinstance(run_docs, list) or not all(isinstance(r, dict) for r in run_docs):
+            raise SceneError("runs must be a list of runs")
+        if not all(isinstance(r.get("config"), dict) for r in run_docs):
+            raise SceneError("each run needs its config, a mapping")
+        too_much = scene_work_error(
+            len(run_docs), sum(_steps(r["config"].get("max_steps", 100)) for r in run_docs)
+        )
+        if too_much:
+            raise SceneError(too_much)
+        for i, rd in enumerate(run_docs):
+            try:
+                runs.append(_run(i, rd, surface))
+            except (SceneError, ConfigError) as e:
+                raise SceneError(f"run {i + 1}: {e}") from None
         view = _view(doc.get("view"))
         speed = min(max(_number(doc.get("speed", 20.0), "speed"), 0.5), 1000.0)
         cursor = int(min(max(_number(doc.get("cursor", 0), "cursor"), 0), 10**9))
         sel = doc.get("selected")
+        if sel is not None and not (isinstance(sel, int) and not isinstance(sel, bool)):
+            raise SceneError(f"selected must be a run's index or null, got {sel!r}")
         fields = dict(
             surface=surface,
             runs=runs,
@@ -129,15 +182,18 @@ def scene_fields(doc) -> dict:
             else (runs[0].id if runs else None),
             cursor=cursor,
             speed=speed,
-            playing=bool(doc.get("playing", False)),
-            title=str(doc.get("title", "")),
-            explanation=str(doc.get("explanation", "")),
+            playing=_flag(doc.get("playing", False), "playing"),
+            title=_text(doc.get("title"), "title"),
+            explanation=_text(doc.get("explanation"), "explanation"),
             view=view,
         )
     except SceneError:
         raise
-    except KeyError as e:
-        raise SceneError(f"missing field {e.args[0]!r}") from None
+    except KeyError as e:  # a missing field, or get_surface's "unknown surface …"
+        what = str(e.args[0])
+        raise SceneError(what if " " in what else f"missing field {what!r}") from None
+    except FormulaError as e:
+        raise SceneError(f"formula: {e}") from None
     except ConfigError as e:
         raise SceneError(str(e)) from None
     except (TypeError, ValueError, OverflowError) as e:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 
 from psygnal import Signal
 
-from gdsim.core.simulation import RunConfig
+from gdsim.core.limits import scene_work_error
+from gdsim.core.simulation import ConfigError, RunConfig
 from gdsim.core.surfaces import get_surface
 from gdsim.model.document import DEFAULT_VIEW, SCENE_FORMAT, SCENE_VERSION, SceneError, scene_fields
 from gdsim.model.labels import edit_words, labels
@@ -192,6 +193,7 @@ class Scene:
             )
         config = replace(config, surface=self.surface)
         config.validate(surface)
+        _check_work([*(r.config for r in self.runs), config])
         with self.editing("Add run"):
             run = Run(self._new_id(), config, color or self.next_color(), name)
             self.runs.append(run)
@@ -241,6 +243,7 @@ class Scene:
         if changes:
             cfg = replace(cfg, **changes)
             cfg.validate()
+            _check_work([cfg if r.id == run_id else r.config for r in self.runs])
         new = self._renamed(replace(run, config=cfg, **look), run)
         if new != run:
             key = ("run", run_id, tuple(sorted(changes)), tuple(sorted(look)))
@@ -341,6 +344,13 @@ class Scene:
             self.cursor = other.cursor
             self.playing = other.playing
             self.reset.emit()
+
+
+def _check_work(configs) -> None:
+    """ConfigError when runs with these configurations would be more than a scene holds."""
+    too_much = scene_work_error(len(configs), sum(c.max_steps for c in configs))
+    if too_much:
+        raise ConfigError(too_much)
 
 
 def _spread(surface, i: int) -> tuple[float, ...]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.core.simulation import ConfigError
 from gdsim.model import Scene
 from gdsim.presets import load_preset, scene_document
 from gdsim.qt import icons
@@ -112,6 +113,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls_dock.setWidget(scroll)
         self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.controls_dock)
         self.runs_panel = RunsPanel(self.scene, self.controller)
+        self.runs_panel.message.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.runs_dock = QtWidgets.QDockWidget("Runs", self)
         self.runs_dock.setObjectName("runs")
         self.runs_dock.setWidget(self.runs_panel)
@@ -269,17 +271,24 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scene.set_speed(self.scene.speed / 1.5)
 
     def add_run(self) -> None:
-        self.scene.add_run()
+        try:
+            self.scene.add_run()
+        except ConfigError as e:
+            self.statusBar().showMessage(f"Not added: {e}", 8000)
 
     def _add_run_at(self, start: tuple[float, ...]) -> None:
         base = self.scene.selected_run
         start = tuple(float(v) for v in start)
-        with self.scene.editing("Drop a marble"):
-            if base is not None:
-                self.scene.add_run(base.config.replace(start=start, seed=base.config.seed))
-            else:
-                run = self.scene.add_run()
-                self.scene.update_run(run.id, start=start)
+        try:
+            with self.scene.editing("Drop a marble"):
+                if base is not None:
+                    self.scene.add_run(base.config.replace(start=start, seed=base.config.seed))
+                else:
+                    run = self.scene.add_run()
+                    self.scene.update_run(run.id, start=start)
+        except ConfigError as e:
+            self.statusBar().showMessage(f"No marble dropped: {e}", 8000)
+            return
         self.statusBar().showMessage(
             "Dropped a marble at (" + ", ".join(f"{v:.3g}" for v in start) + ")", 4000
         )

@@ -1,5 +1,6 @@
 """The main window driven through its real widgets (pytest-qt, under Xvfb)."""
 
+import json
 import subprocess
 import sys
 
@@ -8,6 +9,9 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.simulation import RunConfig, simulate
+from gdsim.io.session import session_document
+from gdsim.model import Scene
+from gdsim.presets import load_preset, scene_document
 from gdsim.qt.smoke import image_is_drawn
 from tests.qt.conftest import wait_trajectories
 
@@ -339,20 +343,55 @@ def test_save_and_open_a_session_restores_runs_cursor_and_camera(make_window, qt
     assert w.recent_menu.actions()[0].text() == path
 
 
+def _hostile_session(tmp_path, kind):
+    import os
+
+    path = tmp_path / f"{kind}.gdsim.json"
+    good = json.dumps(session_document(Scene.from_dict(scene_document(load_preset("marbles")))))
+    if kind == "truncated":
+        path.write_text('{"format": "gdsim-session", "version": 1, "scene": {"surf')
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "deep":
+        path.write_text("[" * 1000 + "]" * 1000)
+    elif kind == "t_max":
+        path.write_text(good.replace('"t_max": 100', '"t_max": {}', 1))
+    elif kind == "huge":
+        doc = json.loads(good)
+        for r in doc["scene"]["runs"]:
+            r["config"]["max_steps"] = 1_000_000
+        path.write_text(json.dumps(doc))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "says"),
+    [
+        ("truncated", "damaged or incomplete"),
+        ("fifo", "not a regular file"),
+        ("zero", "not a regular file"),
+        ("deep", "nested too deeply"),
+        ("t_max", "run 1: bad schedule: t_max must be a whole number"),
+        ("huge", "6 000 000 steps in all"),
+    ],
+)
 def test_a_broken_session_is_refused_and_the_scene_is_unchanged(
-    make_window, qtbot, tmp_path, monkeypatch
+    make_window, qtbot, tmp_path, monkeypatch, kind, says
 ):
     from PySide6 import QtWidgets
 
     w = make_window("ravine")
+    w.scene.set_hyper(w.scene.runs[0].id, lr=0.2)  # an edit of the user's: kept
     before = w.scene.to_dict()
-    path = tmp_path / "broken.gdsim.json"
-    path.write_text('{"format": "gdsim-session", "version": 1, "scene": {"surf')
+    path = _hostile_session(tmp_path, kind)
     shown = []
     monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *a: shown.append(a[2]))
     assert not w.open_session(str(path))
-    assert "damaged or incomplete" in shown[0]
+    assert len(shown) == 1 and says in shown[0] and "\n" not in shown[0]
     assert w.scene.to_dict() == before
+    assert w.isWindowModified() and w.documents.undo_stack.canUndo()
 
 
 def test_gdsim_opens_a_session_file_from_the_command_line(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.optimizers import OPTIMIZERS, validate_hyper
+from gdsim.core.simulation import ConfigError
 from gdsim.qt.panels.widgets import fmt, run_icon
 from gdsim.qt.views.legend import status_at
 
@@ -50,6 +51,8 @@ def live_status(traj, cursor: int) -> str:
 
 
 class RunsPanel(QtWidgets.QWidget):
+    message = QtCore.Signal(str)  # a refusal, for the status bar
+
     def __init__(self, scene, controller, parent=None):
         super().__init__(parent)
         self.scene, self.controller = scene, controller
@@ -84,7 +87,7 @@ class RunsPanel(QtWidgets.QWidget):
         self.dup_btn.setMenu(menu)
         self.remove_btn = QtWidgets.QPushButton("Remove")
         self.remove_btn.setToolTip("Remove the selected run (Delete; Ctrl+Z brings it back)")
-        self.add_btn.clicked.connect(lambda: self.scene.add_run())
+        self.add_btn.clicked.connect(lambda: self._refusable(self.scene.add_run))
         self.remove_btn.clicked.connect(self.remove)
         buttons = QtWidgets.QHBoxLayout()
         for b in (self.add_btn, self.dup_btn, self.remove_btn):
@@ -186,7 +189,14 @@ class RunsPanel(QtWidgets.QWidget):
 
     def _duplicate(self, optimizer: str) -> None:
         if self.scene.selected is not None:
-            self.scene.duplicate_run(self.scene.selected, optimizer)
+            self._refusable(self.scene.duplicate_run, self.scene.selected, optimizer)
+
+    def _refusable(self, edit, *args) -> None:
+        """An edit the scene may refuse (a scene holds so many runs): say why."""
+        try:
+            edit(*args)
+        except ConfigError as e:
+            self.message.emit(f"Not added: {e}")
 
     def remove(self) -> None:
         if self.scene.selected is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
+from gdsim.core.limits import MAX_RUN_STEPS
 from gdsim.core.schedules import SCHEDULES, Schedule
 from gdsim.qt.panels.parts import PanelPart, combo, form
 from gdsim.qt.panels.widgets import NumberField, ispin, spin
@@ -18,8 +19,8 @@ class StopRulesBox(PanelPart):
         self.schedule.addItems(list(SCHEDULES))
         self.schedule.setToolTip("Learning-rate schedule (torch.optim.lr_scheduler)")
         self.gamma = spin(0.01, 1.0, 0.05, 3, "StepLR / ExponentialLR gamma")
-        self.step_size = ispin(1, 100000, "StepLR step_size: multiply by gamma every … steps")
-        self.t_max = ispin(1, 100000, "CosineAnnealingLR T_max")
+        self.step_size = ispin(1, MAX_RUN_STEPS, "StepLR step_size: × gamma every … steps")
+        self.t_max = ispin(1, MAX_RUN_STEPS, "CosineAnnealingLR T_max")
         for w in (self.schedule, self.gamma, self.step_size, self.t_max):
             (w.currentIndexChanged if w is self.schedule else w.valueChanged).connect(
                 self._on_schedule
@@ -37,7 +38,7 @@ class StopRulesBox(PanelPart):
         self.ltol_on, self.ltol = self._optional_number(
             "stop at |Δf| <", "loss tol", self._on_tol, "Stop when the loss stops changing"
         )
-        self.max_steps = ispin(1, 100000, "Maximum number of steps of the run")
+        self.max_steps = ispin(1, MAX_RUN_STEPS, "Maximum number of steps of the run")
         self.max_steps.valueChanged.connect(lambda v: self.panel.update_run(max_steps=int(v)))
         sform.addRow("max steps", self.max_steps)
 

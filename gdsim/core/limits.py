@@ -1,0 +1,48 @@
+"""How much work gdsim takes on, defined once: for one run, for a scene (the window, a
+lesson, a session file) and for an analysis.  What is over a limit is refused with the
+limit in the message, before anything is computed.
+
+The figures are chosen for the classroom laptop, not the development machine: a
+recorded run-step costs ~0.5 KB while it is kept (Adam on Rosenbrock, 1 000 000 steps:
+~550 MB peak), and a batch run-step ~15 ns (``gdsim bench``: 65–76 M run-steps/s).
+"""
+
+from __future__ import annotations
+
+#: steps of one run (window, session, ``gdsim run``)
+MAX_RUN_STEPS = 1_000_000
+#: runs in one scene
+MAX_RUNS = 64
+#: recorded steps of all the runs of a scene together (~1 GB while kept)
+MAX_SCENE_STEPS = 2_000_000
+#: run-steps of a basin map or a learning-rate sweep (~1 min at 30 M run-steps/s)
+MAX_ANALYSIS_STEPS = 2_000_000_000
+
+
+def count(n: int) -> str:
+    """A count as a teacher reads it: 2 000 000."""
+    return f"{n:,}".replace(",", " ")
+
+
+def scene_work_error(runs: int, steps: int) -> str | None:
+    """Why a scene with ``runs`` runs of ``steps`` recorded steps in all is too much,
+    or None."""
+    if runs > MAX_RUNS:
+        return f"a scene holds at most {MAX_RUNS} runs, not {runs}"
+    if steps > MAX_SCENE_STEPS:
+        return (
+            f"the runs would record {count(steps)} steps in all; gdsim records at most "
+            f"{count(MAX_SCENE_STEPS)} (fewer runs or fewer steps)"
+        )
+    return None
+
+
+def analysis_work_error(what: str, runs: int, steps: int) -> str | None:
+    """Why an analysis of ``runs`` runs of ``steps`` steps each is too much, or None."""
+    work = runs * steps
+    if work > MAX_ANALYSIS_STEPS:
+        return (
+            f"{what} would take {count(runs)} runs × {count(steps)} steps = {count(work)} "
+            f"run-steps; the limit is {count(MAX_ANALYSIS_STEPS)} (fewer points or steps)"
+        )
+    return None
