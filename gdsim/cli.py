@@ -190,7 +190,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in _COMMAND_NAMES:
             if session is not None:
                 raise UsageError(f"gdsim: unexpected argument {session!r}")
-            return _commands()[args.command](args)
+            from gdsim.io.atomic import OutputError
+
+            try:
+                return _commands()[args.command](args)
+            except OutputError as e:  # checked before any work, or the write failed
+                print(f"gdsim {args.command}: {e}", file=sys.stderr)
+                return 1
         if session is not None and args.preset:
             raise UsageError("gdsim: give either --preset or a session file, not both")
         from gdsim.commands import no_display

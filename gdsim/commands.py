@@ -64,6 +64,13 @@ def _run_config(a):
     )
 
 
+def _target(a, reading=()) -> None:
+    """Refuse an output that cannot be written before any work (OutputError, exit 1)."""
+    from gdsim.io.atomic import check_target
+
+    check_target(a.out, reading)
+
+
 def cmd_run(a) -> int:
     from gdsim.core.simulation import ConfigError, simulate
     from gdsim.io.atomic import write_atomic
@@ -74,17 +81,15 @@ def cmd_run(a) -> int:
         surface = cfg.validate()
     except ConfigError as e:
         raise UsageError(str(e)) from None
+    if a.out:
+        _target(a)
     traj = simulate(cfg, surface)
     if a.format == "csv":
         text = trajectory_csv(traj, surface.params)
     else:
         text = trajectory_json(traj, surface.params, cfg.to_dict())
     if a.out:
-        try:
-            write_atomic(a.out, text)
-        except OSError as e:
-            print(f"gdsim run: cannot write {a.out}: {e.strerror}", file=sys.stderr)
-            return 1
+        write_atomic(a.out, text)
     else:
         sys.stdout.write(text)
     print(f"{surface.name}: {traj.status}", file=sys.stderr)
@@ -122,7 +127,10 @@ def cmd_export(a) -> int:
 
     fmt = Path(a.out).suffix.lower().lstrip(".")
     if fmt not in ("png", "svg", "gif", "mp4", "csv", "json"):
-        raise UsageError(f"gdsim export: cannot write .{fmt}; use png, svg, gif, mp4, csv or json")
+        raise UsageError(
+            f"gdsim export: the extension of --out names the format (png, svg, gif, mp4, csv "
+            f"or json), not {'.' + fmt if fmt else 'none'}: {a.out}"
+        )
     if not 1.0 <= a.scale <= 4.0:
         raise UsageError(f"gdsim export: --scale must be between 1 and 4, got {a.scale:g}")
     if fmt in ("csv", "json"):
@@ -132,6 +140,7 @@ def cmd_export(a) -> int:
             f"gdsim export: SVG is drawn for the 2D plots only (contour, loss, data), "
             f"not for --view {a.view}; use .png for it"
         )
+    _target(a, reading=[a.session] if a.session else ())
     problem = no_display()
     if problem:
         print(f"gdsim export: {problem}", file=sys.stderr)
@@ -168,12 +177,10 @@ def _export_trajectories(a, as_json: bool) -> int:
             scene = Scene.from_dict(scene_document(load_preset(a.preset)))
     except (PresetError, SceneError, SessionError) as e:
         raise UsageError(f"gdsim export: {e}") from None
+    reading = [a.session] if a.session else ()
+    _target(a, reading)
     trajectories = {r.id: simulate(r.config) for r in scene.runs}
-    try:
-        write_atomic(a.out, scene_trajectories(scene, trajectories, as_json))
-    except OSError as e:
-        print(f"gdsim export: cannot write {a.out}: {e.strerror}", file=sys.stderr)
-        return 1
+    write_atomic(a.out, scene_trajectories(scene, trajectories, as_json), reading)
     print(f"wrote {a.out}")
     return 0
 
@@ -191,10 +198,7 @@ def cmd_analysis(a) -> int:
     if fmt not in (".png", ".csv"):
         raise UsageError(f"gdsim {a.command}: cannot write {fmt or 'that'}; use .png or .csv")
     cfg = _run_config(a)
-    folder = Path(a.out).resolve().parent
-    if not folder.is_dir():  # say so before computing anything
-        print(f"gdsim {a.command}: cannot write {a.out}: no folder {folder}", file=sys.stderr)
-        return 1
+    _target(a)  # before computing anything
     try:
         cfg.validate()
         if a.command == "basin":
@@ -213,19 +217,12 @@ def cmd_analysis(a) -> int:
             ) + f", {result.state.count('diverged')} of {len(result.lrs)} diverged"
     except ConfigError as e:
         raise UsageError(f"gdsim {a.command}: {e}") from None
-    try:
-        if fmt == ".csv":
-            write_atomic(a.out, result.csv())
-        else:
-            from gdsim.qt.analysis_export import write_png
+    if fmt == ".csv":
+        write_atomic(a.out, result.csv())
+    else:
+        from gdsim.qt.analysis_export import write_png
 
-            write_png(result, a.out)
-    except OSError as e:
-        print(f"gdsim {a.command}: cannot write {a.out}: {e.strerror}", file=sys.stderr)
-        return 1
-    except ValueError as e:  # the PNG writer's ExportError, which names the file
-        print(f"gdsim {a.command}: {e}", file=sys.stderr)
-        return 1
+        write_png(result, a.out)
     print(f"{result.surface}: {summary}; wrote {a.out}", file=sys.stderr)
     return 0
 

@@ -353,7 +353,7 @@ class AnalysisDialog(QtWidgets.QDialog):
             try:
                 write_atomic(path, self.result.csv())
             except OSError as e:
-                self._error(f"Not exported: {e.strerror}")
+                self._error(f"Not exported: {e}")
             else:
                 self.status.setText(f"Wrote {Path(path).name}")
 

@@ -204,7 +204,7 @@ class Documents(QtCore.QObject):
         try:
             save_session(path, self.scene)
         except OSError as e:
-            QtWidgets.QMessageBox.warning(self.window, "Cannot save", f"{path}: {e.strerror}")
+            QtWidgets.QMessageBox.warning(self.window, "Cannot save", str(e))
             return False
         self.session_path = path
         self.remember(path)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdsim.io.atomic import write_atomic
+from gdsim.io.atomic import OutputError, write_atomic, writing
 from gdsim.io.trajectory_io import scene_trajectories
 
 VIEWS = ("window", "contour", "3d", "loss", "data")
@@ -103,10 +103,9 @@ def export_png(widget, path: str | os.PathLike, scale: float = 1.0) -> QtGui.QIm
     if not 1.0 <= scale <= 4.0:
         raise ExportError(f"scale must be between 1 and 4, got {scale:g}")
     img = render(widget, scale)
-    tmp = Path(path).with_suffix(".tmp.png")
-    if not img.save(str(tmp), "PNG"):
-        raise ExportError(f"cannot write {path}")
-    os.replace(tmp, path)
+    with writing(path, suffix=".png") as tmp:
+        if not img.save(tmp, "PNG"):
+            raise OutputError(path, "the picture could not be saved")
     return img
 
 
@@ -117,7 +116,6 @@ def export_svg(widget, path: str | os.PathLike) -> None:
 
     if not isinstance(widget, pg.GraphicsView):
         raise ExportError("SVG is available for the 2D views (contour, loss, data) only")
-    tmp = str(Path(path).with_suffix(".tmp.svg"))
     # items cached as pixmaps (map, isolines, axes) would reach the SVG as bitmaps
     items = widget.scene().items()
     modes = [it.cacheMode() for it in items]
@@ -125,12 +123,11 @@ def export_svg(widget, path: str | os.PathLike) -> None:
         it.setCacheMode(QtWidgets.QGraphicsItem.NoCache)
     cut = getattr(widget, "map_cut_to_view", None)
     try:
-        with cut() if cut is not None else nullcontext():
+        with writing(path, suffix=".svg") as tmp, cut() if cut is not None else nullcontext():
             SVGExporter(widget.scene()).export(tmp)
     finally:
         for it, mode in zip(items, modes, strict=True):
             it.setCacheMode(mode)
-    os.replace(tmp, path)
 
 
 def _frame(widget) -> np.ndarray:
@@ -159,38 +156,38 @@ def export_animation(
     if not 0.5 <= fps <= 60:
         raise ExportError(f"fps must be between 0.5 and 60, got {fps:g}")
     suffix = Path(path).suffix.lower()
-    tmp = str(Path(path).with_name(Path(path).name + ".part" + suffix))
     scene = window.scene
     keep = scene.cursor
     scene.set_playing(False)
     total = last + 1
-    if suffix == ".gif":
-        writer = imageio.get_writer(tmp, mode="I", duration=1000.0 / fps, loop=0)
-    else:
-        writer = imageio.get_writer(
-            tmp, fps=fps, codec="libx264", macro_block_size=1, quality=8, format="FFMPEG"
-        )
     done = 0
     try:
-        for k in range(total):
-            scene.set_cursor(k)
-            QtWidgets.QApplication.processEvents()
-            writer.append_data(_frame(widget))
-            done += 1
-            if progress is not None and progress(done, total) is False:
-                break
-    except BaseException:
-        writer.close()
-        Path(tmp).unlink(missing_ok=True)  # never leave half a file behind
-        raise
+        with writing(path, suffix=suffix) as tmp:
+            if suffix == ".gif":
+                writer = imageio.get_writer(tmp, mode="I", duration=1000.0 / fps, loop=0)
+            else:
+                writer = imageio.get_writer(
+                    tmp, fps=fps, codec="libx264", macro_block_size=1, quality=8, format="FFMPEG"
+                )
+            try:
+                for k in range(total):
+                    scene.set_cursor(k)
+                    QtWidgets.QApplication.processEvents()
+                    writer.append_data(_frame(widget))
+                    done += 1
+                    if progress is not None and progress(done, total) is False:
+                        raise _Cancelled
+            finally:
+                writer.close()
+    except _Cancelled:
+        return 0  # (the partial file is gone with the temporary one)
     finally:
         scene.set_cursor(keep)
-    writer.close()
-    if done < total:
-        os.unlink(tmp)
-        return 0
-    os.replace(tmp, path)
     return done
+
+
+class _Cancelled(Exception):
+    """The user cancelled an animation export."""
 
 
 def export_trajectories(window, path: str | os.PathLike) -> None:

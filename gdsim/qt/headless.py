@@ -44,7 +44,7 @@ def export_headless(args) -> int:
         print(f"gdsim export: {e}", file=sys.stderr)
         code = EXIT_USAGE
     except OSError as e:
-        print(f"gdsim export: cannot write {args.out}: {e.strerror}", file=sys.stderr)
+        print(f"gdsim export: {e}", file=sys.stderr)
         code = 1
     window.dispose()
     shiboken6.delete(window)

@@ -366,7 +366,7 @@ class MainWindow(QtWidgets.QMainWindow):
         try:
             write_atomic(path, text)
         except OSError as e:
-            self.statusBar().showMessage(f"Not written: {path}: {e.strerror}", 8000)
+            self.statusBar().showMessage(f"Not written: {e}", 8000)
             return False
         self.statusBar().showMessage(f"Wrote {path}: run it with python", 6000)
         return True
