@@ -12,6 +12,36 @@ class UsageError(Exception):
     """Bad input on the command line: one line, exit status 2, nothing written."""
 
 
+class Progress:
+    """``progress(done, total)`` for long command-line work: nothing for the first
+    second, then the share done on stderr — one line updated in place on a terminal,
+    a line every 10 % elsewhere (a log, a pipe).  Ctrl+C stops the work (exit 130)."""
+
+    def __init__(self, what: str, stream=None, quiet_for: float = 1.0):
+        import time
+
+        self.what, self.stream = what, stream or sys.stderr
+        self.start = time.monotonic()
+        self.quiet_for = quiet_for
+        self.shown = -1  # the last tenth (pipe) or percent (terminal) written
+        self.tty = self.stream.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        if total <= 0 or time.monotonic() - self.start < self.quiet_for:
+            return
+        percent = 100 * done // total
+        mark = percent if self.tty else percent // 10
+        if mark == self.shown:
+            return
+        self.shown = mark
+        end = "\n" if not self.tty or done >= total else ""
+        text = f"{self.what}: {percent} % (Ctrl+C stops)"
+        self.stream.write(("\r" if self.tty else "") + text + end)
+        self.stream.flush()
+
+
 def _floats(text: str, what: str) -> tuple[float, ...]:
     try:
         return tuple(float(v) for v in text.split(","))
@@ -204,13 +234,13 @@ def cmd_analysis(a) -> int:
         if a.command == "basin":
             if a.start is not None:
                 raise UsageError("gdsim basin: --start does not apply (every grid point is one)")
-            result = basin_map(cfg, n=a.grid)
+            result = basin_map(cfg, n=a.grid, progress=Progress("gdsim basin"))
             summary = (
                 f"{len(result.basins)} basins, {result.still_moving} still moving, "
                 f"{result.diverged} diverged"
             )
         else:
-            result = lr_sweep(cfg, a.lr_min, a.lr_max, a.count)
+            result = lr_sweep(cfg, a.lr_min, a.lr_max, a.count, progress=Progress("gdsim sweep"))
             best = result.best()
             summary = (
                 f"lowest final loss at lr={best:.3g}" if best is not None else "every run diverged"

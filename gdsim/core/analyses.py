@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from gdsim.core.limits import MAX_BASIN_STEPS, MAX_SWEEP_STEPS, analysis_work_error
 from gdsim.core.simulation import (
     BatchResult,
     ConfigError,
@@ -137,6 +138,9 @@ def basin_map(
     if not 2 <= n <= 1000:
         raise ConfigError(f"the grid must have 2 to 1000 points a side, got {n}")
     steps = config.max_steps if steps is None else steps
+    too_much = analysis_work_error("this basin map", n * n, steps, MAX_BASIN_STEPS)
+    if too_much:
+        raise ConfigError(too_much)
     (x0, x1), (y0, y1) = domain or surface.domain
     xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
     gx, gy = np.meshgrid(xs, ys)
@@ -293,6 +297,9 @@ def lr_sweep(
     if not 2 <= count <= 1000:
         raise ConfigError(f"a sweep takes 2 to 1000 learning rates, got {count}")
     surface = config.validate()
+    too_much = analysis_work_error("this sweep", count, config.max_steps, MAX_SWEEP_STEPS)
+    if too_much:
+        raise ConfigError(too_much)
     lrs = np.geomspace(lr_min, lr_max, count)
     final = np.full(count, np.nan)
     best = np.full(count, np.nan)

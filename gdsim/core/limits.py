@@ -15,8 +15,10 @@ MAX_RUN_STEPS = 1_000_000
 MAX_RUNS = 64
 #: recorded steps of all the runs of a scene together (~1 GB while kept)
 MAX_SCENE_STEPS = 2_000_000
-#: run-steps of a basin map or a learning-rate sweep (~1 min at 30 M run-steps/s)
-MAX_ANALYSIS_STEPS = 2_000_000_000
+#: run-steps of a basin map, all runs at once (~1 min at 30 M run-steps/s)
+MAX_BASIN_STEPS = 2_000_000_000
+#: run-steps of a learning-rate sweep, one run after the other (~1 min at ~1 µs a step)
+MAX_SWEEP_STEPS = 50_000_000
 
 
 def count(n: int) -> str:
@@ -37,12 +39,13 @@ def scene_work_error(runs: int, steps: int) -> str | None:
     return None
 
 
-def analysis_work_error(what: str, runs: int, steps: int) -> str | None:
-    """Why an analysis of ``runs`` runs of ``steps`` steps each is too much, or None."""
+def analysis_work_error(what: str, runs: int, steps: int, limit: int) -> str | None:
+    """Why an analysis of ``runs`` runs of ``steps`` steps each is too much for its
+    ``limit`` (MAX_BASIN_STEPS, MAX_SWEEP_STEPS), or None."""
     work = runs * steps
-    if work > MAX_ANALYSIS_STEPS:
+    if work > limit:
         return (
             f"{what} would take {count(runs)} runs × {count(steps)} steps = {count(work)} "
-            f"run-steps; the limit is {count(MAX_ANALYSIS_STEPS)} (fewer points or steps)"
+            f"run-steps; the limit is {count(limit)} (fewer runs or fewer steps)"
         )
     return None

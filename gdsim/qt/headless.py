@@ -38,7 +38,17 @@ def export_headless(args) -> int:
         app.processEvents()
     code = 0
     try:
-        export(window, args.view, args.out, scale=args.scale, fps=args.fps, step=args.step)
+        from gdsim.commands import Progress
+
+        export(
+            window,
+            args.view,
+            args.out,
+            scale=args.scale,
+            fps=args.fps,
+            step=args.step,
+            progress=Progress("gdsim export"),
+        )
         print(f"wrote {args.out}")
     except ExportError as e:
         print(f"gdsim export: {e}", file=sys.stderr)
