@@ -177,7 +177,7 @@ def cmd_export(a) -> int:
         return 1
     from gdsim.qt.headless import export_headless
 
-    return export_headless(a)
+    return export_headless(a, progress=Progress("gdsim export"))
 
 
 def no_display() -> str | None:

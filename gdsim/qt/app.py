@@ -125,12 +125,16 @@ def run_app(
         window.show()
         code = smoke.run()
     else:
+        from gdsim.qt.stop_signals import StopSignals
+
+        stops = StopSignals(window)  # SIGTERM and Ctrl+C close the window cleanly
         window.show()
         if mode == "projector":
             window.presentation.set_projector(True)
         elif mode == "fullscreen":
             window.presentation.set_full_screen(True)
         code = app.exec()
+        stops.remove()
     window.dispose()
     import shiboken6
 

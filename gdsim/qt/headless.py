@@ -8,7 +8,8 @@ import time
 EXIT_USAGE = 2
 
 
-def export_headless(args) -> int:
+def export_headless(args, progress=None) -> int:
+    """``progress(done, total)``: told after each frame of an animation."""
     import shiboken6
 
     from gdsim.io.session import SessionError, read_session
@@ -38,8 +39,6 @@ def export_headless(args) -> int:
         app.processEvents()
     code = 0
     try:
-        from gdsim.commands import Progress
-
         export(
             window,
             args.view,
@@ -47,7 +46,7 @@ def export_headless(args) -> int:
             scale=args.scale,
             fps=args.fps,
             step=args.step,
-            progress=Progress("gdsim export"),
+            progress=progress,
         )
         print(f"wrote {args.out}")
     except ExportError as e:

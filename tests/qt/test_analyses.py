@@ -62,7 +62,7 @@ def test_cancel_and_close_stop_the_analysis(make_window, qtbot):
     w = make_window("marbles")
     d = w.analyses(0)
     d.grid.setValue(400)
-    d.steps.setValue(20000)
+    d.steps.setValue(10000)  # 1.6 billion run-steps: within the limit, and long
     d.run_btn.click()
     qtbot.wait(200)
     d.cancel_btn.click()
@@ -143,3 +143,14 @@ def test_command_line_pictures_stay_light_when_the_window_remembers_dark(tmp_pat
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert QtGui.QImage(str(out)).pixelColor(5, 5).name() == "#ffffff"
+
+
+def test_a_basin_map_over_the_limit_is_refused_with_the_numbers(make_window, qtbot):
+    w = make_window("marbles")
+    d = w.analyses(0)
+    d.grid.setValue(400)
+    d.steps.setValue(20000)
+    d.run_btn.click()
+    finish(qtbot, d)
+    assert d.status.text().startswith("this basin map would take 160 000 runs × 20 000 steps")
+    assert "the limit is 2 000 000 000" in d.status.text() and d.run_btn.isEnabled()
