@@ -232,3 +232,16 @@ def test_any_damaged_value_is_refused_in_one_line_or_the_scene_saves_again(tmp_p
         return
     save_session(tmp_path / "again.gdsim.json", scene)  # what was accepted can be kept
     assert read_session(tmp_path / "again.gdsim.json").to_dict() == scene.to_dict()
+
+
+def test_gdsim_file_refuses_a_pipe_or_a_device_in_one_line(tmp_path):
+    fifo = tmp_path / "class.gdsim.json"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.gdsim.json"
+    zero.symlink_to("/dev/zero")
+    for path in (fifo, zero):
+        proc = subprocess.run(
+            [sys.executable, "-m", "gdsim", str(path)], capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+        assert "not a regular file" in proc.stderr and "QThread" not in proc.stderr
