@@ -45,6 +45,14 @@ def _add_run_parser(sub) -> None:
     _add_config_options(p)
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("--out", help="write to this file instead of standard output")
+    p.add_argument(
+        "--explain",
+        type=int,
+        metavar="K",
+        help="instead of the trajectory, step K written out: the update's lines with their "
+        "numbers (text), or with --format json the step's numbers and the optimizer's state "
+        "under torch's names",
+    )
 
 
 def _add_analysis_parsers(sub) -> None:

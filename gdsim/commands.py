@@ -114,7 +114,9 @@ def cmd_run(a) -> int:
     if a.out:
         _target(a)
     traj = simulate(cfg, surface)
-    if a.format == "csv":
+    if a.explain is not None:
+        text = _explanation(cfg, traj, a.explain, as_json=a.format == "json")
+    elif a.format == "csv":
         text = trajectory_csv(traj, surface.params)
     else:
         text = trajectory_json(traj, surface.params, cfg.to_dict())
@@ -124,6 +126,21 @@ def cmd_run(a) -> int:
         sys.stdout.write(text)
     print(f"{surface.name}: {traj.status}", file=sys.stderr)
     return 0
+
+
+def _explanation(cfg, traj, k: int, as_json: bool) -> str:
+    """``gdsim run --explain K``: the step's lines, or its numbers as JSON."""
+    import json
+
+    from gdsim.core.explain import explain_step
+
+    try:
+        e = explain_step(cfg, traj, k)
+    except ValueError as err:
+        raise UsageError(f"gdsim run: --explain: {err} ({traj.status})") from None
+    if as_json:
+        return json.dumps(e.to_dict(), indent=1) + "\n"
+    return f"step {k} of {cfg.optimizer} on {cfg.surface}\n" + e.text() + "\n"
 
 
 def cmd_list(a) -> int:

@@ -292,3 +292,19 @@ def test_without_a_display_the_window_says_so_and_exports_still_write_numbers(tm
 def test_run_takes_the_surfaces_own_alpha_by_default(capsys):
     code, out, _ = run_cli(capsys, "run", "--surface", "parabola", "--start", "5", "--steps", "1")
     assert code == 0 and out.splitlines()[2].startswith("1,4.0,")  # α = 0.1: 5 − 0.1·10
+
+
+def test_run_explain_prints_the_step_written_out(capsys):
+    adam = ["run", "--surface", "ravine", "--optimizer", "adam", "--lr", "0.1"]
+    code, out, err = run_cli(capsys, *adam, "--explain", "2")
+    assert code == 0 and out.startswith("step 2 of adam on ravine\nθ₂ ")
+    assert "m₃ = β₁·m₂ + (1 − β₁)·g" in out and "Δθ = θ₃ − θ₂" in out
+    traj = json.loads(run_cli(capsys, *adam, "--format", "json")[1])
+    code, out, _ = run_cli(capsys, *adam, "--explain", "2", "--format", "json")
+    d = json.loads(out)
+    # the trajectory's own numbers: θ₂, g₂, θ₃ as the trajectory JSON has them
+    assert d["params"] == traj["position"][2] and d["grad"] == traj["grad"][2]
+    assert d["params_next"] == traj["position"][3] and d["lr"] == traj["lr"][2]
+    assert d["state"]["step"] == 3 and set(d["state"]) == {"step", "exp_avg", "exp_avg_sq"}
+    code, _, err = run_cli(capsys, "run", "--surface", "bowl", "--steps", "5", "--explain", "9")
+    assert code == 2 and "--explain: step must be in 0..4" in err

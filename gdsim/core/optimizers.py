@@ -136,14 +136,6 @@ class Optimizer:
         new_state = self.state_class(state.step + 1, **{n: buffers[n] for n in self.kernel.state})
         return p, new_state
 
-    def velocity(self, state):
-        """The momentum / first-moment buffer of ``state`` (None if the optimizer has none)."""
-        return None if self.kernel.velocity is None else getattr(state, self.kernel.velocity)
-
-    def scale(self, state):
-        """The second-moment accumulator of ``state`` (None if the optimizer has none)."""
-        return None if self.kernel.scale is None else getattr(state, self.kernel.scale)
-
 
 @dataclass(frozen=True)
 class OptimizerSpec:

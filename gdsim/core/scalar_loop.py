@@ -52,8 +52,6 @@ def compile_loop(
     return _compile(
         kernel.source_key,
         kernel.elements,
-        kernel.velocity,
-        kernel.scale,
         dim,
         stochastic,
         grad_tol,
@@ -63,17 +61,15 @@ def compile_loop(
 
 
 @lru_cache(maxsize=256)
-def _compile(key, elements, velocity, scale, dim, stochastic, grad_tol, loss_tol, clip):
-    _state, init_items, prelude, body, _temps, consts = key
+def _compile(key, elements, dim, stochastic, grad_tol, loss_tol, clip):
+    state, init_items, prelude, body, _temps, consts = key
     R = range(dim)
     p = [f"p_{i}" for i in R]
     g = [f"g_{i}" for i in R]
     full = [f"f_{i}" for i in R] if stochastic else g
     rec = p + ["loss"] + g + (full if stochastic else [])
-    if velocity:
-        rec += [f"{velocity}_{i}" for i in R]
-    if scale:
-        rec += [f"{scale}_{i}" for i in R]
+    for name in state:  # every buffer, as carried into the step (torch's state names)
+        rec += [f"{name}_{i}" for i in R]
     L = []
     L.append(
         "def run(theta, fg, sgrad, lrs, n, lo, hi, gtol2, ltol, clip, C, stop=None, sqrt=sqrt,"
@@ -136,7 +132,7 @@ def _compile(key, elements, velocity, scale, dim, stochastic, grad_tol, loss_tol
     exec(compile(src, filename, "exec"), ns)
     fn = ns["run"]
     fn.source = src
-    fn.layout = {"stochastic": stochastic, "velocity": bool(velocity), "scale": bool(scale)}
+    fn.layout = {"stochastic": stochastic, "state": state}
     return fn
 
 

@@ -9,6 +9,7 @@ import numpy as np
 __all__ = ["Status", "Trajectory"]
 
 RUNNING, CONVERGED, DIVERGED, MAX_STEPS = "running", "converged", "diverged", "max steps"
+_STATE = "state:"
 
 
 @dataclass(frozen=True)
@@ -45,19 +46,20 @@ class Status:
         return cls(d.get("state", RUNNING), d.get("step"), d.get("reason", ""))
 
 
-_FIELDS = ("position", "loss", "grad", "full_grad", "velocity", "scale", "lr")
+_FIELDS = ("position", "loss", "grad", "full_grad", "lr")
 
 
 class Trajectory:
     """Rows k = 0 (the start), 1, 2, ...; arrays grow by doubling their capacity.
 
-    position, grad, full_grad (the exact gradient; equal to grad unless mini-batch or
-    noise), velocity (the optimizer's momentum / first moment carried into step k),
-    scale (its second-moment accumulator) have shape (n, dim); loss and lr (the learning
-    rate applied by the update that leaves step k) have shape (n,).
+    position, grad (the gradient the optimizer is given, before clipping), full_grad (the
+    exact gradient; equal to grad unless mini-batch or noise) have shape (n, dim); loss
+    and lr (the learning rate applied by the update that leaves step k) have shape (n,).
+    ``state[name]`` (n, dim) is each of the optimizer's buffers, under torch's state name
+    (``exp_avg``, ``momentum_buffer``…), as carried into the update that leaves step k.
     """
 
-    def __init__(self, dim: int, capacity: int = 64):
+    def __init__(self, dim: int, capacity: int = 64, state: tuple[str, ...] = ()):
         self.dim = dim
         self._n = 0
         cap = max(int(capacity), 1)
@@ -66,10 +68,10 @@ class Trajectory:
             "loss": np.empty(cap),
             "grad": np.empty((cap, dim)),
             "full_grad": np.empty((cap, dim)),
-            "velocity": np.empty((cap, dim)),
-            "scale": np.empty((cap, dim)),
             "lr": np.empty(cap),
+            **{_STATE + name: np.empty((cap, dim)) for name in state},
         }
+        self.state_names = tuple(state)
         self.status = Status()
 
     def __len__(self) -> int:
@@ -88,7 +90,7 @@ class Trajectory:
 
     def append(self, **columns) -> None:
         """Append m rows given as arrays per field (position, loss, grad required; full_grad
-        defaults to grad, velocity and scale to zeros, lr to NaN)."""
+        defaults to grad, each state buffer (``state={name: rows}``) to zeros, lr to NaN)."""
         pos = np.asarray(columns["position"], dtype=float).reshape(-1, self.dim)
         m = pos.shape[0]
         if m == 0:
@@ -100,19 +102,21 @@ class Trajectory:
         a["loss"][s] = columns["loss"]
         a["grad"][s] = np.reshape(columns["grad"], (m, self.dim))
         a["full_grad"][s] = np.reshape(columns.get("full_grad", a["grad"][s]), (m, self.dim))
-        for key in ("velocity", "scale"):
-            v = columns.get(key)
-            a[key][s] = 0.0 if v is None else np.reshape(v, (m, self.dim))
+        state = columns.get("state") or {}
+        for name in self.state_names:
+            v = state.get(name)
+            a[_STATE + name][s] = 0.0 if v is None else np.reshape(v, (m, self.dim))
         a["lr"][s] = columns.get("lr", np.nan)
         self._n += m
 
     @classmethod
     def from_rows(cls, rows: list[float], dim: int, layout: dict, lrs) -> Trajectory:
         """A trajectory from the flat rows of the single-run loop (see scalar_loop)."""
-        width = 2 * dim + 1 + dim * (layout["stochastic"] + layout["velocity"] + layout["scale"])
+        names = tuple(layout["state"])
+        width = 2 * dim + 1 + dim * (layout["stochastic"] + len(names))
         arr = np.fromiter(rows, dtype=float, count=len(rows)).reshape(-1, width)
         m = arr.shape[0]
-        traj = cls(dim, capacity=max(m, 1))
+        traj = cls(dim, capacity=max(m, 1), state=names)
         cols: dict = {
             "position": arr[:, :dim],
             "loss": arr[:, dim],
@@ -120,16 +124,20 @@ class Trajectory:
             "lr": np.asarray(lrs[:m]),
         }
         j = 2 * dim + 1
-        for key, present in (
-            ("full_grad", layout["stochastic"]),
-            ("velocity", layout["velocity"]),
-            ("scale", layout["scale"]),
-        ):
-            if present:
-                cols[key] = arr[:, j : j + dim]
-                j += dim
+        if layout["stochastic"]:
+            cols["full_grad"] = arr[:, j : j + dim]
+            j += dim
+        cols["state"] = {}
+        for name in names:
+            cols["state"][name] = arr[:, j : j + dim]
+            j += dim
         traj.append(**cols)
         return traj
+
+    @property
+    def state(self) -> dict[str, np.ndarray]:
+        """Each optimizer buffer by torch's name: (n, dim), as carried into step k."""
+        return {name: self._a[_STATE + name][: self._n] for name in self.state_names}
 
     def __getattr__(self, name: str) -> np.ndarray:
         if name in _FIELDS:

@@ -63,3 +63,37 @@ def test_rosenbrock_trajectory_matches_torch_to_rounding(name, cls, hyper):
     ours = simulate(RunConfig("rosenbrock", name, hyper, (-1.5, 2.0), max_steps=300))
     ref = _torch_trajectory(cls, hyper, [-1.5, 2.0], 300)
     np.testing.assert_allclose(ours.position, ref, rtol=4e-15, atol=4e-15)
+
+
+def _torch_state_after(cls, hyper, start, steps):
+    """torch's optimizer.state[p] after ``steps`` calls of step() on Rosenbrock."""
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = getattr(torch.optim, cls)([p], **hyper)
+    for _ in range(steps):
+        with torch.no_grad():
+            xv, yv = float(p[0]), float(p[1])
+            t = yv - xv * xv
+            p.grad = torch.tensor(
+                [-400.0 * xv * t - 2.0 * (1.0 - xv), 200.0 * t], dtype=torch.float64
+            )
+        opt.step()
+    return {
+        k: (float(v) if v.dim() == 0 else tuple(v.tolist())) if torch.is_tensor(v) else v
+        for k, v in opt.state[p].items()
+    }
+
+
+@pytest.mark.parametrize(("name", "cls", "hyper"), CASES)
+@pytest.mark.parametrize("k", [0, 1, 7])
+def test_explained_state_is_torch_s_optimizer_state(name, cls, hyper, k):
+    from gdsim.core.explain import explain_step
+
+    cfg = RunConfig("rosenbrock", name, hyper, (-1.5, 2.0), max_steps=10)
+    ours = explain_step(cfg, simulate(cfg), k).state
+    ref = _torch_state_after(cls, hyper, [-1.5, 2.0], k + 1)
+    assert set(ours) == set(ref)  # torch's own names, no more, no fewer
+    for key, value in ref.items():
+        if isinstance(value, tuple):
+            np.testing.assert_allclose(ours[key], value, rtol=4e-15, atol=1e-300)
+        else:
+            assert ours[key] == value, key

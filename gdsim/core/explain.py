@@ -1,0 +1,363 @@
+"""One step of a run, written out: the optimizer's update as torch's documentation writes
+its algorithm, with the run's own options, each line followed by its numbers at that
+step — what a teacher points at: "here is the gradient, here is the momentum, here is
+why the marble went there".
+
+The numbers are the run's own.  Step k starts from the trajectory's row k (θ_k, the
+gradient the optimizer was given, the learning rate in force and every state buffer
+carried into the step) and replays the kernel's text once, coordinate by coordinate, in
+Python floats exactly as the single-run loop does; θ_{k+1} comes out equal, bit for
+bit, to the trajectory's next row (tests check it).  ``state`` is the optimizer's state
+after the update under torch's own names (``exp_avg``, ``momentum_buffer``, ``sum``,
+``step``…), the same numbers as torch's ``optimizer.state[p]`` after its (k+1)-th
+``step()``; ``terms`` holds what the lines show besides (documented in ``TERMS``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from gdsim.core import run_rules
+from gdsim.core.optimizers import OPTIMIZERS, get_optimizer
+
+__all__ = ["TERMS", "Explanation", "Line", "explain_step"]
+
+#: the derived values an explanation gives, by name (``Explanation.terms``)
+TERMS = {
+    "grad_norm": "‖g‖ of the gradient given, before clipping",
+    "clip_coef": "min(1, C / (‖g‖ + 1e-6)): the factor clipping applied (1: not clipped)",
+    "grad_clipped": "g after clipping",
+    "grad_weight_decay": "g + λθ (coupled weight decay)",
+    "decay": "1 − αλ, the factor of decoupled weight decay (AdamW)",
+    "direction": "what α multiplies: the step's direction before the minus sign",
+    "clr": "Adagrad's decayed rate α / (1 + (t − 1)·lr_decay)",
+    "bias_correction1": "1 − β₁ᵗ",
+    "bias_correction2": "1 − β₂ᵗ",
+    "exp_avg_hat": "m̂ = m / (1 − β₁ᵗ), the bias-corrected first moment",
+    "exp_avg_sq_hat": "v̂ = v / (1 − β₂ᵗ), the bias-corrected second moment",
+    "denom": "√v / √(1 − β₂ᵗ) + ε (Adam), √ṽ + ε (RMSprop), √s + ε (Adagrad)",
+    "delta": "Δθ = θ_{k+1} − θ_k",
+}
+
+_SUB = str.maketrans("0123456789+-", "₀₁₂₃₄₅₆₇₈₉₊₋")
+_SUP = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
+
+
+def sub(n) -> str:
+    """A subscript: θ₁₂."""
+    return str(n).translate(_SUB)
+
+
+def sup(n) -> str:
+    """A superscript: β₁¹²."""
+    return str(n).translate(_SUP)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the update: its formula, the name of what it computes (a state or a
+    term name, or ``params``...) and the value (a tuple per coordinate, or a number)."""
+
+    formula: str
+    name: str
+    value: tuple[float, ...] | float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Explanation:
+    step: int
+    optimizer: str
+    params: tuple[float, ...]
+    grad: tuple[float, ...]
+    lr: float
+    state: dict
+    params_next: tuple[float, ...]
+    terms: dict
+    lines: tuple[Line, ...] = field(default_factory=tuple)
+    state_before: dict = field(default_factory=dict)
+
+    def text(self, digits: int | None = None) -> str:
+        """The lines as plain text (``digits``: significant digits; None: every digit)."""
+        out = []
+        width = max(len(ln.formula) for ln in self.lines)
+        for ln in self.lines:
+            value = "" if ln.value is None else " = " + fmt(ln.value, digits)
+            note = f"    ({ln.note})" if ln.note else ""
+            out.append(f"{ln.formula.ljust(width)}{value}{note}")
+        return "\n".join(out)
+
+    def to_dict(self) -> dict:
+        def plain(v):
+            return list(v) if isinstance(v, tuple) else v
+
+        return {
+            "step": self.step,
+            "optimizer": self.optimizer,
+            "params": list(self.params),
+            "grad": list(self.grad),
+            "lr": self.lr,
+            "state": {k: plain(v) for k, v in self.state.items()},
+            "params_next": list(self.params_next),
+            "terms": {k: plain(v) for k, v in self.terms.items()},
+        }
+
+
+def fmt(value, digits: int | None = None) -> str:
+    def one(x: float) -> str:
+        if digits is None:
+            return repr(float(x))
+        return f"{x:.{digits}g}"
+
+    if isinstance(value, tuple):
+        return one(value[0]) if len(value) == 1 else "(" + ", ".join(map(one, value)) + ")"
+    return one(value)
+
+
+def explain_step(cfg, traj, k: int) -> Explanation:
+    """Step ``k`` of the run of ``cfg`` recorded in ``traj`` (0 ≤ k < len(traj) − 1:
+    the last row has no step after it; ValueError otherwise)."""
+    if not 0 <= k < len(traj) - 1:
+        raise ValueError(f"step must be in 0..{len(traj) - 2} (the steps this run took), got {k}")
+    opt = get_optimizer(cfg.optimizer, **cfg.hyper)
+    kern = opt.kernel
+    dim = traj.dim
+    p = tuple(float(v) for v in traj.position[k])
+    g = tuple(float(v) for v in traj.grad[k])
+    lr = float(traj.lr[k])
+    before = {name: tuple(float(v) for v in traj.state[name][k]) for name in kern.state}
+    terms: dict = {"grad_norm": math.sqrt(sum(x * x for x in g))}
+    # clipping, exactly as the loop does it (run_rules' source)
+    g_used = g
+    if cfg.clip_norm is not None:
+        names = [f"g_{i}" for i in range(dim)]
+        ns = {"sqrt": math.sqrt, "clip": float(cfg.clip_norm), **dict(zip(names, g, strict=True))}
+        exec("\n".join(run_rules.clip_lines(names)), {"__builtins__": {}}, ns)
+        terms["clip_coef"] = ns["c"]
+        g_used = tuple(ns[n] for n in names)
+        terms["grad_clipped"] = g_used
+    # the prelude (once per step), then the body per coordinate
+    scalars = {"lr": lr, "k": float(k + 1), **kern.consts}
+    exec(kern.prelude, {"__builtins__": {}}, scalars)
+    per: list[dict] = []
+    for i in range(dim):
+        ns = {
+            **scalars,
+            "p": p[i],
+            "g": g_used[i],
+            "sqrt": math.sqrt,
+            "maximum": max,
+            **{name: before[name][i] for name in kern.state},
+        }
+        exec(kern.body, {"__builtins__": {}}, ns)
+        per.append(ns)
+
+    def vec(name):
+        return tuple(float(ns[name]) for ns in per)
+
+    p_next = vec("p")
+    after = {name: vec(name) for name in kern.state}
+    family = OPTIMIZERS[cfg.optimizer].torch_class
+    # as torch keeps it: SGD counts no steps (and keeps no buffer without momentum)
+    state: dict = after if family == "SGD" else {"step": k + 1, **after}
+    terms["delta"] = tuple(b - a for a, b in zip(p, p_next, strict=True))
+    lines = _header(cfg, k, p, g, g_used, lr, terms)
+    lines += _FAMILIES[family](opt.hyper, k, p, g_used, lr, scalars, per, before, after, terms)
+    lines.append(Line(f"Δθ = θ{sub(k + 1)} − θ{sub(k)}", "delta", terms["delta"]))
+    return Explanation(
+        k, cfg.optimizer, p, g, lr, state, p_next, terms, tuple(lines), state_before=before
+    )
+
+
+# -- the lines, per torch class -------------------------------------------------------------
+
+
+def _header(cfg, k, p, g, g_used, lr, terms) -> list[Line]:
+    from gdsim.core.surfaces import get_surface
+
+    surface = get_surface(cfg.surface)
+    lines = [Line(f"θ{sub(k)}", "params", p)]
+    if cfg.batch_size is not None and cfg.batch_size < getattr(surface, "n_samples", 0):
+        lines.append(Line(f"g = ∇f_B(θ{sub(k)})", "grad", g, f"mini-batch of {cfg.batch_size}"))
+    elif cfg.noise > 0:
+        lines.append(Line(f"g = ∇f(θ{sub(k)}) + σz", "grad", g, f"noise σ = {cfg.noise:g}"))
+    else:
+        lines.append(Line(f"g = ∇f(θ{sub(k)})", "grad", g))
+    if cfg.clip_norm is not None:
+        c = terms["clip_coef"]
+        lines.append(
+            Line(
+                f"c = min(1, {cfg.clip_norm:g} / (‖g‖ + 10⁻⁶))",
+                "clip_coef",
+                c,
+                "clipped" if c < 1.0 else "‖g‖ within the limit: not clipped",
+            )
+        )
+        if c < 1.0:
+            lines.append(Line("g ← c·g", "grad_clipped", g_used))
+    kind = cfg.schedule.kind
+    lines.append(
+        Line(
+            f"α{sub(k)} = lr({k})" if kind != "constant" else "α",  # the rate of this step
+            "lr",
+            lr,
+            f"{kind} schedule" if kind != "constant" else "",
+        )
+    )
+    return lines
+
+
+def _weight_decay(h, k, p, g, terms, lines) -> tuple[float, ...]:
+    wd = float(h.get("weight_decay", 0.0))
+    if wd == 0:
+        return g
+    out = tuple(gi + wd * pi for gi, pi in zip(g, p, strict=True))
+    terms["grad_weight_decay"] = out
+    lines.append(Line(f"g ← g + λθ{sub(k)}", "grad_weight_decay", out, f"λ = {wd:g}"))
+    return out
+
+
+def _sgd(h, k, p, g, lr, scalars, per, before, after, terms) -> list[Line]:
+    lines: list[Line] = []
+    g = _weight_decay(h, k, p, g, terms, lines)
+    mu = float(h["momentum"])
+    t = sub(k + 1)
+    if mu != 0:
+        if k == 0:
+            lines.append(Line(f"b{t} = g", "momentum_buffer", after["momentum_buffer"]))
+        else:
+            tau = float(h["dampening"])
+            rule = f"b{t} = μ·b{sub(k)} + (1 − τ)·g" if tau else f"b{t} = μ·b{sub(k)} + g"
+            lines.append(Line(rule, "momentum_buffer", after["momentum_buffer"], f"μ = {mu:g}"))
+        if h["nesterov"]:
+            direction = tuple(float(ns["g"]) for ns in per)
+            lines.append(Line(f"d = g + μ·b{t}", "direction", direction, "Nesterov"))
+            step_rule = f"θ{t} = θ{sub(k)} − α·d"
+        else:
+            direction = after["momentum_buffer"]
+            step_rule = f"θ{t} = θ{sub(k)} − α·b{t}"
+    else:
+        direction = g
+        step_rule = f"θ{t} = θ{sub(k)} − α·g"
+    terms["direction"] = direction
+    lines.append(Line(step_rule, "params_next", tuple(float(ns["p"]) for ns in per)))
+    return lines
+
+
+def _adagrad(h, k, p, g, lr, scalars, per, before, after, terms) -> list[Line]:
+    lines: list[Line] = []
+    g = _weight_decay(h, k, p, g, terms, lines)
+    t = sub(k + 1)
+    lines.append(Line(f"s{t} = s{sub(k)} + g²", "sum", after["sum"], "torch: sum"))
+    clr = -float(scalars["neg_clr"])
+    terms["clr"] = clr
+    if float(h["lr_decay"]):
+        lines.append(Line(f"α̃ = α / (1 + {k}·η)", "clr", clr, f"η = {float(h['lr_decay']):g}"))
+    denom = tuple(float(ns["std"]) for ns in per)
+    terms["denom"] = denom
+    lines.append(Line(f"d = √s{t} + ε", "denom", denom, f"ε = {float(h['eps']):g}"))
+    terms["direction"] = tuple(gi / di for gi, di in zip(g, denom, strict=True))
+    alpha = "α̃" if float(h["lr_decay"]) else "α"
+    lines.append(
+        Line(f"θ{t} = θ{sub(k)} − {alpha}·g / d", "params_next", tuple(ns["p"] for ns in per))
+    )
+    return lines
+
+
+def _rmsprop(h, k, p, g, lr, scalars, per, before, after, terms) -> list[Line]:
+    lines: list[Line] = []
+    g = _weight_decay(h, k, p, g, terms, lines)
+    t, s = sub(k + 1), sub(k)
+    rho = float(h["alpha"])
+    lines.append(
+        Line(
+            f"v{t} = ρ·v{s} + (1 − ρ)·g²",
+            "square_avg",
+            after["square_avg"],
+            f"ρ = {rho:g} (torch: alpha); square_avg",
+        )
+    )
+    if h["centered"]:
+        lines.append(Line(f"ḡ{t} = ρ·ḡ{s} + (1 − ρ)·g", "grad_avg", after["grad_avg"]))
+        denom_rule = f"d = √(v{t} − ḡ{t}²) + ε"
+    else:
+        denom_rule = f"d = √v{t} + ε"
+    denom = tuple(float(ns["avg"]) for ns in per)
+    terms["denom"] = denom
+    lines.append(Line(denom_rule, "denom", denom, f"ε = {float(h['eps']):g}"))
+    mu = float(h["momentum"])
+    if mu > 0:
+        lines.append(
+            Line(
+                f"b{t} = μ·b{s} + g / d", "momentum_buffer", after["momentum_buffer"], f"μ = {mu:g}"
+            )
+        )
+        terms["direction"] = after["momentum_buffer"]
+        rule = f"θ{t} = θ{s} − α·b{t}"
+    else:
+        terms["direction"] = tuple(gi / di for gi, di in zip(g, denom, strict=True))
+        rule = f"θ{t} = θ{s} − α·g / d"
+    lines.append(Line(rule, "params_next", tuple(ns["p"] for ns in per)))
+    return lines
+
+
+def _adam(h, k, p, g, lr, scalars, per, before, after, terms, decoupled=False) -> list[Line]:
+    lines: list[Line] = []
+    t, s = sub(k + 1), sub(k)
+    wd = float(h["weight_decay"])
+    if decoupled and wd != 0:
+        decay = terms["decay"] = float(scalars["decay"])
+        shrunk = tuple(pi * decay for pi in p)
+        lines.append(
+            Line(f"θ{s} ← (1 − αλ)·θ{s}", "decay", shrunk, f"λ = {wd:g}, decoupled: ×{decay:.6g}")
+        )
+    elif wd != 0:
+        g = _weight_decay(h, k, p, g, terms, lines)
+    b1, b2 = (float(b) for b in h["betas"])
+    lines.append(
+        Line(f"m{t} = β₁·m{s} + (1 − β₁)·g", "exp_avg", after["exp_avg"], f"β₁ = {b1:g}; exp_avg")
+    )
+    lines.append(
+        Line(
+            f"v{t} = β₂·v{s} + (1 − β₂)·g²",
+            "exp_avg_sq",
+            after["exp_avg_sq"],
+            f"β₂ = {b2:g}; exp_avg_sq",
+        )
+    )
+    second = after["exp_avg_sq"]
+    if h["amsgrad"]:
+        second = after["max_exp_avg_sq"]
+        lines.append(Line(f"v̂max{t} = max(v̂max{s}, v{t})", "max_exp_avg_sq", second, "AMSGrad"))
+    bc1, bc2 = float(scalars["bias_correction1"]), float(scalars["bias_correction2"])
+    terms["bias_correction1"], terms["bias_correction2"] = bc1, bc2
+    terms["exp_avg_hat"] = tuple(m / bc1 for m in after["exp_avg"])
+    terms["exp_avg_sq_hat"] = tuple(v / bc2 for v in second)
+    n = k + 1
+    lines.append(Line(f"m̂ = m{t} / (1 − β₁{sup(n)})", "exp_avg_hat", terms["exp_avg_hat"]))
+    v_name = f"v̂max{t}" if h["amsgrad"] else f"v{t}"
+    lines.append(
+        Line(f"v̂ = {v_name} / (1 − β₂{sup(n)})", "exp_avg_sq_hat", terms["exp_avg_sq_hat"])
+    )
+    denom = tuple(float(ns["denom"]) for ns in per)
+    terms["denom"] = denom
+    terms["direction"] = tuple(m / d / bc1 for m, d in zip(after["exp_avg"], denom, strict=True))
+    lines.append(
+        Line(
+            f"θ{t} = θ{s} − α·m̂ / (√v̂ + ε)",
+            "params_next",
+            tuple(ns["p"] for ns in per),
+            f"ε = {float(h['eps']):g}; torch computes it as (α/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)",
+        )
+    )
+    return lines
+
+
+_FAMILIES = {
+    "SGD": _sgd,
+    "Adagrad": _adagrad,
+    "RMSprop": _rmsprop,
+    "Adam": _adam,
+    "AdamW": lambda *a: _adam(*a, decoupled=True),
+}
