@@ -336,6 +336,7 @@ def layout_report(window) -> dict:
         "controls": window.controls_dock,
         "runs": window.runs_dock,
         "steps": window.steps_dock,
+        "this_step": window.this_step_dock,
         "lesson_text": area.lesson,
         "toolbar": window.playback_toolbar,
         "menubar": window.menuBar(),

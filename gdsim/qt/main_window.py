@@ -22,6 +22,7 @@ from gdsim.qt.documents import Documents
 from gdsim.qt.icons import app_icon
 from gdsim.qt.panels.controls import ControlsPanel
 from gdsim.qt.panels.runs import RunsPanel
+from gdsim.qt.panels.this_step import ThisStepPanel
 from gdsim.qt.panels.timeline import StepTable
 from gdsim.qt.presentation import Presentation
 from gdsim.qt.presenter_keys import PresenterKeys
@@ -125,11 +126,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.steps_dock.setWidget(self.step_table)
         self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.steps_dock)
         self.tabifyDockWidget(self.runs_dock, self.steps_dock)
+        self.this_step = ThisStepPanel(self.scene, self.controller)
+        self.this_step_dock = QtWidgets.QDockWidget("This step", self)
+        self.this_step_dock.setObjectName("this_step")
+        self.this_step_dock.setToolTip("The selected run's update at the cursor, with its numbers")
+        self.this_step_dock.setWidget(self.this_step)
+        self.this_step_dock.visibilityChanged.connect(
+            lambda shown: shown and self.this_step.refresh(force=True)
+        )
+        self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.this_step_dock)
+        self.tabifyDockWidget(self.steps_dock, self.this_step_dock)
         self.runs_dock.raise_()
         self.resizeDocks([self.controls_dock, self.runs_dock], [600, 300], QtCore.Qt.Vertical)
 
     def docks(self) -> tuple[QtWidgets.QDockWidget, ...]:
-        return (self.controls_dock, self.runs_dock, self.steps_dock)
+        return (self.controls_dock, self.runs_dock, self.steps_dock, self.this_step_dock)
 
     def _build_toolbar(self) -> None:
         a = self.actions_by_name

@@ -1,0 +1,146 @@
+"""The "This step" panel: the selected run's update at the cursor, written out line by
+line as torch's documentation writes the algorithm, each line with its numbers at this
+step (see :mod:`gdsim.core.explain`).  It follows the cursor, the selection and every
+new trajectory; a hidden panel computes nothing and catches up when it is shown.  Copy
+puts the lines on the clipboard with every digit."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gdsim.core.explain import explain_step, fmt
+from gdsim.qt import theme
+from gdsim.qt.views.base import index_at
+from gdsim.qt.views.legend import status_at
+
+DIGITS = 6  # significant digits on screen (Copy gives them all)
+
+
+class ThisStepPanel(QtWidgets.QWidget):
+    def __init__(self, scene, controller, parent=None):
+        super().__init__(parent)
+        self.scene, self.controller = scene, controller
+        self.explanation = None
+        self.heading = QtWidgets.QLabel()
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(QtCore.Qt.PlainText)
+        self.view = QtWidgets.QTextBrowser()
+        self.view.setOpenLinks(False)
+        self.view.setToolTip(
+            "The selected run's update at the cursor, with this step's numbers "
+            "(the run's own float64 values; Copy gives every digit)"
+        )
+        self.copy_btn = QtWidgets.QPushButton("Copy")
+        self.copy_btn.setToolTip("Copy these lines as text, with every digit")
+        self.copy_btn.clicked.connect(self.copy)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.copy_btn, 0, QtCore.Qt.AlignTop)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addWidget(self.view, 1)
+        scene.cursor_changed.connect(lambda _c: self.refresh())
+        scene.selection_changed.connect(lambda _r: self.refresh())
+        scene.run_changed.connect(lambda _r, _c: self.refresh())
+        scene.reset.connect(self.refresh)
+        controller.trajectory_changed.connect(self._on_trajectory)
+
+    def _on_trajectory(self, run_id: int) -> None:
+        if run_id == self.scene.selected:
+            self.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.refresh(force=True)
+
+    def on_screen(self) -> bool:
+        """Shown and not behind another tab (a tabbed dock's page stays "visible")."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def refresh(self, force: bool = False) -> None:
+        """The explanation at the cursor; nothing while off screen unless ``force``
+        (the dock's tab has just come to the front)."""
+        if not (force and self.isVisible()) and not self.on_screen():
+            return
+        run = self.scene.selected_run
+        traj = None if run is None else self.controller.trajectories.get(run.id)
+        self.explanation = None
+        if run is None:
+            self._show("Select a run to see its steps written out.", "")
+            return
+        label = self.scene.label(run.id)
+        if traj is None or len(traj) == 0:
+            self._show(f"{label}: computing…", "")
+            return
+        k = index_at(traj, self.scene.cursor)
+        if k >= len(traj) - 1:
+            self._show(f"{label} at step {k}: {status_at(traj, k)}; no step follows.", "")
+            return
+        try:
+            e = explain_step(run.config, traj, k)
+        except (ValueError, ArithmeticError) as err:  # an undefined step: say so
+            self._show(f"{label}, step {k} → {k + 1}: {err}", "")
+            return
+        self.explanation = e
+        opt = run.config.optimizer
+        who = label if label.split()[0] == opt else f"{label} ({opt})"
+        self._show(f"{who}: step {k} → {k + 1}", self._html(e))
+
+    def _show(self, heading: str, body: str) -> None:
+        self.heading.setText(heading)
+        self.view.setHtml(body)
+        self.copy_btn.setEnabled(self.explanation is not None)
+
+    def _html(self, e) -> str:
+        """Each line's formula and '= value' side by side where the panel is wide enough,
+        else the value below its formula; notes in grey; sized for the back row (the
+        theme's font, ×1.5 in projector mode)."""
+        soft = theme.colors()["soft"]
+        size = theme.font_pt() + 1
+        font = QtGui.QFont(self.font())
+        font.setPointSizeF(size)
+        bold = QtGui.QFont(font)
+        bold.setBold(True)
+        cells = [
+            (ln.formula, "" if ln.value is None else "= " + fmt(ln.value, DIGITS), ln.note)
+            for ln in e.lines
+        ]
+        left = max(QtGui.QFontMetrics(bold).horizontalAdvance(f) for f, _, _ in cells)
+        right = max(QtGui.QFontMetrics(font).horizontalAdvance(v) for _, v, _ in cells)
+        side_by_side = left + right + 40 <= self.view.viewport().width()
+        small = f"color:{soft}; font-size:{size - 2:.0f}pt"
+        rows = []
+        for formula, value, note in cells:
+            f, v = html.escape(formula), html.escape(value)
+            if side_by_side:
+                rows.append(
+                    f"<tr><td style='white-space:nowrap; padding-right:10px'><b>{f}</b></td>"
+                    f"<td style='white-space:nowrap'>{v}</td></tr>"
+                )
+            else:
+                rows.append(f"<tr><td><b>{f}</b></td></tr>")
+                rows.append(f"<tr><td style='padding-left:14px; white-space:nowrap'>{v}</td></tr>")
+            if note:
+                span = " colspan=2" if side_by_side else ""
+                rows.append(f"<tr><td{span} style='{small}'>{html.escape(note)}</td></tr>")
+        return (
+            f"<table cellspacing=0 cellpadding=1 style='font-size:{size:.0f}pt'>"
+            f"{''.join(rows)}</table>"
+        )
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.explanation is not None:  # side by side or stacked, for the new width
+            self.view.setHtml(self._html(self.explanation))
+
+    def text(self) -> str:
+        """What Copy puts on the clipboard: the heading and the lines, every digit."""
+        if self.explanation is None:
+            return self.heading.text()
+        return self.heading.text() + "\n" + self.explanation.text()
+
+    def copy(self) -> None:
+        QtGui.QGuiApplication.clipboard().setText(self.text())

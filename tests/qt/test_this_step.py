@@ -1,0 +1,70 @@
+"""The "This step" panel: the selected run's update at the cursor, with its numbers."""
+
+from PySide6 import QtGui
+
+from gdsim.core.explain import explain_step, fmt
+from tests.qt.conftest import wait_trajectories
+
+
+def shown(w):
+    w.this_step_dock.raise_()  # its tab to the front
+    return w.this_step
+
+
+def test_the_panel_follows_the_cursor_and_the_selection(make_window, qtbot):
+    w = make_window("ravine")
+    panel = shown(w)
+    run = w.scene.runs[1]  # momentum
+    w.scene.select(run.id)
+    w.scene.set_cursor(3)
+    qtbot.waitUntil(lambda: panel.explanation is not None and panel.explanation.step == 3)
+    traj = w.controller.trajectories[run.id]
+    assert panel.heading.text() == "momentum: step 3 → 4"
+    html = panel.view.toPlainText()
+    assert "b₄ = μ·b₃ + g" in html and "θ₄ = θ₃ − α·b₄" in html
+    assert "= " + fmt(tuple(traj.position[4]), 6) in html  # θ₄, the trajectory's own row
+    w.scene.set_cursor(4)
+    assert panel.explanation.step == 4 and "b₅ = μ·b₄ + g" in panel.view.toPlainText()
+    w.scene.select(w.scene.runs[0].id)  # plain gd has no buffer
+    assert panel.heading.text() == "vanilla (gd): step 4 → 5"
+    assert "b₅" not in panel.view.toPlainText()
+    assert "θ₅ = θ₄ − α·g" in panel.view.toPlainText()
+
+
+def test_copy_gives_every_digit_and_a_change_of_alpha_updates_it(make_window, qtbot):
+    w = make_window("ravine")
+    panel = shown(w)
+    run = w.scene.runs[0]
+    w.scene.select(run.id)
+    w.scene.set_cursor(2)
+    panel.copy()
+    text = QtGui.QGuiApplication.clipboard().text()
+    traj = w.controller.trajectories[run.id]
+    want = explain_step(run.config, traj, 2).text()
+    assert text == panel.heading.text() + "\n" + want
+    assert repr(float(traj.position[3][0])) in text  # full precision
+    w.scene.set_hyper(run.id, lr=0.1)
+    wait_trajectories(qtbot, w)
+    assert panel.explanation.lr == 0.1 and "= 0.1" in panel.view.toPlainText()
+
+
+def test_at_the_last_row_the_panel_says_the_run_ended(make_window, qtbot):
+    w = make_window("stability-edge")
+    panel = shown(w)
+    run = w.scene.runs[-1]
+    w.scene.select(run.id)
+    w.actions_by_name["end"].trigger()
+    traj = w.controller.trajectories[run.id]
+    assert panel.explanation is None and not panel.copy_btn.isEnabled()
+    assert panel.heading.text().endswith("no step follows.")
+    assert f"step {len(traj) - 1}" in panel.heading.text()
+
+
+def test_a_hidden_panel_computes_nothing(make_window, qtbot):
+    w = make_window("ravine")
+    assert not w.this_step.on_screen()  # behind the Runs tab
+    w.scene.set_cursor(5)
+    assert w.this_step.explanation is None  # caught up when shown
+    panel = shown(w)
+    qtbot.waitUntil(lambda: panel.explanation is not None)
+    assert panel.explanation.step == 5
