@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from gdsim.core import run_rules
 from gdsim.core.optimizers import OPTIMIZERS, get_optimizer
 
-__all__ = ["TERMS", "Explanation", "Line", "explain_step"]
+__all__ = ["STATE_SYMBOLS", "TERMS", "Explanation", "Line", "explain_step"]
 
 #: the derived values an explanation gives, by name (``Explanation.terms``)
 TERMS = {
@@ -38,6 +38,17 @@ TERMS = {
     "exp_avg_sq_hat": "v̂ = v / (1 − β₂ᵗ), the bias-corrected second moment",
     "denom": "√v / √(1 − β₂ᵗ) + ε (Adam), √ṽ + ε (RMSprop), √s + ε (Adagrad)",
     "delta": "Δθ = θ_{k+1} − θ_k",
+}
+
+#: how the lines (and the step table) write each state buffer, by torch's name
+STATE_SYMBOLS = {
+    "momentum_buffer": "b",
+    "exp_avg": "m",
+    "exp_avg_sq": "v",
+    "max_exp_avg_sq": "v̂max",
+    "sum": "s",
+    "square_avg": "v",
+    "grad_avg": "ḡ",
 }
 
 _SUB = str.maketrans("0123456789+-", "₀₁₂₃₄₅₆₇₈₉₊₋")

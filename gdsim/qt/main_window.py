@@ -23,7 +23,7 @@ from gdsim.qt.icons import app_icon
 from gdsim.qt.panels.controls import ControlsPanel
 from gdsim.qt.panels.runs import RunsPanel
 from gdsim.qt.panels.this_step import ThisStepPanel
-from gdsim.qt.panels.timeline import StepTable
+from gdsim.qt.panels.timeline import StepsPanel, StepTable
 from gdsim.qt.presentation import Presentation
 from gdsim.qt.presenter_keys import PresenterKeys
 from gdsim.qt.view_area import ViewArea
@@ -123,7 +123,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.steps_dock = QtWidgets.QDockWidget("Steps", self)
         self.steps_dock.setObjectName("steps")
         self.steps_dock.setToolTip("The selected run, step by step")
-        self.steps_dock.setWidget(self.step_table)
+        self.steps_panel = StepsPanel(self.step_table)
+        self.steps_dock.setWidget(self.steps_panel)
         self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.steps_dock)
         self.tabifyDockWidget(self.runs_dock, self.steps_dock)
         self.this_step = ThisStepPanel(self.scene, self.controller)

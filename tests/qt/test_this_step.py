@@ -1,6 +1,6 @@
 """The "This step" panel: the selected run's update at the cursor, with its numbers."""
 
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui
 
 from gdsim.core.explain import explain_step, fmt
 from tests.qt.conftest import wait_trajectories
@@ -68,3 +68,29 @@ def test_a_hidden_panel_computes_nothing(make_window, qtbot):
     panel = shown(w)
     qtbot.waitUntil(lambda: panel.explanation is not None)
     assert panel.explanation.step == 5
+
+
+def test_the_step_table_shows_the_gradient_the_step_and_the_buffers_a_click_away(
+    make_window, qtbot
+):
+    w = make_window("rosenbrock-race")
+    table = w.step_table
+    adam = w.scene.runs[-1]
+    w.scene.select(adam.id)
+    model = table.model()
+    headers = [model.headerData(c, QtCore.Qt.Horizontal) for c in range(model.columnCount())]
+    assert headers == ["step", "x", "y", "loss", "‖∇f‖", "lr"]  # compact by default
+    w.steps_panel.full.click()
+    headers = [model.headerData(c, QtCore.Qt.Horizontal) for c in range(model.columnCount())]
+    assert headers[6:] == ["g_x", "g_y", "Δx", "Δy", "m_x", "m_y", "v_x", "v_y"]
+    traj = w.controller.trajectories[adam.id]
+    col = headers.index
+    assert model.text(col("g_y"), 5) == f"{traj.grad[5, 1]:.6g}"
+    assert model.text(col("Δx"), 5) == f"{traj.position[6, 0] - traj.position[5, 0]:.6g}"
+    assert model.text(col("m_x"), 5) == f"{traj.state['exp_avg'][5, 0]:.6g}"
+    assert model.text(col("Δx"), len(traj) - 1) == ""  # no step after the last row
+    tip = model.headerData(col("v_y"), QtCore.Qt.Horizontal, QtCore.Qt.ToolTipRole)
+    assert "exp_avg_sq" in tip
+    w.scene.select(w.scene.runs[1].id)  # momentum: its buffer b
+    headers = [model.headerData(c, QtCore.Qt.Horizontal) for c in range(model.columnCount())]
+    assert headers[-2:] == ["b_x", "b_y"]

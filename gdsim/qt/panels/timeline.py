@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+from gdsim.core.explain import STATE_SYMBOLS
 from gdsim.core.surfaces import get_surface
 from gdsim.qt.views.base import index_at
 
@@ -57,21 +58,54 @@ class StepModel(QtCore.QAbstractTableModel):
         super().__init__()
         self.traj = None
         self.headers: list[str] = []
+        self.tips: list[str] = []
         self.columns: list[np.ndarray] = []
 
-    def set_trajectory(self, traj, params) -> None:
+    def set_trajectory(self, traj, params, full: bool = False) -> None:
+        """The compact columns (step, θ, loss, ‖∇f‖, lr), or with ``full`` also the
+        gradient's components, Δθ and every optimizer buffer per component."""
         self.beginResetModel()
         self.traj = traj
-        self.headers = ["step", *params, "loss", "‖∇f‖", "lr"]
-        if traj is None:
-            self.columns = []
-        else:
-            self.columns = [traj.steps, *traj.position.T, traj.loss, traj.grad_norm, traj.lr]
+        cols = [("step", "", None), *((p, f"θ: {p}", None) for p in params)]
+        cols += [("loss", "f(θ)", None), ("‖∇f‖", "the gradient's norm", None)]
+        cols.append(("lr", "the learning rate of the step that leaves this row", None))
+        if traj is not None:
+            cols = [
+                (h, tip, col) for (h, tip, _), col in zip(cols, self._compact(traj), strict=True)
+            ]
+        if traj is not None and full:
+            cols += self._full(traj, params)
+        self.headers = [h for h, _, _ in cols]
+        self.tips = [tip for _, tip, _ in cols]
+        self.columns = [] if traj is None else [c for _, _, c in cols]
         self.endResetModel()
+
+    @staticmethod
+    def _compact(traj) -> list[np.ndarray]:
+        return [traj.steps, *traj.position.T, traj.loss, traj.grad_norm, traj.lr]
+
+    @staticmethod
+    def _full(traj, params) -> list[tuple[str, str, np.ndarray]]:
+        out = [
+            (f"g_{p}", f"the gradient given, ∂f/∂{p}", traj.grad[:, i])
+            for i, p in enumerate(params)
+        ]
+        delta = np.full_like(traj.position, np.nan)
+        delta[:-1] = np.diff(traj.position, axis=0)
+        out += [(f"Δ{p}", f"θ_k+1 − θ_k along {p}", delta[:, i]) for i, p in enumerate(params)]
+        for name, rows in traj.state.items():
+            sym = STATE_SYMBOLS.get(name, name)
+            out += [
+                (f"{sym}_{p}", f"{name} (torch's name), carried into step k, along {p}", rows[:, i])
+                for i, p in enumerate(params)
+            ]
+        return out
 
     def text(self, column: int, row: int) -> str:
         v = self.columns[column][row]
-        return str(int(v)) if column == 0 else f"{v:.6g}"
+        if column == 0:
+            return str(int(v))
+        return "" if np.isnan(v) and self.headers[column].startswith("Δ") else f"{v:.6g}"
 
     def rowCount(self, parent=QtCore.QModelIndex()):  # noqa: B008
         return 0 if parent.isValid() or self.traj is None else len(self.traj)
@@ -89,14 +123,21 @@ class StepModel(QtCore.QAbstractTableModel):
         return None
 
     def headerData(self, section, orientation, role=QtCore.Qt.DisplayRole):
-        if role == QtCore.Qt.DisplayRole and orientation == QtCore.Qt.Horizontal:
-            return self.headers[section] if section < len(self.headers) else None
+        if orientation != QtCore.Qt.Horizontal or section >= len(self.headers):
+            return None
+        if role == QtCore.Qt.DisplayRole:
+            return self.headers[section]
+        if role == QtCore.Qt.ToolTipRole:
+            return self.tips[section] or None
         return None
 
 
 class StepTable(QtWidgets.QTableView):
-    """step, position, loss, ‖∇f‖ and learning rate of the selected run, one row per step;
-    the cursor's row is selected, and selecting a row moves the cursor."""
+    """step, position, loss, ‖∇f‖ and learning rate of the selected run, one row per step
+    (with ``set_full(True)`` also the gradient, Δθ and the optimizer's buffers); the
+    cursor's row is selected, and selecting a row moves the cursor."""
+
+    full = False
 
     def __init__(self, scene, controller, parent=None):
         super().__init__(parent)
@@ -125,7 +166,7 @@ class StepTable(QtWidgets.QTableView):
     def rebuild(self) -> None:
         self._syncing = True
         traj = self.controller.trajectories.get(self.scene.selected)
-        self.steps.set_trajectory(traj, get_surface(self.scene.surface).params)
+        self.steps.set_trajectory(traj, get_surface(self.scene.surface).params, self.full)
         self._resize_pending = True
         self._syncing = False
         self.follow()
@@ -133,6 +174,11 @@ class StepTable(QtWidgets.QTableView):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self.follow()
+
+    def set_full(self, full: bool) -> None:
+        if full != self.full:
+            self.full = full
+            self.rebuild()
 
     def _fit_columns(self) -> None:
         """Column widths from the headers and the longest numbers of the trajectory
@@ -176,3 +222,23 @@ class StepTable(QtWidgets.QTableView):
         if step is not None:
             self.scene.set_playing(False)
             self.scene.set_cursor(step)
+
+
+class StepsPanel(QtWidgets.QWidget):
+    """The step table with its switch between the compact and the full set of columns."""
+
+    def __init__(self, table: StepTable, parent=None):
+        super().__init__(parent)
+        self.table = table
+        self.full = QtWidgets.QCheckBox("All columns")
+        self.full.setToolTip(
+            "Also the gradient's components, each step's Δθ and every state buffer of the "
+            "optimizer (momentum b, moments m and v, accumulator s…) per component"
+        )
+        self.full.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Fixed)
+        self.full.toggled.connect(table.set_full)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 2, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.full)
+        lay.addWidget(table, 1)
