@@ -109,7 +109,7 @@ def _make(name, title, formula, params, X, y, domain, description, start, lr, la
         domain=domain,
         critical_points=(CriticalPoint(tuple(float(t) for t in theta_star), f_star),),
         description=description,
-        hess=lambda *p: H,
+        hess=lambda *p: tuple(H[i, j] for i in range(len(H)) for j in range(i, len(H))),
         log_levels=True,
         default_start=start,
         default_lr=lr,

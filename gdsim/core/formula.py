@@ -469,6 +469,7 @@ def _formula_surface(text: str):
             "the formula's slope has imaginary values (a negative number to a power x?)"
         )
     source, vector = _compile([expr, *grads], params)
+    hess = _hessian(grads, symbols, params)
 
     def fg(*coords, xp=None):
         if xp is np:
@@ -508,9 +509,35 @@ def _formula_surface(text: str):
         ),
         log_levels=log_levels,
         default_start=_default_start(scalar, np.stack(mesh, axis=-1), defined),
+        hess=hess,
         extra={"numpy_source": source, "expression": str(expr)},
     )
     return replace(surface, default_lr=_default_lr(surface))
+
+
+def _hessian(grads, symbols, params):
+    """The exact Hessian's entries on and above the diagonal, compiled as f and ∇f are;
+    |u|'s kink and sign(u)'s step count as flat (no Dirac delta), as in torch."""
+    import sympy
+
+    entries = []
+    for i, g in enumerate(grads):
+        for s in symbols[i:]:
+            h = sympy.diff(g, s).replace(sympy.DiracDelta, lambda *a: sympy.S.Zero)
+            h = h.replace(
+                lambda e: isinstance(e, sympy.Derivative) and e.expr.func is sympy.sign,
+                lambda e: sympy.S.Zero,
+            )
+            check_numbers(h)
+            entries.append(h)
+    if any(h.has(sympy.I) or h.has(sympy.Derivative) for h in entries):
+        return None  # second derivatives by differences of the exact gradient
+    _, compiled = _compile(entries, params)
+
+    def hess(*coords):
+        return compiled(*(np.asarray(c, dtype=float) for c in coords))
+
+    return hess
 
 
 def _default_lr(surface) -> float:

@@ -83,19 +83,37 @@ class Surface:
         """∇f at ``points`` of shape (..., dim); returns the same shape."""
         return self.evaluate(points)[1]
 
+    def hessians(self, points) -> np.ndarray:
+        """The exact Hessians at ``points`` of shape (..., dim): shape (..., dim, dim).
+        ``hess`` gives the entries on and above the diagonal (row by row); a surface
+        without it gets central differences of its exact gradient."""
+        p = np.asarray(points, dtype=float)
+        shape, d = p.shape[:-1], self.dim
+        if self.hess is None:
+            return self._hessians_by_differences(p)
+        with np.errstate(all="ignore"):
+            entries = self.hess(*np.moveaxis(p, -1, 0))
+        out = np.empty((*shape, d, d))
+        it = iter(entries)
+        for i in range(d):
+            for j in range(i, d):
+                out[..., i, j] = out[..., j, i] = np.broadcast_to(next(it), shape)
+        return out
+
     def hessian(self, point) -> np.ndarray:
-        """The Hessian at one point: exact where given, else central differences of ∇f."""
-        p = np.asarray(point, dtype=float)
-        if self.hess is not None:
-            return np.asarray(self.hess(*p), dtype=float).reshape(self.dim, self.dim)
+        """The Hessian at one point, shape (dim, dim)."""
+        return self.hessians(np.asarray(point, dtype=float).reshape(self.dim))
+
+    def _hessians_by_differences(self, p: np.ndarray) -> np.ndarray:
         h = 1e-5 * np.maximum(1.0, np.abs(p))
-        rows = []
+        cols = []
         for i in range(self.dim):
             e = np.zeros(self.dim)
-            e[i] = h[i]
-            rows.append((self.gradient(p + e) - self.gradient(p - e)) / (2 * h[i]))
-        hm = np.array(rows)
-        return 0.5 * (hm + hm.T)
+            step = h[..., i : i + 1] * e
+            step[..., i] = h[..., i]
+            cols.append((self.gradient(p + step) - self.gradient(p - step)) / (2 * h[..., i, None]))
+        hm = np.stack(cols, axis=-2)
+        return 0.5 * (hm + np.swapaxes(hm, -1, -2))
 
     def domain_center(self) -> np.ndarray:
         return np.array([(a + b) / 2 for a, b in self.domain])

@@ -39,9 +39,9 @@ def _make_registry() -> dict[str, Surface]:
             "Plain gradient descent multiplies x by (1 − 2α) at every step, so it creeps down for "
             "α < 0.5, zig-zags towards 0 for 0.5 < α < 1, bounces for ever at α = 1 and flies "
             "off above.",
-            hess=lambda x: [[2.0]],
             default_start=(5.0,),
             default_lr=0.1,
+            hess=fn.parabola_hessian,
         ),
         S(
             "shifted-parabola",
@@ -54,9 +54,9 @@ def _make_registry() -> dict[str, Surface]:
             "A parabola whose bottom is not at zero: the minimum sits at x = −2.5 where f = −0.25. "
             "From x = 10, a learning rate of 0.1 gets there quickly, 0.001 hardly moves and 1.1 "
             "overshoots further at every step until the run diverges.",
-            hess=lambda x: [[2.0]],
             default_start=(10.0,),
             default_lr=0.1,
+            hess=fn.parabola_hessian,
         ),
         S(
             "bowl",
@@ -68,9 +68,9 @@ def _make_registry() -> dict[str, Surface]:
             (CP((0.0, 0.0), 0.0),),
             "An isotropic bowl: the same curvature in every direction, so −∇f points straight at "
             "the minimum and gradient descent walks a straight line to the origin.",
-            hess=lambda x, y: [[2.0, 0.0], [0.0, 2.0]],
             default_start=(-3.0, 2.5),
             default_lr=0.1,
+            hess=fn.bowl_hessian,
         ),
         S(
             "ravine",
@@ -84,10 +84,10 @@ def _make_registry() -> dict[str, Surface]:
             "it (0.02). Plain gradient descent spends its steps bouncing from wall to wall and "
             "then crawls along the floor; momentum averages the bounces away and picks up speed "
             "along the valley.",
-            hess=lambda x, y: [[2 * fn.RAVINE_A, 0.0], [0.0, 2 * fn.RAVINE_B]],
             log_levels=True,
             default_start=(-9.0, 3.0),
             default_lr=0.45,
+            hess=fn.ravine_hessian,
         ),
         S(
             "saddle",
@@ -100,9 +100,9 @@ def _make_registry() -> dict[str, Surface]:
             "Downhill in y, uphill in x: the origin is flat but is no minimum. A marble started "
             "exactly on the x axis rolls into the saddle and stops; the smallest offset in y "
             "grows at every step and carries it away (the loss has no lower bound).",
-            hess=lambda x, y: [[2.0, 0.0], [0.0, -2.0]],
             default_start=(-2.5, 0.01),
             default_lr=0.1,
+            hess=fn.saddle_hessian,
         ),
         S(
             "monkey-saddle",
@@ -117,6 +117,7 @@ def _make_registry() -> dict[str, Surface]:
             "classify.",
             default_start=(1.5, 0.3),
             default_lr=0.05,
+            hess=fn.monkey_saddle_hessian,
         ),
         S(
             "two-wells",
@@ -131,6 +132,7 @@ def _make_registry() -> dict[str, Surface]:
             "where you drop the marble decides which well it ends in.",
             default_start=(1.6, 1.0),
             default_lr=0.05,
+            hess=fn.two_wells_hessian,
         ),
         S(
             "plateau",
@@ -145,6 +147,7 @@ def _make_registry() -> dict[str, Surface]:
             "builds up speed and Adam, which rescales each step, crosses quickly.",
             default_start=(-3.5, 1.0),
             default_lr=0.5,
+            hess=fn.plateau_hessian,
         ),
         S(
             "rosenbrock",
@@ -156,10 +159,10 @@ def _make_registry() -> dict[str, Surface]:
             (CP((1.0, 1.0), 0.0),),
             "Rosenbrock's banana valley: finding the curved valley floor is easy, following it to "
             "the minimum at (1, 1) is hard. The classic race track for optimizers.",
-            hess=fn.rosenbrock_hessian,
             log_levels=True,
             default_start=(-1.5, 2.0),
             default_lr=1e-3,
+            hess=fn.rosenbrock_hessian,
         ),
         S(
             "himmelblau",
@@ -174,6 +177,7 @@ def _make_registry() -> dict[str, Surface]:
             log_levels=True,
             default_start=(-0.5, -0.5),
             default_lr=0.01,
+            hess=fn.himmelblau_hessian,
         ),
         S(
             "beale",
@@ -188,6 +192,7 @@ def _make_registry() -> dict[str, Surface]:
             log_levels=True,
             default_start=(-1.0, 1.5),
             default_lr=1e-3,
+            hess=fn.beale_hessian,
         ),
         S(
             "booth",
@@ -198,10 +203,10 @@ def _make_registry() -> dict[str, Surface]:
             ((-10.0, 10.0), (-10.0, 10.0)),
             (CP((1.0, 3.0), 0.0),),
             "A tilted, elongated quadratic bowl with its minimum at (1, 3).",
-            hess=lambda x, y: [[10.0, 8.0], [8.0, 10.0]],
             log_levels=True,
             default_start=(-8.0, -6.0),
             default_lr=0.05,
+            hess=fn.booth_hessian,
         ),
         S(
             "rastrigin",
@@ -215,6 +220,7 @@ def _make_registry() -> dict[str, Surface]:
             "first dimple it falls into; the global minimum is at the origin.",
             default_start=(3.2, 2.1),
             default_lr=1e-3,
+            hess=fn.rastrigin_hessian,
         ),
         S(
             "ackley",
@@ -227,6 +233,7 @@ def _make_registry() -> dict[str, Surface]:
             "A nearly flat, egg-crate outer region around one deep funnel at the origin.",
             default_start=(3.3, -2.6),
             default_lr=1e-2,
+            hess=fn.ackley_hessian,
         ),
         S(
             "six-hump-camel",
@@ -245,6 +252,7 @@ def _make_registry() -> dict[str, Surface]:
             "Six local minima, two of them global (f ≈ −1.0316) at (±0.0898, ∓0.7127).",
             default_start=(-1.5, 1.2),
             default_lr=0.01,
+            hess=fn.six_hump_camel_hessian,
         ),
         S(
             "goldstein-price",
@@ -260,6 +268,7 @@ def _make_registry() -> dict[str, Surface]:
             log_levels=True,
             default_start=(-0.6, 0.4),
             default_lr=1e-5,
+            hess=fn.goldstein_price_hessian,
         ),
         S(
             "styblinski-tang",
@@ -272,6 +281,7 @@ def _make_registry() -> dict[str, Surface]:
             "Four wells of different depth; the deepest is at (−2.9035, −2.9035) with f ≈ −78.332.",
             default_start=(0.3, 4.5),
             default_lr=0.01,
+            hess=fn.styblinski_tang_hessian,
         ),
     ]
     return {s.name: s for s in surfaces}
