@@ -156,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     ep.add_argument("--step", type=int, help="the step to show (default: the last one)")
     ep.add_argument("--scale", type=float, default=1.0, help="PNG resolution, 1 to 4")
     ep.add_argument("--fps", type=float, default=10.0, help="frames per second (GIF, MP4)")
+    ep.add_argument(
+        "--lens", action="store_true", help="show the curvature lens (as key C in the window)"
+    )
+    ep.add_argument(
+        "--flow", action="store_true", help="show the gradient flow (as key F in the window)"
+    )
     ep.add_argument("--out", required=True, help="FILE.png|svg|gif|mp4|csv|json")
     bp = sub.add_parser("bench", help="measure speed against reference runs")
     bp.add_argument("what", choices=("core", "gui", "all"))

@@ -16,7 +16,14 @@ from gdsim.core.simulation import ConfigError, RunConfig
 from gdsim.core.surfaces import get_surface
 from gdsim.model.run import PALETTE, Run
 
-__all__ = ["DEFAULT_VIEW", "SCENE_FORMAT", "SCENE_VERSION", "SceneError", "scene_fields"]
+__all__ = [
+    "DEFAULT_VIEW",
+    "SCENE_FORMAT",
+    "SCENE_VERSION",
+    "VIEW_FLAGS",
+    "SceneError",
+    "scene_fields",
+]
 
 SCENE_FORMAT = "gdsim-scene"
 SCENE_VERSION = 1
@@ -27,9 +34,15 @@ DEFAULT_VIEW: dict[str, Any] = {
     "show_velocity": True,
     "show_minima": True,
     "show_legend": True,
+    "show_curvature": False,  # the curvature lens (key C)
+    "show_flow": False,  # the gradient flow (key F)
     "camera": {"distance": 3.4, "elevation": 42.0, "azimuth": -65.0},
     "ranges": None,  # the 2D view's (xmin, xmax, ymin, ymax); None = the surface's domain
 }
+
+
+#: the view's switches (what the View menu's check boxes set)
+VIEW_FLAGS = tuple(k for k, v in DEFAULT_VIEW.items() if isinstance(v, bool))
 
 
 class SceneError(ValueError):
@@ -96,7 +109,7 @@ def _view(doc) -> dict:
         return view
     if not isinstance(doc, dict):
         raise SceneError("view must be a mapping")
-    for key in ("log_loss", "show_gradient", "show_velocity", "show_minima", "show_legend"):
+    for key in VIEW_FLAGS:
         if key in doc:
             view[key] = _flag(doc[key], f"view.{key}")
     cam = doc.get("camera")

@@ -118,6 +118,28 @@ ACTIONS: tuple[ActionSpec, ...] = (
         True,
     ),
     ActionSpec(
+        "curvature",
+        "Curvature lens",
+        "set_view_flag.show_curvature",
+        _k("C"),
+        "The Hessian's eigen-axes and eigenvalues at the selected marble, and λmax over "
+        "the steps against the stability edge 2/α in the loss plot",
+        "View",
+        True,
+        True,
+    ),
+    ActionSpec(
+        "flow",
+        "Gradient flow",
+        "set_view_flag.show_flow",
+        _k("F"),
+        "The continuous path dθ/dt = −∇f from the selected run's start (dashed grey), "
+        "with a ring where it is at the run's time Σα",
+        "View",
+        True,
+        True,
+    ),
+    ActionSpec(
         "lesson_text",
         "Lesson text",
         "presentation.show_lesson_text",

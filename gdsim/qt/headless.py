@@ -23,6 +23,10 @@ def export_headless(args, progress=None) -> int:
         print(f"gdsim export: {e}", file=sys.stderr)
         return EXIT_USAGE
     scene.playing = False
+    if getattr(args, "lens", False):
+        scene.view["show_curvature"] = True
+    if getattr(args, "flow", False):
+        scene.view["show_flow"] = True
     app = make_app(remembered_theme=False)
     from gdsim.qt.export import ExportError, export
     from gdsim.qt.main_window import MainWindow

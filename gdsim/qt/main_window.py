@@ -14,9 +14,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.simulation import ConfigError
 from gdsim.model import Scene
+from gdsim.model.document import DEFAULT_VIEW
 from gdsim.presets import load_preset, scene_document
 from gdsim.qt import icons
-from gdsim.qt.actions import add_menu_extras, build_actions
+from gdsim.qt.actions import ACTIONS, add_menu_extras, build_actions
 from gdsim.qt.controller import SimulationController
 from gdsim.qt.documents import Documents
 from gdsim.qt.icons import app_icon
@@ -252,17 +253,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.speed.setValue(v)
 
     def _sync_view_actions(self) -> None:
+        """Every View switch's check mark from the scene (the action whose slot sets it)."""
         view = self.scene.view
-        for name, key in (
-            ("log_loss", "log_loss"),
-            ("gradient", "show_gradient"),
-            ("velocity", "show_velocity"),
-            ("legend", "show_legend"),
-            ("minima", "show_minima"),
-        ):
-            act = self.actions_by_name[name]
-            with QtCore.QSignalBlocker(act):
-                act.setChecked(bool(view.get(key, True if key != "log_loss" else False)))
+        for spec in ACTIONS:
+            if spec.slot.startswith("set_view_flag."):
+                key = spec.slot.split(".", 1)[1]
+                act = self.actions_by_name[spec.name]
+                with QtCore.QSignalBlocker(act):
+                    act.setChecked(bool(view.get(key, DEFAULT_VIEW[key])))
 
     def store_view_state(self) -> None:
         """The 3D camera and the map's range into the scene (what a session saves)."""

@@ -66,6 +66,7 @@ class ViewArea(QtWidgets.QWidget):
         scene.run_changed.connect(lambda _run, _cfg: self.sync_runs())
         scene.cursor_changed.connect(self.redraw)
         scene.view_changed.connect(self.on_view_changed)
+        scene.selection_changed.connect(self.on_selection_changed)
         scene.text_changed.connect(self.show_lesson)
         scene.reset.connect(self.on_reset)
         controller.trajectory_changed.connect(self.on_trajectory_changed)
@@ -172,10 +173,18 @@ class ViewArea(QtWidgets.QWidget):
         self.loss.refresh()
         self.redraw()
 
+    def on_selection_changed(self, _run_id) -> None:
+        """The curvature lens and the flow follow the selected run."""
+        view = self.scene.view
+        if view.get("show_curvature") or view.get("show_flow"):
+            if view.get("show_curvature"):
+                self.loss.refresh()
+            self.redraw()
+
     def on_view_changed(self, key: str = "*") -> None:
         """A view flag changed (``key``; "*" for all, after a load): only a new range or
         camera moves the views, so a toggle leaves a rotated 3D view where it is."""
-        if key in ("*", "log_loss", "show_legend"):
+        if key in ("*", "log_loss", "show_legend", "show_curvature"):
             self.loss.refresh()
         show_minima = self.scene.view.get("show_minima", True)
         for name in ("contour", "curve"):

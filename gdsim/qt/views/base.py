@@ -59,6 +59,13 @@ class RunView:
                 items[run.id] = create(run)
         return items
 
+    def lens_run(self) -> tuple[Run, Trajectory] | None:
+        """The run the curvature lens and the gradient flow follow: the selected one if
+        it is shown, else the first shown."""
+        shown = self.shown_runs()
+        chosen = [rt for rt in shown if rt[0].id == self.model.selected]
+        return (chosen or shown or [None])[0]
+
     def shown_runs(self) -> list[tuple[Run, Trajectory]]:
         out = []
         for run in self.model.runs:

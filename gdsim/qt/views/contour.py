@@ -18,6 +18,7 @@ from gdsim.core.grid import SurfaceGrid, extend
 from gdsim.qt import theme
 from gdsim.qt.views.base import arrow_vector, finite_prefix, index_at, plot_title
 from gdsim.qt.views.legend import RunLegend
+from gdsim.qt.views.lens import CurvatureLens, FlowPath
 from gdsim.qt.views.marks import RunFrame, RunMarks
 from gdsim.qt.views.viewbox import ClickViewBox, RunPlot
 
@@ -79,6 +80,8 @@ class ClickPlotView(RunPlot):
         self.on_click = None
         self.vb.sigClicked.connect(self._clicked)
         self.legend = RunLegend(self.plot)
+        self.lens = CurvatureLens(self.plot)
+        self.flow = FlowPath(self.plot)
 
     def clickable(self) -> list[tuple[float, float]]:
         """Where a click drops a marble: the domain (views that show more say so)."""
@@ -96,6 +99,23 @@ class ClickPlotView(RunPlot):
     def update_legend(self, cursor: int) -> None:
         self.legend.set_visible(self.model.view.get("show_legend", True))
         self.legend.update(self.legend.entries(self.model, self.controller, cursor))
+
+    def draw_lens(self, cursor: int, length: float) -> None:
+        """The curvature lens and the gradient flow of the lens' run, where shown."""
+        view, chosen = self.model.view, self.lens_run()
+        if chosen is None or not view.get("show_curvature"):
+            self.lens.hide()
+        else:
+            traj = chosen[1]
+            self.lens.show(self.surface, traj.position[index_at(traj, cursor)], length)
+        if chosen is None or not view.get("show_flow"):
+            self.flow.hide()
+        else:
+            self.flow.show(self.surface, chosen[1], cursor, self.flow_bounds())
+
+    def flow_bounds(self) -> list[tuple[float, float]]:
+        """Where the gradient flow is drawn: it stops where it leaves this."""
+        return self.clickable()
 
 
 class ContourView(ClickPlotView):
@@ -293,6 +313,7 @@ class ContourView(ClickPlotView):
             np.concatenate(batch) if batch else (),
             shapes,
         )
+        self.draw_lens(cursor, base)
         self.update_legend(cursor)
 
     # -- user input ----------------------------------------------------------------------

@@ -87,6 +87,9 @@ class CurveView(ClickPlotView):
         bottom = float(inside.min()) if inside.size else 0.0
         self.plot.setRange(xRange=(lo, hi), yRange=(bottom, top), padding=0.05)
 
+    def flow_bounds(self) -> list[tuple[float, float]]:
+        return [self.x_extent()]
+
     def ranges(self) -> list[float]:
         (x0, x1), (y0, y1) = self.plot.viewRange()
         return [float(x0), float(x1), float(y0), float(y1)]
@@ -136,4 +139,5 @@ class CurveView(ClickPlotView):
         self.marks.set_frame(
             frames, marbles, colors, np.concatenate(grads) if grads else (), (), shapes
         )
+        self.draw_lens(cursor, 0.12 * width)
         self.update_legend(cursor)

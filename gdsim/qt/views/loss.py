@@ -1,4 +1,8 @@
-"""Loss against step for every run, with a cursor line; optional log scale.
+"""Loss against step for every run, with a cursor line; optional log scale.  With the
+curvature lens on, the same plot shows λmax of the exact Hessian at each step instead,
+with each run's stability edge (2/α, (2 + 2β)/α …, from the learning rate in force) as
+a dashed line in the run's colour: where a curve rises above its line, that run's
+steps have begun to overshoot.
 
 The curves are drawn by one item.  Since x is the step, the curves up to the cursor
 are the whole curves cut at the cursor: on screen they are drawn once into a layer
@@ -11,6 +15,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from gdsim.core.curvature import lambda_max
+from gdsim.core.stability import stability_rule
 from gdsim.qt import theme
 from gdsim.qt.views import painting
 from gdsim.qt.views.legend import RunLegend
@@ -18,6 +24,9 @@ from gdsim.qt.views.viewbox import RunPlot
 
 LOG_LABELS = ("f − f* (log scale)", "f − f* (log)", "f − f*")
 LINEAR_LABELS = ("loss f", "f")
+CURVATURE_LABELS = ("λmax of ∇²f", "λmax")
+LOSS_TITLE = "Loss"
+CURVATURE_TITLE = "Curvature λmax against the stability edge (dashed)"
 #: runs this short get their marker at every step of their loss curve
 MARKED_STEPS = 60
 
@@ -153,6 +162,11 @@ class LossView(RunPlot):
         self.surface = None
         self.legend = RunLegend(self.plot, side="right")  # wide and low: the legend beside
         self.plot.getAxis("left").geometryChanged.connect(self.fit_axis_label)
+        self.edges: dict[int, pg.PlotCurveItem] = {}  # run id -> its stability edge
+        self.edge_label = pg.TextItem(anchor=(1.0, 1.0))
+        self.edge_label.setZValue(3)
+        self.plot.addItem(self.edge_label, ignoreBounds=True)
+        self._lambda: dict[int, tuple[object, np.ndarray]] = {}  # run id -> (traj, λmax)
 
     def set_surface(self, surface) -> None:
         self.surface = surface
@@ -162,7 +176,7 @@ class LossView(RunPlot):
 
     def fit_axis_label(self) -> None:
         """The y axis' label, as long as the axis has room for."""
-        choices = LOG_LABELS if self.log else LINEAR_LABELS
+        choices = CURVATURE_LABELS if self.curvature else LOG_LABELS if self.log else LINEAR_LABELS
         axis = self.plot.getAxis("left")
         font = axis.label.font()
         metrics = QtGui.QFontMetricsF(font)
@@ -180,7 +194,11 @@ class LossView(RunPlot):
 
     @property
     def log(self) -> bool:
-        return bool(self.model.view.get("log_loss", False))
+        return bool(self.model.view.get("log_loss", False)) and not self.curvature
+
+    @property
+    def curvature(self) -> bool:
+        return bool(self.model.view.get("show_curvature", False))
 
     def sync_runs(self) -> None:
         self.refresh()
@@ -189,15 +207,17 @@ class LossView(RunPlot):
         """The curves and the axes for the current trajectories and scale (the axes are
         fixed to the whole trajectories, so they are not redrawn while playing)."""
         self.plot.setLogMode(x=False, y=self.log)
+        theme.set_title(self.plot, CURVATURE_TITLE if self.curvature else LOSS_TITLE, ("λmax",))
         self.fit_axis_label()
         runs = self.shown_runs()
         markers = self.model.markers()
         curves = {
-            run.id: Curve(traj, run.color, self._plotted(traj), markers[run.id])
+            run.id: Curve(traj, run.color, self._plotted(run.id, traj), markers[run.id])
             for run, traj in runs
         }
         mark_coinciding(list(curves.values()))
         self.curves.set_curves(curves)
+        edges, own = self._show_edges(runs)
         self.update_legend(self.model.cursor)
         if not runs:
             return
@@ -207,11 +227,77 @@ class LossView(RunPlot):
         ys = ys[np.isfinite(ys)]
         if ys.size:
             lo, hi = float(ys.min()), float(ys.max())
+            if self.curvature:
+                lo, hi = self._curvature_range(curves, lo, hi, edges, own)
             self.plot.setYRange(lo, hi if hi > lo else lo + 1.0, padding=0.05)
 
-    def _plotted(self, traj) -> np.ndarray:
+    @staticmethod
+    def _curvature_range(curves, lo, hi, edges, own) -> tuple[float, float]:
+        """λmax's range: the lens run's edge in view, the other edges unless far above
+        the curves, and at most a few times the larger of the edges and the starts'
+        λmax (a diverging run's λmax flies off the top, as its marble leaves the map)."""
+        starts = [abs(float(c.y[0])) for c in curves.values() if np.isfinite(c.y[0])]
+        ref = max([*starts, float(own.max()) if own.size else 0.0, 1e-12])
+        if edges.size:
+            lo = min(lo, float(edges.min()))
+            hi = max(hi, min(float(edges.max()), 3.0 * ref))
+        return max(lo, -3.0 * ref), min(hi, 3.0 * ref)
+
+    def _show_edges(self, runs) -> tuple[np.ndarray, np.ndarray]:
+        """Each run's stability edge over its steps, in curvature mode: the values drawn,
+        and those of the lens run's edge."""
+        shown = {}
+        if self.curvature:
+            for run, traj in runs:
+                rule = stability_rule(run.config.optimizer, run.config.hyper)
+                if rule is not None:
+                    shown[run.id] = (run, traj, rule)
+        for rid in [rid for rid in self.edges if rid not in shown]:
+            self.plot.removeItem(self.edges.pop(rid))
+        drawn = []
+        for rid, (run, traj, rule) in shown.items():
+            item = self.edges.get(rid)
+            if item is None:
+                item = self.edges[rid] = pg.PlotCurveItem()
+                item.setZValue(2)
+                self.plot.addItem(item, ignoreBounds=True)
+            y = rule.edge(traj.lr)
+            y = np.where(np.isfinite(y), y, np.nan)
+            item.setPen(pg.mkPen(run.color, width=1.8 * theme.LINE_SCALE, style=QtCore.Qt.DashLine))
+            item.setData(np.arange(len(y), dtype=float), y, connect="finite")
+            item.setToolTip(f"{rule.who} overshoots where λmax > {rule.edge_text}")
+            drawn.append(y[np.isfinite(y)])
+        own = self._label_edge(shown)
+        return (np.concatenate(drawn) if drawn else np.empty(0)), own
+
+    def _label_edge(self, shown) -> np.ndarray:
+        """The lens run's edge named at its right end ("2/α = 6.67"); its values."""
+        chosen = self.lens_run()
+        if chosen is None or chosen[0].id not in shown:
+            self.edge_label.setVisible(False)
+            return np.empty(0)
+        run, traj, rule = shown[chosen[0].id]
+        y = rule.edge(traj.lr)
+        last = len(y) - 1
+        if not np.isfinite(y[last]):
+            self.edge_label.setVisible(False)
+            return np.empty(0)
+        self.edge_label.setHtml(
+            f'<span style="color:{run.color}; font-size:{theme.font_pt():.0f}pt">'
+            f"{rule.edge_text} = {y[last]:.4g}</span>"
+        )
+        self.edge_label.setPos(float(last), float(y[last]))
+        self.edge_label.setVisible(True)
+        return y[np.isfinite(y)]
+
+    def _plotted(self, run_id: int, traj) -> np.ndarray:
         """The loss as plotted: f, or log10(f − f*) on the log scale (the axis shows
-        powers of ten)."""
+        powers of ten); in curvature mode λmax at each step."""
+        if self.curvature and self.surface is not None:
+            known = self._lambda.get(run_id)
+            if known is None or known[0] is not traj:
+                known = self._lambda[run_id] = (traj, lambda_max(self.surface, traj.position))
+            return known[1]
         if not self.log:
             return traj.loss
         with np.errstate(invalid="ignore", divide="ignore"):

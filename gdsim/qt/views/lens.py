@@ -1,0 +1,178 @@
+"""What the curvature lens and the gradient-flow toggle draw on a map of parameter
+space, for the selected run at the cursor:
+
+- ``CurvatureLens``: the exact Hessian's two eigen-directions through the marble, as
+  axes whose half-lengths grow with √|λ| (the stronger curvature has the longer axis;
+  the weaker one never shorter than a tenth of it), each labelled with its eigenvalue;
+  an axis along which the surface bends down (λ < 0) is dashed and orange.
+- ``FlowPath``: the gradient flow dθ/dt = −∇f(θ) from the run's start (a dashed grey
+  curve) over the run's own time t = α₀ + … + α_{k−1}, with a grey ring where the flow
+  is at the cursor's time, so that plain GD at small α is seen to ride along with the
+  ring and at large α to leave it.
+
+Both are pyqtgraph's own items (PlotCurveItem, TextItem, ScatterPlotItem), so the
+window's PNG and SVG exports include them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from gdsim.core.curvature import curvature_at
+from gdsim.core.flow import gradient_flow, run_times
+from gdsim.qt import theme
+
+UP_COLOR = "#5b2a86"  # reads on the light map's blues, whites and salmons
+DOWN_COLOR = "#d95f02"
+FLOW_COLOR = "#505050"
+
+
+def lens_axes(curv, length: float) -> list[tuple[np.ndarray, float]]:
+    """(segment (2, 2), eigenvalue) per eigen-direction, the strongest first, centred
+    on the point, half-length ``length``·max(0.1, √(|λ|/max|λ|))."""
+    values, vectors = curv.values, curv.vectors
+    top = float(np.max(np.abs(values)))
+    order = np.argsort(-np.abs(values))
+    out = []
+    for i in order:
+        rel = np.sqrt(abs(values[i]) / top) if top > 0 else 1.0
+        half = length * max(0.1, rel) * vectors[:, i]
+        out.append((np.array([curv.point - half, curv.point + half]), float(values[i])))
+    return out
+
+
+class CurvatureLens:
+    def __init__(self, plot: pg.PlotItem) -> None:
+        self.plot = plot
+        self.axes = [pg.PlotCurveItem() for _ in range(2)]
+        self.labels = [pg.TextItem(anchor=(0.0, 1.0)) for _ in range(2)]
+        for item in (*self.axes, *self.labels):
+            item.setZValue(22)
+            item.setVisible(False)
+            plot.addItem(item, ignoreBounds=True)
+        self.shown: list[float] = []  # the eigenvalues drawn, strongest first
+
+    def hide(self) -> None:
+        self.shown = []
+        for item in (*self.axes, *self.labels):
+            item.setVisible(False)
+
+    def show(self, surface, point, length: float) -> None:
+        curv = curvature_at(surface, point) if np.isfinite(point).all() else None
+        if curv is None:
+            self.hide()
+            return
+        if surface.dim == 1:
+            self._show_parabola(surface, curv, length)
+            return
+        axes = lens_axes(curv, length)
+        self.shown = [lam for _, lam in axes]
+        width = 3.0 * theme.LINE_SCALE
+        for i, (curve, label) in enumerate(zip(self.axes, self.labels, strict=True)):
+            if i >= len(axes):
+                curve.setVisible(False)
+                label.setVisible(False)
+                continue
+            seg, lam = axes[i]
+            color = UP_COLOR if lam >= 0 else DOWN_COLOR
+            style = QtCore.Qt.SolidLine if lam >= 0 else QtCore.Qt.DashLine
+            curve.setPen(pg.mkPen(color, width=width, style=style))
+            curve.setData(seg[:, 0], seg[:, 1])
+            curve.setVisible(True)
+            sub = "₁₂"[i] if len(axes) > 1 else ""
+            label.setHtml(
+                f'<span style="color:{color}; font-size:{theme.font_pt():.0f}pt; '
+                f'background-color:rgba(255,255,255,200)">λ{sub} = {lam:.4g}</span>'
+            )
+            # outside the axis' end, on the side it points to
+            d = seg[1] - seg[0]
+            label.setAnchor((0.0 if d[0] >= 0 else 1.0, 1.0 if d[1] >= 0 else 0.0))
+            label.setPos(float(seg[1, 0]), float(seg[1, 1]))
+            label.setToolTip(
+                "An eigenvalue of the Hessian ∇²f at the marble: the curvature along this "
+                "axis (dashed: the surface bends down)"
+            )
+            label.setVisible(True)
+
+    def _show_parabola(self, surface, curv, length: float) -> None:
+        """On a curve: the local quadratic model f(x_k) + f′(x_k)·d + ½·f″(x_k)·d² over
+        |d| ≤ ``length``, labelled with f″ (the one eigenvalue)."""
+        x0 = float(curv.point[0])
+        lam = float(curv.values[0])
+        f0, g0 = surface.evaluate(np.array([[x0]]))
+        d = np.linspace(-length, length, 81)
+        y = float(f0[0]) + float(g0[0, 0]) * d + 0.5 * lam * d * d
+        self.shown = [lam]
+        color = UP_COLOR if lam >= 0 else DOWN_COLOR
+        curve, label = self.axes[0], self.labels[0]
+        curve.setPen(pg.mkPen(color, width=3.0 * theme.LINE_SCALE, style=QtCore.Qt.DashLine))
+        curve.setData(x0 + d, y)
+        curve.setVisible(True)
+        label.setHtml(
+            f'<span style="color:{color}; font-size:{theme.font_pt():.0f}pt; '
+            f'background-color:rgba(255,255,255,200)">f″ = λ = {lam:.4g}</span>'
+        )
+        label.setAnchor((0.0, 1.0))
+        label.setPos(x0 + length, float(y[-1]))
+        label.setToolTip("The curvature f″ at the marble; dashed: the parabola with it")
+        label.setVisible(True)
+        self.axes[1].setVisible(False)
+        self.labels[1].setVisible(False)
+
+
+class FlowPath:
+    def __init__(self, plot: pg.PlotItem) -> None:
+        self.plot = plot
+        self.curve = pg.PlotCurveItem()
+        self.ring = pg.ScatterPlotItem(symbol="o", brush=pg.mkBrush(None))
+        for item in (self.curve, self.ring):
+            item.setZValue(11 if item is self.curve else 21)  # over the trails, the ring
+            item.setVisible(False)  # over the marbles
+            plot.addItem(item, ignoreBounds=True)
+        self._cache: dict = {}
+        self.flow = None
+
+    def hide(self) -> None:
+        self.flow = None
+        self.curve.setVisible(False)
+        self.ring.setVisible(False)
+
+    def compute(self, surface, traj, bounds):
+        """The flow from the run's start over the run's whole time (kept per surface,
+        start and time, so scrubbing costs nothing)."""
+        times = run_times(traj.lr)
+        start = tuple(float(v) for v in traj.position[0])
+        key = (surface.name, start, float(times[-1]), tuple(map(tuple, bounds)))
+        flow = self._cache.get(key)
+        if flow is None:
+            with np.errstate(all="ignore"):
+                flow = gradient_flow(surface.grad, start, float(times[-1]), bounds=bounds)
+            if len(self._cache) > 16:
+                self._cache.clear()
+            self._cache[key] = flow
+        return flow, times
+
+    def show(self, surface, traj, k: int, bounds) -> None:
+        flow, times = self.compute(surface, traj, bounds)
+        self.flow = flow
+        pts = flow.theta
+        if surface.dim == 1:
+            pts = np.column_stack([pts[:, 0], surface.value(pts)])
+        width = 2.5 * theme.LINE_SCALE
+        self.curve.setPen(pg.mkPen(FLOW_COLOR, width=width, style=QtCore.Qt.DashLine))
+        self.curve.setData(pts[:, 0], pts[:, 1])
+        self.curve.setVisible(True)
+        t = times[min(k, len(times) - 1)]
+        at = flow.at([t])
+        if surface.dim == 1:
+            at = np.column_stack([at[:, 0], surface.value(at)])
+        self.ring.setData(
+            pos=at,
+            size=14 * theme.LINE_SCALE,
+            pen=pg.mkPen(FLOW_COLOR, width=2.5 * theme.LINE_SCALE),
+        )
+        self.ring.setToolTip(f"The gradient flow at t = {t:.4g} (the run's Σα so far)")
+        # past the flow's end: it rests on a stationary point, or left the map (no ring)
+        self.ring.setVisible(bool(t <= flow.t[-1] or flow.status in ("stationary", "done")))
