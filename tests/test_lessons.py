@@ -141,7 +141,7 @@ def test_adam_by_hand():
     traj = runs["adam"]
     e0, e1, e2 = (explain_step(adam.config, traj, k) for k in range(3))
     assert e0.grad == pytest.approx((-0.16, 6.0))
-    assert e0.grad[1] / abs(e0.grad[0]) == pytest.approx(37.5)  # "37 times steeper"
+    assert e0.grad[1] / abs(e0.grad[0]) == pytest.approx(37.5)  # "37.5 times steeper"
     assert e0.state["exp_avg"] == pytest.approx((-0.016, 0.6))
     assert e0.state["exp_avg_sq"] == pytest.approx((0.0000256, 0.036))
     assert e0.terms["exp_avg_hat"] == pytest.approx(e0.grad)
@@ -161,17 +161,17 @@ def test_edge_of_stability():
     assert scene.view["show_curvature"]
     s = get_surface("rosenbrock")
     lam = {name: lambda_max(s, t.position) for name, t in runs.items()}
-    assert round(float(lam["α = 0.0009"][0])) == 2092
+    assert round(float(lam["α=0.0009"][0])) == 2092
     assert round(float(lambda_max(s, np.array([1.0, 1.0])))) == 1002
-    assert round(2 / float(lam["α = 0.0009"][0]), 5) == 0.00096  # the lesson's 2/2092
-    blue = runs["α = 0.0009"]
-    assert (lam["α = 0.0009"] < 2 / 0.0009).all() and len(blue) == 3001
+    assert round(2 / float(lam["α=0.0009"][0]), 5) == 0.00096  # the lesson's 2/2092
+    blue = runs["α=0.0009"]
+    assert (lam["α=0.0009"] < 2 / 0.0009).all() and len(blue) == 3001
     assert np.round(blue.position[-1], 2).tolist() == [0.74, 0.54]
-    gold, gl = runs["α = 0.002"], lam["α = 0.002"]
+    gold, gl = runs["α=0.002"], lam["α=0.002"]
     above = np.flatnonzero(gl > 1000.0)
     assert above.max() == 33 and above.min() == 0  # bounces for its first 34 steps
     assert np.round(gold.position[-1], 3).tolist() == [0.997, 0.994]
     assert round(float(gl[-1]), 1) == 996.8 and (gl[34:] < 1000.0).all()
-    green = runs["α = 0.0021"]
+    green = runs["α=0.0021"]
     assert "diverged at step 7" in str(green.status)
     assert round(2 / 0.0021) == 952 < lambda_max(s, np.array([1.0, 1.0]))

@@ -469,7 +469,7 @@ def _formula_surface(text: str):
             "the formula's slope has imaginary values (a negative number to a power x?)"
         )
     source, vector = _compile([expr, *grads], params)
-    hess = _hessian(grads, symbols, params)
+    hess = _lazy_hessian(grads, symbols, params)
 
     def fg(*coords, xp=None):
         if xp is np:
@@ -515,6 +515,23 @@ def _formula_surface(text: str):
     return replace(surface, default_lr=_default_lr(surface))
 
 
+def _lazy_hessian(grads, symbols, params):
+    """The Hessian's entries, derived and compiled on first use (the curvature lens, the
+    stability hint), not while a formula is checked as it is typed; None from a formula
+    whose second derivatives sympy cannot print (the surface then takes differences)."""
+    compiled = []
+
+    def hess(*coords):
+        if not compiled:
+            try:
+                compiled.append(_hessian(grads, symbols, params))
+            except (FormulaError, *_SYMPY_FAILURES):
+                compiled.append(None)
+        return None if compiled[0] is None else compiled[0](*coords)
+
+    return hess
+
+
 def _hessian(grads, symbols, params):
     """The exact Hessian's entries on and above the diagonal, compiled as f and ∇f are;
     |u|'s kink and sign(u)'s step count as flat (no Dirac delta), as in torch."""
@@ -544,8 +561,8 @@ def _default_lr(surface) -> float:
     """0.1, or less where the surface curves sharply at the start (α < 1/λmax there,
     from the Hessian by differences of the exact gradient)."""
     try:
-        with np.errstate(all="ignore"):
-            h = surface.hessian(surface.default_start)
+        with np.errstate(all="ignore"):  # differences: the exact one is built on first use
+            h = surface.hessians_by_differences(np.asarray(surface.default_start, dtype=float))
             lam = float(np.max(np.abs(np.linalg.eigvalsh(h))))
     except (ArithmeticError, ValueError, np.linalg.LinAlgError):
         return 0.1

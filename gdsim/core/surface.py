@@ -86,13 +86,16 @@ class Surface:
     def hessians(self, points) -> np.ndarray:
         """The exact Hessians at ``points`` of shape (..., dim): shape (..., dim, dim).
         ``hess`` gives the entries on and above the diagonal (row by row); a surface
-        without it gets central differences of its exact gradient."""
+        without it (or whose ``hess`` returns None) gets central differences of its exact
+        gradient."""
         p = np.asarray(points, dtype=float)
         shape, d = p.shape[:-1], self.dim
         if self.hess is None:
-            return self._hessians_by_differences(p)
+            return self.hessians_by_differences(p)
         with np.errstate(all="ignore"):
             entries = self.hess(*np.moveaxis(p, -1, 0))
+        if entries is None:  # a formula whose second derivatives cannot be printed
+            return self.hessians_by_differences(p)
         out = np.empty((*shape, d, d))
         it = iter(entries)
         for i in range(d):
@@ -104,7 +107,8 @@ class Surface:
         """The Hessian at one point, shape (dim, dim)."""
         return self.hessians(np.asarray(point, dtype=float).reshape(self.dim))
 
-    def _hessians_by_differences(self, p: np.ndarray) -> np.ndarray:
+    def hessians_by_differences(self, p: np.ndarray) -> np.ndarray:
+        """Central differences of the exact gradient (step 1e-5·max(1, |θ|))."""
         h = 1e-5 * np.maximum(1.0, np.abs(p))
         cols = []
         for i in range(self.dim):

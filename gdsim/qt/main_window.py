@@ -384,8 +384,14 @@ class MainWindow(QtWidgets.QMainWindow):
     def copy_view(self) -> None:
         from gdsim.qt.export import render
 
-        QtWidgets.QApplication.clipboard().setImage(render(self.view_area.map_view(), 1.0))
-        self.statusBar().showMessage("Copied the view to the clipboard", 4000)
+        mime = QtCore.QMimeData()
+        mime.setImageData(render(self.view_area.map_view(), 1.0))
+        mime.setText(self.this_step.current_text())  # pasted into notes: the arithmetic
+        QtWidgets.QApplication.clipboard().setMimeData(mime)
+        self.statusBar().showMessage(
+            "Copied the view (a picture) and this step's arithmetic (text) to the clipboard",
+            4000,
+        )
 
     # -- modes (kept as window methods: menus and tests call them) ---------------------------
     def set_projector(self, on: bool) -> None:

@@ -183,10 +183,19 @@ def test_csv_and_json_hold_every_run(make_window, tmp_path):
 
 
 def test_copy_to_clipboard(make_window):
+    """Copy view: the map as a picture, and this step's arithmetic as text (whether the
+    This step tab is in front or not)."""
     w = make_window("ravine")
+    w.scene.select(w.scene.runs[0].id)
+    w.scene.set_cursor(3)
     w.copy_view()
-    img = QtWidgets.QApplication.clipboard().image()
+    clip = QtWidgets.QApplication.clipboard()
+    img = clip.image()
     assert (img.width(), img.height()) == (w.contour.width(), w.contour.height())
+    text = clip.text()
+    traj = w.controller.trajectories[w.scene.runs[0].id]
+    assert text.startswith("vanilla (gd): step 3 → 4")
+    assert repr(float(traj.position[4, 0])) in text  # θ₄ with every digit
 
 
 def test_export_command_writes_a_window_picture_with_the_3d_view(tmp_path):

@@ -150,10 +150,20 @@ def parts_folded(r: dict) -> bool:
 
 
 @pytest.mark.parametrize("mode", ("normal", "projector"))
-@pytest.mark.parametrize("preset", ["rosenbrock-race", "line-fit", "marbles", "three-rates"])
+@pytest.mark.parametrize(
+    "preset",
+    ["rosenbrock-race", "line-fit", "marbles", "three-rates", "edge-of-stability", "adam-by-hand"],
+)
 def test_busy_lessons_fit_the_smallest_screen(displays, tmp_path, preset, mode):
     flags = ["--projector"] if mode == "projector" else []
     r = report(displays("1024x768"), tmp_path, 1, "--preset", preset, *flags)
     check_layout(r, mode)
-    expected = {"rosenbrock-race": 4, "line-fit": 2, "marbles": 6, "three-rates": 3}[preset]
+    expected = {
+        "rosenbrock-race": 4,
+        "line-fit": 2,
+        "marbles": 6,
+        "three-rates": 3,
+        "edge-of-stability": 3,
+        "adam-by-hand": 2,
+    }[preset]
     assert len(r["parts"]["legend"]["lines"]) == expected

@@ -65,29 +65,34 @@ class ThisStepPanel(QtWidgets.QWidget):
         (the dock's tab has just come to the front)."""
         if not (force and self.isVisible()) and not self.on_screen():
             return
+        heading, self.explanation = self.explain()
+        self._show(heading, "" if self.explanation is None else self._html(self.explanation))
+
+    def explain(self):
+        """(heading, Explanation or None) for the selected run at the cursor, whether
+        the panel is shown or not."""
         run = self.scene.selected_run
         traj = None if run is None else self.controller.trajectories.get(run.id)
-        self.explanation = None
         if run is None:
-            self._show("Select a run to see its steps written out.", "")
-            return
+            return "Select a run to see its steps written out.", None
         label = self.scene.label(run.id)
         if traj is None or len(traj) == 0:
-            self._show(f"{label}: computing…", "")
-            return
+            return f"{label}: computing…", None
         k = index_at(traj, self.scene.cursor)
         if k >= len(traj) - 1:
-            self._show(f"{label} at step {k}: {status_at(traj, k)}; no step follows.", "")
-            return
+            return f"{label} at step {k}: {status_at(traj, k)}; no step follows.", None
         try:
             e = explain_step(run.config, traj, k)
         except (ValueError, ArithmeticError) as err:  # an undefined step: say so
-            self._show(f"{label}, step {k} → {k + 1}: {err}", "")
-            return
-        self.explanation = e
+            return f"{label}, step {k} → {k + 1}: {err}", None
         opt = run.config.optimizer
         who = label if label.split()[0] == opt else f"{label} ({opt})"
-        self._show(f"{who}: step {k} → {k + 1}", self._html(e))
+        return f"{who}: step {k} → {k + 1}", e
+
+    def current_text(self) -> str:
+        """The panel's text at the cursor with every digit, shown or not (Copy view)."""
+        heading, e = self.explain()
+        return heading if e is None else heading + "\n" + e.text()
 
     def _show(self, heading: str, body: str) -> None:
         self.heading.setText(heading)

@@ -145,7 +145,12 @@ class RunLegend:
                 leg.setColumnCount(cols)
             leg.layout.activate()  # the labels' sizes now, not those of the last layout
             leg.updateSize()
-            if cols == 1 or self.side == "right" or leg.layout.preferredWidth() <= width:
+            if self.side == "right":
+                # beside the data: as wide as its longest entry, up to 40 % of the plot
+                room = 0.4 * float(self.plot.width())
+                leg.setMinimumWidth(min(leg.layout.preferredWidth(), room))
+                return
+            if cols == 1 or leg.layout.preferredWidth() <= width:
                 return
             cols -= 1
 

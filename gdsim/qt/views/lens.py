@@ -43,6 +43,32 @@ def lens_axes(curv, length: float) -> list[tuple[np.ndarray, float]]:
     return out
 
 
+def _changed(item, name: str, value) -> bool:
+    """Whether ``value`` differs from what ``item`` was last given under ``name`` (a
+    step then skips re-laying out text or re-styling a pen that stays the same)."""
+    key = f"_lens_{name}"
+    if getattr(item, key, None) == value:
+        return False
+    setattr(item, key, value)
+    return True
+
+
+def _pen(item, color: str, width: float, dashed: bool) -> None:
+    if _changed(item, "pen", (color, width, dashed)):
+        style = QtCore.Qt.DashLine if dashed else QtCore.Qt.SolidLine
+        item.setPen(pg.mkPen(color, width=width, style=style))
+
+
+def _label(label: pg.TextItem, color: str, text: str, anchor) -> None:
+    if _changed(label, "html", (color, text, theme.font_pt())):
+        label.setHtml(
+            f'<span style="color:{color}; font-size:{theme.font_pt():.0f}pt; '
+            f'background-color:rgba(255,255,255,200)">{text}</span>'
+        )
+    if _changed(label, "anchor", anchor):
+        label.setAnchor(anchor)
+
+
 class CurvatureLens:
     def __init__(self, plot: pg.PlotItem) -> None:
         self.plot = plot
@@ -52,6 +78,11 @@ class CurvatureLens:
             item.setZValue(22)
             item.setVisible(False)
             plot.addItem(item, ignoreBounds=True)
+        for label in self.labels:
+            label.setToolTip(
+                "An eigenvalue of the Hessian ∇²f at the marble: the curvature along this "
+                "axis (dashed: the surface bends down); on a curve, f″ and its parabola"
+            )
         self.shown: list[float] = []  # the eigenvalues drawn, strongest first
 
     def hide(self) -> None:
@@ -77,23 +108,14 @@ class CurvatureLens:
                 continue
             seg, lam = axes[i]
             color = UP_COLOR if lam >= 0 else DOWN_COLOR
-            style = QtCore.Qt.SolidLine if lam >= 0 else QtCore.Qt.DashLine
-            curve.setPen(pg.mkPen(color, width=width, style=style))
+            _pen(curve, color, width, lam < 0)
             curve.setData(seg[:, 0], seg[:, 1])
             curve.setVisible(True)
             sub = "₁₂"[i] if len(axes) > 1 else ""
-            label.setHtml(
-                f'<span style="color:{color}; font-size:{theme.font_pt():.0f}pt; '
-                f'background-color:rgba(255,255,255,200)">λ{sub} = {lam:.4g}</span>'
-            )
-            # outside the axis' end, on the side it points to
-            d = seg[1] - seg[0]
-            label.setAnchor((0.0 if d[0] >= 0 else 1.0, 1.0 if d[1] >= 0 else 0.0))
+            d = seg[1] - seg[0]  # the label outside the axis' end, on the side it points to
+            anchor = (0.0 if d[0] >= 0 else 1.0, 1.0 if d[1] >= 0 else 0.0)
+            _label(label, color, f"λ{sub} = {lam:.4g}", anchor)
             label.setPos(float(seg[1, 0]), float(seg[1, 1]))
-            label.setToolTip(
-                "An eigenvalue of the Hessian ∇²f at the marble: the curvature along this "
-                "axis (dashed: the surface bends down)"
-            )
             label.setVisible(True)
 
     def _show_parabola(self, surface, curv, length: float) -> None:
@@ -107,16 +129,11 @@ class CurvatureLens:
         self.shown = [lam]
         color = UP_COLOR if lam >= 0 else DOWN_COLOR
         curve, label = self.axes[0], self.labels[0]
-        curve.setPen(pg.mkPen(color, width=3.0 * theme.LINE_SCALE, style=QtCore.Qt.DashLine))
+        _pen(curve, color, 3.0 * theme.LINE_SCALE, True)
         curve.setData(x0 + d, y)
         curve.setVisible(True)
-        label.setHtml(
-            f'<span style="color:{color}; font-size:{theme.font_pt():.0f}pt; '
-            f'background-color:rgba(255,255,255,200)">f″ = λ = {lam:.4g}</span>'
-        )
-        label.setAnchor((0.0, 1.0))
+        _label(label, color, f"f″ = λ = {lam:.4g}", (0.0, 1.0))
         label.setPos(x0 + length, float(y[-1]))
-        label.setToolTip("The curvature f″ at the marble; dashed: the parabola with it")
         label.setVisible(True)
         self.axes[1].setVisible(False)
         self.labels[1].setVisible(False)
@@ -131,6 +148,7 @@ class FlowPath:
             item.setZValue(11 if item is self.curve else 21)  # over the trails, the ring
             item.setVisible(False)  # over the marbles
             plot.addItem(item, ignoreBounds=True)
+        self.ring.setToolTip("Where the gradient flow is at the run's time t = Σα so far")
         self._cache: dict = {}
         self.flow = None
 
@@ -156,23 +174,22 @@ class FlowPath:
 
     def show(self, surface, traj, k: int, bounds) -> None:
         flow, times = self.compute(surface, traj, bounds)
-        self.flow = flow
-        pts = flow.theta
-        if surface.dim == 1:
-            pts = np.column_stack([pts[:, 0], surface.value(pts)])
         width = 2.5 * theme.LINE_SCALE
-        self.curve.setPen(pg.mkPen(FLOW_COLOR, width=width, style=QtCore.Qt.DashLine))
-        self.curve.setData(pts[:, 0], pts[:, 1])
+        _pen(self.curve, FLOW_COLOR, width, True)
+        if flow is not self.flow or _changed(self.curve, "width", width):
+            pts = flow.theta
+            if surface.dim == 1:
+                pts = np.column_stack([pts[:, 0], surface.value(pts)])
+            self.curve.setData(pts[:, 0], pts[:, 1])
+        self.flow = flow
         self.curve.setVisible(True)
         t = times[min(k, len(times) - 1)]
         at = flow.at([t])
         if surface.dim == 1:
             at = np.column_stack([at[:, 0], surface.value(at)])
-        self.ring.setData(
-            pos=at,
-            size=14 * theme.LINE_SCALE,
-            pen=pg.mkPen(FLOW_COLOR, width=2.5 * theme.LINE_SCALE),
-        )
-        self.ring.setToolTip(f"The gradient flow at t = {t:.4g} (the run's Σα so far)")
+        if _changed(self.ring, "look", theme.LINE_SCALE):
+            self.ring.setSize(14 * theme.LINE_SCALE)
+            self.ring.setPen(pg.mkPen(FLOW_COLOR, width=2.5 * theme.LINE_SCALE))
+        self.ring.setData(pos=at)
         # past the flow's end: it rests on a stationary point, or left the map (no ring)
         self.ring.setVisible(bool(t <= flow.t[-1] or flow.status in ("stationary", "done")))
