@@ -82,7 +82,7 @@ def copies(n, steps):
         (lambda d: d["scene"].update(runs={"a": 1}), "runs must be a list"),
         (lambda d: d["scene"].update(surface=3), "surface must be a name"),
         (lambda d: d["scene"]["view"].update(show_legend=1), "view.show_legend must be true"),
-        (copies(20, 1_000_000), "20 000 000 steps in all; gdsim records at most 2 000 000"),
+        (copies(20, 1_000_000), "20 000 000 steps in all; gdsim records at most 4 000 000"),
         (copies(MAX_RUNS + 1, 10), f"at most {MAX_RUNS} runs"),
     ],
 )
@@ -102,15 +102,15 @@ def test_the_totals_are_those_the_window_keeps():
     from gdsim.core.simulation import ConfigError, RunConfig
 
     scene = Scene(surface="bowl")
-    for steps in (1_000_000, 900_000, 99_990):
+    for steps in (1_000_000, 1_000_000, 1_000_000, 900_000, 99_990):
         scene.add_run(RunConfig("bowl", max_steps=steps))
-    with pytest.raises(ConfigError, match="at most 2 000 000"):
+    with pytest.raises(ConfigError, match="at most 4 000 000"):
         scene.add_run(RunConfig("bowl", max_steps=11))
     last = scene.runs[-1].id
     scene.update_run(last, max_steps=100_000)  # exactly the limit
-    with pytest.raises(ConfigError, match="record 2 000 001 steps in all"):
+    with pytest.raises(ConfigError, match="record 4 000 001 steps in all"):
         scene.update_run(last, max_steps=100_001)
-    assert len(scene.runs) == 3 and scene.run(last).config.max_steps == 100_000
+    assert len(scene.runs) == 5 and scene.run(last).config.max_steps == 100_000
     assert sum(r.config.max_steps for r in scene.runs) == MAX_SCENE_STEPS
 
 

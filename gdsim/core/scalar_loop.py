@@ -18,6 +18,7 @@ from __future__ import annotations
 import linecache
 import math
 import re
+from array import array
 from functools import lru_cache
 from itertools import count
 
@@ -84,6 +85,10 @@ def _compile(key, elements, dim, stochastic, grad_tol, loss_tol, clip):
             L.append(f"    {name}_{i} = {_per_coordinate(expr, elements, i)}")
     L += [
         "    rows = []",
+        "    done = darray('d')  # 8 bytes a number, not a Python float's 32",
+        "    def out():",
+        "        done.extend(rows)",
+        "        return done",
         "    ext = rows.extend",
         "    prev = 0.0",
         "    k0 = 0",
@@ -103,7 +108,7 @@ def _compile(key, elements, dim, stochastic, grad_tol, loss_tol, clip):
         grad_sq=" + ".join(f"{x} * {x}" for x in full) if grad_tol else None,
         loss_tol="ltol" if loss_tol else None,
         record=[f"ext(({_tuple(rec)}))"],
-        stop=lambda code: [f"return rows, {int(code)}, k0"],
+        stop=lambda code: [f"return out(), {int(code)}, k0"],
     )
     U = []  # one optimizer step (step 7)
     if clip:
@@ -115,7 +120,9 @@ def _compile(key, elements, dim, stochastic, grad_tol, loss_tol, clip):
         U.append(_per_coordinate(body, elements, i))
     L.append("        for c0 in range(0, n, 256):")
     L.append("            if stop is not None and stop():")
-    L.append(f"                return rows, {int(Stop.CANCELLED)}, c0")
+    L.append(f"                return out(), {int(Stop.CANCELLED)}, c0")
+    L.append("            done.extend(rows)  # each chunk's rows into the compact record")
+    L.append("            del rows[:]")
     L.append("            for k0 in range(c0, c0 + 256 if c0 + 256 < n else n):")
     L.append(_ind("\n".join(H + U), 16))
     L.append("        k0 = n")
@@ -124,10 +131,16 @@ def _compile(key, elements, dim, stochastic, grad_tol, loss_tol, clip):
     # in the optimizer's step after row k0 was recorded shows at the row after it, as
     # the inf or NaN it gives in numpy (many runs at once) does
     L.append("    except UNDEFINED_ERRORS:")
-    L.append(f"        return rows, {int(Stop.UNDEFINED)}, k0 + (len(rows) > k0 * {len(rec)})")
-    L.append(f"    return rows, {int(Stop.MAX_STEPS)}, k0")
+    L.append("        recorded = len(done) + len(rows)")
+    L.append(f"        return out(), {int(Stop.UNDEFINED)}, k0 + (recorded > k0 * {len(rec)})")
+    L.append(f"    return out(), {int(Stop.MAX_STEPS)}, k0")
     src = "\n".join(L) + "\n"
-    ns = {"sqrt": math.sqrt, "maximum": max, "UNDEFINED_ERRORS": run_rules.UNDEFINED_ERRORS}
+    ns = {
+        "sqrt": math.sqrt,
+        "maximum": max,
+        "UNDEFINED_ERRORS": run_rules.UNDEFINED_ERRORS,
+        "darray": array,
+    }
     filename = _register(src)
     exec(compile(src, filename, "exec"), ns)
     fn = ns["run"]

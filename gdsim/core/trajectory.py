@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,11 +111,12 @@ class Trajectory:
         self._n += m
 
     @classmethod
-    def from_rows(cls, rows: list[float], dim: int, layout: dict, lrs) -> Trajectory:
+    def from_rows(cls, rows, dim: int, layout: dict, lrs) -> Trajectory:
         """A trajectory from the flat rows of the single-run loop (see scalar_loop)."""
         names = tuple(layout["state"])
         width = 2 * dim + 1 + dim * (layout["stochastic"] + len(names))
-        arr = np.fromiter(rows, dtype=float, count=len(rows)).reshape(-1, width)
+        arr = np.frombuffer(rows, dtype=float) if isinstance(rows, array) else np.asarray(rows)
+        arr = arr.reshape(-1, width)
         m = arr.shape[0]
         traj = cls(dim, capacity=max(m, 1), state=names)
         cols: dict = {

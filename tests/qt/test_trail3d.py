@@ -8,13 +8,20 @@ from gdsim.core.surfaces import get_surface
 from gdsim.qt.views.trail3d import HEIGHT, TRAIL_PIECE, laid_on_surface, to_box
 
 
+def chain_of(pairs):
+    """The pieces' points in order (each piece starts where the last one ended)."""
+    np.testing.assert_array_equal(pairs[2::2], pairs[1:-1:2])
+    return np.vstack([pairs[0::2], pairs[-1:]])
+
+
 def test_a_long_step_follows_the_hill_in_short_pieces():
     surface = get_surface("himmelblau")
     grid = sample(surface, 60)
     pos = np.array([[-2.0, -2.0], [2.0, 2.0]])  # one long step across the middle
     pts = to_box(surface, grid, pos, surface.value(pos))
-    chain, ends = laid_on_surface(surface, grid, pos, pts)
-    assert ends.tolist() == [len(chain) - 1]  # one step, ending at the last point
+    pairs, ends = laid_on_surface(surface, grid, pos, pts)
+    assert ends.tolist() == [len(pairs) // 2]  # one step, in every piece
+    chain = chain_of(pairs)
     np.testing.assert_array_equal(chain[0], pts[0])
     np.testing.assert_array_equal(chain[-1], pts[1])  # it ends exactly where the run is
     pieces = np.hypot(*np.diff(chain[:, :2], axis=0).T)
@@ -33,5 +40,19 @@ def test_steps_off_the_map_or_through_undefined_ground_stay_straight():
     grid = sample(surface, 40)
     pos = np.array([[0.0, 0.0], [1e3, 0.0]])  # far off the map
     pts = to_box(surface, grid, pos, surface.value(pos))
-    chain, ends = laid_on_surface(surface, grid, pos, pts)
-    assert len(chain) == 2 and ends.tolist() == [1]
+    pairs, ends = laid_on_surface(surface, grid, pos, pts)
+    assert len(pairs) == 2 and ends.tolist() == [1]
+
+
+def test_only_the_segments_asked_for_are_laid_each_in_its_own_pieces():
+    surface = get_surface("himmelblau")
+    grid = sample(surface, 60)
+    pos = np.array([[-2.0, -2.0], [2.0, 2.0], [2.0, -2.0], [-2.0, 2.0]])
+    pts = to_box(surface, grid, pos, surface.value(pos))
+    every, every_ends = laid_on_surface(surface, grid, pos, pts)
+    some, some_ends = laid_on_surface(surface, grid, pos, pts, segs=[0, 2])
+    first = every_ends[0]
+    third = slice(2 * every_ends[1], 2 * every_ends[2])
+    np.testing.assert_array_equal(some[: 2 * first], every[: 2 * first])
+    np.testing.assert_array_equal(some[2 * first :], every[third])
+    assert some_ends.tolist() == [first, first + every_ends[2] - every_ends[1]]

@@ -699,12 +699,13 @@ def test_closing_in_projector_mode_saves_the_normal_layout(make_window, qtbot):
 
 
 def test_3d_trails_lie_on_the_surface_between_steps(make_window, qtbot):
+    from gdsim.qt.views.surface3d import TRAIL_CELL
     from gdsim.qt.views.trail3d import HEIGHT, TRAIL_PIECE
 
     w = make_window("marbles")
     w.scene.set_cursor(60)
     view = w.surface3d
-    pos = np.asarray(view.trails.pos)
+    pos = np.concatenate([view.drawn_trail(rid) for rid in view.trails])
     (x0, x1), (y0, y1) = view.surface.domain
     inside = (np.abs(pos[:, 0]) < 1.0) & (np.abs(pos[:, 1]) < 1.0)
     x = pos[inside, 0] * (x1 - x0) / 2 + (x0 + x1) / 2
@@ -712,12 +713,13 @@ def test_3d_trails_lie_on_the_surface_between_steps(make_window, qtbot):
     z = view.grid.normalised(view.surface.value(np.column_stack([x, y]))) * HEIGHT + 0.025
     pieces = pos.reshape(-1, 2, 3)  # the trail's segments: no piece longer than TRAIL_PIECE
     flat = np.hypot(*(pieces[:, 1, :2] - pieces[:, 0, :2]).T)
-    assert flat.max() <= TRAIL_PIECE + 1e-6 and inside.sum() > 500
+    assert flat.max() <= TRAIL_PIECE + 1e-6 and inside.sum() > 300
     np.testing.assert_allclose(pos[inside, 2], z, atol=1e-6)  # the GL item keeps float32
-    # and each run's trail still ends at its marble
+    # and each run's trail still ends at its marble (within the cell of the 3D view's
+    # resolution: the pieces inside one cell are drawn once)
     marbles = np.asarray(view.marbles.pos)
     for m in marbles:
-        assert np.min(np.linalg.norm(pos - m, axis=1)) < 1e-6
+        assert np.min(np.linalg.norm(pos - m, axis=1)) < TRAIL_CELL * np.sqrt(3)
 
 
 def test_dark_theme_keeps_errors_readable_and_restyles_the_analyses(make_window, qtbot):
@@ -769,11 +771,11 @@ def test_3d_trails_of_a_run_leaving_the_map_stay_straight(make_window, qtbot):
     w = make_window(scene=scene)
     w.scene.set_cursor(40)
     traj = w.controller.trajectories[w.scene.runs[0].id]
-    box, _, ends = w.surface3d._boxed(w.scene.runs[0].id, traj)
+    box, _, (segs, laid) = w.surface3d._boxed(w.scene.runs[0].id, traj)
     on_map = (np.abs(box[:, :2]) <= 1.0).all(axis=1)
-    leaving = ~(on_map[:-1] & on_map[1:])
+    leaving = ~(on_map[segs] & on_map[segs + 1])
     assert leaving.any()
-    pieces = np.diff(np.concatenate([[0], ends]))
+    pieces = np.diff(np.concatenate([[0], laid]))
     assert (pieces[leaving] == 1).all()  # off the map: one straight piece per step
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from gdsim.core.formula import is_formula
@@ -26,6 +28,22 @@ def finite_prefix(rows: np.ndarray) -> np.ndarray:
     """The rows up to the first one holding a non-finite value (a diverging run's end)."""
     bad = ~np.isfinite(rows).all(axis=1)
     return rows[: int(np.argmax(bad))] if bad.any() else rows
+
+
+_FINITE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def trail_at(traj: Trajectory, k: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """``rows`` (the positions by default) up to step k and before the trajectory's
+    first non-finite position, without scanning the rows at each step: the first
+    non-finite row is found once per trajectory (and length)."""
+    n = len(traj.position)
+    known = _FINITE.get(traj)
+    if known is None or known[0] != n:
+        known = (n, len(finite_prefix(traj.position)))
+        _FINITE[traj] = known
+    rows = traj.position if rows is None else rows
+    return rows[: min(k + 1, known[1])]
 
 
 def arrow_vector(vec, scale: float, ref: float) -> np.ndarray:

@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gdsim.core import isolines
 from gdsim.core.grid import SurfaceGrid, extend
 from gdsim.qt import theme
-from gdsim.qt.views.base import arrow_vector, finite_prefix, index_at, plot_title
+from gdsim.qt.views.base import arrow_vector, index_at, plot_title, trail_at
 from gdsim.qt.views.legend import RunLegend
 from gdsim.qt.views.lens import CurvatureLens, FlowPath
 from gdsim.qt.views.marks import RunFrame, RunMarks
@@ -291,7 +291,7 @@ class ContourView(ClickPlotView):
         for run, traj in self.shown_runs():
             k = index_at(traj, cursor)
             pos = traj.position
-            trail = finite_prefix(pos[: k + 1])
+            trail = trail_at(traj, k)
             if not len(trail):
                 continue
             step = None

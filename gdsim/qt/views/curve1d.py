@@ -118,7 +118,7 @@ class CurveView(ClickPlotView):
         markers = self.model.markers()
         for run, traj in self.shown_runs():
             k = index_at(traj, cursor)
-            pts = np.column_stack([traj.position[:, 0], traj.loss])
+            pts = np.column_stack([traj.position[: k + 2, 0], traj.loss[: k + 2]])
             trail = finite_prefix(pts[: k + 1])
             if not len(trail):
                 continue

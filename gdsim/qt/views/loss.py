@@ -19,6 +19,7 @@ from gdsim.core.curvature import lambda_max
 from gdsim.core.stability import stability_rule
 from gdsim.qt import theme
 from gdsim.qt.views import painting
+from gdsim.qt.views.decimate import visible_segments
 from gdsim.qt.views.legend import RunLegend
 from gdsim.qt.views.viewbox import RunPlot
 
@@ -29,6 +30,8 @@ LOSS_TITLE = "Loss"
 CURVATURE_TITLE = "Curvature λmax against the stability edge (dashed)"
 #: runs this short get their marker at every step of their loss curve
 MARKED_STEPS = 60
+#: curves longer than this are drawn on screen at the screen's resolution
+LOD_STEPS = 2000
 
 
 class Curve:
@@ -107,7 +110,12 @@ class LossCurves(painting.ViewRectItem):
             pts = painting.to_device(t, np.column_stack([np.arange(n, dtype=float), y[:n]]))
             style = QtCore.Qt.DashLine if c.dashed else QtCore.Qt.SolidLine
             p.setPen(painting.pen(c.color, self.WIDTH * px, style))
-            p.drawLines(painting.polyline_segments(pts, rect))
+            if upto is None and n > LOD_STEPS:
+                # on screen, a long curve's segments at the screen's resolution
+                s = visible_segments(pts, 0.5)
+                p.drawLines(painting.polygon(painting.clip_segments(pts[s], pts[s + 1], rect)))
+            else:
+                p.drawLines(painting.polyline_segments(pts, rect))
             if len(y) <= MARKED_STEPS:
                 dots = painting.points_inside(pts[np.isfinite(pts).all(axis=1)], rect)
                 size = 6.0 * px

@@ -10,6 +10,7 @@ in the runs' order, as in an export.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,12 @@ from PySide6 import QtCore, QtGui
 
 from gdsim.qt import theme
 from gdsim.qt.views import painting
+from gdsim.qt.views.base import finite_prefix
+from gdsim.qt.views.decimate import visible_points, visible_segments
 from gdsim.qt.views.painting import Layer, points_inside, polygon, to_device
+
+#: trail stretches longer than this are drawn at the screen's resolution
+LOD_STEPS = 1000
 
 
 @dataclass
@@ -73,6 +79,9 @@ class RunMarks(painting.ViewRectItem):
         self._drawn: dict[int, tuple[object, str, int]] = {}  # run id -> (source, colour, k)
         self._moving: QtCore.QRectF | None = None  # where the last arrows and marbles were
         self._px = 1.0  # painter units per screen pixel in the paint under way
+        self._screen = True
+        # trajectory -> (view key, steps kept at the screen's resolution)
+        self._lod: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def set_frame(
         self, runs: dict[int, RunFrame], marbles, colors, gradients, batch, markers=None
@@ -94,7 +103,9 @@ class RunMarks(painting.ViewRectItem):
             for rid, fr in runs.items()
         ]
         box = painting.changed_rect(self, moving)
-        dirty = painting.changed_rect(self, new_trail)
+        # a long stretch (a jump along the timeline) repaints the whole view anyway
+        extends = extends and sum(len(t) for t in new_trail) < LOD_STEPS
+        dirty = painting.changed_rect(self, new_trail) if extends else None
         if extends and box is not None and dirty is not None and self._moving is not None:
             self.update(self._moving.united(box).united(dirty))
         else:
@@ -162,14 +173,38 @@ class RunMarks(painting.ViewRectItem):
                 self._drawn[rid] = (fr.source, (fr.color, fr.marker), len(fr.trail) - 1)
             layer.draw(p)
 
+    def _detail(self, t, fr: RunFrame):
+        """``fr``'s whole trajectory mapped to the device, with the segments and dots
+        that show at the screen's resolution (decimate.py), kept per trajectory and
+        view: scrubbing a long run then draws only what can be seen."""
+        key = (painting.transform_key(t), len(fr.source.position))
+        cached = self._lod.get(fr.source)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        dev = to_device(t, finite_prefix(fr.source.position))
+        detail = (dev, visible_segments(dev, 0.5), visible_points(dev, 0.5))
+        self._lod[fr.source] = (key, detail)
+        return detail
+
     def _paint_trail(self, p: QtGui.QPainter, t, rect, fr: RunFrame, done: int) -> None:
-        """A run's trail segments, then its step dots, for the steps after ``done``."""
-        if len(fr.trail) - 1 <= done:
+        """A run's trail segments, then its step dots, for the steps after ``done``:
+        every step, or on screen for a long stretch the pieces the screen can show."""
+        last = len(fr.trail) - 1
+        if last <= done:
             return
-        pts = to_device(t, fr.trail[max(done, 0) :])
+        start = max(done, 0)
         p.setPen(self._pen(fr.color, theme.TRAIL_WIDTH))
-        p.drawLines(painting.polyline_segments(pts, rect))
-        dots = points_inside(pts if done < 0 else pts[1:], rect)
+        if self._screen and last - start >= LOD_STEPS:
+            dev, segs, pts_idx = self._detail(t, fr)
+            s = segs[np.searchsorted(segs, start) : np.searchsorted(segs, last)]
+            p.drawLines(polygon(painting.clip_segments(dev[s], dev[s + 1], rect)))
+            first = start + 1 if done >= 0 else start
+            d = pts_idx[np.searchsorted(pts_idx, first) : np.searchsorted(pts_idx, last, "right")]
+            dots = points_inside(dev[np.append(d, last)], rect)
+        else:
+            pts = to_device(t, fr.trail[start:])
+            p.drawLines(painting.polyline_segments(pts, rect))
+            dots = points_inside(pts if done < 0 else pts[1:], rect)
         size = self.DOT_WIDTH * self._px * (1.25 if fr.marker != "o" else 1.0)
         if fr.marker == "o" and not self._screen:  # round dots, exactly as on screen
             p.setPen(self._pen(fr.color, self.DOT_WIDTH, cap=QtCore.Qt.RoundCap))

@@ -17,10 +17,13 @@ from gdsim.core.grid import SurfaceGrid
 from gdsim.qt import theme
 from gdsim.qt.views.base import RunView, finite_prefix, index_at
 from gdsim.qt.views.contour import LIGHT_MAP
+from gdsim.qt.views.decimate import visible_segments
 from gdsim.qt.views.gl_window import gl_modules, on_top
 from gdsim.qt.views.trail3d import HEIGHT, laid_on_surface, to_box
 
 MESH = 60
+#: trail pieces within cells this wide in the 3D box (2 wide, ~600 pixels) draw as one
+TRAIL_CELL = 0.002
 
 
 class Surface3DView(QtWidgets.QWidget, RunView):
@@ -30,6 +33,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.gl = None
         self._gl_scheduled = False
         self._box_cache: dict[int, tuple] = {}  # run id -> (trajectory, box points, pairs)
+        self.trails: dict[int, object] = {}  # run id -> its SlicedLines (with the GL window)
         self.container = None
         self._layout = QtWidgets.QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -64,15 +68,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.minima = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), color=(1, 1, 1, 1), size=14)
         self.minima.setGLOptions("translucent")
         self.addItem(self.minima)
-        # every run's trail as segments of one item (one draw call), coloured per vertex
-        self.trails = gl.GLLinePlotItem(
-            pos=np.zeros((0, 3)),
-            mode="lines",
-            width=3.0 * theme.LINE_SCALE * self._dpr(),
-            antialias=True,
-        )
-        self.trails.setGLOptions("translucent")
-        self.addItem(self.trails)
+        self._gl = gl
         self.marbles = gl.GLScatterPlotItem(
             pos=np.zeros((0, 3)), size=theme.marble_size() * self._dpr()
         )
@@ -158,7 +154,8 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         """Trails and marbles at the theme's current sizes (projector mode), the
         background and floor in its colours (light or dark)."""
         if self.gl is not None:
-            self.trails.setData(width=3.0 * theme.LINE_SCALE * self._dpr())
+            for item in self.trails.values():
+                item.setData(width=self._trail_width())
             self.gl.setBackgroundColor(QtGui.QColor(*theme.colors()["gl_background"]))
             self.floor.setColor(theme.colors()["floor"])
             self.gl.invalidate_background()
@@ -169,43 +166,72 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         forget the boxed trajectories of removed runs."""
         ids = {r.id for r in self.model.runs}
         self._box_cache = {rid: v for rid, v in self._box_cache.items() if rid in ids}
+        for rid in [rid for rid in self.trails if rid not in ids]:
+            self.removeItem(self.trails.pop(rid))
+
+    def drawn_trail(self, run_id: int) -> np.ndarray:
+        """The vertices of a run's trail drawn now (pairs), as the GPU draws them."""
+        item = self.trails.get(run_id)
+        return np.zeros((0, 3)) if item is None else np.asarray(item.pos)[: item.pos.shown]
+
+    def _trail_width(self) -> float:
+        return 3.0 * theme.LINE_SCALE * self._dpr()
+
+    def _trail(self, run_id: int, traj, pairs: np.ndarray, color) -> object:
+        """The run's whole trail, uploaded to the GPU once per trajectory and colour."""
+        item = self.trails.get(run_id)
+        if item is None:
+            item = self.trails[run_id] = sliced_lines(self._gl)(
+                pos=np.zeros((0, 3)), mode="lines", width=self._trail_width(), antialias=True
+            )
+            item.setGLOptions("translucent")
+            self.addItem(item)
+        item.set_trail((traj, color), pairs, color)
+        return item
 
     # -- per step --------------------------------------------------------------------------
-    def _boxed(self, run_id: int, traj) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _boxed(self, run_id: int, traj) -> tuple[np.ndarray, np.ndarray, tuple]:
         """A run's whole trajectory in the 3D box (up to its first non-finite point), its
-        trail as pairs of points, and after how many pairs each step ends. Each step's
-        straight line in (x, y) is laid on the surface in pieces of at most TRAIL_PIECE,
-        so a long step follows the hills instead of cutting through the air. Made once
-        per trajectory, then sliced at each step."""
+        trail as pairs of points, and (the segments drawn, after how many pairs each
+        ends). Each segment's straight line in (x, y) is laid on the surface in pieces
+        of at most TRAIL_PIECE, so a long step follows the hills instead of cutting
+        through the air. Made once per trajectory, then sliced at each step."""
         cached = self._box_cache.get(run_id)
         if cached is None or cached[0] is not traj:
             pts = finite_prefix(self.to_box(traj.position, traj.loss))
-            chain, ends = laid_on_surface(self.surface, self.grid, traj.position[: len(pts)], pts)
-            pairs = np.empty((2 * max(len(chain) - 1, 0), 3))
-            pairs[0::2], pairs[1::2] = chain[:-1], chain[1:]
+            # only the segments that show at the view's resolution, in the order the run
+            # drew them, are laid on the surface; a step draws those begun before it
+            segs = visible_segments(pts, TRAIL_CELL)
+            pairs, laid = laid_on_surface(
+                self.surface, self.grid, traj.position[: len(pts)], pts, segs
+            )
+            ends = (segs, laid)
             cached = self._box_cache[run_id] = (traj, pts, pairs, ends)
         return cached[1], cached[2], cached[3]
 
     def redraw(self, cursor: int) -> None:
         if self.grid is None or not self._current() or self.gl is None:
             return
-        segments, seg_colors, marbles, colors = [], [], [], []
+        marbles, colors = [], []
+        shown = set()
         for run, traj in self.shown_runs():
             box, pairs, ends = self._boxed(run.id, traj)
             j = min(index_at(traj, cursor) + 1, len(box))
             if not j:
                 continue
             color = theme.rgba(run.color)
-            if j > 1:
-                n = 2 * int(ends[j - 2])
-                segments.append(pairs[:n])
-                seg_colors.append(np.broadcast_to(color, (n, 4)))
+            # the trail up to the cursor: a prefix of what the GPU holds, nothing uploaded
+            segs, laid = ends
+            drawn = int(np.searchsorted(segs, j - 1))  # segments i with i + 1 ≤ j − 1
+            self._trail(run.id, traj, pairs, color).show_first(
+                2 * int(laid[drawn - 1]) if drawn else 0
+            )
+            shown.add(run.id)
             marbles.append(box[j - 1])
             colors.append(color)
-        if segments:
-            self.trails.setData(pos=np.concatenate(segments), color=np.concatenate(seg_colors))
-        else:
-            self.trails.setData(pos=np.zeros((0, 3)))
+        for rid, item in self.trails.items():
+            if rid not in shown:
+                item.show_first(0)
         if marbles:
             self.marbles.setData(
                 pos=np.array(marbles),
@@ -252,3 +278,46 @@ class Surface3DView(QtWidgets.QWidget, RunView):
 
     def sizeHint(self) -> QtCore.QSize:
         return QtCore.QSize(640, 480)
+
+
+class _Shown(np.ndarray):
+    """A trail's vertices, all uploaded, whose ``len()`` is how many of them are drawn:
+    pyqtgraph's GLLinePlotItem uploads ``pos`` whole (its byte size) when it changes and
+    draws ``len(pos)`` vertices, so a step draws a longer prefix without uploading."""
+
+    shown = 0
+
+    def __len__(self) -> int:
+        return self.shown
+
+
+_SLICED: list = []
+
+
+def sliced_lines(gl):
+    """The class of a run's 3D trail: GLLinePlotItem whose ``set_trail`` uploads the
+    whole trail (once per trajectory) and ``show_first(n)`` draws its first n vertices.
+    (It relies on GLLinePlotItem drawing ``len(self.pos)`` vertices from a buffer
+    uploaded only when ``setData`` changes ``pos``: pyqtgraph 0.14, pinned.)"""
+    if _SLICED:
+        return _SLICED[0]
+
+    class SlicedLines(gl.GLLinePlotItem):
+        _source = None
+
+        def set_trail(self, source, pairs: np.ndarray, color) -> None:
+            if source == self._source:
+                return
+            self._source = source
+            self.setData(pos=pairs, color=color)
+            self.pos = self.pos.view(_Shown)
+            self.pos.shown = 0
+
+        def show_first(self, n: int) -> None:
+            n = int(min(n, self.pos.shape[0]))
+            if n != self.pos.shown:
+                self.pos.shown = n
+                self.update()
+
+    _SLICED.append(SlicedLines)
+    return SlicedLines
