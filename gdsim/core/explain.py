@@ -16,6 +16,7 @@ after the update under torch's own names (``exp_avg``, ``momentum_buffer``, ``su
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
 from gdsim.core import run_rules
@@ -92,11 +93,12 @@ class Explanation:
     def text(self, digits: int | None = None) -> str:
         """The lines as plain text (``digits``: significant digits; None: every digit)."""
         out = []
-        width = max(len(ln.formula) for ln in self.lines)
+        width = max(_shown_width(ln.formula) for ln in self.lines)
         for ln in self.lines:
             value = "" if ln.value is None else " = " + fmt(ln.value, digits)
             note = f"    ({ln.note})" if ln.note else ""
-            out.append(f"{ln.formula.ljust(width)}{value}{note}")
+            pad = " " * (width - _shown_width(ln.formula))
+            out.append(f"{ln.formula}{pad}{value}{note}")
         return "\n".join(out)
 
     def to_dict(self) -> dict:
@@ -126,9 +128,16 @@ def fmt(value, digits: int | None = None) -> str:
     return one(value)
 
 
+def _shown_width(text: str) -> int:
+    """Columns a text takes in a terminal: combining marks (the hat of m̂) take none."""
+    return sum(0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
 def explain_step(cfg, traj, k: int) -> Explanation:
     """Step ``k`` of the run of ``cfg`` recorded in ``traj`` (0 ≤ k < len(traj) − 1:
     the last row has no step after it; ValueError otherwise)."""
+    if len(traj) < 2:
+        raise ValueError("this run has no step to explain")
     if not 0 <= k < len(traj) - 1:
         raise ValueError(f"step must be in 0..{len(traj) - 2} (the steps this run took), got {k}")
     opt = get_optimizer(cfg.optimizer, **cfg.hyper)
@@ -202,7 +211,8 @@ def _header(cfg, k, p, g, g_used, lr, terms) -> list[Line]:
                 f"c = min(1, {cfg.clip_norm:g} / (‖g‖ + 10⁻⁶))",
                 "clip_coef",
                 c,
-                "clipped" if c < 1.0 else "‖g‖ within the limit: not clipped",
+                f"‖g‖ = {terms['grad_norm']:.6g}: "
+                + ("clipped" if c < 1.0 else "within the limit, not clipped"),
             )
         )
         if c < 1.0:
@@ -210,10 +220,10 @@ def _header(cfg, k, p, g, g_used, lr, terms) -> list[Line]:
     kind = cfg.schedule.kind
     lines.append(
         Line(
-            f"α{sub(k)} = lr({k})" if kind != "constant" else "α",  # the rate of this step
+            f"α = lr({k})" if kind != "constant" else "α",  # the rate of this step
             "lr",
             lr,
-            f"{kind} schedule" if kind != "constant" else "",
+            f"{kind} schedule: the rate of step {k}" if kind != "constant" else "",
         )
     )
     return lines
@@ -240,7 +250,8 @@ def _sgd(h, k, p, g, lr, scalars, per, before, after, terms) -> list[Line]:
         else:
             tau = float(h["dampening"])
             rule = f"b{t} = μ·b{sub(k)} + (1 − τ)·g" if tau else f"b{t} = μ·b{sub(k)} + g"
-            lines.append(Line(rule, "momentum_buffer", after["momentum_buffer"], f"μ = {mu:g}"))
+            note = f"μ = {mu:g}, τ = {tau:g}" if tau else f"μ = {mu:g}"
+            lines.append(Line(rule, "momentum_buffer", after["momentum_buffer"], note))
         if h["nesterov"]:
             direction = tuple(float(ns["g"]) for ns in per)
             lines.append(Line(f"d = g + μ·b{t}", "direction", direction, "Nesterov"))

@@ -8,7 +8,7 @@ curvature lens).  The adaptive optimizers (Adam, RMSprop, Adagrad) have no such 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,7 +43,14 @@ class StabilityRule:
 def stability_rule(optimizer: str, hyper: dict) -> StabilityRule | None:
     """The rule of ``optimizer`` with ``hyper``, or None where no quadratic bound applies
     (adaptive steps, learning-rate decay, dampening 1)."""
-    h = validate_hyper(optimizer, hyper)
+    rule = _rule(validate_hyper(optimizer, hyper))
+    if rule is not None and rule.weight_decay:  # the edge is lower by the decay
+        wd = f" − {rule.weight_decay:g}"
+        rule = replace(rule, edge_text=rule.edge_text + wd)
+    return rule
+
+
+def _rule(h: dict) -> StabilityRule | None:
     if "momentum" not in h or "betas" in h or "alpha" in h or "lr_decay" in h:
         return None
     wd = float(h.get("weight_decay", 0.0))

@@ -58,6 +58,12 @@ class SimulationController(QtCore.QObject):
         self._worker.request(run.id, gen, run.config)
         self._kick.emit()
 
+    def is_current(self, run_id: int) -> bool:
+        """True when the run's trajectory was computed for its current configuration
+        (False while a change of it is being computed: the old one is still shown)."""
+        gen = self._generation.get(run_id)
+        return gen is not None and self._done.get(run_id) == gen
+
     def pending(self) -> bool:
         """True while some run has no trajectory for its current configuration."""
         return any(self._generation.get(r.id) != self._done.get(r.id) for r in self.scene.runs)

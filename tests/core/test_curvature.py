@@ -157,6 +157,7 @@ def test_adaptive_optimizers_have_no_rule():
 def test_weight_decay_moves_the_edge_down():
     rule = stability_rule("gd", {"lr": 0.1, "weight_decay": 0.5})
     assert float(rule.edge(0.1)) == pytest.approx(19.5)
+    assert rule.edge_text == "2/α − 0.5"  # the label says so
 
 
 def test_the_hint_uses_the_lens_numbers_and_gd_diverges_just_past_it():

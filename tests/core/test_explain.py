@@ -80,7 +80,9 @@ def test_the_lines_follow_the_run_s_options():
     assert "c = min(1, 5 / (‖g‖ + 10⁻⁶))" in adam.text() and adam.terms["clip_coef"] < 1
     assert "v̂max₁ = max(v̂max₀, v₁)" in adam.text()
     assert "(1 − αλ)·θ₃" in text(CONFIGS[6])
-    assert "α₃ = lr(3)" in text(CONFIGS[7]) and "step schedule" in text(CONFIGS[7])
+    assert "α = lr(3)" in text(CONFIGS[7]) and "step schedule: the rate of step 3" in text(
+        CONFIGS[7]
+    )
     assert "∇f_B(θ₃)" in text(CONFIGS[8]) and "mini-batch of 8" in text(CONFIGS[8])
     assert "∇f(θ₃) + σz" in text(CONFIGS[9])
 

@@ -144,3 +144,18 @@ def test_the_switches_are_saved_with_the_session():
     scene.view["show_flow"] = True
     again = Scene.from_dict(scene.to_dict())
     assert again.view["show_flow"] and again.view["show_curvature"]
+
+
+def test_where_the_hessian_is_not_defined_the_lens_says_so(make_window):
+    from gdsim.core.simulation import RunConfig
+
+    scene = Scene(surface="ackley")
+    scene.add_run(RunConfig("ackley", "gd", {"lr": 0.01}, (0.0, 0.0), max_steps=5))
+    scene.view["show_curvature"] = True
+    w = make_window(scene=scene)
+    w.scene.set_cursor(0)
+    QtWidgets.QApplication.processEvents()
+    lens = w.contour.lens
+    assert lens.shown == [] and not any(a.isVisible() for a in lens.axes)
+    assert lens.labels[0].isVisible()
+    assert lens.labels[0].textItem.toPlainText() == "∇²f is not defined here"

@@ -94,3 +94,21 @@ def test_the_step_table_shows_the_gradient_the_step_and_the_buffers_a_click_away
     w.scene.select(w.scene.runs[1].id)  # momentum: its buffer b
     headers = [model.headerData(c, QtCore.Qt.Horizontal) for c in range(model.columnCount())]
     assert headers[-2:] == ["b_x", "b_y"]
+
+
+def test_another_optimizer_says_computing_until_its_run_is_there(make_window, qtbot):
+    """Switching the optimizer explains nothing from the old run's numbers (whose
+    buffers are another optimizer's), then the new run's step."""
+    w = make_window("ravine")
+    panel = shown(w)
+    run = w.scene.runs[1]  # momentum
+    w.scene.select(run.id)
+    w.scene.set_cursor(3)
+    for opt in ("adagrad", "rmsprop", "adam", "gd"):
+        w.scene.update_run(run.id, optimizer=opt, hyper={"lr": 0.1})
+        assert panel.heading.text().endswith("computing…") or panel.explanation.optimizer == opt
+        wait_trajectories(qtbot, w)
+        qtbot.waitUntil(
+            lambda o=opt: panel.explanation is not None and panel.explanation.optimizer == o
+        )
+        assert panel.heading.text().endswith("step 3 → 4")

@@ -805,3 +805,20 @@ def test_every_panel_shows_a_loaded_session_on_another_surface(make_window, qtbo
     assert w.step_table.model().rowCount() == len(w.controller.trajectories[w.scene.selected])
     assert set(w.controller.trajectories) == {r.id for r in w.scene.runs}
     assert "s.gdsim.json" in w.windowTitle()
+
+
+def test_a_second_formula_replaces_the_first_one_s_map_and_isolines(make_window, qtbot):
+    """The map's cached pictures are dropped with the surface: after sin(x)*cos(y) then
+    abs(x) + y^2, the map is the one abs(x) + y^2 gets on its own."""
+    from tests.qt.test_export import mean_difference
+
+    pictures = []
+    for formulas in (["sin(x)*cos(y)", "abs(x) + y^2"], ["abs(x) + y^2"]):
+        w = make_window("ravine")
+        for text in formulas:
+            w.scene.set_surface("formula:" + text)
+            qtbot.waitUntil(lambda w=w: not w.controller.pending(), timeout=10000)
+            qtbot.wait(100)
+        pictures.append(w.contour.grab().toImage())
+        w.close()
+    assert mean_difference(*pictures) < 0.01

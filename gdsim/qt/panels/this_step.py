@@ -76,14 +76,14 @@ class ThisStepPanel(QtWidgets.QWidget):
         if run is None:
             return "Select a run to see its steps written out.", None
         label = self.scene.label(run.id)
-        if traj is None or len(traj) == 0:
+        if traj is None or len(traj) == 0 or not self.controller.is_current(run.id):
             return f"{label}: computing…", None
         k = index_at(traj, self.scene.cursor)
         if k >= len(traj) - 1:
             return f"{label} at step {k}: {status_at(traj, k)}; no step follows.", None
         try:
             e = explain_step(run.config, traj, k)
-        except (ValueError, ArithmeticError) as err:  # an undefined step: say so
+        except (ValueError, ArithmeticError, KeyError) as err:  # an undefined step: say so
             return f"{label}, step {k} → {k + 1}: {err}", None
         opt = run.config.optimizer
         who = label if label.split()[0] == opt else f"{label} ({opt})"

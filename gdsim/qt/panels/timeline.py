@@ -92,7 +92,7 @@ class StepModel(QtCore.QAbstractTableModel):
         ]
         delta = np.full_like(traj.position, np.nan)
         delta[:-1] = np.diff(traj.position, axis=0)
-        out += [(f"Δ{p}", f"θ_k+1 − θ_k along {p}", delta[:, i]) for i, p in enumerate(params)]
+        out += [(f"Δ{p}", f"θ_{{k+1}} − θ_k along {p}", delta[:, i]) for i, p in enumerate(params)]
         for name, rows in traj.state.items():
             sym = STATE_SYMBOLS.get(name, name)
             out += [
@@ -105,7 +105,9 @@ class StepModel(QtCore.QAbstractTableModel):
         v = self.columns[column][row]
         if column == 0:
             return str(int(v))
-        return "" if np.isnan(v) and self.headers[column].startswith("Δ") else f"{v:.6g}"
+        if np.isnan(v) and self.headers[column].startswith("Δ"):
+            return ""
+        return f"{v + 0.0:.6g}"  # + 0.0: a buffer that starts at −0.0 reads 0
 
     def rowCount(self, parent=QtCore.QModelIndex()):  # noqa: B008
         return 0 if parent.isValid() or self.traj is None else len(self.traj)

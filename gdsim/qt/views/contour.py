@@ -179,6 +179,11 @@ class ContourView(ClickPlotView):
         x0, x1, y0, y1 = grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]
         self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
         self.isolines.setPath(isoline_path(grid, t, self.grid.levels(12)))
+        # a new picture: drop the cached pixmaps (Qt may keep showing the old one when the
+        # item's bounds stay the same, e.g. one typed formula after another)
+        for item in (self.image, self.isolines):
+            item.setCacheMode(QtWidgets.QGraphicsItem.NoCache)
+            item.setCacheMode(QtWidgets.QGraphicsItem.DeviceCoordinateCache)
 
     @contextmanager
     def map_cut_to_view(self):

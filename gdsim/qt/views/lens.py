@@ -69,6 +69,19 @@ def _label(label: pg.TextItem, color: str, text: str, anchor) -> None:
         label.setAnchor(anchor)
 
 
+def inside_end(plot: pg.PlotItem, seg: np.ndarray):
+    """Of a segment's two ends, the one further inside ``plot``'s view (kept inside it),
+    and the text anchor that makes a label there reach towards the view's middle."""
+    (x0, x1), (y0, y1) = plot.viewRange()
+    mid = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    half = np.array([(x1 - x0) / 2, (y1 - y0) / 2])
+    out = [float(np.max(np.abs(e - mid) / half)) for e in seg]
+    end = seg[int(np.argmin(out))]
+    end = np.clip(end, mid - 0.97 * half, mid + 0.97 * half)
+    anchor = (1.0 if end[0] > mid[0] else 0.0, 0.0 if end[1] > mid[1] else 1.0)
+    return (float(end[0]), float(end[1])), anchor
+
+
 class CurvatureLens:
     def __init__(self, plot: pg.PlotItem) -> None:
         self.plot = plot
@@ -94,6 +107,13 @@ class CurvatureLens:
         curv = curvature_at(surface, point) if np.isfinite(point).all() else None
         if curv is None:
             self.hide()
+            if np.isfinite(point).all():  # say why there is no lens (Ackley's tip)
+                at = np.array([point[0], surface.value(np.array([point]))[0]])
+                at = point[:2] if surface.dim == 2 else at
+                label = self.labels[0]
+                _label(label, DOWN_COLOR, "∇²f is not defined here", (0.0, 1.0))
+                label.setPos(float(at[0]), float(at[1]))
+                label.setVisible(True)
             return
         if surface.dim == 1:
             self._show_parabola(surface, curv, length)
@@ -112,10 +132,11 @@ class CurvatureLens:
             curve.setData(seg[:, 0], seg[:, 1])
             curve.setVisible(True)
             sub = "₁₂"[i] if len(axes) > 1 else ""
-            d = seg[1] - seg[0]  # the label outside the axis' end, on the side it points to
-            anchor = (0.0 if d[0] >= 0 else 1.0, 1.0 if d[1] >= 0 else 0.0)
+            # at the axis' end (the one further inside the view), the text reaching
+            # towards the view's middle, so that it stays on the plot
+            end, anchor = inside_end(self.plot, seg)
             _label(label, color, f"λ{sub} = {lam:.4g}", anchor)
-            label.setPos(float(seg[1, 0]), float(seg[1, 1]))
+            label.setPos(*end)
             label.setVisible(True)
 
     def _show_parabola(self, surface, curv, length: float) -> None:
@@ -132,8 +153,10 @@ class CurvatureLens:
         _pen(curve, color, 3.0 * theme.LINE_SCALE, True)
         curve.setData(x0 + d, y)
         curve.setVisible(True)
-        _label(label, color, f"f″ = λ = {lam:.4g}", (0.0, 1.0))
-        label.setPos(x0 + length, float(y[-1]))
+        ends = np.array([[x0 - length, float(y[0])], [x0 + length, float(y[-1])]])
+        end, anchor = inside_end(self.plot, ends)
+        _label(label, color, f"f″ = λ = {lam:.4g}", anchor)
+        label.setPos(*end)
         label.setVisible(True)
         self.axes[1].setVisible(False)
         self.labels[1].setVisible(False)
@@ -175,7 +198,11 @@ class FlowPath:
     def show(self, surface, traj, k: int, bounds) -> None:
         flow, times = self.compute(surface, traj, bounds)
         width = 2.5 * theme.LINE_SCALE
-        _pen(self.curve, FLOW_COLOR, width, True)
+        if surface.dim == 1:  # on the curve itself: a grey band over the part it covers
+            if _changed(self.curve, "pen", ("band", width)):
+                self.curve.setPen(pg.mkPen(80, 80, 80, 90, width=4 * width))
+        else:
+            _pen(self.curve, FLOW_COLOR, width, True)
         if flow is not self.flow or _changed(self.curve, "width", width):
             pts = flow.theta
             if surface.dim == 1:

@@ -171,6 +171,7 @@ class LossView(RunPlot):
         self.legend = RunLegend(self.plot, side="right")  # wide and low: the legend beside
         self.plot.getAxis("left").geometryChanged.connect(self.fit_axis_label)
         self.edges: dict[int, pg.PlotCurveItem] = {}  # run id -> its stability edge
+        self._edge_at = (0.0, 0.0)  # where the lens run's edge ends (its label's place)
         self.edge_label = pg.TextItem(anchor=(1.0, 1.0))
         self.edge_label.setZValue(3)
         self.plot.addItem(self.edge_label, ignoreBounds=True)
@@ -238,6 +239,7 @@ class LossView(RunPlot):
             if self.curvature:
                 lo, hi = self._curvature_range(curves, lo, hi, edges, own)
             self.plot.setYRange(lo, hi if hi > lo else lo + 1.0, padding=0.05)
+        self.place_edge_label()
 
     @staticmethod
     def _curvature_range(curves, lo, hi, edges, own) -> tuple[float, float]:
@@ -246,10 +248,12 @@ class LossView(RunPlot):
         λmax (a diverging run's λmax flies off the top, as its marble leaves the map)."""
         starts = [abs(float(c.y[0])) for c in curves.values() if np.isfinite(c.y[0])]
         ref = max([*starts, float(own.max()) if own.size else 0.0, 1e-12])
-        if edges.size:
+        top = 3.0 * ref
+        if edges.size:  # every edge within ten times the curvature in view
             lo = min(lo, float(edges.min()))
-            hi = max(hi, min(float(edges.max()), 3.0 * ref))
-        return max(lo, -3.0 * ref), min(hi, 3.0 * ref)
+            top = max(top, min(float(edges.max()), 10.0 * ref))
+            hi = max(hi, min(float(edges.max()), top))
+        return max(lo, -3.0 * ref), min(hi, top)
 
     def _show_edges(self, runs) -> tuple[np.ndarray, np.ndarray]:
         """Each run's stability edge over its steps, in curvature mode: the values drawn,
@@ -279,24 +283,41 @@ class LossView(RunPlot):
         return (np.concatenate(drawn) if drawn else np.empty(0)), own
 
     def _label_edge(self, shown) -> np.ndarray:
-        """The lens run's edge named at its right end ("2/α = 6.67"); its values."""
+        """The lens run's edge (or the first run's that has one) named at its right end
+        ("2/α = 6.67"); its values."""
         chosen = self.lens_run()
-        if chosen is None or chosen[0].id not in shown:
+        rid = chosen[0].id if chosen is not None and chosen[0].id in shown else None
+        if rid is None and shown:  # the lens run has no edge (Adam …): the first that has
+            rid = next(iter(shown))
+        if rid is None:
             self.edge_label.setVisible(False)
             return np.empty(0)
-        run, traj, rule = shown[chosen[0].id]
+        run, traj, rule = shown[rid]
         y = rule.edge(traj.lr)
-        last = len(y) - 1
-        if not np.isfinite(y[last]):
+        finite = np.flatnonzero(np.isfinite(y))
+        if not len(finite):
             self.edge_label.setVisible(False)
             return np.empty(0)
+        last = int(finite[-1])  # a run that diverged: its last step's edge
         self.edge_label.setHtml(
-            f'<span style="color:{run.color}; font-size:{theme.font_pt():.0f}pt">'
+            f'<span style="color:{run.color}; font-size:{theme.font_pt():.0f}pt; '
+            f'background-color:{theme.colors()["background"]}">'
             f"{rule.edge_text} = {y[last]:.4g}</span>"
         )
-        self.edge_label.setPos(float(last), float(y[last]))
         self.edge_label.setVisible(True)
-        return y[np.isfinite(y)]
+        self._edge_at = (float(last), float(y[last]))
+        return y[finite]
+
+    def place_edge_label(self) -> None:
+        """The edge's label at its right end, inside the plot: under the line when the
+        line is in the upper half (or above the top), over it otherwise."""
+        if not self.edge_label.isVisible():
+            return
+        (_x0, x1), (y0, y1) = self.plot.viewRange()
+        x, y = self._edge_at
+        upper = y > (y0 + y1) / 2
+        self.edge_label.setAnchor((1.0, 0.0 if upper else 1.0))
+        self.edge_label.setPos(min(x, x1), min(max(y, y0), y1))
 
     def _plotted(self, run_id: int, traj) -> np.ndarray:
         """The loss as plotted: f, or log10(f − f*) on the log scale (the axis shows
