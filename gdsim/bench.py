@@ -155,7 +155,7 @@ def _report_core(r: dict) -> list[str]:
     ]
 
 
-def main(what: str, as_json: bool = False) -> int:
+def main(what: str, as_json: bool = False, case=None) -> int:
     results: dict = {}
     lines: list[str] = []
     if what in ("core", "all"):
@@ -164,7 +164,7 @@ def main(what: str, as_json: bool = False) -> int:
     if what in ("gui", "all"):
         from gdsim.qt.bench_gui import bench_gui, report_gui
 
-        results["gui"] = bench_gui()
+        results["gui"] = bench_gui(case) if case is not None else bench_gui()
         lines += report_gui(results["gui"])
     if as_json:
         print(json.dumps(results, indent=2))

@@ -166,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     bp = sub.add_parser("bench", help="measure speed against reference runs")
     bp.add_argument("what", choices=("core", "gui", "all"))
     bp.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bp.add_argument("--size", default="1920x1080", help="gui: the window, WxH (1920x1080)")
+    bp.add_argument("--runs", type=int, default=4, help="gui: runs in the scene (4)")
+    bp.add_argument("--steps", type=int, default=150, help="gui: steps of each run (150)")
     return parser
 
 

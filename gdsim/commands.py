@@ -277,4 +277,29 @@ def cmd_analysis(a) -> int:
 def cmd_bench(a) -> int:
     from gdsim.bench import main as bench_main
 
-    return bench_main(a.what, as_json=a.json)
+    case = _bench_case(a) if a.what in ("gui", "all") else None
+    if isinstance(case, str):
+        print(f"gdsim bench: {case}", file=sys.stderr)
+        return 2
+    return bench_main(a.what, as_json=a.json, case=case)
+
+
+def _bench_case(a):
+    """The gui case of ``--size WxH --runs N --steps K``, or why it is refused."""
+    from gdsim.core.limits import MAX_RUN_STEPS, MAX_RUNS, MAX_SCENE_STEPS, count
+
+    try:
+        w, h = (int(v) for v in a.size.lower().split("x"))
+    except ValueError:
+        return f"--size must be WIDTHxHEIGHT, e.g. 1920x1080, got {a.size!r}"
+    if not (320 <= w <= 8192 and 240 <= h <= 8192):
+        return f"--size must be between 320x240 and 8192x8192, got {a.size}"
+    if not 1 <= a.runs <= MAX_RUNS:
+        return f"--runs must be in 1..{MAX_RUNS}, got {a.runs}"
+    if not 10 <= a.steps <= MAX_RUN_STEPS:
+        return f"--steps must be in 10..{count(MAX_RUN_STEPS)}, got {a.steps}"
+    if a.runs * a.steps > MAX_SCENE_STEPS:
+        return f"--runs × --steps must be at most {count(MAX_SCENE_STEPS)}"
+    from gdsim.qt.bench_gui import Case  # (no Qt until it measures)
+
+    return Case(w, h, a.runs, a.steps)

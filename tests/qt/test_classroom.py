@@ -468,8 +468,7 @@ def test_3d_marbles_in_a_well_are_not_hidden_by_the_surface(make_window, qtbot):
 
     w.scene.set_cursor(w.controller.last_step())  # every marble at the bottom of a well
     w.surface3d.gl.setCameraPosition(elevation=3, azimuth=0)  # low: the rims stand between
-    for trail in w.surface3d.trails.values():  # (the trails share the marbles' colours)
-        trail.setVisible(False)
+    w.surface3d.trail.setVisible(False)  # (the trails share the marbles' colours)
     qtbot.wait(300)
     arr = image_array(w.surface3d.grabFramebuffer()).astype(int)
     wells: dict[tuple, list[str]] = {}  # marbles in one well lie on each other

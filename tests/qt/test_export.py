@@ -254,3 +254,39 @@ def test_export_selected_run_as_code_from_the_window(make_window, tmp_path):
     assert float(rows[-1].split(",")[1]) == traj.position[-1, 0]
     assert w.export_code("torch", str(tmp_path / "t.py"))
     assert "torch.optim.SGD([p], lr=0.45, momentum=0.9" in (tmp_path / "t.py").read_text()
+
+
+def test_the_pyqtgraph_reference_of_the_bench_draws_the_same_runs(make_window, qtbot):
+    """gdsim bench gui's idiomatic pyqtgraph window: the same trails, marbles and loss
+    curves at each step, from items built once."""
+    from gdsim.qt.bench_refs import PyqtgraphReference
+
+    w = make_window("ravine")
+    trajs = [w.controller.trajectories[r.id] for r in w.scene.runs]
+    ref = PyqtgraphReference(w.contour.surface, trajs, [r.color for r in w.scene.runs])
+    qtbot.addWidget(ref)
+    ref.show_step(12)
+    for traj, trail, curve in zip(trajs, ref.trails, ref.curves, strict=True):
+        xs, ys = trail.getData()
+        assert np.array_equal(xs, traj.position[:13, 0]) and np.array_equal(
+            ys, traj.position[:13, 1]
+        )
+        assert len(curve.getData()[1]) == 13
+    ref.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--size", "12x4"], "--size must be between 320x240 and 8192x8192"),
+        (["--size", "wide"], "--size must be WIDTHxHEIGHT"),
+        (["--runs", "65"], "--runs must be in 1..64"),
+        (["--steps", "5"], "--steps must be in 10..1 000 000"),
+        (["--runs", "64", "--steps", "1000000"], "at most 4 000 000"),
+    ],
+)
+def test_bench_gui_refuses_a_case_it_cannot_measure_in_one_line(args, says):
+    res = subprocess.run(
+        [sys.executable, "-m", "gdsim", "bench", "gui", *args], capture_output=True, text=True
+    )
+    assert res.returncode == 2 and res.stderr.count("\n") == 1 and says in res.stderr

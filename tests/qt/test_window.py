@@ -705,7 +705,7 @@ def test_3d_trails_lie_on_the_surface_between_steps(make_window, qtbot):
     w = make_window("marbles")
     w.scene.set_cursor(60)
     view = w.surface3d
-    pos = np.concatenate([view.drawn_trail(rid) for rid in view.trails])
+    pos = np.concatenate([view.drawn_trail(r.id) for r in w.scene.runs])
     (x0, x1), (y0, y1) = view.surface.domain
     inside = (np.abs(pos[:, 0]) < 1.0) & (np.abs(pos[:, 1]) < 1.0)
     x = pos[inside, 0] * (x1 - x0) / 2 + (x0 + x1) / 2

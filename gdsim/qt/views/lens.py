@@ -16,6 +16,8 @@ window's PNG and SVG exports include them.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
@@ -173,6 +175,7 @@ class FlowPath:
             plot.addItem(item, ignoreBounds=True)
         self.ring.setToolTip("Where the gradient flow is at the run's time t = Σα so far")
         self._cache: dict = {}
+        self._times: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.flow = None
 
     def hide(self) -> None:
@@ -183,7 +186,10 @@ class FlowPath:
     def compute(self, surface, traj, bounds):
         """The flow from the run's start over the run's whole time (kept per surface,
         start and time, so scrubbing costs nothing)."""
-        times = run_times(traj.lr)
+        known = self._times.get(traj)
+        if known is None or len(known) != len(traj.lr):
+            known = self._times[traj] = run_times(traj.lr)  # once per trajectory
+        times = known
         start = tuple(float(v) for v in traj.position[0])
         key = (surface.name, start, float(times[-1]), tuple(map(tuple, bounds)))
         flow = self._cache.get(key)

@@ -33,7 +33,8 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.gl = None
         self._gl_scheduled = False
         self._box_cache: dict[int, tuple] = {}  # run id -> (trajectory, box points, pairs)
-        self.trails: dict[int, object] = {}  # run id -> its SlicedLines (with the GL window)
+        self.trail = None  # every shown run's trail: one SlicedLines (with the GL window)
+        self._merged = None  # (key, steps of the pieces in order, run id of each piece)
         self.container = None
         self._layout = QtWidgets.QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -154,8 +155,8 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         """Trails and marbles at the theme's current sizes (projector mode), the
         background and floor in its colours (light or dark)."""
         if self.gl is not None:
-            for item in self.trails.values():
-                item.setData(width=self._trail_width())
+            if self.trail is not None:
+                self.trail.setData(width=self._trail_width())
             self.gl.setBackgroundColor(QtGui.QColor(*theme.colors()["gl_background"]))
             self.floor.setColor(theme.colors()["floor"])
             self.gl.invalidate_background()
@@ -166,28 +167,51 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         forget the boxed trajectories of removed runs."""
         ids = {r.id for r in self.model.runs}
         self._box_cache = {rid: v for rid, v in self._box_cache.items() if rid in ids}
-        for rid in [rid for rid in self.trails if rid not in ids]:
-            self.removeItem(self.trails.pop(rid))
 
     def drawn_trail(self, run_id: int) -> np.ndarray:
-        """The vertices of a run's trail drawn now (pairs), as the GPU draws them."""
-        item = self.trails.get(run_id)
-        return np.zeros((0, 3)) if item is None else np.asarray(item.pos)[: item.pos.shown]
+        """The vertices (pairs) of a run's trail drawn now, as the GPU draws them."""
+        if self.trail is None or self._merged is None:
+            return np.zeros((0, 3))
+        n = self.trail.pos.shown // 2
+        mine = np.flatnonzero(self._merged[2][:n] == run_id)
+        return np.asarray(self.trail.pos).reshape(-1, 2, 3)[mine].reshape(-1, 3)
 
     def _trail_width(self) -> float:
         return 3.0 * theme.LINE_SCALE * self._dpr()
 
-    def _trail(self, run_id: int, traj, pairs: np.ndarray, color) -> object:
-        """The run's whole trail, uploaded to the GPU once per trajectory and colour."""
-        item = self.trails.get(run_id)
-        if item is None:
-            item = self.trails[run_id] = sliced_lines(self._gl)(
+    def _merge(self, shown) -> np.ndarray:
+        """Every shown run's laid trail in one buffer, its pieces ordered by the step
+        that draws them (a piece of segment i shows once the cursor is past i), so that
+        any cursor draws a prefix of it: uploaded once per change of the runs, one draw
+        call for all of them. Returns the pieces' steps, ascending."""
+        key = tuple((run.id, id(traj), run.color) for run, traj in shown)
+        if self._merged is not None and self._merged[0] == key:
+            return self._merged[1]
+        steps, pairs, colors, owners = [], [], [], []
+        for run, traj in shown:
+            _box, p, (segs, laid) = self._boxed(run.id, traj)
+            n = len(p) // 2
+            steps.append(np.repeat(segs, np.diff(np.concatenate([[0], laid]))))
+            pairs.append(p.reshape(-1, 2, 3))
+            colors.append(np.broadcast_to(theme.rgba(run.color), (n, 2, 4)))
+            owners.append(np.full(n, run.id))
+        if self.trail is None:
+            self.trail = sliced_lines(self._gl)(
                 pos=np.zeros((0, 3)), mode="lines", width=self._trail_width(), antialias=True
             )
-            item.setGLOptions("translucent")
-            self.addItem(item)
-        item.set_trail((traj, color), pairs, color)
-        return item
+            self.trail.setGLOptions("translucent")
+            self.addItem(self.trail)
+        step = np.concatenate(steps) if steps else np.zeros(0, dtype=np.int64)
+        order = np.argsort(step, kind="stable")
+        if steps:
+            verts = np.concatenate(pairs)[order].reshape(-1, 3)
+            color = np.concatenate(colors)[order].reshape(-1, 4)
+            owner = np.concatenate(owners)[order]
+        else:
+            verts, color, owner = np.zeros((0, 3)), np.zeros((0, 4)), np.zeros(0, dtype=int)
+        self.trail.set_trail(key, verts, color)
+        self._merged = (key, step[order], owner)
+        return self._merged[1]
 
     # -- per step --------------------------------------------------------------------------
     def _boxed(self, run_id: int, traj) -> tuple[np.ndarray, np.ndarray, tuple]:
@@ -213,25 +237,18 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         if self.grid is None or not self._current() or self.gl is None:
             return
         marbles, colors = [], []
-        shown = set()
+        shown = []
         for run, traj in self.shown_runs():
-            box, pairs, ends = self._boxed(run.id, traj)
+            box, _pairs, _ends = self._boxed(run.id, traj)
             j = min(index_at(traj, cursor) + 1, len(box))
             if not j:
                 continue
-            color = theme.rgba(run.color)
-            # the trail up to the cursor: a prefix of what the GPU holds, nothing uploaded
-            segs, laid = ends
-            drawn = int(np.searchsorted(segs, j - 1))  # segments i with i + 1 ≤ j − 1
-            self._trail(run.id, traj, pairs, color).show_first(
-                2 * int(laid[drawn - 1]) if drawn else 0
-            )
-            shown.add(run.id)
+            shown.append((run, traj))
             marbles.append(box[j - 1])
-            colors.append(color)
-        for rid, item in self.trails.items():
-            if rid not in shown:
-                item.show_first(0)
+            colors.append(theme.rgba(run.color))
+        # every trail up to the cursor: a prefix of what the GPU holds, nothing uploaded
+        steps = self._merge(shown)
+        self.trail.show_first(2 * int(np.searchsorted(steps, cursor)))
         if marbles:
             self.marbles.setData(
                 pos=np.array(marbles),
