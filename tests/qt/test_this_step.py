@@ -112,3 +112,20 @@ def test_another_optimizer_says_computing_until_its_run_is_there(make_window, qt
             lambda o=opt: panel.explanation is not None and panel.explanation.optimizer == o
         )
         assert panel.heading.text().endswith("step 3 → 4")
+
+
+def test_pop_out_shows_the_panel_large_and_puts_it_back(make_window, qtbot):
+    w = make_window("adam-by-hand", size=(1024, 740))
+    panel = shown(w)
+    w.scene.select(w.scene.runs[0].id)
+    w.scene.set_cursor(0)
+    panel.pop_btn.click()
+    screen = panel.screen().availableGeometry()
+    qtbot.waitUntil(lambda: w.this_step_dock.isFloating())
+    assert w.this_step_dock.width() >= 0.4 * screen.width()
+    assert w.this_step_dock.height() >= 0.6 * screen.height()
+    assert panel.pop_btn.text() == "Dock" and panel.explanation.step == 0
+    text = panel.view.toPlainText()
+    assert "m₁ = β₁·m₀ + (1 − β₁)·g" in text and "v₁" in text
+    panel.pop_btn.click()
+    assert not w.this_step_dock.isFloating() and panel.pop_btn.text() == "Pop out"

@@ -35,8 +35,15 @@ class ThisStepPanel(QtWidgets.QWidget):
         self.copy_btn = QtWidgets.QPushButton("Copy")
         self.copy_btn.setToolTip("Copy these lines as text, with every digit")
         self.copy_btn.clicked.connect(self.copy)
+        self.pop_btn = QtWidgets.QPushButton("Pop out")
+        self.pop_btn.setToolTip(
+            "Show this panel in a large window of its own, beside the plots (the class can "
+            "read it); again to put it back"
+        )
+        self.pop_btn.clicked.connect(self.pop_out)
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.heading, 1)
+        top.addWidget(self.pop_btn, 0, QtCore.Qt.AlignTop)
         top.addWidget(self.copy_btn, 0, QtCore.Qt.AlignTop)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -140,6 +147,26 @@ class ThisStepPanel(QtWidgets.QWidget):
         super().resizeEvent(event)
         if self.explanation is not None:  # side by side or stacked, for the new width
             self.view.setHtml(self._html(self.explanation))
+
+    def pop_out(self) -> None:
+        """Float the panel's dock in a window of about half the screen, at its right
+        (lines side by side there), or dock it back."""
+        dock = self.parentWidget()
+        while dock is not None and not isinstance(dock, QtWidgets.QDockWidget):
+            dock = dock.parentWidget()
+        if dock is None:
+            return
+        if dock.isFloating():
+            dock.setFloating(False)
+            self.pop_btn.setText("Pop out")
+            return
+        screen = (self.screen() or QtWidgets.QApplication.primaryScreen()).availableGeometry()
+        w, h = int(screen.width() * 0.45), int(screen.height() * 0.7)
+        dock.setFloating(True)
+        dock.setGeometry(screen.right() - w - 8, screen.top() + int(screen.height() * 0.12), w, h)
+        dock.raise_()
+        self.pop_btn.setText("Dock")
+        self.refresh(force=True)
 
     def text(self) -> str:
         """What Copy puts on the clipboard: the heading and the lines, every digit."""
