@@ -4,12 +4,12 @@ file touched."""
 
 import contextlib
 import io
-import signal
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from gdsim.cli import main
+from tests import timeouts
 
 #: bounded in-range values beside hostile ones: accepted work stays short here
 VALUES = {
@@ -40,18 +40,8 @@ VALUES = {
 }
 
 
-@contextlib.contextmanager
 def no_hang(seconds: float):
-    def alarm(_sig, _frame):
-        raise TimeoutError(f"still running after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    return timeouts.no_hang(seconds, "running")
 
 
 def command_lines():

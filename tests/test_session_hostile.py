@@ -4,10 +4,8 @@ file is read beyond its limit; names no file can hold are repaired (no Qt)."""
 import copy
 import json
 import os
-import signal
 import subprocess
 import sys
-from contextlib import contextmanager
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,24 +15,15 @@ from gdsim.core.limits import MAX_RUNS, MAX_SCENE_STEPS
 from gdsim.io.session import MAX_BYTES, SessionError, read_session, save_session, session_document
 from gdsim.model import Scene
 from gdsim.presets import load_preset, scene_document
+from tests import timeouts
 
 
 def good_document() -> dict:
     return session_document(Scene.from_dict(scene_document(load_preset("ravine"))))
 
 
-@contextmanager
 def no_hang(seconds: float = 3.0):
-    def alarm(_sig, _frame):
-        raise TimeoutError(f"still reading after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    return timeouts.no_hang(seconds, "reading")
 
 
 def refusal(path) -> str:

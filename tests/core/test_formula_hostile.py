@@ -5,9 +5,7 @@ for ever, for ``sin(exp(exp(20.0)))``); the builder computes those in float64 in
 """
 
 import math
-import signal
 import time
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -15,23 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gdsim.core.formula import FUNCTIONS, FormulaError, formula_surface, parse
+from tests import timeouts
 
 #: a formula is accepted or refused within this, or the test fails (a hang, not a speed)
 HANG = 3.0
 
 
-@contextmanager
 def no_hang(seconds: float = HANG):
-    def alarm(_sig, _frame):
-        raise TimeoutError(f"still building after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    return timeouts.no_hang(seconds, "building")
 
 
 def outcome(text: str):

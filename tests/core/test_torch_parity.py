@@ -46,13 +46,7 @@ def _torch_trajectory(cls, hyper, start, steps):
         x, y = p[0], p[1]
         loss = 100.0 * (y - x * x) ** 2 + (1.0 - x) ** 2
         loss.backward()
-        # use gdsim's own gradient expression so that only the optimizer is compared
-        with torch.no_grad():
-            xv, yv = float(p[0]), float(p[1])
-            t = yv - xv * xv
-            p.grad = torch.tensor(
-                [-400.0 * xv * t - 2.0 * (1.0 - xv), 200.0 * t], dtype=torch.float64
-            )
+        set_rosenbrock_grad(p)  # gdsim's own expression: only the optimizer is compared
         opt.step()
         out.append(p.detach().clone().numpy())
     return np.array(out)
@@ -65,17 +59,20 @@ def test_rosenbrock_trajectory_matches_torch_to_rounding(name, cls, hyper):
     np.testing.assert_allclose(ours.position, ref, rtol=4e-15, atol=4e-15)
 
 
+def set_rosenbrock_grad(p) -> None:
+    """p.grad = Rosenbrock's gradient as gdsim writes it (so only optimizers differ)."""
+    with torch.no_grad():
+        xv, yv = float(p[0]), float(p[1])
+        t = yv - xv * xv
+        p.grad = torch.tensor([-400.0 * xv * t - 2.0 * (1.0 - xv), 200.0 * t], dtype=torch.float64)
+
+
 def _torch_state_after(cls, hyper, start, steps):
     """torch's optimizer.state[p] after ``steps`` calls of step() on Rosenbrock."""
     p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     opt = getattr(torch.optim, cls)([p], **hyper)
     for _ in range(steps):
-        with torch.no_grad():
-            xv, yv = float(p[0]), float(p[1])
-            t = yv - xv * xv
-            p.grad = torch.tensor(
-                [-400.0 * xv * t - 2.0 * (1.0 - xv), 200.0 * t], dtype=torch.float64
-            )
+        set_rosenbrock_grad(p)
         opt.step()
     return {
         k: (float(v) if v.dim() == 0 else tuple(v.tolist())) if torch.is_tensor(v) else v

@@ -9,6 +9,8 @@ window appears sooner; until then the surface given to ``set_surface`` waits.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -308,16 +310,12 @@ class _Shown(np.ndarray):
         return self.shown
 
 
-_SLICED: list = []
-
-
+@functools.cache
 def sliced_lines(gl):
     """The class of a run's 3D trail: GLLinePlotItem whose ``set_trail`` uploads the
     whole trail (once per trajectory) and ``show_first(n)`` draws its first n vertices.
     (It relies on GLLinePlotItem drawing ``len(self.pos)`` vertices from a buffer
     uploaded only when ``setData`` changes ``pos``: pyqtgraph 0.14, pinned.)"""
-    if _SLICED:
-        return _SLICED[0]
 
     class SlicedLines(gl.GLLinePlotItem):
         _source = None
@@ -336,5 +334,4 @@ def sliced_lines(gl):
                 self.pos.shown = n
                 self.update()
 
-    _SLICED.append(SlicedLines)
     return SlicedLines
