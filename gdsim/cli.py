@@ -90,33 +90,78 @@ def _add_config_options(p) -> None:
     p.add_argument("--tol", type=float, help="stop when ‖∇f‖ < tol")
     p.add_argument("--loss-tol", type=float, help="stop when |Δf| < tol")
     p.add_argument("--clip", type=float, help="clip the gradient norm to this value")
+    from gdsim.core.schedules import SPECS, all_schedule_params, schedule_flags
+
     p.add_argument(
         "--schedule",
         default="constant",
-        help="learning-rate schedule: constant, step, exponential, cosine",
+        choices=tuple(SPECS),
+        metavar="KIND",
+        help="learning-rate schedule: "
+        + "; ".join(f"{k} ({s.torch_class or 'none'}: {s.description})" for k, s in SPECS.items()),
     )
-    p.add_argument("--gamma", type=float, help="step/exponential schedule factor (0.5)")
-    p.add_argument("--step-size", type=int, help="step schedule period (30)")
-    p.add_argument("--t-max", type=int, help="cosine schedule half-period (100)")
+    # one option per schedule parameter (gdsim.core.schedules); a flag the optimizers
+    # already take (--eps) is left to them, the parameter keeps its other spelling
+    # (true|false for a switch, a comma list for milestones)
+    for name, uses in all_schedule_params().items():
+        h = uses[0][1]
+        docs = {d.doc for _k, d in uses}
+        shown = {  # the defaults as they are typed: 30,80 / true / none
+            k: ",".join(map(str, d.default)) if isinstance(d.default, tuple) else str(d.default)
+            for k, d in uses
+        }
+        text = "; ".join(
+            f"{k}: " + (f"{d.doc}, " if len(docs) > 1 else "") + f"{d.range_text()}, "
+            f"default {shown[k].lower()}"
+            for k, d in uses
+        )
+        text = text if len(docs) > 1 else f"{h.doc} ({text})"
+        kw = {"type": int} if h.kind == "int" else {"type": float} if h.kind == "float" else {}
+        if h.kind == "bool":
+            kw = {"choices": ("true", "false")}
+        p.add_argument(*schedule_flags(h), dest="schedule_" + name, metavar=name.upper(),
+                       help=text, **kw)  # fmt: skip
 
 
 def _add_hyper_options(p) -> None:
     """One option per hyperparameter any optimizer takes, from their declarations
-    (gdsim.core.hyper): torch's keyword with _ written -, a comma list for a pair."""
-    from gdsim.core.optimizers import OPTIMIZERS, all_params
+    (gdsim.core.hyper): torch's keyword with _ written -, a comma list for a pair, a
+    name for a choice; where optimizers declare one name differently (Adafactor's eps is
+    a pair, Adam's a number) the text is read as the chosen optimizer declares it."""
+    from gdsim.core.optimizers import OPTIMIZERS
 
-    for h in all_params().values():
-        users = [n for n, spec in OPTIMIZERS.items() if h.name in spec.defaults]
-        text = f"{h.doc}; {h.range_text()} ({', '.join(users)})"
+    named: dict[str, list] = {}
+    for spec in OPTIMIZERS.values():
+        for h in spec.params:
+            named.setdefault(h.name, []).append((spec.name, h))
+    for uses in named.values():
+        h = uses[0][1]
+        kinds = {d.kind for _n, d in uses}
+        users = ", ".join(n for n, _d in uses)
+        text = f"{h.doc}; {h.range_text()} ({users})"
         if h.name == "lr":
-            text += "; default: the surface's own, as in the window"
-        if h.kind == "bool":
+            text += "; default: the surface's own, as in the window (1 where lr scales a step)"
+        if kinds == {"bool"}:
             p.add_argument(h.flag, *h.aliases, dest=h.name, action="store_true", default=None,
                            help=text)  # fmt: skip
-        elif h.kind == "pair":
-            p.add_argument(h.flag, *h.aliases, dest=h.name, metavar="A,B", help=text)
-        else:
-            p.add_argument(h.flag, *h.aliases, dest=h.name, type=float, help=text)
+            continue
+        kw: dict = {"type": _NUMBER if kinds != {"int"} else int}
+        if kinds == {"choice"}:
+            kw = {"choices": h.choices}
+        elif "pair" in kinds or len(kinds) > 1:
+            kw = {"type": _number_or_text, "metavar": "A[,B]" if "pair" in kinds else None}
+        p.add_argument(h.flag, *h.aliases, dest=h.name, help=text, **kw)
+
+
+_NUMBER = float
+
+
+def _number_or_text(text: str):
+    """A number where the text is one ("1e-8"), else the text ("0.9,0.999": a pair)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def build_parser() -> argparse.ArgumentParser:

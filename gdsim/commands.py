@@ -51,31 +51,37 @@ def _floats(text: str, what: str) -> tuple[float, ...]:
 
 def _run_config(a):
     from gdsim.core.optimizers import all_params
-    from gdsim.core.schedules import Schedule, ScheduleError
+    from gdsim.core.schedules import Schedule, ScheduleError, all_schedule_params, schedule_flags
     from gdsim.core.simulation import RunConfig
 
     hyper = {name: getattr(a, name) for name in all_params()}
-    given = {"gamma": a.gamma, "step_size": a.step_size, "t_max": a.t_max}
-    uses = {"step": ("gamma", "step_size"), "exponential": ("gamma",), "cosine": ("t_max",)}
-    for key, value in given.items():
-        if value is not None and key not in uses.get(a.schedule, ()):
-            flag = "--" + key.replace("_", "-")
+    given = {}
+    for key, uses in all_schedule_params().items():
+        value = getattr(a, "schedule_" + key)
+        if value is None:
+            continue
+        decl = dict(uses).get(a.schedule)
+        if decl is None:
+            flag = schedule_flags(uses[0][1])[0]
             raise UsageError(f"gdsim {a.command}: {flag} does not apply to --schedule {a.schedule}")
+        given[key] = value == "true" if decl.kind == "bool" else value
     try:
-        schedule = Schedule(a.schedule, **{k: v for k, v in given.items() if v is not None})
+        schedule = Schedule(a.schedule, **given)
     except ScheduleError as e:
-        raise UsageError(str(e)) from None
+        raise UsageError(f"gdsim {a.command}: --schedule {a.schedule}: {e}") from None
     if a.formula is not None:
         from gdsim.core.formula import surface_name
 
         surface = surface_name(a.formula)
     else:
         surface = a.surface
-    if a.lr is None:  # the surface's own α, as a run added in the window gets
+    if a.lr is None:  # the α a run added in the window gets (the surface's own, mostly)
+        from gdsim.core.optimizers import OPTIMIZERS, starting_lr
         from gdsim.core.surfaces import get_surface
 
         try:
-            hyper["lr"] = get_surface(surface).default_lr
+            if a.optimizer in OPTIMIZERS:
+                hyper["lr"] = starting_lr(a.optimizer, get_surface(surface))
         except (KeyError, ValueError):
             pass  # an unknown surface or a refused formula: validate() says why
     return RunConfig(

@@ -162,6 +162,17 @@ def test_list_surfaces_and_optimizers(capsys):
         "rmsprop",
         "adam",
         "adamw",
+        "nadam",
+        "radam",
+        "adamax",
+        "adadelta",
+        "rprop",
+        "asgd",
+        "lion",
+        "lbfgs",
+        "adafactor",
+        "newton",
+        "linesearch",
     ]
 
 

@@ -52,6 +52,58 @@ CONFIGS = [
     RunConfig("formula:x^4 - 3*x^2 + 0.5*x", "momentum", {"lr": 0.01}, (2.5,), max_steps=40),
     RunConfig("formula:log(x) + y^2", "gd", {"lr": 1.0}, (0.1, 1.0), max_steps=5),
 ]
+# the optimizers added from torch 2.13 (scalar state, an epilogue, sign and where) and Lion
+NEW = [
+    RunConfig("beale", "nadam", {"lr": 0.01, "weight_decay": 0.1}, (1.0, 1.5), max_steps=80),
+    RunConfig("rosenbrock", "radam", {"lr": 0.005}, (-1.5, 2.0), max_steps=80),
+    RunConfig("himmelblau", "adamax", {"lr": 0.05}, max_steps=60),
+    RunConfig("ravine", "adadelta", {"rho": 0.8}, max_steps=60),
+    RunConfig("rosenbrock", "rprop", {"etas": (0.4, 1.3)}, (-1.5, 2.0), max_steps=80),
+    RunConfig("bowl", "asgd", {"lr": 0.05, "t0": 10.0}, (1.0, -2.0), max_steps=60),
+    RunConfig("ravine", "lion", {"lr": 0.05, "weight_decay": 0.1}, max_steps=60),
+]
+# schedules (torch's arithmetic, written into the script) and the vector optimizers
+SCHEDULED = [
+    RunConfig(
+        "rosenbrock",
+        "adam",
+        {"lr": 0.01},
+        (-1.5, 2.0),
+        max_steps=80,
+        schedule=Schedule("onecycle", max_lr=0.02, total_steps=80),
+    ),
+    RunConfig(
+        "ravine",
+        "sgd",
+        {"lr": 0.05, "momentum": 0.5},
+        max_steps=60,
+        schedule=Schedule("plateau", patience=1, factor=0.5),
+    ),
+    RunConfig(
+        "beale",
+        "nadam",
+        {"lr": 0.02},
+        (1.0, 1.5),
+        max_steps=60,
+        schedule=Schedule("warmup-cosine", warmup_steps=10, t_max=50),
+    ),
+    RunConfig("rosenbrock", "lbfgs", {"line_search_fn": "strong_wolfe"}, (-1.5, 2.0), max_steps=15),
+    RunConfig("himmelblau", "adafactor", {"lr": 0.05}, max_steps=40),
+    RunConfig("monkey-saddle", "newton", {}, (0.5, 0.4), max_steps=10),
+    RunConfig("ravine", "linesearch", {}, max_steps=20, schedule=Schedule("step", step_size=5)),
+]
+CONFIGS += NEW + SCHEDULED
+TORCH_HAS = {"adam", "sgd", "nadam", "lbfgs", "adafactor"}
+
+
+@pytest.mark.parametrize("name", ["newton", "linesearch"])
+def test_no_torch_script_for_what_torch_lacks_but_a_numpy_one(name):
+    from gdsim.io.code_export import CodeExportError
+
+    cfg = RunConfig("bowl", name, {}, max_steps=5)
+    with pytest.raises(CodeExportError, match=f"{name} is not in torch.optim"):
+        torch_script(cfg)
+    assert "class " in numpy_script(cfg)
 
 
 @pytest.mark.parametrize("cfg", CONFIGS, ids=lambda c: f"{c.surface}-{c.optimizer}")
@@ -79,7 +131,7 @@ def test_torch_script_matches_gdsim_to_rounding(tmp_path):
     require_torch()
     import numpy as np
 
-    for cfg in CONFIGS[:4]:
+    for cfg in CONFIGS[:4] + NEW + [c for c in SCHEDULED if c.optimizer in TORCH_HAS]:
         script = tmp_path / "t.py"
         script.write_text(torch_script(cfg))
         out = subprocess.run(

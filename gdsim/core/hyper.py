@@ -11,6 +11,7 @@ the checks of a session file, and ``gdsim list optimizers --long``.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,6 +30,10 @@ class Hyper:
     ``hi`` bound a number (or each number of a pair), ``lo_open`` / ``hi_open`` leave an
     end out; ``field`` shows it as a typed field (any magnitude, e.g. eps) rather than a
     spin box with ``step`` and ``decimals``.
+
+    The schedules (:mod:`gdsim.core.schedules`) add three kinds: ``int`` (a whole number;
+    one whose default is None also takes None, torch's "the same as …"), ``ints`` (whole
+    numbers, e.g. ``"30,80"``, held sorted) and ``choice`` (one of ``choices``).
     """
 
     name: str
@@ -44,6 +49,7 @@ class Hyper:
     decimals: int = 3
     field: bool = False
     aliases: tuple[str, ...] = ()  # other command-line spellings
+    choices: tuple[str, ...] = ()  # the values of a ``choice``
 
     def with_default(self, default) -> Hyper:
         return replace(self, default=default)
@@ -61,11 +67,18 @@ class Hyper:
         """The allowed values in interval notation: [0, 1), (0, ∞), true or false."""
         if self.kind == "bool":
             return "true or false"
-        lo = "−∞" if self.lo is None else _num(self.lo)
-        hi = "∞" if self.hi is None else _num(self.hi)
+        if self.kind == "choice":
+            return "one of: " + ", ".join(self.choices)
+        whole = self.kind in ("int", "ints")
+        lo = "−∞" if self.lo is None else _num(self.lo, whole)
+        hi = "∞" if self.hi is None else _num(self.hi, whole)
         left = "(" if self.lo_open or self.lo is None else "["
         right = ")" if self.hi_open or self.hi is None else "]"
         text = f"{left}{lo}, {hi}{right}"
+        if self.kind == "ints":
+            return f"whole numbers in {text}, comma-separated"
+        if self.kind == "int":
+            return f"a whole number in {text}" + (", or none" if self.default is None else "")
         return f"two numbers in {text}" if self.kind == "pair" else text
 
     def check(self, value) -> Any:
@@ -74,7 +87,19 @@ class Hyper:
         if self.kind == "bool":
             if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
                 return bool(value)
-            raise HyperError(f"{self.name} must be true or false, got {value!r}")
+            raise HyperError(f"{self.name} must be true or false, got {_shown(value)}")
+        if self.kind == "choice":
+            if isinstance(value, str) and value in self.choices:
+                return value
+            raise HyperError(f"{self.name} must be {self.range_text()}; got {_shown(value)}")
+        if self.kind == "int":
+            if value is None and self.default is None:
+                return None
+            v = _int(value, self.name)
+            self._in_range(v, value)
+            return v
+        if self.kind == "ints":
+            return self._ints(value)
         if self.kind == "pair":
             parts = value.split(",") if isinstance(value, str) else value  # "0.9,0.999"
             try:
@@ -92,28 +117,63 @@ class Hyper:
         self._in_range(v, value)
         return v
 
+    def _ints(self, value) -> tuple[int, ...]:
+        """Whole numbers from a list or a comma list (\"30,80\"), sorted."""
+        parts = value.split(",") if isinstance(value, str) else value
+        if not isinstance(parts, list | tuple) or not parts:
+            raise HyperError(f"{self.name} must be {self.range_text()}, got {_shown(value)}")
+        out = []
+        for part in parts:
+            if isinstance(part, str):
+                try:
+                    part = int(part)
+                except ValueError:
+                    raise HyperError(
+                        f"{self.name} must be {self.range_text()}, got {_shown(value)}"
+                    ) from None
+            v = _int(part, self.name)
+            self._in_range(v, value)
+            out.append(v)
+        return tuple(sorted(out))
+
     def _in_range(self, v: float, shown) -> None:
         low_ok = self.lo is None or (v > self.lo if self.lo_open else v >= self.lo)
         high_ok = self.hi is None or (v < self.hi if self.hi_open else v <= self.hi)
         if not (low_ok and high_ok):
-            where = self.range_text() if self.kind == "pair" else f"in {self.range_text()}"
-            raise HyperError(f"{self.name} must be {where}, got {shown!r}")
+            text = self.range_text()
+            where = text if self.kind in ("pair", "int", "ints") else f"in {text}"
+            raise HyperError(f"{self.name} must be {where}, got {_shown(shown)}")
 
 
 def _float(value, name: str) -> float:
     if isinstance(value, bool | str):  # a number in a file or a call is a number
-        raise HyperError(f"{name} must be a number, got {value!r}")
+        raise HyperError(f"{name} must be a number, got {_shown(value)}")
     try:
         v = float(value)
-    except (TypeError, ValueError):
-        raise HyperError(f"{name} must be a number, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):  # (an int too large for a float)
+        raise HyperError(f"{name} must be a number, got {_shown(value)}") from None
     if not math.isfinite(v):
-        raise HyperError(f"{name} must be a finite number, got {value!r}")
+        raise HyperError(f"{name} must be a finite number, got {_shown(value)}")
     return v
 
 
-def _num(v: float) -> str:
-    return f"{v:g}"
+def _int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise HyperError(f"{name} must be a whole number, got {_shown(value)}")
+    return int(value)
+
+
+def _shown(value) -> str:
+    """``repr(value)`` for a one-line message: cut when long, never raising."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int with more digits than Python writes out
+        return "a number too large to write"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _num(v: float, whole: bool = False) -> str:
+    return str(int(v)) if whole else f"{v:g}"
 
 
 # -- the hyperparameters of torch.optim, as gdsim's optimizers take them -----------------
@@ -224,4 +284,80 @@ INITIAL_ACCUMULATOR_VALUE = Hyper(
     lo=0.0,
     step=0.1,
     aliases=("--initial-accumulator",),
+)
+MOMENTUM_DECAY = Hyper(
+    "momentum_decay",
+    "float",
+    4e-3,
+    "ψ in NAdam's momentum schedule μ_t = β₁·(1 − ½·0.96^(t·ψ))",
+    label="momentum decay ψ",
+    lo=0.0,
+    decimals=4,
+    step=0.001,
+)
+DECOUPLED_WEIGHT_DECAY = Hyper(
+    "decoupled_weight_decay",
+    "bool",
+    False,
+    "apply weight decay as θ ← θ·(1 − α·weight_decay) (as AdamW) instead of adding it to g",
+    label="decoupled weight decay",
+)
+RHO = Hyper(
+    "rho",
+    "float",
+    0.9,
+    "decay rate of Adadelta's running means of g² and of Δθ²",
+    label="ρ (rho)",
+    lo=0.0,
+    hi=1.0,
+    decimals=4,
+)
+ETAS = Hyper(
+    "etas",
+    "pair",
+    (0.5, 1.2),
+    "(η₋, η₊): a step size shrinks by η₋ when its gradient's sign flips, grows by η₊ when"
+    " it holds (0 < η₋ < 1 < η₊)",
+    label="η₋, η₊",
+    lo=0.0,
+    lo_open=True,
+    decimals=3,
+)
+STEP_SIZES = Hyper(
+    "step_sizes",
+    "pair",
+    (1e-6, 50.0),
+    "the smallest and the largest step size Rprop allows",
+    label="step size min, max",
+    lo=0.0,
+    decimals=6,
+)
+LAMBD = Hyper(
+    "lambd",
+    "float",
+    1e-4,
+    "ASGD's decay term: θ ← θ·(1 − λη) before each step",
+    label="λ (lambd)",
+    lo=0.0,
+    decimals=5,
+    field=True,
+)
+ASGD_ALPHA = Hyper(
+    "alpha",
+    "float",
+    0.75,
+    "ASGD's power in the rate η_t = lr / (1 + λ·lr·t)^alpha",
+    label="power α",
+    lo=0.0,
+    decimals=3,
+    step=0.05,
+)
+T0 = Hyper(
+    "t0",
+    "float",
+    1e6,
+    "the step from which ASGD starts averaging θ",
+    label="t0 (averaging from)",
+    lo=0.0,
+    field=True,
 )

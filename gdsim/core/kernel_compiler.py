@@ -19,10 +19,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from gdsim.core.kernels import ARRAY_FUNCTIONS
+
 __all__ = ["compile_inplace"]
 
 _UFUNC = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "true_divide"}
-_CALLS = {"sqrt": "sqrt", "maximum": "maximum"}
+_COMPARE = {ast.Gt: "greater", ast.Lt: "less", ast.Eq: "equal", ast.NotEq: "not_equal"}
 
 
 class _Emitter:
@@ -75,12 +77,26 @@ class _Emitter:
             dest = out or (a if a.startswith("_t") else self._temp())
             self.lines.append(f"{indent}np.negative({a}, out={dest})")
             return dest
+        if (
+            isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE
+        ):  # 1.0 where true, 0.0 where not (a where()'s condition)
+            a = self.expr(node.left, None, indent)
+            b = self.expr(node.comparators[0], None, indent)
+            dest = out or (a if a.startswith("_t") else b if b.startswith("_t") else self._temp())
+            self.lines.append(f"{indent}np.{_COMPARE[type(node.ops[0])]}({a}, {b}, out={dest})")
+            for x in (a, b):
+                if x != dest:
+                    self._release(x)
+            return dest
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            fn = _CALLS[node.func.id]
+            fn = ARRAY_FUNCTIONS[node.func.id]
             args = [self.expr(a, None, indent) for a in node.args]
             temps = [a for a in args if a.startswith("_t")]
             dest = out or (temps[0] if temps else self._temp())
-            self.lines.append(f"{indent}np.{fn}({', '.join(args)}, out={dest})")
+            if fn == "where":  # (numpy's where has no out=)
+                self.lines.append(f"{indent}np.copyto({dest}, np.where({', '.join(args)}))")
+            else:
+                self.lines.append(f"{indent}np.{fn}({', '.join(args)}, out={dest})")
             for x in args:
                 if x != dest:
                     self._release(x)
@@ -106,11 +122,19 @@ class _Emitter:
 
 
 @lru_cache(maxsize=256)
-def compile_inplace(body: str, prelude: str, elements: tuple[str, ...], consts: tuple[str, ...]):
+def compile_inplace(
+    body: str,
+    prelude: str,
+    elements: tuple[str, ...],
+    consts: tuple[str, ...],
+    scalars: tuple[str, ...] = (),
+    epilogue: str = "",
+):
     """``step(p, g, S, T, lr, k, C)``: update ``p`` and the state arrays in ``S`` in place.
 
-    ``S`` maps state names to arrays, ``T`` is a list of ``step.n_temps`` scratch arrays
-    of the same shape, ``C`` maps constant names to floats.
+    ``S`` maps state names to arrays (and each scalar state name to its number, 0.0
+    before the first step), ``T`` is a list of ``step.n_temps`` scratch arrays of the
+    same shape, ``C`` maps constant names to floats.
     """
     em = _Emitter(set(elements))
     em.statements(ast.parse(body).body, "    ")
@@ -118,9 +142,12 @@ def compile_inplace(body: str, prelude: str, elements: tuple[str, ...], consts: 
     head = ["def step(p, g, S, T, lr, k, C):"]
     head += [f"    {c} = C[{c!r}]" for c in consts]
     head += [f"    {s} = S.get({s!r})" for s in state]
+    head += [f"    {s} = S.get({s!r}, 0.0)" for s in scalars]
     head += [f"    _t{i} = T[{i}]" for i in range(em.n_temps)]
     head += ["    " + line for line in prelude.splitlines() if line]
-    src = "\n".join(head + em.lines) + "\n"
+    tail = ["    " + line for line in epilogue.splitlines() if line]
+    tail += [f"    S[{s!r}] = {s}" for s in scalars]
+    src = "\n".join(head + em.lines + tail) + "\n"
     ns = {"np": np}
     exec(compile(src, "<gdsim in-place kernel>", "exec"), ns)
     fn = ns["step"]

@@ -19,14 +19,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
 from gdsim.core import hyper as hp
 from gdsim.core.hyper import Hyper, HyperError
 from gdsim.core.kernel_compiler import compile_inplace
-from gdsim.core.kernels import Kernel, adagrad_kernel, adam_kernel, rmsprop_kernel, sgd_kernel
+from gdsim.core.kernels import (
+    Kernel,
+    adadelta_kernel,
+    adagrad_kernel,
+    adam_kernel,
+    adamax_kernel,
+    asgd_kernel,
+    lion_kernel,
+    nadam_kernel,
+    radam_kernel,
+    rmsprop_kernel,
+    rprop_kernel,
+    sgd_kernel,
+)
+from gdsim.core.vector_optimizers import (
+    VECTOR_OPTIMIZERS,
+    VectorOptimizerError,
+    validate_vector_hyper,
+)
 
 __all__ = [
     "OPTIMIZERS",
@@ -73,7 +91,54 @@ class AdamState(NamedTuple):
     max_exp_avg_sq: np.ndarray | None = None  # amsgrad
 
 
-_STATES = {"SGD": SGDState, "Adagrad": AdagradState, "RMSprop": RMSpropState}
+class NAdamState(NamedTuple):
+    step: int
+    exp_avg: np.ndarray | None = None
+    exp_avg_sq: np.ndarray | None = None
+    mu_product: float = 1.0
+
+
+class AdamaxState(NamedTuple):
+    step: int
+    exp_avg: np.ndarray | None = None
+    exp_inf: np.ndarray | None = None
+
+
+class AdadeltaState(NamedTuple):
+    step: int
+    square_avg: np.ndarray | None = None
+    acc_delta: np.ndarray | None = None
+
+
+class RpropState(NamedTuple):
+    step: int
+    prev: np.ndarray | None = None
+    step_size: np.ndarray | None = None
+
+
+class ASGDState(NamedTuple):
+    step: int
+    ax: np.ndarray | None = None
+    eta: float = 0.0
+    mu: float = 1.0
+
+
+class LionState(NamedTuple):
+    step: int
+    exp_avg: np.ndarray | None = None
+
+
+_STATES = {
+    "SGD": SGDState,
+    "Adagrad": AdagradState,
+    "RMSprop": RMSpropState,
+    "NAdam": NAdamState,
+    "Adamax": AdamaxState,
+    "Adadelta": AdadeltaState,
+    "Rprop": RpropState,
+    "ASGD": ASGDState,
+    "Lion": LionState,
+}
 
 
 @dataclass(frozen=True)
@@ -91,7 +156,9 @@ class Optimizer:
     def inplace_step(self):
         """The kernel compiled to an in-place numpy step (see kernel_compiler)."""
         k = self.kernel
-        return compile_inplace(k.body, k.prelude, k.elements, tuple(sorted(k.consts)))
+        return compile_inplace(
+            k.body, k.prelude, k.elements, tuple(sorted(k.consts)), k.scalars, k.epilogue
+        )
 
     def init(self, params):
         """The state for ``params`` (an array of shape (runs, dims))."""
@@ -101,7 +168,7 @@ class Optimizer:
             name: np.array(eval(e, {"__builtins__": {}}, env), dtype=float)
             for name, e in self.kernel.init.items()
         }
-        return self.state_class(0, **values)
+        return self.state_class(0, **values, **dict.fromkeys(self.kernel.scalars, 0.0))
 
     @property
     def state_class(self):
@@ -120,6 +187,7 @@ class Optimizer:
         p = np.array(params, dtype=float)
         g = np.array(grad, dtype=float)
         buffers = {name: np.array(getattr(state, name)) for name in self.kernel.state}
+        buffers.update({name: getattr(state, name) for name in self.kernel.scalars})
         buffers.update({name: np.empty_like(p) for name in self.kernel.temps})
         step = self.inplace_step()
         scratch = [np.empty_like(p) for _ in range(step.n_temps)]
@@ -133,7 +201,8 @@ class Optimizer:
                 float(state.step + 1),
                 self.kernel.consts,
             )
-        new_state = self.state_class(state.step + 1, **{n: buffers[n] for n in self.kernel.state})
+        kept = (*self.kernel.state, *self.kernel.scalars)
+        new_state = self.state_class(state.step + 1, **{n: buffers[n] for n in kept})
         return p, new_state
 
 
@@ -149,6 +218,8 @@ class OptimizerSpec:
     params: tuple[Hyper, ...]  # what a user may set
     description: str
     fixed: Mapping[str, Any] = field(default_factory=dict)
+    scale_free: bool = False  # lr is a factor of a step sized by the optimizer itself
+    element_wise: ClassVar[bool] = True  # a kernel (the vector optimizers' spec: False)
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -240,8 +311,87 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (hp.LR, hp.BETAS, hp.EPS, hp.WEIGHT_DECAY.with_default(1e-2), hp.AMSGRAD),
             "Adam with decoupled weight decay (torch.optim.AdamW)",
         ),
+        OptimizerSpec(
+            "nadam",
+            "NAdam",
+            nadam_kernel,
+            (
+                hp.LR.with_default(2e-3),
+                hp.BETAS,
+                hp.EPS,
+                hp.WEIGHT_DECAY,
+                hp.MOMENTUM_DECAY,
+                hp.DECOUPLED_WEIGHT_DECAY,
+            ),
+            "Adam with Nesterov momentum and a momentum schedule (torch.optim.NAdam)",
+        ),
+        OptimizerSpec(
+            "radam",
+            "RAdam",
+            radam_kernel,
+            (hp.LR, hp.BETAS, hp.EPS, hp.WEIGHT_DECAY, hp.DECOUPLED_WEIGHT_DECAY),
+            "Adam whose adaptive step is switched on and rectified as its variance estimate"
+            " becomes reliable (torch.optim.RAdam)",
+        ),
+        OptimizerSpec(
+            "adamax",
+            "Adamax",
+            adamax_kernel,
+            (hp.LR.with_default(2e-3), hp.BETAS, hp.EPS, hp.WEIGHT_DECAY),
+            "Adam with the infinity norm: divides by the largest recent |g| (torch.optim.Adamax)",
+        ),
+        OptimizerSpec(
+            "adadelta",
+            "Adadelta",
+            adadelta_kernel,
+            (hp.LR.with_default(1.0), hp.RHO, hp.EPS.with_default(1e-6), hp.WEIGHT_DECAY),
+            "steps of the size of recent steps: √(mean Δθ²) / √(mean g²) (torch.optim.Adadelta)",
+            scale_free=True,
+        ),
+        OptimizerSpec(
+            "rprop",
+            "Rprop",
+            rprop_kernel,
+            (hp.LR.with_default(1e-2), hp.ETAS, hp.STEP_SIZES),
+            "only the gradient's sign counts; step sizes grow while it holds, shrink when it"
+            " flips (torch.optim.Rprop)",
+        ),
+        OptimizerSpec(
+            "asgd",
+            "ASGD",
+            asgd_kernel,
+            (hp.LR.with_default(1e-2), hp.LAMBD, hp.ASGD_ALPHA, hp.T0, hp.WEIGHT_DECAY),
+            "SGD with a decaying rate and the running average of θ (torch.optim.ASGD)",
+        ),
+        OptimizerSpec(
+            "lion",
+            "Lion",
+            lion_kernel,
+            (hp.LR.with_default(1e-4), hp.BETAS.with_default((0.9, 0.99)), hp.WEIGHT_DECAY),
+            "the sign of a momentum interpolation: every coordinate moves by ±α (Chen et al."
+            " 2023; not in torch.optim)",
+        ),
     ]
 }
+
+
+#: the optimizers that are not element-wise (L-BFGS, Adafactor, Newton, the line search)
+#: are declared in their own module and listed here with the kernels: one registry
+OPTIMIZERS.update(VECTOR_OPTIMIZERS)
+
+
+def is_element_wise(name: str) -> bool:
+    """True for a kernel optimizer (many runs at once); False for a vector one."""
+    return OPTIMIZERS[name].element_wise
+
+
+def starting_lr(optimizer: str, surface) -> float:
+    """The α a new run of ``optimizer`` on ``surface`` gets: the surface's own (tuned for
+    plain gradient descent), or the optimizer's default where lr scales a step the
+    optimizer sizes itself (Newton, the line search, L-BFGS, Adadelta, Adafactor: 1 is
+    the full step)."""
+    spec = OPTIMIZERS[optimizer]
+    return float(spec.defaults["lr"]) if spec.scale_free else float(surface.default_lr)
 
 
 def optimizer_names() -> list[str]:
@@ -271,6 +421,11 @@ def validate_hyper(name: str, hyper: Mapping[str, Any]) -> dict[str, Any]:
     hyperparameters; OptimizerError (one line) when invalid."""
     if name not in OPTIMIZERS:
         raise OptimizerError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}")
+    if name in VECTOR_OPTIMIZERS:
+        try:
+            return validate_vector_hyper(name, hyper)
+        except VectorOptimizerError as e:
+            raise OptimizerError(str(e)) from None
     spec = OPTIMIZERS[name]
     given = {k: v for k, v in hyper.items() if v is not None}
     names = {h.name for h in spec.params}
@@ -287,12 +442,19 @@ def validate_hyper(name: str, hyper: Mapping[str, Any]) -> dict[str, Any]:
         raise OptimizerError(str(e)) from None
     if h.get("nesterov") and (float(h["momentum"]) <= 0 or float(h["dampening"]) != 0):
         raise OptimizerError("nesterov needs momentum > 0 and dampening = 0")
+    if "etas" in h and not h["etas"][0] < 1.0 < h["etas"][1]:
+        raise OptimizerError(f"etas must satisfy 0 < η₋ < 1 < η₊, got {h['etas']!r}")
+    if "step_sizes" in h and not h["step_sizes"][0] <= h["step_sizes"][1]:
+        sizes = h["step_sizes"]
+        raise OptimizerError(f"step_sizes must be (min, max) with min <= max, got {sizes!r}")
     return h
 
 
 def get_optimizer(name: str, **hyper: Any) -> Optimizer:
     """The optimizer ``name`` configured with torch's hyperparameter names (validated)."""
     h = validate_hyper(name, hyper)
+    if not is_element_wise(name):
+        raise OptimizerError(f"{name} is not element-wise: it runs in gdsim.core.vector_loop")
     return Optimizer(name, h, OPTIMIZERS[name].kernel(h))
 
 

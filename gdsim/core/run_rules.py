@@ -16,6 +16,8 @@ At each row k = 0, 1, …, n of a run, in this order:
 6. k = n: **stopped at max steps (n)**.
 7. The gradient is clipped to norm ``clip`` as ``torch.nn.utils.clip_grad_norm_`` does
    (coefficient clip / (‖g‖ + 1e-6), at most 1), and the optimizer steps to θ_{k+1}.
+   An optimizer that cannot step (Newton at a singular Hessian, a line search that finds
+   no decrease) ends the run **stopped at step k (its reason)**.
 
 ``Stop`` is the one encoding of these outcomes; ``status`` turns it into the Status a
 trajectory, the runs list and the command line show.
@@ -28,7 +30,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from gdsim.core.trajectory import CONVERGED, DIVERGED, MAX_STEPS, Status
+from gdsim.core.trajectory import CONVERGED, DIVERGED, MAX_STEPS, STOPPED, Status
 
 __all__ = [
     "CLIP_EPS",
@@ -62,6 +64,7 @@ class Stop(IntEnum):
     GRAD_TOL = 3
     LOSS_TOL = 4
     CANCELLED = 5  # single runs only: the window gave up on it
+    STUCK = 6  # the optimizer cannot step (a singular Hessian, a failed line search)
 
     @property
     def state(self) -> str:
@@ -75,6 +78,7 @@ _STATE = {
     Stop.GRAD_TOL: CONVERGED,
     Stop.LOSS_TOL: CONVERGED,
     Stop.CANCELLED: "cancelled",
+    Stop.STUCK: STOPPED,
 }
 
 
@@ -90,9 +94,10 @@ def _reason(code: Stop, grad_tol: float | None, loss_tol: float | None) -> str:
     return ""
 
 
-def status(code: int, step: int, grad_tol=None, loss_tol=None) -> Status:
+def status(code: int, step: int, grad_tol=None, loss_tol=None, reason: str = "") -> Status:
+    """The Status of Stop ``code`` at ``step``; ``reason`` is the optimizer's own (STUCK)."""
     code = Stop(code)
-    return Status(code.state, int(step), _reason(code, grad_tol, loss_tol))
+    return Status(code.state, int(step), reason or _reason(code, grad_tol, loss_tol))
 
 
 def status_template(code: Stop, grad_tol=None, loss_tol=None, step: str = "{k0}") -> str:

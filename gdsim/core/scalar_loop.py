@@ -16,14 +16,13 @@ loop shows its lines.
 from __future__ import annotations
 
 import linecache
-import math
 import re
 from array import array
 from functools import lru_cache
 from itertools import count
 
 from gdsim.core import run_rules
-from gdsim.core.kernels import Kernel
+from gdsim.core.kernels import SCALAR_FUNCTIONS, Kernel
 from gdsim.core.run_rules import Stop
 
 __all__ = ["compile_loop"]
@@ -43,12 +42,23 @@ def _tuple(names: list[str]) -> str:
 
 
 def compile_loop(
-    kernel: Kernel, dim: int, stochastic: bool, grad_tol: bool, loss_tol: bool, clip: bool
+    kernel: Kernel,
+    dim: int,
+    stochastic: bool,
+    grad_tol: bool,
+    loss_tol: bool,
+    clip: bool,
+    lr_from_loss: bool = False,
+    cycled: str | None = None,
 ):
-    """The loop function ``run(theta, fg, sgrad, lrs, n, lo, hi, gtol2, ltol, clip, C, stop)``.
+    """The loop function ``run(theta, fg, sgrad, lrs, n, lo, hi, gtol2, ltol, clip, C, stop,
+    moms)``.
 
     ``fg(*p)`` returns the loss and the exact gradient; ``sgrad(*p)`` (stochastic runs
-    only) the gradient the optimizer uses.
+    only) the gradient the optimizer uses.  ``lrs[k]`` is the rate of step k, or with
+    ``lr_from_loss`` (ReduceLROnPlateau) ``lrs(k, loss)`` gives it from the loss at θ_k.
+    ``cycled`` names the constant a schedule sets at every step (``momentum`` or
+    ``beta1``: OneCycleLR, CyclicLR) to ``moms[k]``.
     """
     return _compile(
         kernel.source_key,
@@ -58,12 +68,14 @@ def compile_loop(
         grad_tol,
         loss_tol,
         clip,
+        lr_from_loss,
+        cycled,
     )
 
 
 @lru_cache(maxsize=256)
-def _compile(key, elements, dim, stochastic, grad_tol, loss_tol, clip):
-    state, init_items, prelude, body, _temps, consts = key
+def _compile(key, elements, dim, stochastic, grad_tol, loss_tol, clip, lr_from_loss, cycled):
+    state, init_items, prelude, body, _temps, consts, scalars, epilogue = key
     R = range(dim)
     p = [f"p_{i}" for i in R]
     g = [f"g_{i}" for i in R]
@@ -72,11 +84,13 @@ def _compile(key, elements, dim, stochastic, grad_tol, loss_tol, clip):
     for name in state:  # every buffer, as carried into the step (torch's state names)
         rec += [f"{name}_{i}" for i in R]
     L = []
+    funcs = ", ".join(f"{f}={f}" for f in SCALAR_FUNCTIONS)  # locals: fast lookups
     L.append(
-        "def run(theta, fg, sgrad, lrs, n, lo, hi, gtol2, ltol, clip, C, stop=None, sqrt=sqrt,"
-        " maximum=maximum):"
+        "def run(theta, fg, sgrad, lrs, n, lo, hi, gtol2, ltol, clip, C, stop=None, moms=None,"
+        f" {funcs}):"
     )
     L += [f"    {c} = C[{c!r}]" for c in consts]
+    L += [f"    {name} = 0.0" for name in scalars]
     L.append(f"    {_tuple(p)} = theta")
     L.append(f"    {_tuple([f'lo_{i}' for i in R])} = lo")
     L.append(f"    {_tuple([f'hi_{i}' for i in R])} = hi")
@@ -113,11 +127,16 @@ def _compile(key, elements, dim, stochastic, grad_tol, loss_tol, clip):
     U = []  # one optimizer step (step 7)
     if clip:
         U += run_rules.clip_lines(g)
-    U.append("lr = lrs[k0]")
+    U.append("lr = lrs(k0, loss)" if lr_from_loss else "lr = lrs[k0]")
+    if cycled is not None:  # torch's scheduler wrote it into the parameter group
+        U.append(f"{cycled} = moms[k0]")
+        if f"one_minus_{cycled}" in consts:
+            U.append(f"one_minus_{cycled} = 1 - {cycled}")
     U.append("k = k + 1.0")
     U.append(prelude)
     for i in R:
         U.append(_per_coordinate(body, elements, i))
+    U.append(epilogue)
     L.append("        for c0 in range(0, n, 256):")
     L.append("            if stop is not None and stop():")
     L.append(f"                return out(), {int(Stop.CANCELLED)}, c0")
@@ -136,8 +155,7 @@ def _compile(key, elements, dim, stochastic, grad_tol, loss_tol, clip):
     L.append(f"    return out(), {int(Stop.MAX_STEPS)}, k0")
     src = "\n".join(L) + "\n"
     ns = {
-        "sqrt": math.sqrt,
-        "maximum": max,
+        **SCALAR_FUNCTIONS,
         "UNDEFINED_ERRORS": run_rules.UNDEFINED_ERRORS,
         "darray": array,
     }

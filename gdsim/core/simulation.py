@@ -18,13 +18,21 @@ import numpy as np
 from gdsim.core.datasets import BatchSampler, DataSurface
 from gdsim.core.formula import FormulaError
 from gdsim.core.limits import MAX_RUN_STEPS, count
-from gdsim.core.optimizers import OptimizerError, get_optimizer, validate_hyper
+from gdsim.core.optimizers import (
+    OPTIMIZERS,
+    Optimizer,
+    OptimizerError,
+    get_optimizer,
+    is_element_wise,
+    validate_hyper,
+)
 from gdsim.core.run_rules import Stop, batch_stops, bounds, clip_batch, status
 from gdsim.core.scalar_loop import compile_loop
 from gdsim.core.schedules import Schedule, ScheduleError
 from gdsim.core.surface import Surface
 from gdsim.core.surfaces import get_surface
 from gdsim.core.trajectory import Trajectory
+from gdsim.core.vector_loop import run_vector
 
 __all__ = [
     "BatchResult",
@@ -148,7 +156,88 @@ class RunConfig:
                 raise ConfigError(f"{name} must be > 0, got {v!r}")
         if not _is_int(self.seed) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+        self._validate_schedule()
+        if not is_element_wise(self.optimizer) and self.optimizer in _OWN_EVALUATIONS:
+            if self.noise > 0 or (self.batch_size or 0) < getattr(surface, "n_samples", 0):
+                raise ConfigError(
+                    f"{self.optimizer} evaluates f itself: it takes no mini-batches or noise"
+                )
         return surface
+
+    def _validate_schedule(self) -> None:
+        sched = self.schedule
+        if sched.kind == "onecycle" and self.max_steps > sched.total_steps:
+            raise ConfigError(
+                f"onecycle schedules total_steps = {sched.total_steps} steps: a run of"
+                f" {self.max_steps} steps needs total_steps >= {self.max_steps}"
+            )
+        if sched.momenta(0.0, 1) is not None and cycled_name(self.optimizer) is None:
+            raise ConfigError(
+                f"the {sched.kind} schedule cycles the momentum (cycle_momentum) but"
+                f" {self.optimizer} has no momentum or betas: set cycle_momentum false"
+            )
+
+
+#: the vector optimizers that evaluate f at points of their own (a closure, trial steps)
+_OWN_EVALUATIONS = ("lbfgs", "linesearch")
+
+
+def cycled_name(optimizer: str) -> str | None:
+    """What a momentum-cycling schedule (OneCycleLR, CyclicLR) sets in the parameter
+    group of this optimizer's torch class: ``momentum`` or ``betas`` (None: neither)."""
+    spec = OPTIMIZERS[optimizer]
+    if not spec.element_wise:
+        return None
+    keys = {*spec.defaults, *spec.fixed}
+    return "momentum" if "momentum" in keys else "betas" if "betas" in keys else None
+
+
+class LossSchedule:
+    """The rates of ReduceLROnPlateau as a run produces them: the rate of step k ≥ 1 is
+    known once the loss at θ_k is (torch steps the scheduler after each update with the
+    loss at the new position).  ``values`` collects them, one per row."""
+
+    def __init__(self, schedule: Schedule, lr: float):
+        self.schedule = schedule
+        self.stepper = schedule.plateau_stepper(lr)
+        self.lr0 = self.lr = float(lr)
+        self.values: list[float] = []
+
+    def __call__(self, k: int, loss: float) -> float:
+        if k:
+            self.lr = self.stepper.step(loss)
+        self.values.append(self.lr)
+        return self.lr
+
+    def rows(self, losses) -> list[float]:
+        """One rate per recorded row (the last row's: after one more scheduler step)."""
+        while len(self.values) < len(losses):
+            self(len(self.values), float(losses[len(self.values)]))
+        return self.values
+
+
+def schedule_plan(cfg: RunConfig, lr: float, n: int):
+    """``(lrs, moms, cycled)`` for a run of ``n`` rows: the rates (a list, or a
+    LossSchedule), the momentum or β₁ the schedule sets at each step (None if it does
+    not) and which constant that is in the kernel (``momentum`` / ``beta1``)."""
+    sched = cfg.schedule
+    lrs = LossSchedule(sched, lr) if sched.depends_on_loss else sched.lrs(lr, n)
+    moms = sched.momenta(0.0, n)
+    name = cycled_name(cfg.optimizer) if moms is not None else None
+    return lrs, moms, {"momentum": "momentum", "betas": "beta1", None: None}[name]
+
+
+def configured_optimizer(cfg: RunConfig, moms) -> Optimizer:
+    """The kernel optimizer of ``cfg``; under a momentum-cycling schedule built with the
+    schedule's first momentum (torch's SGD keeps a buffer once momentum ≠ 0)."""
+    if moms is None:
+        return get_optimizer(cfg.optimizer, **cfg.hyper)
+    h = validate_hyper(cfg.optimizer, cfg.hyper)
+    if cycled_name(cfg.optimizer) == "momentum":
+        h["momentum"] = moms[0]
+    else:
+        h["betas"] = (moms[0], h["betas"][1])
+    return Optimizer(cfg.optimizer, h, OPTIMIZERS[cfg.optimizer].kernel(h))
 
 
 def _gradient_sources(surface: Surface, cfg: RunConfig):
@@ -191,11 +280,16 @@ def simulate(cfg: RunConfig, surface: Surface | None = None, interrupted=None) -
     is abandoned with SimulationCancelled (the window closing, or α changed again).
     """
     surface = cfg.validate(surface)
-    opt = get_optimizer(cfg.optimizer, **cfg.hyper)
     dim = surface.dim
     fg, stoch_grad = _gradient_sources(surface, cfg)
     n = cfg.max_steps
-    lrs = cfg.schedule.lrs(opt.lr, n + 1)
+    lrs, moms, cycled = schedule_plan(cfg, cfg.lr, n + 1)
+    if not is_element_wise(cfg.optimizer):
+        traj, code = run_vector(cfg, surface, lrs, stoch_grad, interrupted)
+        if code == Stop.CANCELLED:
+            raise SimulationCancelled()
+        return traj
+    opt = configured_optimizer(cfg, moms)
     lo, hi = bounds(surface)
     loop = compile_loop(
         opt.kernel,
@@ -204,6 +298,8 @@ def simulate(cfg: RunConfig, surface: Surface | None = None, interrupted=None) -
         grad_tol=cfg.grad_tol is not None,
         loss_tol=cfg.loss_tol is not None,
         clip=cfg.clip_norm is not None,
+        lr_from_loss=isinstance(lrs, LossSchedule),
+        cycled=cycled,
     )
     gtol2 = 0.0 if cfg.grad_tol is None else cfg.grad_tol * cfg.grad_tol
     with np.errstate(all="ignore"):
@@ -220,10 +316,15 @@ def simulate(cfg: RunConfig, surface: Surface | None = None, interrupted=None) -
             cfg.clip_norm or 0.0,
             opt.kernel.consts,
             interrupted,
+            moms,
         )
     if code == Stop.CANCELLED:
         raise SimulationCancelled()
-    traj = Trajectory.from_rows(rows, dim, loop.layout, lrs)
+    if isinstance(lrs, LossSchedule):
+        traj = Trajectory.from_rows(rows, dim, loop.layout, [math.nan] * (n + 1))
+        traj.set_lr(lrs.rows(traj.loss))
+    else:
+        traj = Trajectory.from_rows(rows, dim, loop.layout, lrs)
     traj.status = status(code, step, cfg.grad_tol, cfg.loss_tol)
     return traj
 
@@ -272,10 +373,18 @@ def simulate_batch(
     rule work as in ``simulate``; gradient noise and mini-batches are single-run only.
     ``progress(done, runs)``, if given, is called after each chunk.
     """
-    opt = get_optimizer(optimizer, **(hyper or {}))
     starts = np.asarray(starts, dtype=float)
     runs = starts.shape[0]
-    lrs = (schedule or Schedule()).lrs(opt.lr, max(max_steps, 1))
+    cfg = RunConfig(
+        surface.name,
+        optimizer,
+        dict(hyper or {}),
+        max_steps=max_steps,
+        grad_tol=grad_tol,
+        loss_tol=loss_tol,
+        clip_norm=clip_norm,
+        schedule=schedule or Schedule(),
+    )
     result = BatchResult(
         np.empty_like(starts),
         np.empty(runs),
@@ -283,19 +392,57 @@ def simulate_batch(
         np.full(runs, max_steps, dtype=np.int64),
         np.zeros(runs),
     )
+    if not is_element_wise(optimizer):
+        _batch_one_by_one(surface, cfg, starts, cancelled, result, progress)
+        return result
+    lrs, moms, cycled = schedule_plan(cfg, cfg.lr, max(max_steps, 1))
+    opt = configured_optimizer(cfg, moms)
+    plan = (lrs, moms, cycled)
     stops = (grad_tol, loss_tol, clip_norm)
     for a in range(0, runs, chunk):
         b = min(a + chunk, runs)
-        _batch_chunk(surface, opt, starts[a:b], max_steps, lrs, stops, cancelled, result, a)
+        _batch_chunk(surface, opt, starts[a:b], max_steps, plan, stops, cancelled, result, a)
         if progress is not None:
             progress(b, runs)
     return result
 
 
-def _batch_chunk(surface, opt, starts, max_steps, lrs, stops, cancelled, out, offset):
+def _batch_one_by_one(surface, cfg, starts, cancelled, out, progress) -> None:
+    """A vector optimizer's runs, one after another (each steps on its own: a line
+    search, an inner loop), reported as the many-runs path reports them."""
+    runs = len(starts)
+    for i, start in enumerate(starts):
+        if cancelled is not None and cancelled():
+            out.position[i:] = starts[i:]
+            out.loss[i:] = surface.value(starts[i:])
+            out.stop_step[i:] = 0
+            break
+        one = cfg.replace(start=tuple(float(v) for v in start))
+        lrs, _moms, _cycled = schedule_plan(one, one.lr, one.max_steps + 1)
+        traj, code = run_vector(one, surface, lrs)
+        out.code[i] = code
+        out.stop_step[i] = traj.status.step
+        last = len(traj) - 1
+        out.position[i] = traj.position[last] if last >= 0 else start
+        out.loss[i] = traj.loss[last] if last >= 0 else np.nan
+        if code == Stop.UNDEFINED or last < 1:
+            out.last_move[i] = np.nan if code == Stop.UNDEFINED else 0.0
+        else:
+            out.last_move[i] = float(np.linalg.norm(traj.position[last] - traj.position[last - 1]))
+        if progress is not None and (i % 64 == 63 or i == runs - 1):
+            progress(i + 1, runs)
+
+
+def _batch_chunk(surface, opt, starts, max_steps, plan, stops, cancelled, out, offset):
     """Advance one chunk in place; arrays are (dims, runs) so each coordinate is contiguous.
-    Each row is checked by run_rules.batch_stops, the rules of the single-run loop."""
+    Each row is checked by run_rules.batch_stops, the rules of the single-run loop.
+    ``plan`` is schedule_plan's: the rates (a ReduceLROnPlateau per run, from each run's
+    loss, where the schedule depends on the loss) and the momentum it sets."""
     grad_tol, loss_tol, clip = stops
+    lrs, moms, cycled = plan
+    plateau = None
+    if isinstance(lrs, LossSchedule):  # one plateau per run, stepped with each run's loss
+        plateau = lrs.schedule.plateau_stepper(lrs.lr0, runs=starts.shape[0])
     p = np.array(starts.T, dtype=float, order="C")  # a copy: the caller's starts stay
     dim, runs = p.shape
     lo, hi = (np.array(b)[:, None] for b in bounds(surface))
@@ -304,7 +451,7 @@ def _batch_chunk(surface, opt, starts, max_steps, lrs, stops, cancelled, out, of
     buffers = opt.buffers(opt.init(p))
     buffers.update({name: np.empty_like(p) for name in opt.kernel.temps})
     scratch = [np.empty_like(p) for _ in range(step.n_temps)]
-    consts = opt.kernel.consts
+    consts = dict(opt.kernel.consts)
     active = np.ones(runs, dtype=bool)
     code = np.full(runs, Stop.MAX_STEPS, dtype=np.int8)
     stop = np.full(runs, max_steps, dtype=np.int64)
@@ -344,7 +491,15 @@ def _batch_chunk(surface, opt, starts, max_steps, lrs, stops, cancelled, out, of
             if clip is not None:
                 clip_batch(g, clip)
             np.copyto(before, p)
-            step(p, g, buffers, scratch, lrs[k], float(k + 1), consts)
+            if plateau is None:
+                lr = lrs[k]
+            else:
+                lr = lrs.lr0 if k == 0 else plateau.step(loss)
+            if cycled is not None:  # torch's scheduler wrote it into the parameter group
+                consts[cycled] = moms[k]
+                if f"one_minus_{cycled}" in consts:
+                    consts[f"one_minus_{cycled}"] = 1 - moms[k]
+            step(p, g, buffers, scratch, lr, float(k + 1), consts)
         s = slice(offset, offset + runs)
         out.position[s] = final.T
         out.loss[s] = surface.value(final.T)

@@ -10,6 +10,7 @@ import numpy as np
 __all__ = ["Status", "Trajectory"]
 
 RUNNING, CONVERGED, DIVERGED, MAX_STEPS = "running", "converged", "diverged", "max steps"
+STOPPED = "stopped"  # the optimizer could not step (see run_rules.Stop.STUCK)
 _STATE = "state:"
 
 
@@ -74,6 +75,9 @@ class Trajectory:
         }
         self.state_names = tuple(state)
         self.status = Status()
+        #: per step k, the points where the optimizer evaluated f inside the step (an
+        #: (m, dim) array; L-BFGS and the line search), else None
+        self.evaluations: list[np.ndarray] | None = None
 
     def __len__(self) -> int:
         return self._n
@@ -135,6 +139,11 @@ class Trajectory:
             j += dim
         traj.append(**cols)
         return traj
+
+    def set_lr(self, values) -> None:
+        """The rate of every row (a schedule that depends on the loss knows the last
+        row's only once it is recorded)."""
+        self._a["lr"][: self._n] = np.asarray(values, dtype=float)[: self._n]
 
     @property
     def state(self) -> dict[str, np.ndarray]:

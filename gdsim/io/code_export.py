@@ -13,12 +13,19 @@ import textwrap
 from numbers import Number
 
 from gdsim.core import datasets, run_rules, scalar_math
+from gdsim.core import vector_optimizers as vo
 from gdsim.core.datasets import DataSurface
-from gdsim.core.optimizers import OPTIMIZERS, get_optimizer
+from gdsim.core.kernels import ARRAY_FUNCTIONS
+from gdsim.core.optimizers import OPTIMIZERS, validate_hyper
 from gdsim.core.run_rules import Stop
-from gdsim.core.simulation import RunConfig
+from gdsim.core.schedules import schedule_source
+from gdsim.core.simulation import RunConfig, configured_optimizer, schedule_plan
 
-__all__ = ["numpy_script", "torch_script"]
+__all__ = ["CodeExportError", "numpy_script", "torch_script"]
+
+
+class CodeExportError(ValueError):
+    """A run that this flavour of script cannot carry (one line: why, what instead)."""
 
 
 def _surface_source(surface) -> str:
@@ -59,21 +66,21 @@ def _formula_source(numpy_source: str) -> str:
     )
 
 
-def _function_source(fn) -> str:
-    """``fn``'s source renamed ``fg``, after the numbers it reads from its module or
+def _function_source(fn, name: str = "fg") -> str:
+    """``fn``'s source renamed ``name``, after the numbers it reads from its module or
     from its enclosing function (written exactly, with repr)."""
     module = inspect.getmodule(fn)
     consts = []
-    for name in fn.__code__.co_names:
-        value = getattr(module, name, None)
+    for read in fn.__code__.co_names:
+        value = getattr(module, read, None)
         if isinstance(value, Number) and not isinstance(value, bool):
-            consts.append(f"{name} = {value!r}")
-    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=True):
+            consts.append(f"{read} = {value!r}")
+    for read, cell in zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=True):
         value = cell.cell_contents
         if isinstance(value, Number) and not isinstance(value, bool):
-            consts.append(f"{name} = {value!r}")
+            consts.append(f"{read} = {value!r}")
     src = textwrap.dedent(inspect.getsource(fn))
-    src = src.replace(f"def {fn.__name__}(", "def fg(", 1)
+    src = src.replace(f"def {fn.__name__}(", f"def {name}(", 1)
     return "\n".join([*consts, "", "", src.rstrip(), ""])
 
 
@@ -184,29 +191,44 @@ def _checks(cfg: RunConfig) -> list[str]:
     return out
 
 
-def _schedule_lines(cfg: RunConfig, lr: float) -> list[str]:
-    s = cfg.schedule
-    if s.kind == "constant":
-        return [f"    lr = {lr!r}"]
-    if s.kind == "step":
-        return [f"    if k0 > 0 and k0 % {s.step_size} == 0:", f"        lr = lr * {s.gamma!r}"]
-    if s.kind == "exponential":
-        return ["    if k0 > 0:", f"        lr = lr * {s.gamma!r}"]
-    return [
-        f"    lr = {s.eta_min!r} + ({lr!r} - {s.eta_min!r}) * "
-        f"(1 + math.cos(math.pi * k0 / {s.t_max})) / 2"
-    ]
+def _schedule_setup(cfg: RunConfig) -> list[str]:
+    """The schedule's own functions (gdsim.core.schedules' source) and the rates."""
+    if cfg.schedule.kind == "constant":
+        return ["LRS, MOMS = [lr] * (STEPS + 1), None"]
+    lines = ["", "# the learning-rate schedule, as gdsim computes it (torch's arithmetic)"]
+    lines += schedule_source(cfg.schedule).splitlines()
+    if cfg.schedule.depends_on_loss:
+        return [*lines, "", "plateau = plateau_stepper(lr)"]
+    return [*lines, "", "LRS, MOMS = schedule(lr, STEPS + 1)"]
+
+
+def _schedule_lines(cfg: RunConfig, cycled: str | None, consts) -> list[str]:
+    """The rate of step k0 (ReduceLROnPlateau: from the loss at θ_k0) and the momentum or
+    β₁ a cycling schedule sets."""
+    if cfg.schedule.depends_on_loss:
+        lines = ["    if k0:", "        lr = plateau.step(loss)"]
+    else:
+        lines = ["    lr = LRS[k0]"]
+    if cycled is not None:
+        lines.append(f"    {cycled} = MOMS[k0]")
+        if f"one_minus_{cycled}" in consts:
+            lines.append(f"    one_minus_{cycled} = 1 - {cycled}")
+    return lines
 
 
 def numpy_script(cfg: RunConfig) -> str:
     """A standalone numpy script that prints ``gdsim run``'s CSV for ``cfg``, bit for bit."""
     surface = cfg.validate()
-    opt = get_optimizer(cfg.optimizer, **cfg.hyper)
+    if not OPTIMIZERS[cfg.optimizer].element_wise:
+        return _vector_numpy_script(cfg, surface)
+    _lrs, moms, cycled = schedule_plan(cfg, cfg.lr, 1)
+    opt = configured_optimizer(cfg, moms)
     k = opt.kernel
     spec = OPTIMIZERS[cfg.optimizer]
     consts = [f"{name} = {value!r}" for name, value in sorted(k.consts.items())]
     body = textwrap.indent(k.body, "    ")
     init = [f"{name} = {expr}" for name, expr in k.init.items()]
+    init += [f"{name} = 0.0  # set by the first step" for name in k.scalars]
     hyper = ", ".join(f"{key}={value!r}" for key, value in opt.hyper.items())
     lines = [
         _header(cfg, surface, "plain numpy"),
@@ -222,11 +244,13 @@ def numpy_script(cfg: RunConfig) -> str:
         "",
         f"# torch.optim.{spec.torch_class}({hyper}), written out element-wise",
         *consts,
-        "sqrt, maximum = np.sqrt, np.maximum",
+        f"{', '.join(ARRAY_FUNCTIONS)} = "
+        + ", ".join(f"np.{fn}" for fn in ARRAY_FUNCTIONS.values()),
         *_loop_head(cfg, surface),
         "p = np.array(START)",
         *init,
         f"lr = {opt.lr!r}",
+        *_schedule_setup(cfg),
         "prev, perm, N = 0.0, None, " + (str(surface.n_samples) if surface.is_data else "0"),
         "pos = N",
         "for k0 in range(STEPS + 1):",
@@ -235,38 +259,207 @@ def numpy_script(cfg: RunConfig) -> str:
         *undefined_lines(cfg),
         *_stochastic(cfg, surface),
         *_checks(cfg),
-    ]
-    if cfg.clip_norm is not None:
-        lines += [
-            f"    coef = min({cfg.clip_norm!r} / (math.sqrt(sum(v * v for v in g)) + "
-            f"{run_rules.CLIP_EPS!r}), 1.0)",
-            "    g = [v * coef for v in g]",
-        ]
-    lines += [
-        *_schedule_lines(cfg, opt.lr),
+        *_clip_lines(cfg),
+        *_schedule_lines(cfg, cycled, k.consts),
         "    k = float(k0 + 1)",
         textwrap.indent(k.prelude, "    "),
         "    g = np.array(g, dtype=float)",
         body,
+        textwrap.indent(k.epilogue, "    "),
         "",
     ]
     return "\n".join(lines)
 
 
-def torch_script(cfg: RunConfig) -> str:
-    """A standalone script running ``cfg`` with ``torch.optim`` on gdsim's gradients."""
-    surface = cfg.validate()
-    opt = get_optimizer(cfg.optimizer, **cfg.hyper)
+def _clip_lines(cfg: RunConfig) -> list[str]:
+    if cfg.clip_norm is None:
+        return []
+    return [
+        f"    coef = min({cfg.clip_norm!r} / (math.sqrt(sum(v * v for v in g)) + "
+        f"{run_rules.CLIP_EPS!r}), 1.0)",
+        "    g = [v * coef for v in g]",
+    ]
+
+
+# what the optimizers that are not element-wise need of gdsim.core.vector_optimizers
+_VECTOR_COMMON = (
+    vo._two_sum,
+    vo._split,
+    vo._axpy,
+    vo._in_safe_range,
+    vo._exact_axpy,
+    vo._dot,
+    vo._norm,
+    vo._lerp,
+    vo._max_abs,
+    vo.StepCount,
+    vo.StepResult,
+    vo.VectorOptimizer,
+)
+_VECTOR_OWN = {
+    "lbfgs": (vo.LBFGSState, vo._cubic_interpolate, vo._div, vo._strong_wolfe, vo.LBFGS),
+    "adafactor": (vo.AdafactorState, vo.Adafactor),
+    "newton": (vo.Newton,),
+    "linesearch": (vo.LineSearch,),
+}
+
+
+def _vector_source(name: str) -> str:
+    """The optimizer's class and the helpers it uses, gdsim's own source."""
+    head = [
+        "import math",
+        "from abc import ABC, abstractmethod",
+        "from collections.abc import Callable, Mapping",
+        "from dataclasses import dataclass, field, replace",
+        "from fractions import Fraction",
+        "from typing import Any, ClassVar, NamedTuple",
+        "",
+        f"UNDEFINED_ERRORS = {run_rules.UNDEFINED_ERRORS!r}".replace("<class '", "").replace(
+            "'>", ""
+        ),
+        f"_SPLIT = {vo._SPLIT!r}",
+        f"_SAFE = {vo._SAFE!r}",
+        "FG = Callable",
+        "Hess = Callable",
+        "",
+    ]
+    parts = [inspect.getsource(obj) for obj in (*_VECTOR_COMMON, *_VECTOR_OWN[name])]
+    return "\n".join(head) + "\n\n" + "\n\n".join(parts)
+
+
+def _hessian_source(surface) -> str:
+    """``hess(theta)``: the exact Hessian as gdsim assembles it (the built-in analytic
+    surfaces write their second derivatives out; CodeExportError otherwise)."""
+    fn = surface.hess
+    if fn is None or inspect.getmodule(fn).__name__ != "gdsim.core.functions":
+        raise CodeExportError(
+            f"newton's numpy script needs {surface.name}'s Hessian written out: only the"
+            " built-in analytic surfaces have it"
+        )
+    return _function_source(fn, "hess_entries") + textwrap.dedent(f"""
+
+        def hess(theta):
+            entries = iter(hess_entries(*(float(v) for v in theta)))
+            d = {surface.dim}
+            out = np.empty((d, d))
+            for i in range(d):
+                for j in range(i, d):
+                    out[i, j] = out[j, i] = next(entries)
+            return out
+        """)
+
+
+def _vector_numpy_script(cfg: RunConfig, surface) -> str:
+    """The numpy script of a vector optimizer: its class (gdsim's source) stepped by the
+    rules of run_rules, as gdsim.core.vector_loop steps it."""
     spec = OPTIMIZERS[cfg.optimizer]
-    hyper = ", ".join(f"{key}={value!r}" for key, value in opt.hyper.items())
-    sched = {
-        "constant": "",
-        "step": f"torch.optim.lr_scheduler.StepLR(opt, step_size={cfg.schedule.step_size}, "
-        f"gamma={cfg.schedule.gamma!r})",
-        "exponential": f"torch.optim.lr_scheduler.ExponentialLR(opt, gamma={cfg.schedule.gamma!r})",
-        "cosine": f"torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max={cfg.schedule.t_max}, "
-        f"eta_min={cfg.schedule.eta_min!r})",
-    }[cfg.schedule.kind]
+    h = validate_hyper(cfg.optimizer, cfg.hyper)
+    cls = spec.factory.__name__
+    lines = [
+        _header(cfg, surface, "plain numpy"),
+        "import math",
+        "import sys",
+        "",
+        "import numpy as np",
+        "",
+        'np.seterr(all="ignore")  # an inf or a NaN ends the run with its status, not a warning',
+        "",
+        "# the surface: its value and exact gradient",
+        _surface_source(surface),
+        "",
+        _hessian_source(surface) if spec.needs_hessian else "hess = None",
+        "",
+        f"# {spec.description}",
+        _vector_source(cfg.optimizer),
+        "",
+        "",
+        "def closure(theta):",
+        "    loss, *grad = fg(*(float(v) for v in theta))",
+        "    return float(loss), np.array(grad, dtype=float)",
+        "",
+        "",
+        f"opt = {cls}({h!r})",
+        *_loop_head(cfg, surface),
+        "p = np.array(START, dtype=float)",
+        "state = opt.init(p)",
+        f"lr = {cfg.lr!r}",
+        *_schedule_setup(cfg),
+        "prev, perm, N = 0.0, None, 0",
+        "pos = N",
+        "for k0 in range(STEPS + 1):",
+        "    try:",
+        "        loss, *g_full = fg(*p)",
+        *undefined_lines(cfg),
+        *_stochastic(cfg, surface),
+        *_checks(cfg),
+        *_clip_lines(cfg),
+        *_schedule_lines(cfg, None, {}),
+        "    try:",
+        "        result = opt.step(p, loss, np.array(g, dtype=float), state, lr, closure, hess)",
+        "    except UNDEFINED_ERRORS:",
+        "        p = np.full(len(p), np.nan)",
+        "        continue",
+        "    if result.status is not None:",
+        "        print(f'stopped at step {k0} ({result.status})', file=sys.stderr)",
+        "        break",
+        "    p, state = result.theta, result.state",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# Lion is not in torch.optim: the script carries it as a torch Optimizer, from the paper
+_LION = '''
+class Lion(torch.optim.Optimizer):
+    """Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms")."""
+
+    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+            for p in group["params"]:
+                state = self.state[p]
+                if not state:
+                    state["exp_avg"] = torch.zeros_like(p)
+                m = state["exp_avg"]
+                if wd != 0:
+                    p.mul_(1 - lr * wd)
+                c = m * beta1 + (1 - beta1) * p.grad
+                p.add_(c.sign(), alpha=-lr)
+                m.mul_(beta2).add_((1 - beta2) * p.grad)
+'''
+
+
+def _torch_optimizer(spec) -> tuple[str, str]:
+    """(the class as the script names it, source the script must define first)."""
+    if spec.torch_class == "Lion":
+        return "Lion", _LION
+    return f"torch.optim.{spec.torch_class}", ""
+
+
+def _torch_hyper(cfg: RunConfig) -> dict:
+    spec = OPTIMIZERS[cfg.optimizer]
+    if spec.element_wise:
+        return validate_hyper(cfg.optimizer, cfg.hyper)
+    if spec.torch_class is None:
+        raise CodeExportError(
+            f"{cfg.optimizer} is not in torch.optim: export the numpy script instead"
+        )
+    return vo.get_vector_optimizer(cfg.optimizer, **cfg.hyper).torch_hyper()
+
+
+def torch_script(cfg: RunConfig) -> str:
+    """A standalone script running ``cfg`` with ``torch.optim`` (and its scheduler) on
+    gdsim's gradients."""
+    surface = cfg.validate()
+    spec = OPTIMIZERS[cfg.optimizer]
+    hyper = ", ".join(f"{key}={value!r}" for key, value in _torch_hyper(cfg).items())
+    cls_name, cls_source = _torch_optimizer(spec)
+    sched = cfg.schedule.torch_source("opt")
+    plateau = cfg.schedule.depends_on_loss
     lines = [
         _header(cfg, surface, "PyTorch (torch.optim)"),
         "import math",
@@ -277,13 +470,25 @@ def torch_script(cfg: RunConfig) -> str:
         'np.seterr(all="ignore")  # an inf or a NaN ends the run with its status, not a warning',
         "import torch",
         "",
+        "# float64 throughout, also the state torch keeps as scalar tensors (NAdam, ASGD)",
+        "torch.set_default_dtype(torch.float64)",
+        cls_source,
         "# the surface: its value and exact gradient (handed to torch as p.grad)",
         _surface_source(surface),
         "",
         *_loop_head(cfg, surface),
         "p = torch.tensor(START, dtype=torch.float64, requires_grad=True)",
-        f"opt = torch.optim.{spec.torch_class}([p], {hyper})",
+        f"opt = {cls_name}([p], {hyper})",
         f"scheduler = {sched}" if sched else "scheduler = None",
+        "",
+        "",
+        "def closure():  # f and ∇f at p, the gradient handed to torch (L-BFGS calls it)",
+        "    opt.zero_grad()",
+        "    value, *grad = fg(*p.detach().tolist())",
+        "    p.grad = torch.tensor(grad, dtype=torch.float64)",
+        "    return torch.tensor(value, dtype=torch.float64)",
+        "",
+        "",
         "prev, perm, N = 0.0, None, " + (str(surface.n_samples) if surface.is_data else "0"),
         "pos = N",
         "for k0 in range(STEPS + 1):",
@@ -301,10 +506,14 @@ def torch_script(cfg: RunConfig) -> str:
             )
             for ln in _checks(cfg)
         ],
-        "    opt.zero_grad()",
-        "    p.grad = torch.tensor(g, dtype=torch.float64)",
     ]
+    if plateau:  # ReduceLROnPlateau, stepped with the loss at the new position
+        lines += ["    if k0:", "        scheduler.step(loss)"]
+    lines += ["    opt.zero_grad()", "    p.grad = torch.tensor(g, dtype=torch.float64)"]
     if cfg.clip_norm is not None:
         lines.append(f"    torch.nn.utils.clip_grad_norm_([p], max_norm={cfg.clip_norm!r})")
-    lines += ["    opt.step()", "    if scheduler is not None:", "        scheduler.step()", ""]
+    lines.append("    opt.step(closure)" if spec.torch_class == "LBFGS" else "    opt.step()")
+    if sched and not plateau:
+        lines.append("    scheduler.step()")
+    lines.append("")
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from psygnal import Signal
 
 from gdsim.core.limits import scene_work_error
+from gdsim.core.optimizers import starting_lr
 from gdsim.core.simulation import ConfigError, RunConfig
 from gdsim.core.surfaces import get_surface
 from gdsim.model.document import DEFAULT_VIEW, SCENE_FORMAT, SCENE_VERSION, SceneError, scene_fields
@@ -170,7 +171,7 @@ class Scene:
             self.title = self.explanation = ""
             for i, r in enumerate(self.runs):
                 start = _spread(surface, i)
-                hyper = {**r.config.hyper, "lr": surface.default_lr}
+                hyper = {**r.config.hyper, "lr": starting_lr(r.config.optimizer, surface)}
                 cfg = replace(
                     r.config, surface=name, start=start, batch_size=None, noise=0.0, hyper=hyper
                 )

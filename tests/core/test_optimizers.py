@@ -124,6 +124,114 @@ def test_defaults_are_torchs():
     assert (rms["lr"], rms["alpha"], rms["eps"], rms["centered"]) == (1e-2, 0.99, 1e-8, False)
     assert validate_hyper("momentum", {})["momentum"] == 0.9
     assert validate_hyper("nesterov", {})["nesterov"] is True
+    nadam = validate_hyper("nadam", {})
+    assert (nadam["lr"], nadam["momentum_decay"], nadam["decoupled_weight_decay"]) == (
+        2e-3,
+        4e-3,
+        False,
+    )
+    assert validate_hyper("radam", {})["lr"] == 1e-3
+    assert validate_hyper("adamax", {})["lr"] == 2e-3
+    assert validate_hyper("adadelta", {}) == {
+        "lr": 1.0,
+        "rho": 0.9,
+        "eps": 1e-6,
+        "weight_decay": 0.0,
+    }
+    assert validate_hyper("rprop", {}) == {
+        "lr": 1e-2,
+        "etas": (0.5, 1.2),
+        "step_sizes": (1e-6, 50.0),
+    }
+    assert validate_hyper("asgd", {}) == {
+        "lr": 1e-2,
+        "lambd": 1e-4,
+        "alpha": 0.75,
+        "t0": 1e6,
+        "weight_decay": 0.0,
+    }
+    assert validate_hyper("lion", {})["betas"] == (0.9, 0.99)  # the paper's defaults
+    assert validate_hyper("lion", {})["lr"] == 1e-4
+
+
+# -- the optimizers added from torch.optim 2.13, first steps by hand on f = x², x₀ = 1
+
+
+def test_nadam_first_step_weighs_the_gradient_now_and_the_momentum_one_step_ahead():
+    # μ₁ = 0.9(1 − ½·0.96^0.004), μ₂ = 0.9(1 − ½·0.96^0.008); m₁ = 0.2, v₁ = 0.004,
+    # d = √(v₁ / 0.001) + ε = 2 + 1e-8;
+    # x₁ = 1 − 0.1(1 − μ₁)/(1 − μ₁)·2/d − 0.1μ₂/(1 − μ₁μ₂)·0.2/d
+    mu1 = 0.9 * (1 - 0.5 * 0.96**0.004)
+    mu2 = 0.9 * (1 - 0.5 * 0.96**0.008)
+    d = 2 + 1e-8
+    x1 = 1 - 0.1 * 2 / d - 0.1 * mu2 / (1 - mu1 * mu2) * 0.2 / d
+    assert steps("nadam", 1, lr=0.1)[1] == pytest.approx(x1, rel=1e-15)
+
+
+def test_radam_starts_as_momentum_sgd_until_the_variance_estimate_is_long_enough():
+    # ρ∞ = 2/(1 − 0.999) − 1 = 1999, ρ₁ = ρ∞ − 2·0.999/0.001 = 1 ≤ 5: x₁ = 1 − α·m̂ = 1 − 0.1·2
+    xs = steps("radam", 1, lr=0.1)
+    assert xs[1] == pytest.approx(0.8, rel=1e-12)
+    # ρ_t passes 5 at t = 6 (ρ₅ ≈ 4.99, ρ₆ ≈ 5.99): from then on the step is rectified
+    from gdsim.core.explain import explain_step
+
+    cfg = RunConfig("parabola", "radam", {"lr": 0.01}, (1.0,), max_steps=8)
+    traj = simulate(cfg)
+    rects = [explain_step(cfg, traj, k).terms["rect"] for k in range(7)]
+    assert rects[:5] == [0.0] * 5 and 0 < rects[5] < rects[6] < 1
+
+
+def test_adamax_divides_by_the_infinity_norm():
+    # m₁ = 0.2, u₁ = max(0, |2| + 1e-8); x₁ = 1 − 0.1/(1 − 0.9)·0.2/u₁
+    assert steps("adamax", 1, lr=0.1)[1] == pytest.approx(1 - 0.2 / (2 + 1e-8), rel=1e-15)
+
+
+def test_adadelta_first_step_is_root_eps_over_rms_of_g():
+    # v₁ = 0.1·4; Δ = √(0 + 1e-6) / √(v₁ + 1e-6)·2; x₁ = 1 − 1.0·Δ
+    delta = (1e-6) ** 0.5 / (0.4 + 1e-6) ** 0.5 * 2
+    assert steps("adadelta", 1)[1] == pytest.approx(1 - delta, rel=1e-15)
+
+
+def test_rprop_grows_its_step_while_the_sign_holds_and_backs_off_when_it_flips():
+    # steps 0.1, 0.12, 0.144: x = 0.9, 0.78, 0.636 (the sign of g = 2x holds)
+    assert steps("rprop", 3, lr=0.1) == pytest.approx([1.0, 0.9, 0.78, 0.636], rel=1e-14)
+    # from x₀ = 0.05 with lr 0.1: x₁ = −0.05 (sign flips), then step size × 0.5 and that
+    # step is skipped (g′ = 0): x₂ = x₁; then it moves by the halved 0.05: x₃ = 0.0
+    xs = steps("rprop", 3, start=0.05, lr=0.1)
+    assert xs == pytest.approx([0.05, -0.05, -0.05, 0.0], abs=1e-15)
+
+
+def test_asgd_decays_then_steps_and_averages_from_t0():
+    # η₀ = α: x₁ = (1 − λ·0.1)·1 − 0.1·2
+    xs = steps("asgd", 2, lr=0.1, lambd=1e-4)
+    assert xs[1] == pytest.approx((1 - 1e-5) - 0.2, rel=1e-15)
+    eta1 = 0.1 / (1 + 1e-4 * 0.1 * 1) ** 0.75  # the rate of the second step
+    assert xs[2] == pytest.approx((1 - 1e-4 * eta1) * xs[1] - eta1 * 2 * xs[1], rel=1e-15)
+
+
+def test_lion_moves_every_coordinate_by_exactly_lr():
+    # c = β₁·0 + 0.1·2 > 0: x₁ = 0.9; m₁ = 0.01·2; c = 0.9·0.02 + 0.1·1.8 > 0: x₂ = 0.8
+    assert steps("lion", 2, lr=0.1) == pytest.approx([1.0, 0.9, 0.8], rel=1e-15)
+
+
+def test_lion_follows_the_paper_s_algorithm():
+    """Chen et al. 2023, Algorithm 2, written out independently with numpy on Rosenbrock:
+    update = sign(β₁m + (1 − β₁)g) + λθ; θ ← θ − η·update; m ← β₂m + (1 − β₂)g."""
+    from gdsim.core.surfaces import get_surface
+
+    fg = get_surface("rosenbrock").fg
+    lr, b1, b2, lam = 1e-3, 0.9, 0.99, 0.1
+    theta, m = np.array([-1.5, 2.0]), np.zeros(2)
+    ref = [theta]
+    for _ in range(300):
+        g = np.array(fg(*theta)[1:])
+        update = np.sign(b1 * m + (1 - b1) * g) + lam * theta
+        theta = theta - lr * update
+        m = b2 * m + (1 - b2) * g
+        ref.append(theta)
+    cfg = RunConfig("rosenbrock", "lion", {"lr": lr, "weight_decay": lam}, (-1.5, 2.0))
+    ours = simulate(cfg.replace(max_steps=300))
+    np.testing.assert_allclose(ours.position, np.array(ref), rtol=0, atol=1e-13)
 
 
 CONFIGS = [
@@ -136,6 +244,13 @@ CONFIGS = [
     ("adam", {"lr": 1e-2, "amsgrad": True, "weight_decay": 0.1}),
     ("adam", {"lr": 1e-2, "betas": (0.3, 0.5)}),
     ("adamw", {"lr": 1e-2}),
+    ("nadam", {"lr": 1e-2, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("radam", {"lr": 1e-3, "weight_decay": 0.1}),
+    ("adamax", {"lr": 1e-2, "weight_decay": 0.1}),
+    ("adadelta", {"rho": 0.5, "weight_decay": 0.1}),
+    ("rprop", {"etas": (0.3, 1.5), "step_sizes": (1e-4, 0.3)}),
+    ("asgd", {"lr": 1e-3, "t0": 50.0, "weight_decay": 0.1}),
+    ("lion", {"lr": 1e-3, "weight_decay": 0.1}),
 ]
 
 
@@ -185,6 +300,12 @@ def test_update_is_pure():
         ("gd", {"momentum": 0.9}, "gd has no hyperparameter 'momentum'"),
         ("adam", {"lr": float("nan")}, "finite"),
         ("nope", {}, "unknown optimizer"),
+        ("rprop", {"etas": (0.5, 0.9)}, "etas must satisfy 0 < η₋ < 1 < η₊"),
+        ("rprop", {"etas": (0.0, 1.2)}, "etas must be two numbers in (0, ∞)"),
+        ("rprop", {"step_sizes": (1.0, 0.1)}, "step_sizes must be (min, max) with min <= max"),
+        ("adadelta", {"rho": 1.5}, "rho must be in [0, 1]"),
+        ("nadam", {"momentum_decay": -1.0}, "momentum_decay must be in [0, ∞)"),
+        ("asgd", {"t0": float("inf")}, "finite"),
     ],
 )
 def test_bad_hyperparameters_are_refused_with_one_line(name, hyper, message):
@@ -195,6 +316,16 @@ def test_bad_hyperparameters_are_refused_with_one_line(name, hyper, message):
 
 def test_every_optimizer_reaches_the_bowl_minimum():
     for name in OPTIMIZERS:
-        lr = {"adagrad": 0.5, "rmsprop": 0.01, "adam": 0.05, "adamw": 0.05}.get(name, 0.1)
+        lr = {
+            "adagrad": 0.5,
+            "rmsprop": 0.01,
+            "adam": 0.05,
+            "adamw": 0.05,
+            "nadam": 0.05,
+            "radam": 0.05,
+            "adamax": 0.05,
+            "adadelta": 1.0,
+            "lion": 0.01,
+        }.get(name, 0.1)
         t = simulate(RunConfig("bowl", name, {"lr": lr}, (-3.0, 2.5), max_steps=3000))
         assert np.linalg.norm(t.position[-1]) < 0.05, name

@@ -83,6 +83,7 @@ def test_one_encoding_of_how_runs_end():
         "converged",
         "converged",
         "cancelled",
+        "stopped",
     ]
     assert str(status(Stop.GRAD_TOL, 72, grad_tol=1e-6)) == "converged at step 72 (‖∇f‖ < 1e-06)"
     assert str(status(Stop.OUTSIDE, 26)) == "diverged at step 26 (left the domain)"

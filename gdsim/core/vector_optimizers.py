@@ -1,0 +1,869 @@
+"""Optimizers that are not element-wise: L-BFGS, Adafactor, Newton's method and gradient
+descent with a backtracking line search.
+
+The optimizers of :mod:`gdsim.core.optimizers` update every coordinate on its own, so they
+are kernels compiled for many runs at once.  These four need the whole vector (norms, dot
+products, a linear solve), the function itself (a line search evaluates it at trial
+points) or several evaluations in one step, so each is a pure step function over one
+run's θ, a float64 vector of dimension 1 to 2000::
+
+    opt = get_vector_optimizer("lbfgs", line_search_fn="strong_wolfe")
+    state = opt.init(theta)
+    result = opt.step(theta, loss, grad, state, lr, fg)   # newton: also hess=
+    theta, state = result.theta, result.state
+
+``fg(theta) -> (loss, grad)`` is the function (torch's closure); ``loss`` and ``grad`` at
+``theta`` are the caller's, and ``result.evaluations`` lists every point where the step
+called ``fg`` (the additional evaluations), in order.
+
+L-BFGS and Adafactor are torch.optim.LBFGS and torch.optim.Adafactor (torch 2.13) in
+torch's arithmetic and order of evaluation, with torch's state names.  torch's CPU
+kernels contract ``add_(x, alpha=a)`` and ``lerp_`` into fused multiply-adds (one
+rounding for ``y + a·x``); numpy has no fused multiply-add, so :func:`_axpy` computes
+the correctly rounded ``y + a·x`` exactly (Boldo and Melquiond's emulation with
+rounding to odd).  torch's dot products and norms are plain sums of products for a
+vector of one or two coordinates, as here; for longer vectors torch's MKL and
+vectorised reductions add in orders of their own, and the results differ from torch's
+in the last bits.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+
+from gdsim.core import hyper as hp
+from gdsim.core.hyper import Hyper, HyperError
+from gdsim.core.run_rules import UNDEFINED_ERRORS
+
+__all__ = [
+    "VECTOR_OPTIMIZERS",
+    "AdafactorState",
+    "LBFGSState",
+    "StepCount",
+    "StepResult",
+    "VectorOptimizer",
+    "VectorOptimizerError",
+    "VectorOptimizerSpec",
+    "get_vector_optimizer",
+    "validate_vector_hyper",
+]
+
+FG = Callable[[np.ndarray], tuple[float, np.ndarray]]
+Hess = Callable[[np.ndarray], np.ndarray]
+
+
+class VectorOptimizerError(ValueError):
+    """An optimizer or hyperparameter that gdsim refuses (the message is one line)."""
+
+
+# ---------------------------------------------------------------------------------------
+# torch's arithmetic in numpy
+
+_SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's splitting constant for float64
+_SAFE = 2.0**450  # inside these magnitudes the emulated fused multiply-add is exact
+
+
+def _two_sum(a, b):
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _split(a):
+    c = _SPLIT * a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def _axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``y + alpha·x`` rounded once, as torch's ``y.add_(x, alpha=alpha)`` computes it on
+    the CPU (a fused multiply-add).
+
+    The exact product is ``uh + ul`` (Dekker), ``th + tl`` the exact sum ``y + uh``;
+    adding ``tl + ul`` rounded to odd and then ``th`` rounds the exact result once to
+    nearest (Boldo and Melquiond, IEEE Trans. Computers 57(4), 2008).  Magnitudes beyond
+    2^±450, where splitting could overflow or an error term underflow, are computed with
+    exact fractions.
+    """
+    alpha = float(alpha)
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    with np.errstate(all="ignore"):
+        uh = alpha * x
+        ah, al = _split(alpha)
+        xh, xl = _split(x)
+        ul = ((ah * xh - uh) + ah * xl + al * xh) + al * xl
+        th, tl = _two_sum(y, uh)
+        v, e = _two_sum(tl, ul)
+        even = (v.view(np.int64) & 1) == 0
+        v = np.where((e != 0) & even, np.nextafter(v, np.copysign(np.inf, e)), v)
+        out = th + v
+        odd = ~(_in_safe_range(x) & (np.abs(y) <= _SAFE * _SAFE) & np.isfinite(out))
+        if not _in_safe_range(np.array(alpha)):
+            odd |= x != 0
+        for i in np.flatnonzero(odd):
+            out[i] = _exact_axpy(alpha, float(x[i]), float(y[i]))
+    return out
+
+
+def _in_safe_range(a: np.ndarray) -> np.ndarray:
+    m = np.abs(a)
+    return (m == 0) | ((m >= 1 / _SAFE) & (m <= _SAFE))
+
+
+def _exact_axpy(a: float, x: float, y: float) -> float:
+    try:
+        return float(Fraction(a) * Fraction(x) + Fraction(y))
+    except (OverflowError, ValueError):  # an infinite or NaN operand, or an overflow
+        return a * x + y
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.float64:
+    """torch's ``a.dot(b)`` (for one or two coordinates exactly: a₀b₀ + a₁b₁), a numpy
+    scalar as torch's is a tensor: dividing by zero gives inf, not an exception."""
+    return np.add.reduce(a * b)
+
+
+def _norm(a: np.ndarray) -> float:
+    """torch's ``a.norm(2)`` (for up to three coordinates exactly: the square root of
+    fused multiply-adds of the squares in order)."""
+    if a.size > 3:
+        return float(np.linalg.norm(a))
+    acc = np.zeros(1)
+    for v in a:
+        acc = _axpy(float(v), np.array([v]), acc)
+    return math.sqrt(float(acc[0]))
+
+
+def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+    """torch's ``start.lerp_(end, weight)``: its formula switches at weight 0.5."""
+    if abs(weight) < 0.5:
+        return _axpy(weight, end - start, start)
+    return _axpy(1.0 - weight, start - end, end)
+
+
+def _max_abs(a: np.ndarray) -> float:
+    return float(np.max(np.abs(a)))
+
+
+# ---------------------------------------------------------------------------------------
+# Hyperparameters
+
+
+def _int(name, default, doc, lo, hi) -> Hyper:
+    return Hyper(name, "int", default, doc, lo=lo, hi=hi, step=1, decimals=0)
+
+
+_LBFGS_PARAMS = (
+    replace(
+        hp.LR,
+        default=1.0,
+        doc="the step size L-BFGS starts from (the first step: lr·min(1, 1/‖g‖₁))",
+    ),
+    _int("max_iter", 20, "iterations of L-BFGS within one step", 1, 1000),
+    _int(
+        "max_eval",
+        None,
+        "evaluations of f within one step (default: max_iter·5 // 4)",
+        1,
+        10_000,
+    ),
+    Hyper(
+        "tolerance_grad",
+        "float",
+        1e-7,
+        "a step ends, or does nothing, once max |g| ≤ tolerance_grad",
+        lo=0.0,
+        field=True,
+    ),
+    Hyper(
+        "tolerance_change",
+        "float",
+        1e-9,
+        "a step ends once the step, the change of f or the slope along d is below this",
+        lo=0.0,
+        field=True,
+    ),
+    _int("history_size", 100, "the number of (s, y) pairs L-BFGS remembers", 1, 1000),
+    Hyper(
+        "line_search_fn",
+        "choice",
+        "none",
+        "none: step lr·d; strong_wolfe: a line search for the strong Wolfe conditions",
+        label="line search",
+        choices=("none", "strong_wolfe"),
+    ),
+)
+
+_ADAFACTOR_PARAMS = (
+    replace(
+        hp.LR,
+        default=1e-2,
+        doc="the largest relative step size ρ_t = min(lr, 1/√t); also scales weight decay",
+    ),
+    Hyper(
+        "beta2_decay",
+        "float",
+        -0.8,
+        "the second moment's weight at step t is t^beta2_decay (≤ 0)",
+        label="β₂ decay",
+        hi=0.0,
+        step=0.05,
+    ),
+    Hyper(
+        "eps",
+        "pair",
+        (float(np.finfo(np.float64).eps), 1e-3),
+        "(ε₁, ε₂): the denominator is at least ε₁ (torch's None: the float64 machine"
+        " epsilon, 2.2e-16), the step at least ε₂ times ρ_t",
+        label="ε₁, ε₂",
+        lo=0.0,
+        field=True,
+    ),
+    Hyper(
+        "d",
+        "float",
+        1.0,
+        "clipping threshold: the update is scaled down to an RMS of at most d",
+        label="clip d",
+        lo=1.0,
+        step=0.1,
+    ),
+    hp.WEIGHT_DECAY,
+)
+
+_NEWTON_PARAMS = (
+    replace(
+        hp.LR,
+        default=1.0,
+        doc="α: the fraction of the Newton step taken (1: jump to the model's critical point)",
+    ),
+    Hyper(
+        "damping",
+        "float",
+        0.0,
+        "λ in θ ← θ − α·(H + λI)⁻¹g: a large λ turns Newton into gradient descent",
+        label="damping λ",
+        lo=0.0,
+        step=0.1,
+    ),
+)
+
+_LINESEARCH_PARAMS = (
+    replace(hp.LR, default=1.0, doc="α₀: the first step size tried at every step"),
+    Hyper(
+        "c1",
+        "float",
+        1e-4,
+        "Armijo's constant: t is accepted when f(θ − t·g) ≤ f(θ) − c1·t·‖g‖²",
+        label="c₁",
+        lo=0.0,
+        hi=1.0,
+        lo_open=True,
+        hi_open=True,
+        field=True,
+    ),
+    Hyper(
+        "shrink",
+        "float",
+        0.5,
+        "ρ: a refused step size t is tried again as ρ·t",
+        label="ρ (shrink)",
+        lo=0.0,
+        hi=1.0,
+        lo_open=True,
+        hi_open=True,
+        step=0.05,
+    ),
+    _int("max_backtracks", 30, "how many times t may shrink before the step gives up", 0, 200),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# States and results
+
+
+class LBFGSState(NamedTuple):
+    """torch.optim.LBFGS's state (its names; None where torch has not set it yet)."""
+
+    func_evals: int = 0
+    n_iter: int = 0
+    d: np.ndarray | None = None
+    t: float | None = None
+    old_dirs: tuple[np.ndarray, ...] | None = None
+    old_stps: tuple[np.ndarray, ...] | None = None
+    ro: tuple[float, ...] | None = None
+    H_diag: float | None = None
+    prev_flat_grad: np.ndarray | None = None
+    prev_loss: float | None = None
+    al: tuple[float | None, ...] | None = None
+
+
+class AdafactorState(NamedTuple):
+    """torch.optim.Adafactor's state for a vector (not factored)."""
+
+    step: int = 0
+    variance: np.ndarray | None = None
+
+
+class StepCount(NamedTuple):
+    """The state of an optimizer that remembers nothing but how many steps it took."""
+
+    step: int = 0
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One step: the new θ and state, every point where f was evaluated within the step
+    (in order), a status that ends the run (None normally) and derived values to show."""
+
+    theta: np.ndarray
+    state: Any
+    evaluations: list[np.ndarray] = field(default_factory=list)
+    status: str | None = None
+    terms: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------
+# The optimizers
+
+
+@dataclass(frozen=True)
+class VectorOptimizer(ABC):
+    """A configured optimizer that needs the whole vector: pure ``init`` and ``step``.
+
+    ``step(theta, loss, grad, state, lr, fg, hess=None)``: ``loss`` and ``grad`` are f
+    and ∇f at ``theta``, evaluated by the caller; ``fg(θ) -> (loss, grad)`` evaluates f
+    again wherever the step needs it; ``hess(θ)`` is the exact Hessian (Newton only);
+    ``lr`` the learning rate in force.  No input is modified.
+    """
+
+    name: ClassVar[str]
+    hyper: Mapping[str, Any]
+
+    def init(self, theta: np.ndarray) -> Any:
+        return StepCount()
+
+    @abstractmethod
+    def step(self, theta, loss, grad, state, lr, fg: FG, hess: Hess | None = None):
+        """One step from ``theta``: a :class:`StepResult`."""
+
+    def torch_hyper(self) -> dict[str, Any]:
+        """The keywords of the torch class (``line_search_fn`` None for "none")."""
+        return dict(self.hyper)
+
+
+@dataclass(frozen=True)
+class LBFGS(VectorOptimizer):
+    """torch.optim.LBFGS: one gdsim step is one ``step(closure)``.
+
+    torch's step calls the closure first, at θ; here that evaluation is the caller's
+    ``loss``/``grad`` (it counts in ``func_evals`` as torch counts it), and each call of
+    ``fg`` is one of torch's further closure calls.  torch keeps no evaluation from one
+    step to the next (``prev_flat_grad`` is the gradient at the start of the last inner
+    iteration, not at the end), so the caller's evaluation at the new θ, made to record
+    the next row, is exactly torch's first closure call of its next step.  Without a line
+    search the last inner iteration does not evaluate f (torch's rule), so the step may
+    end at a point no ``fg`` call saw.
+
+    Terms: ``iterations`` (inner iterations), ``stop`` (why the inner loop ended), ``t``
+    (the last step size), ``d`` (the last direction), ``H_diag`` and ``memory`` (pairs
+    kept).
+    """
+
+    name: ClassVar[str] = "lbfgs"
+
+    def init(self, theta):
+        return LBFGSState()
+
+    def torch_hyper(self):
+        h = dict(self.hyper)
+        h["line_search_fn"] = None if h["line_search_fn"] == "none" else h["line_search_fn"]
+        return h
+
+    def step(self, theta, loss, grad, state, lr, fg, hess=None):
+        h = self.hyper
+        max_iter, max_eval = h["max_iter"], h["max_eval"]
+        tolerance_grad, tolerance_change = h["tolerance_grad"], h["tolerance_change"]
+        history_size = h["history_size"]
+        lr = float(lr)
+        x = np.array(theta, dtype=float)
+        flat_grad = np.array(grad, dtype=float)
+        loss = float(loss)
+        evaluations: list[np.ndarray] = []
+
+        def evaluate(point):
+            f, g = fg(point)
+            evaluations.append(point)
+            return float(f), np.array(g, dtype=float)
+
+        def obj_func(x, t, d):
+            return evaluate(_axpy(t, d, x))
+
+        with np.errstate(all="ignore"):
+            func_evals, n_total = state.func_evals + 1, state.n_iter
+            current_evals = 1
+            opt_cond = _max_abs(flat_grad) <= tolerance_grad
+            if opt_cond:
+                terms = {"iterations": 0, "stop": "max |g| ≤ tolerance_grad"}
+                return StepResult(x, state._replace(func_evals=func_evals), [], None, terms)
+
+            d, t, H_diag = state.d, state.t, state.H_diag
+            old_dirs = list(state.old_dirs or ())
+            old_stps = list(state.old_stps or ())
+            ro = list(state.ro or ())
+            al = None if state.al is None else list(state.al)
+            prev_flat_grad, prev_loss = state.prev_flat_grad, state.prev_loss
+            stop = "max_iter"
+            n_iter = 0
+            while n_iter < max_iter:
+                n_iter += 1
+                n_total += 1
+                # the descent direction
+                if n_total == 1:
+                    d = -flat_grad
+                    old_dirs, old_stps, ro = [], [], []
+                    H_diag = 1.0
+                else:
+                    y = flat_grad - prev_flat_grad
+                    s = d * t
+                    ys = _dot(y, s)
+                    if ys > 1e-10:
+                        if len(old_dirs) == history_size:
+                            old_dirs.pop(0)
+                            old_stps.pop(0)
+                            ro.pop(0)
+                        old_dirs.append(y)
+                        old_stps.append(s)
+                        ro.append(1.0 / ys)
+                        H_diag = ys / _dot(y, y)
+                    num_old = len(old_dirs)
+                    if al is None:
+                        al = [None] * history_size
+                    q = -flat_grad
+                    for i in range(num_old - 1, -1, -1):
+                        al[i] = _dot(old_stps[i], q) * ro[i]
+                        q = _axpy(-al[i], old_dirs[i], q)
+                    d = q * H_diag
+                    for i in range(num_old):
+                        be_i = _dot(old_dirs[i], d) * ro[i]
+                        d = _axpy(al[i] - be_i, old_stps[i], d)
+                prev_flat_grad = flat_grad
+                prev_loss = loss
+                # the step size
+                if n_total == 1:
+                    t = min(1.0, 1.0 / np.sum(np.abs(flat_grad))) * lr
+                else:
+                    t = lr
+                gtd = _dot(flat_grad, d)
+                if gtd > -tolerance_change:
+                    stop = "slope along d ≥ −tolerance_change"
+                    break
+                ls_func_evals = 0
+                if h["line_search_fn"] == "strong_wolfe":
+                    loss, flat_grad, t, ls_func_evals = _strong_wolfe(
+                        obj_func, x, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals
+                    )
+                    x = _axpy(t, d, x)
+                    opt_cond = _max_abs(flat_grad) <= tolerance_grad
+                else:
+                    x = _axpy(t, d, x)
+                    if n_iter != max_iter:
+                        loss, flat_grad = evaluate(x)
+                        opt_cond = _max_abs(flat_grad) <= tolerance_grad
+                        ls_func_evals = 1
+                current_evals += ls_func_evals
+                func_evals += ls_func_evals
+                # the conditions that end the step
+                if n_iter == max_iter:
+                    break
+                if current_evals >= max_eval:
+                    stop = "max_eval"
+                    break
+                if opt_cond:
+                    stop = "max |g| ≤ tolerance_grad"
+                    break
+                if _max_abs(d * t) <= tolerance_change:
+                    stop = "step ≤ tolerance_change"
+                    break
+                if abs(loss - prev_loss) < tolerance_change:
+                    stop = "|Δf| < tolerance_change"
+                    break
+
+        new_state = LBFGSState(
+            func_evals,
+            n_total,
+            d,
+            float(t),
+            tuple(old_dirs),
+            tuple(old_stps),
+            tuple(float(r) for r in ro),
+            float(H_diag),
+            prev_flat_grad,
+            prev_loss,
+            None if al is None else tuple(None if a is None else float(a) for a in al),
+        )
+        terms = {
+            "iterations": n_iter,
+            "stop": stop,
+            "t": float(t),
+            "d": d,
+            "H_diag": float(H_diag),
+            "memory": len(old_dirs),
+        }
+        return StepResult(x, new_state, evaluations, None, terms)
+
+
+def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
+    """torch.optim.lbfgs._cubic_interpolate: the minimiser of the cubic through two
+    points with their slopes, kept within ``bounds``."""
+    if bounds is not None:
+        xmin_bound, xmax_bound = bounds
+    else:
+        xmin_bound, xmax_bound = (x1, x2) if x1 <= x2 else (x2, x1)
+    d1 = g1 + g2 - _div(3 * (f1 - f2), x1 - x2)
+    d2_square = d1 * d1 - g1 * g2
+    if d2_square >= 0:
+        d2 = np.sqrt(d2_square)
+        if x1 <= x2:
+            min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        else:
+            min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+        return min(max(min_pos, xmin_bound), xmax_bound)
+    return (xmin_bound + xmax_bound) / 2.0
+
+
+def _div(a, b):
+    """``a / b`` as torch computes it when ``b`` is a tensor (a numpy scalar here, as the
+    values torch holds in tensors are: dot products and what is computed from them):
+    ``b.reciprocal() * a``, rounded twice."""
+    return a * (1.0 / b) if isinstance(b, np.floating) else a / b
+
+
+def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
+    """torch.optim.lbfgs._strong_wolfe: bracket a step size satisfying the strong Wolfe
+    conditions, then zoom in on it; ``(f_new, g_new, t, evaluations)``."""
+    d_norm = _max_abs(d)
+    f_new, g_new = obj_func(x, t, d)
+    ls_func_evals = 1
+    gtd_new = _dot(g_new, d)
+
+    # bracket an interval containing a point satisfying the Wolfe criteria
+    t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
+    done = False
+    ls_iter = 0
+    while ls_iter < max_ls:
+        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
+            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
+            bracket_g, bracket_gtd = [g_prev, g_new], [gtd_prev, gtd_new]
+            break
+        if abs(gtd_new) <= -c2 * gtd:
+            bracket, bracket_f, bracket_g = [t], [f_new], [g_new]
+            done = True
+            break
+        if gtd_new >= 0:
+            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
+            bracket_g, bracket_gtd = [g_prev, g_new], [gtd_prev, gtd_new]
+            break
+        # interpolate
+        min_step = t + 0.01 * (t - t_prev)
+        max_step = t * 10
+        tmp = t
+        t = _cubic_interpolate(
+            t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(min_step, max_step)
+        )
+        t_prev, f_prev, g_prev, gtd_prev = tmp, f_new, g_new, gtd_new
+        f_new, g_new = obj_func(x, t, d)
+        ls_func_evals += 1
+        gtd_new = _dot(g_new, d)
+        ls_iter += 1
+
+    if ls_iter == max_ls:  # reached max number of iterations
+        bracket, bracket_f, bracket_g = [0, t], [f, f_new], [g, g_new]
+
+    # zoom phase: refine the bracket until a point satisfies the criteria
+    insuf_progress = False
+    low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
+    while not done and ls_iter < max_ls:
+        if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
+            break
+        t = _cubic_interpolate(
+            bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1]
+        )
+        # too close to an end of the bracket (twice, or at an end): 0.1 of its length in
+        eps = 0.1 * (max(bracket) - min(bracket))
+        if min(max(bracket) - t, t - min(bracket)) < eps:
+            if insuf_progress or t >= max(bracket) or t <= min(bracket):
+                if abs(t - max(bracket)) < abs(t - min(bracket)):
+                    t = max(bracket) - eps
+                else:
+                    t = min(bracket) + eps
+                insuf_progress = False
+            else:
+                insuf_progress = True
+        else:
+            insuf_progress = False
+
+        f_new, g_new = obj_func(x, t, d)
+        ls_func_evals += 1
+        gtd_new = _dot(g_new, d)
+        ls_iter += 1
+
+        if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
+            # Armijo condition not satisfied or not lower than lowest point
+            bracket[high_pos], bracket_f[high_pos] = t, f_new
+            bracket_g[high_pos], bracket_gtd[high_pos] = g_new, gtd_new
+            low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
+        else:
+            if abs(gtd_new) <= -c2 * gtd:
+                done = True  # Wolfe conditions satisfied
+            elif gtd_new * (bracket[high_pos] - bracket[low_pos]) >= 0:
+                # old high becomes new low
+                bracket[high_pos], bracket_f[high_pos] = bracket[low_pos], bracket_f[low_pos]
+                bracket_g[high_pos] = bracket_g[low_pos]
+                bracket_gtd[high_pos] = bracket_gtd[low_pos]
+            # new point becomes new low
+            bracket[low_pos], bracket_f[low_pos] = t, f_new
+            bracket_g[low_pos], bracket_gtd[low_pos] = g_new, gtd_new
+
+    return bracket_f[low_pos], bracket_g[low_pos], bracket[low_pos], ls_func_evals
+
+
+@dataclass(frozen=True)
+class Adafactor(VectorOptimizer):
+    """torch.optim.Adafactor for a vector (its single-tensor path; a vector's second
+    moment is not factored).  The step is scaled by the RMS of θ and clipped by the RMS
+    of the update: reductions over the whole vector.
+
+    Terms: ``rho_t`` (relative step size), ``alpha`` (absolute step size),
+    ``beta2_hat_complement`` (the weight 1 − β̂₂ = t^beta2_decay of g²), ``denom`` (the
+    clipping divisor) and ``update`` (g / √v, before clipping).
+    """
+
+    name: ClassVar[str] = "adafactor"
+
+    def init(self, theta):
+        return AdafactorState(0, np.zeros_like(np.asarray(theta, dtype=float)))
+
+    def step(self, theta, loss, grad, state, lr, fg, hess=None):
+        h = self.hyper
+        eps1, eps2 = h["eps"]
+        beta2_decay, d, weight_decay = h["beta2_decay"], h["d"], h["weight_decay"]
+        lr = float(lr)
+        param = np.array(theta, dtype=float)
+        grad = np.asarray(grad, dtype=float)
+        with np.errstate(all="ignore"):
+            step = state.step + 1
+            step_float = float(step)
+            one_minus_beta2_t = step_float**beta2_decay
+            rho_t = min(lr, 1 / (step_float**0.5))
+            alpha = max(eps2, _norm(param) / (param.size**0.5)) * rho_t
+            if weight_decay != 0:
+                param = param * (1 - lr * weight_decay)
+            variance = _lerp(state.variance, grad * grad, one_minus_beta2_t)
+            update = 1.0 / np.sqrt(np.maximum(variance, eps1 * eps1))
+            update = update * grad
+            denom = max(1.0, _norm(update) / ((update.size**0.5) * d))
+            param = _axpy(-alpha / denom, update, param)
+        terms = {
+            "rho_t": rho_t,
+            "alpha": alpha,
+            "beta2_hat_complement": one_minus_beta2_t,
+            "denom": denom,
+            "update": update,
+        }
+        return StepResult(param, AdafactorState(step, variance), [], None, terms)
+
+
+@dataclass(frozen=True)
+class Newton(VectorOptimizer):
+    """Newton's method with the exact Hessian: θ ← θ − α·(H + λI)⁻¹g (not in torch).
+
+    It jumps to where the quadratic model's gradient vanishes, a saddle as readily as a
+    minimum.  When H + λI is singular or ill-conditioned (condition number above 1e12)
+    or the direction is not finite, θ stays and the run stops with the status
+    "singular Hessian (det ≈ …)".
+
+    Terms: ``direction`` ((H + λI)⁻¹g), ``eigenvalues`` (of H, ascending) and ``cond``
+    (of H + λI).
+    """
+
+    name: ClassVar[str] = "newton"
+    MAX_COND: ClassVar[float] = 1e12
+
+    def step(self, theta, loss, grad, state, lr, fg, hess=None):
+        if hess is None:
+            raise VectorOptimizerError("newton needs the surface's exact Hessian")
+        x = np.array(theta, dtype=float)
+        g = np.asarray(grad, dtype=float)
+        H = np.asarray(hess(x), dtype=float).reshape(x.size, x.size)
+        if not np.all(np.isfinite(H)):
+            return StepResult(x, state, [], "Hessian is not a finite number", {})
+        with np.errstate(all="ignore"):
+            eigenvalues = np.linalg.eigvalsh(H)
+            shifted = np.abs(eigenvalues + self.hyper["damping"])
+            cond = float(shifted.max() / shifted.min())
+            det = float(np.prod(eigenvalues + self.hyper["damping"]))
+            terms = {"eigenvalues": eigenvalues, "cond": cond}
+            try:
+                direction = np.linalg.solve(H + self.hyper["damping"] * np.eye(x.size), g)
+            except np.linalg.LinAlgError:
+                direction = np.full_like(x, np.nan)
+            if not (cond <= self.MAX_COND and np.all(np.isfinite(direction))):
+                return StepResult(x, state, [], f"singular Hessian (det ≈ {det:.3g})", terms)
+            new = x - float(lr) * direction
+        return StepResult(
+            new, StepCount(state.step + 1), [], None, {"direction": direction, **terms}
+        )
+
+
+@dataclass(frozen=True)
+class LineSearch(VectorOptimizer):
+    """Gradient descent with Armijo backtracking (Nocedal and Wright, Numerical
+    Optimization, Algorithm 3.1): from t = α₀ (the lr), t ← ρ·t until
+    f(θ − t·g) ≤ f(θ) − c1·t·‖g‖², at most ``max_backtracks`` times; then θ ← θ − t·g.
+
+    f can only go down, so it never diverges, whatever α₀.  A trial point where f is
+    not a finite number (or cannot be computed) is refused.  When no t is accepted, θ
+    stays and the run stops with the status "line search failed".
+
+    Terms: ``tried`` (the step sizes tried, in order), ``losses`` (f at each), ``t`` (the
+    one accepted, None if none).
+    """
+
+    name: ClassVar[str] = "linesearch"
+
+    def step(self, theta, loss, grad, state, lr, fg, hess=None):
+        c1, shrink = self.hyper["c1"], self.hyper["shrink"]
+        x = np.array(theta, dtype=float)
+        g = np.asarray(grad, dtype=float)
+        loss = float(loss)
+        tried: list[float] = []
+        losses: list[float] = []
+        evaluations: list[np.ndarray] = []
+        with np.errstate(all="ignore"):
+            gg = _dot(g, g)
+            t = float(lr)
+            for _ in range(self.hyper["max_backtracks"] + 1):
+                point = x - t * g
+                evaluations.append(point)
+                tried.append(t)
+                try:
+                    f_new = float(fg(point)[0])
+                except UNDEFINED_ERRORS:
+                    f_new = math.nan
+                losses.append(f_new)
+                if f_new <= loss - c1 * t * gg:
+                    terms = {"tried": tried, "losses": losses, "t": t}
+                    return StepResult(point, StepCount(state.step + 1), evaluations, None, terms)
+                t *= shrink
+        terms = {"tried": tried, "losses": losses, "t": None}
+        return StepResult(x, state, evaluations, "line search failed", terms)
+
+
+# ---------------------------------------------------------------------------------------
+# The registry
+
+
+@dataclass(frozen=True)
+class VectorOptimizerSpec:
+    """A named optimizer: its torch class (None if torch has none), class, declared
+    hyperparameters (torch's names and defaults where torch has it), description, and
+    whether it needs the exact Hessian."""
+
+    name: str
+    torch_class: str | None
+    factory: type[VectorOptimizer]
+    params: tuple[Hyper, ...]
+    description: str
+    needs_hessian: bool = False
+    scale_free: bool = True  # lr scales a step the optimizer sizes (see starting_lr)
+    element_wise: ClassVar[bool] = False  # (the kernels' OptimizerSpec says True)
+    fixed: ClassVar[Mapping[str, Any]] = {}
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {h.name: h.default for h in self.params}
+
+    def param(self, name: str) -> Hyper:
+        for h in self.params:
+            if h.name == name:
+                return h
+        raise KeyError(name)
+
+
+VECTOR_OPTIMIZERS: dict[str, VectorOptimizerSpec] = {
+    s.name: s
+    for s in [
+        VectorOptimizerSpec(
+            "lbfgs",
+            "LBFGS",
+            LBFGS,
+            _LBFGS_PARAMS,
+            "quasi-Newton: a curvature estimate from the last steps' gradients, up to"
+            " max_iter inner iterations per step (torch.optim.LBFGS)",
+        ),
+        VectorOptimizerSpec(
+            "adafactor",
+            "Adafactor",
+            Adafactor,
+            _ADAFACTOR_PARAMS,
+            "steps relative to the size of θ, divided by a running RMS of g and clipped by"
+            " the update's RMS (torch.optim.Adafactor)",
+        ),
+        VectorOptimizerSpec(
+            "newton",
+            None,
+            Newton,
+            _NEWTON_PARAMS,
+            "Newton's method θ ← θ − α·(H + λI)⁻¹g with the exact Hessian: it jumps to"
+            " where the gradient of the quadratic model vanishes (not in torch.optim)",
+            needs_hessian=True,
+        ),
+        VectorOptimizerSpec(
+            "linesearch",
+            None,
+            LineSearch,
+            _LINESEARCH_PARAMS,
+            "gradient descent with Armijo backtracking: halve t until f goes down enough"
+            " (Nocedal & Wright, Algorithm 3.1; not in torch.optim)",
+        ),
+    ]
+}
+
+
+def validate_vector_hyper(name: str, hyper: Mapping[str, Any]) -> dict[str, Any]:
+    """Defaults filled in and every value checked against the declarations;
+    VectorOptimizerError (one line) when invalid.  A value of None is not given."""
+    if name not in VECTOR_OPTIMIZERS:
+        names = ", ".join(VECTOR_OPTIMIZERS)
+        raise VectorOptimizerError(f"unknown optimizer {name!r}; choose one of: {names}")
+    spec = VECTOR_OPTIMIZERS[name]
+    given = {k: v for k, v in hyper.items() if v is not None}
+    unknown = sorted(set(given) - set(spec.defaults))
+    if unknown:
+        raise VectorOptimizerError(
+            f"{name} has no hyperparameter {unknown[0]!r} (it takes: {', '.join(spec.defaults)})"
+        )
+    h = dict(spec.defaults)
+    try:
+        for key, value in given.items():
+            h[key] = spec.param(key).check(value)
+    except HyperError as e:
+        raise VectorOptimizerError(str(e)) from None
+    if name == "lbfgs" and h["max_eval"] is None:
+        h["max_eval"] = h["max_iter"] * 5 // 4
+    return h
+
+
+def get_vector_optimizer(name: str, **hyper: Any) -> VectorOptimizer:
+    """The optimizer ``name`` configured with its hyperparameters (validated)."""
+    h = validate_vector_hyper(name, hyper)
+    return VECTOR_OPTIMIZERS[name].factory(h)
