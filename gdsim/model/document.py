@@ -36,6 +36,7 @@ DEFAULT_VIEW: dict[str, Any] = {
     "show_legend": True,
     "show_curvature": False,  # the curvature lens (key C)
     "show_flow": False,  # the gradient flow (key F)
+    "show_lr": False,  # the learning rate α(k) on the loss plot's right axis (key A)
     "camera": {"distance": 3.4, "elevation": 42.0, "azimuth": -65.0},
     "ranges": None,  # the 2D view's (xmin, xmax, ymin, ymax); None = the surface's domain
 }

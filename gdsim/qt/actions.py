@@ -140,6 +140,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
         True,
     ),
     ActionSpec(
+        "learning_rate",
+        "Learning rate α(k)",
+        "set_view_flag.show_lr",
+        _k("A"),
+        "Each run's learning rate at each step (its schedule) on the loss plot's right axis",
+        "View",
+        True,
+        True,
+    ),
+    ActionSpec(
         "lesson_text",
         "Lesson text",
         "presentation.show_lesson_text",

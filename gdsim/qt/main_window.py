@@ -360,7 +360,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def export_code(self, flavour: str, path: str | None = None) -> bool:
         """The selected run as a standalone script that prints its trajectory."""
         from gdsim.io.atomic import write_atomic
-        from gdsim.io.code_export import numpy_script, torch_script
+        from gdsim.io.code_export import CodeExportError, numpy_script, torch_script
 
         run = self.scene.selected_run
         if run is None:
@@ -372,7 +372,11 @@ class MainWindow(QtWidgets.QMainWindow):
             )
             if not path:
                 return False
-        text = (numpy_script if flavour == "numpy" else torch_script)(run.config)
+        try:
+            text = (numpy_script if flavour == "numpy" else torch_script)(run.config)
+        except CodeExportError as e:
+            self.statusBar().showMessage(f"Not exported: {e}", 8000)
+            return False
         try:
             write_atomic(path, text)
         except OSError as e:

@@ -184,7 +184,7 @@ class ViewArea(QtWidgets.QWidget):
     def on_view_changed(self, key: str = "*") -> None:
         """A view flag changed (``key``; "*" for all, after a load): only a new range or
         camera moves the views, so a toggle leaves a rotated 3D view where it is."""
-        if key in ("*", "log_loss", "show_legend", "show_curvature"):
+        if key in ("*", "log_loss", "show_legend", "show_curvature", "show_lr"):
             self.loss.refresh()
         show_minima = self.scene.view.get("show_minima", True)
         for name in ("contour", "curve"):

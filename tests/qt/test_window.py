@@ -356,8 +356,11 @@ def _hostile_session(tmp_path, kind):
         path.symlink_to("/dev/zero")
     elif kind == "deep":
         path.write_text("[" * 1000 + "]" * 1000)
-    elif kind == "t_max":
-        path.write_text(good.replace('"t_max": 100', '"t_max": {}', 1))
+    elif kind == "t_max":  # the old format, where every schedule held t_max
+        doc = json.loads(good)
+        old = {"kind": "constant", "step_size": 30, "gamma": 0.5, "t_max": {}, "eta_min": 0.0}
+        doc["scene"]["runs"][0]["config"]["schedule"] = old
+        path.write_text(json.dumps(doc))
     elif kind == "huge":
         doc = json.loads(good)
         for r in doc["scene"]["runs"]:

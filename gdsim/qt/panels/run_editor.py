@@ -8,23 +8,17 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core import hyper as hp
-from gdsim.core.optimizers import OPTIMIZERS, validate_hyper
+from gdsim.core.optimizers import OPTIMIZERS, starting_lr, validate_hyper
 from gdsim.core.stability import stability_bound
+from gdsim.core.surfaces import get_surface
+from gdsim.qt.panels.hyper_rows import make_control, set_value, value_of
 from gdsim.qt.panels.parts import PanelPart, combo, form
-from gdsim.qt.panels.widgets import LogSlider, NumberField, fmt, ispin, spin
+from gdsim.qt.panels.widgets import LogSlider, fmt, ispin, spin
 
 
 def hyper_tip(spec, h) -> str:
     """A hyperparameter's tooltip: torch's keyword, what it does, what is allowed."""
     return f"torch.optim.{spec.torch_class}({h.name}=…): {h.doc}; allowed: {h.range_text()}"
-
-
-def _spin_range(h) -> tuple[float, float]:
-    """A spin box's range for a declared range (an open end a step inside)."""
-    tick = 10.0**-h.decimals
-    lo = -1e6 if h.lo is None else h.lo + (tick if h.lo_open else 0.0)
-    hi = 1e6 if h.hi is None else h.hi - (tick if h.hi_open else 0.0)
-    return lo, hi
 
 
 def stability_hint(surface, cfg) -> str:
@@ -132,17 +126,9 @@ class RunEditor(PanelPart):
     def _show_hyper(self, cfg) -> None:
         """The hyperparameter rows show ``cfg``'s values (same optimizer: no rebuild)."""
         values = validate_hyper(cfg.optimizer, cfg.hyper)
+        spec = OPTIMIZERS[cfg.optimizer]
         for key, w in self.hyper_widgets.items():
-            v = values[key]
-            if isinstance(w, QtWidgets.QCheckBox):
-                w.setChecked(bool(v))
-            elif isinstance(w, NumberField):
-                w.setValue(v)
-            elif isinstance(v, tuple):
-                for b, val in zip(w.findChildren(QtWidgets.QDoubleSpinBox), v, strict=True):
-                    b.setValue(val)
-            else:
-                w.setValue(float(v))
+            set_value(spec.param(key), w, values[key])
 
     def _build_hyper(self, cfg) -> None:
         while self.hyper_form.rowCount():
@@ -150,45 +136,20 @@ class RunEditor(PanelPart):
         self.hyper_widgets.clear()
         spec = OPTIMIZERS[cfg.optimizer]
         values = validate_hyper(cfg.optimizer, cfg.hyper)
-        set_hyper = self.panel.set_hyper
         for h in spec.params:  # the optimizer's declared hyperparameters (core/hyper.py)
-            key = h.name
-            if key == "lr":
+            if h.name == "lr":
                 continue
-            tip = hyper_tip(spec, h)
-            if h.kind == "bool":
-                w = QtWidgets.QCheckBox(h.title)
-                w.setChecked(bool(values[key]))
-                w.toggled.connect(lambda v, k=key: set_hyper(**{k: bool(v)}))
-                self.hyper_form.addRow("", w)
-            elif h.kind == "pair":
-                w = QtWidgets.QWidget()
-                row = QtWidgets.QHBoxLayout(w)
-                row.setContentsMargins(0, 0, 0, 0)
-                rng = (*_spin_range(h), h.step, h.decimals)
-                b1, b2 = spin(*rng, tip), spin(*rng, tip)
-                b1.setValue(values[key][0])
-                b2.setValue(values[key][1])
-                for b in (b1, b2):
-                    row.addWidget(b)
-                    b.valueChanged.connect(
-                        lambda _v, a=b1, c=b2, k=key: set_hyper(**{k: (a.value(), c.value())})
-                    )
-                self.hyper_form.addRow(h.title, w)
-            elif h.field:  # any magnitude: a typed number, checked against the range
-                hi = 1e12 if h.hi is None else h.hi
-                w = NumberField(h.title, h.lo if h.lo is not None else -1e12, hi, h.lo_open)
-                w.setValue(values[key])
-                w.valueChanged.connect(lambda v, k=key: set_hyper(**{k: v}))
-                w.refused.connect(self.panel.refuse)
-                self.hyper_form.addRow(h.title, w)
-            else:
-                w = spin(*_spin_range(h), h.step, h.decimals, tip)
-                w.setValue(float(values[key]))
-                w.valueChanged.connect(lambda v, k=key: set_hyper(**{k: float(v)}))
-                self.hyper_form.addRow(h.title, w)
-            w.setToolTip(tip)
-            self.hyper_widgets[key] = w
+            holder: list = []
+
+            def changed(h=h, holder=holder):
+                if not self.refreshing:
+                    self.panel.set_hyper(**{h.name: value_of(h, holder[0])})
+
+            label, w = make_control(h, hyper_tip(spec, h), changed, self.panel.refuse)
+            holder.append(w)
+            set_value(h, w, values[h.name])
+            self.hyper_form.addRow(label, w)
+            self.hyper_widgets[h.name] = w
 
     def _batch_note(self, b: int, n: int) -> None:
         text = "full batch (plain GD)" if b >= n else "pure SGD" if b == 1 else f"mini-batch of {n}"
@@ -200,7 +161,13 @@ class RunEditor(PanelPart):
         name = self.optimizer_combo.currentData()
         if run is None or self.refreshing or name == run.config.optimizer:
             return
-        self.panel.update_run(optimizer=name, hyper={"lr": run.config.lr})
+        # α carries over, except to or from an optimizer that sizes its own step (Newton,
+        # the line search, L-BFGS…: lr 1 is its full step)
+        old, new = OPTIMIZERS[run.config.optimizer], OPTIMIZERS[name]
+        lr = run.config.lr
+        if old.scale_free or new.scale_free:
+            lr = starting_lr(name, get_surface(run.config.surface))
+        self.panel.update_run(optimizer=name, hyper={"lr": lr})
 
     def _on_batch(self, b: int) -> None:
         if self.refreshing:

@@ -1,34 +1,56 @@
-"""The schedule, clipping and stopping box: the learning-rate schedule, gradient
-clipping, the ‖∇f‖ and |Δf| stop rules and the maximum number of steps."""
+"""The schedule, clipping and stopping box: the learning-rate schedule (every kind of
+:mod:`gdsim.core.schedules`, its parameter rows built from their declarations, only the
+selected kind's shown), gradient clipping, the ‖∇f‖ and |Δf| stop rules and the maximum
+number of steps."""
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.limits import MAX_RUN_STEPS
-from gdsim.core.schedules import SCHEDULES, Schedule
+from gdsim.core.schedules import SPECS, Schedule, ScheduleError, torch_keyword
+from gdsim.qt.panels.hyper_rows import make_control, set_value, value_of
 from gdsim.qt.panels.parts import PanelPart, combo, form
-from gdsim.qt.panels.widgets import NumberField, ispin, spin
+from gdsim.qt.panels.widgets import NumberField, ispin
+
+
+def schedule_tip(spec, h) -> str:
+    """A schedule parameter's tooltip: torch's keyword, what it does, what is allowed."""
+    call = f"torch.optim.lr_scheduler.{spec.torch_class}({torch_keyword(h.name)}=…)"
+    return f"{call}: {h.doc}; allowed: {h.range_text()}"
 
 
 class StopRulesBox(PanelPart):
+    """``schedule`` is the kind's combo; ``param_widgets[kind][name]`` the parameter
+    rows; ``gamma``, ``step_size`` (the step schedule's) and ``t_max`` (the cosine's)
+    name three of them, as before the schedules were declared."""
+
     def __init__(self, panel):
         super().__init__("Schedule, clipping, stopping", panel)
         sform = self.sform = form(self)
         self.schedule = combo()
-        self.schedule.addItems(list(SCHEDULES))
+        for kind, spec in SPECS.items():
+            self.schedule.addItem(kind, kind)
+            where = f"torch.optim.lr_scheduler.{spec.torch_class}: " if spec.torch_class else ""
+            tip = where + spec.description
+            self.schedule.setItemData(self.schedule.count() - 1, tip, QtCore.Qt.ToolTipRole)
         self.schedule.setToolTip("Learning-rate schedule (torch.optim.lr_scheduler)")
-        self.gamma = spin(0.01, 1.0, 0.05, 3, "StepLR / ExponentialLR gamma")
-        self.step_size = ispin(1, MAX_RUN_STEPS, "StepLR step_size: × gamma every … steps")
-        self.t_max = ispin(1, MAX_RUN_STEPS, "CosineAnnealingLR T_max")
-        for w in (self.schedule, self.gamma, self.step_size, self.t_max):
-            (w.currentIndexChanged if w is self.schedule else w.valueChanged).connect(
-                self._on_schedule
-            )
+        self.schedule.currentIndexChanged.connect(self._on_schedule)
         sform.addRow("schedule", self.schedule)
-        sform.addRow("gamma", self.gamma)
-        sform.addRow("step size", self.step_size)
-        sform.addRow("T max", self.t_max)
+        self.param_boxes: dict[str, QtWidgets.QWidget] = {}
+        self.param_widgets: dict[str, dict[str, QtWidgets.QWidget]] = {}
+        for kind, spec in SPECS.items():
+            box = QtWidgets.QWidget()
+            rows = form(box)
+            rows.setContentsMargins(0, 0, 0, 0)
+            self.param_widgets[kind] = {h.name: self._param_row(rows, spec, h) for h in spec.params}
+            self.param_boxes[kind] = box
+            box.setVisible(False)
+            sform.addRow(box)
+            self._show_values(Schedule(kind))  # the defaults until a run has this kind
+        self.gamma = self.param_widgets["step"]["gamma"]
+        self.step_size = self.param_widgets["step"]["step_size"]
+        self.t_max = self.param_widgets["cosine"]["t_max"]
         self.clip_on, self.clip = self._optional_number(
             "clip ‖g‖ at", "clip", self._on_clip, "torch.nn.utils.clip_grad_norm_(max_norm=…)"
         )
@@ -41,6 +63,12 @@ class StopRulesBox(PanelPart):
         self.max_steps = ispin(1, MAX_RUN_STEPS, "Maximum number of steps of the run")
         self.max_steps.valueChanged.connect(lambda v: self.panel.update_run(max_steps=int(v)))
         sform.addRow("max steps", self.max_steps)
+
+    def _param_row(self, rows, spec, h) -> QtWidgets.QWidget:
+        """One parameter's widget, from its declaration, added to ``rows``."""
+        label, w = make_control(h, schedule_tip(spec, h), self._on_schedule, self.panel.refuse)
+        rows.addRow(label, w)
+        return w
 
     def _optional_number(self, label: str, name: str, handler, tip: str):
         """A checkbox switching a typed positive number on or off (clip, stop rules)."""
@@ -58,11 +86,9 @@ class StopRulesBox(PanelPart):
             return
         cfg = run.config
         sch = cfg.schedule
-        self.schedule.setCurrentText(sch.kind)
-        self.gamma.setValue(sch.gamma)
-        self.step_size.setValue(sch.step_size)
-        self.t_max.setValue(sch.t_max)
-        self._show_schedule_fields(sch.kind)
+        self.schedule.setCurrentIndex(self.schedule.findData(sch.kind))
+        self._show_values(sch)
+        self._show_kind(sch.kind)
         for check, field, value, default in (
             (self.clip_on, self.clip, cfg.clip_norm, 1.0),
             (self.tol_on, self.tol, cfg.grad_tol, 1e-6),
@@ -73,29 +99,38 @@ class StopRulesBox(PanelPart):
             field.setEnabled(value is not None)
         self.max_steps.setValue(cfg.max_steps)
 
-    def _show_schedule_fields(self, kind: str) -> None:
-        for w, kinds in (
-            (self.gamma, ("step", "exponential")),
-            (self.step_size, ("step",)),
-            (self.t_max, ("cosine",)),
-        ):
-            visible = kind in kinds
-            w.setVisible(visible)
-            self.sform.labelForField(w).setVisible(visible)
+    def _show_values(self, sch: Schedule) -> None:
+        """The rows of ``sch``'s kind show its values (signals blocked: nothing is sent)."""
+        spec = SPECS[sch.kind]
+        for name, v in sch.params:
+            w = self.param_widgets[sch.kind][name]
+            blockers = [QtCore.QSignalBlocker(x) for x in (w, *w.findChildren(QtWidgets.QWidget))]
+            set_value(spec.param(name), w, v)
+            del blockers
+
+    def _show_kind(self, kind: str) -> None:
+        for k, box in self.param_boxes.items():
+            box.setVisible(k == kind)
+
+    def _values(self, kind: str) -> dict:
+        """The parameters the rows of ``kind`` show, as the declarations hold them."""
+        return {h.name: value_of(h, self.param_widgets[kind][h.name]) for h in SPECS[kind].params}
 
     def _on_schedule(self, *_args) -> None:
         if self.refreshing:
             return
-        kind = self.schedule.currentText()
-        self._show_schedule_fields(kind)
-        self.panel.update_run(
-            schedule=Schedule(
-                kind,
-                step_size=self.step_size.value(),
-                gamma=self.gamma.value(),
-                t_max=self.t_max.value(),
-            )
-        )
+        kind = self.schedule.currentData()
+        self._show_kind(kind)
+        try:
+            schedule = Schedule(kind, **self._values(kind))
+        except ScheduleError as e:  # e.g. "3,x" as milestones: the run keeps its schedule
+            self.panel.refuse(f"Not applied: {e}")
+            self.panel.refresh()
+            return
+        run = self.scene.selected_run
+        if run is not None and schedule == run.config.schedule:
+            return  # a field left without a change
+        self.panel.update_run(schedule=schedule)
 
     def _on_clip(self, *_args) -> None:
         if self.refreshing:

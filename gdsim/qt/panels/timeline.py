@@ -73,6 +73,9 @@ class StepModel(QtCore.QAbstractTableModel):
             cols = [
                 (h, tip, col) for (h, tip, _), col in zip(cols, self._compact(traj), strict=True)
             ]
+        if traj is not None and traj.evaluations is not None:  # L-BFGS, the line search
+            evals = np.array([len(e) for e in traj.evaluations], dtype=float)
+            cols.append(("f evals", "evaluations of f inside the step that leaves this row", evals))
         if traj is not None and full:
             cols += self._full(traj, params)
         self.headers = [h for h, _, _ in cols]
@@ -103,7 +106,7 @@ class StepModel(QtCore.QAbstractTableModel):
 
     def text(self, column: int, row: int) -> str:
         v = self.columns[column][row]
-        if column == 0:
+        if column == 0 or self.headers[column] == "f evals":
             return str(int(v))
         if np.isnan(v) and self.headers[column].startswith("Δ"):
             return ""

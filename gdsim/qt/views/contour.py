@@ -82,6 +82,11 @@ class ClickPlotView(RunPlot):
         self.legend = RunLegend(self.plot)
         self.lens = CurvatureLens(self.plot)
         self.flow = FlowPath(self.plot)
+        # where L-BFGS and the line search evaluated f inside the step at the cursor
+        self.probes = pg.ScatterPlotItem(size=7, pxMode=True, brush=None)
+        self.probes.setZValue(9)
+        self.probes.setToolTip("Where the optimizer evaluated f within this step")
+        self.plot.addItem(self.probes)
 
     def clickable(self) -> list[tuple[float, float]]:
         """Where a click drops a marble: the domain (views that show more say so)."""
@@ -318,8 +323,27 @@ class ContourView(ClickPlotView):
             np.concatenate(batch) if batch else (),
             shapes,
         )
+        self.show_probes(cursor)
         self.draw_lens(cursor, base)
         self.update_legend(cursor)
+
+    def show_probes(self, cursor: int) -> None:
+        """Small rings where each run's optimizer evaluated f inside the step that
+        leaves the cursor (L-BFGS's inner iterations, the line search's trial steps)."""
+        points, pens = [], []
+        for run, traj in self.shown_runs():
+            inner = traj.evaluations
+            k = index_at(traj, cursor)
+            if inner is None or k >= len(inner) or not len(inner[k]):
+                continue
+            pts = inner[k][:, :2]
+            pts = pts[np.isfinite(pts).all(axis=1)]
+            points.append(pts)
+            pens += [pg.mkPen(run.color, width=1.5 * theme.LINE_SCALE)] * len(pts)
+        if points:
+            self.probes.setData(pos=np.concatenate(points), pen=pens, brush=None)
+        else:
+            self.probes.clear()
 
     # -- user input ----------------------------------------------------------------------
     def _start_dragged(self, run_id: int, target) -> None:

@@ -21,6 +21,7 @@ from gdsim.qt import theme
 from gdsim.qt.views import painting
 from gdsim.qt.views.decimate import visible_segments
 from gdsim.qt.views.legend import RunLegend
+from gdsim.qt.views.lr_axis import LearningRateAxis
 from gdsim.qt.views.viewbox import RunPlot
 
 LOG_LABELS = ("f − f* (log scale)", "f − f* (log)", "f − f*")
@@ -176,6 +177,7 @@ class LossView(RunPlot):
         self.edge_label.setZValue(3)
         self.plot.addItem(self.edge_label, ignoreBounds=True)
         self._lambda: dict[int, tuple[object, np.ndarray]] = {}  # run id -> (traj, λmax)
+        self.lr_axis = LearningRateAxis(self.plot, self.legend)
 
     def set_surface(self, surface) -> None:
         self.surface = surface
@@ -227,6 +229,10 @@ class LossView(RunPlot):
         mark_coinciding(list(curves.values()))
         self.curves.set_curves(curves)
         edges, own = self._show_edges(runs)
+        if self.model.view.get("show_lr", False) and runs:
+            self.lr_axis.show(runs)
+        else:
+            self.lr_axis.hide()
         self.update_legend(self.model.cursor)
         if not runs:
             return

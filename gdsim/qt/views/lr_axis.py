@@ -1,0 +1,82 @@
+"""The learning rate α(k) of every run on a second axis of the loss plot (the view flag
+``show_lr``): a schedule's warmup, decay, restarts or one cycle seen against the loss it
+produces.  pyqtgraph's way to a second y axis: a ViewBox of its own, x linked to the
+plot's, drawn over the plot's area, with the right axis tied to it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from gdsim.qt import theme
+
+LABEL = "α(k) (dotted)"
+
+
+class LearningRateAxis:
+    """``legend`` is the plot's RunLegend, laid out where the right axis was: with the
+    axis shown, the axis takes that place beside the data and the legend moves right."""
+
+    def __init__(self, plot: pg.PlotItem, legend):
+        self.plot, self.legend = plot, legend
+        self.box = pg.ViewBox(enableMouse=False)
+        self.box.setXLink(plot.vb)
+        self.box.setZValue(plot.vb.zValue() + 1)
+        plot.scene().addItem(self.box)
+        self.axis = plot.getAxis("right")
+        self.axis.linkToView(self.box)
+        self.axis.enableAutoSIPrefix(False)  # 0.001, not "(x0.001)" beside the label
+        self.axis.setVisible(False)
+        plot.vb.sigResized.connect(self._fit)
+        self.curves: dict[int, pg.PlotCurveItem] = {}
+        self.visible = False
+
+    def _fit(self) -> None:
+        self.box.setGeometry(self.plot.vb.sceneBoundingRect())
+
+    def show(self, runs) -> None:
+        """One dotted curve of α(k) per shown run ``(run, traj)``; the axis spans them."""
+        if not self.visible:
+            layout = self.plot.layout
+            layout.removeItem(self.legend.item)
+            layout.addItem(self.axis, 2, 2)
+            layout.addItem(self.legend.item, 2, 3)
+            self.axis.setVisible(True)
+        self.visible = True
+        self.axis.setLabel(LABEL)
+        self.axis.setToolTip("The learning rate in force at each step (its schedule)")
+        self._fit()
+        ids = {run.id for run, _ in runs}
+        for rid in [rid for rid in self.curves if rid not in ids]:
+            self.box.removeItem(self.curves.pop(rid))
+        lows, highs = [], []
+        for run, traj in runs:
+            item = self.curves.get(run.id)
+            if item is None:
+                item = self.curves[run.id] = pg.PlotCurveItem()
+                self.box.addItem(item)
+            lr = np.asarray(traj.lr, dtype=float)
+            item.setPen(pg.mkPen(run.color, width=1.6 * theme.LINE_SCALE, style=QtCore.Qt.DotLine))
+            item.setData(np.arange(len(lr), dtype=float), lr, connect="finite")
+            item.setToolTip(f"{run.name}: α(k) from {run.config.schedule.kind} schedule")
+            finite = lr[np.isfinite(lr)]
+            if finite.size:
+                lows.append(float(finite.min()))
+                highs.append(float(finite.max()))
+        if lows:
+            lo, hi = min(0.0, *lows), max(highs)
+            self.box.setYRange(lo, hi if hi > lo else lo + 1.0, padding=0.05)
+
+    def hide(self) -> None:
+        if not self.visible:
+            return
+        self.visible = False
+        for item in self.curves.values():
+            self.box.removeItem(item)
+        self.curves.clear()
+        layout = self.plot.layout
+        layout.removeItem(self.axis)
+        layout.removeItem(self.legend.item)
+        self.axis.setVisible(False)
+        layout.addItem(self.legend.item, 2, 2)
