@@ -41,6 +41,10 @@ def test_the_lessons_cover_the_classroom_scenes():
         "clipping",
         "adam-by-hand",
         "edge-of-stability",
+        "adam-cousins",
+        "newton-saddle",
+        "lbfgs-rosenbrock",
+        "schedules-side-by-side",
     } <= names
 
 
@@ -177,3 +181,146 @@ def test_edge_of_stability():
     green = runs["α=0.0021"]
     assert "diverged at step 7" in str(green.status)
     assert round(2 / 0.0021) == 952 < lambda_max(s, np.array([1.0, 1.0]))
+
+
+def test_adam_cousins():
+    """Adam, NAdam, Adamax and RAdam on Beale: the numbers of the lesson's text."""
+    from gdsim.core.explain import explain_step
+
+    runs, scene = runs_of("adam-cousins")
+    assert {r.config.optimizer for r in scene.runs} == {"adam", "nadam", "adamax", "radam"}
+    assert {r.config.hyper["lr"] for r in scene.runs} == {0.05}
+
+    def first_step(name):
+        t = runs[name]
+        return round(float(np.linalg.norm(t.position[1] - t.position[0])), 4)
+
+    assert [first_step(n) for n in ("adam", "adamax", "nadam", "radam")] == [
+        0.0707,
+        0.0707,
+        0.0747,
+        0.2909,
+    ]
+    radam = next(r for r in scene.runs if r.name == "radam")
+    rect = [explain_step(radam.config, runs["radam"], k).terms["rect"] for k in range(6)]
+    assert rect[:5] == [0.0] * 5 and round(rect[5], 3) == 0.026  # ρ > 5 from step 6
+    assert first_step("radam") > 4 * first_step("adam")
+    under = {n: int(np.argmax(t.loss < 1e-3)) for n, t in runs.items()}
+    assert under == {"adam": 149, "nadam": 152, "adamax": 301, "radam": 474}
+    moved = simulate(radam.config.replace(start=(1.0, 1.5)))
+    assert str(moved.status).startswith("diverged at step 3")
+
+
+def test_newton_saddle():
+    """Newton on x² − y²: one exact jump onto the saddle; GD and damped Newton leave it."""
+    from gdsim.core.explain import explain_step
+    from gdsim.core.surfaces import get_surface
+
+    runs, scene = runs_of("newton-saddle")
+    cfg = {r.name: r.config for r in scene.runs}
+    assert {c.start for c in cfg.values()} == {(1.5, 0.5)}
+    assert get_surface("saddle").domain[1] == (-3.0, 3.0)  # "off the map": |y| > 3
+    blue = runs["Newton"]
+    assert cfg["Newton"].hyper == {"lr": 1.0, "damping": 0.0}
+    assert blue.position[1].tolist() == [0.0, 0.0] and blue.loss[1] == 0.0  # exactly
+    assert str(blue.status) == "converged at step 1 (‖∇f‖ < 1e-09)"
+    e0 = explain_step(cfg["Newton"], blue, 0)
+    assert sorted(e0.terms["eigenvalues"]) == [-2.0, 2.0]
+    assert "a saddle: Newton heads for it anyway" in {line.note for line in e0.lines}
+    gd = runs["gd α=0.1"].position
+    np.testing.assert_allclose(gd[1:20] / gd[:19], [[0.8, 1.2]] * 19)
+    assert int(np.argmax(np.abs(gd[:, 1]) > 3)) == 10
+    green = runs["Newton λ=4"]
+    np.testing.assert_allclose(green.position[1:4] / green.position[:3], [[2 / 3, 2.0]] * 3)
+    assert int(np.argmax(np.abs(green.position[:, 1]) > 3)) == 3
+    e = explain_step(cfg["Newton λ=4"], green, 0)
+    assert e.terms["cond"] == pytest.approx(3.0)
+    assert sorted(np.array(e.terms["eigenvalues"]) + 4.0) == [2.0, 6.0]  # H + 4I: a bowl
+    assert green.loss[1] < green.loss[0]  # downhill
+    # "Set green's λ to 1": y flips between 0.5 and −0.5
+    flip = simulate(cfg["Newton λ=4"].replace(hyper={"lr": 1.0, "damping": 1.0}))
+    y = flip.position[:, 1]
+    assert set(np.abs(y)) == {0.5} and (np.sign(y[1:]) != np.sign(y[:-1])).all()
+    assert flip.status.state == "max steps"
+    # "pick the monkey saddle and set blue's α to 1": halves its distance every step
+    scene.set_surface("monkey-saddle")
+    monkey = scene.runs[0]
+    assert monkey.color == "#0072B2" and monkey.config.optimizer == "newton"
+    t = simulate(monkey.config.replace(hyper={**monkey.config.hyper, "lr": 1.0}))
+    r = np.hypot(*t.position.T)
+    np.testing.assert_allclose(r[1:] / r[:-1], 0.5)
+    assert str(t.status) == "converged at step 17 (‖∇f‖ < 1e-09)"
+
+
+def test_lbfgs_rosenbrock():
+    """L-BFGS with a strong-Wolfe line search against Adam and GD on Rosenbrock."""
+    from gdsim.core.explain import explain_step
+
+    runs, scene = runs_of("lbfgs-rosenbrock")
+    cfg = {r.name: r.config for r in scene.runs}
+    assert {c.start for c in cfg.values()} == {(-1.5, 2.0)}
+    lb = cfg["L-BFGS"]
+    assert lb.hyper["line_search_fn"] == "strong_wolfe" and lb.hyper["max_iter"] == 10
+    blue = runs["L-BFGS"]
+    dist = np.hypot(*(blue.position - 1.0).T)
+    assert round(float(dist[4]), 3) == 0.016 and f"{dist[5]:.1e}" == "3.6e-09"
+    assert (dist[:5] > 1e-6).all()
+    assert str(blue.status) == "converged at step 5 (‖∇f‖ < 1e-08)"
+    # the dots: the points evaluated inside each step, 52 in all
+    assert sum(len(points) for points in blue.evaluations) == 52
+    steps = [explain_step(lb, blue, k) for k in range(5)]
+    assert [e.terms["evaluations"] for e in steps] == [len(p) for p in blue.evaluations[:5]]
+    assert max(e.terms["iterations"] for e in steps) == 10
+    assert all("d" in e.terms and "t" in e.terms and e.terms["stop"] for e in steps)
+    adam = np.hypot(*(runs["adam α=0.05"].position - 1.0).T)
+    assert cfg["adam α=0.05"].hyper["lr"] == 0.05 and int(np.argmax(adam < 1e-6)) == 2080
+    gd = runs["gd α=0.002"]
+    assert len(gd) == 3001 and round(float(np.hypot(*(gd.position[-1] - 1.0))), 4) == 0.0068
+    flies = simulate(cfg["gd α=0.002"].replace(hyper={"lr": 0.0021}))
+    assert "diverged at step 7" in str(flies.status)
+    # torch's tolerance_change = 1e-9: stalls 3.3 millionths short
+    stalled = simulate(lb.replace(hyper={**lb.hyper, "tolerance_change": 1e-9}))
+    far = np.hypot(*(stalled.position - 1.0).T)
+    assert f"{far[-1]:.1e}" == "3.3e-06" and far.min() == far[-1]
+    assert stalled.status.state == "max steps"
+
+
+def test_schedules_side_by_side():
+    """Constant, warm-up + cosine, cosine and one-cycle on the same noisy bowl."""
+    from gdsim.core.optimizers import validate_hyper
+
+    runs, scene = runs_of("schedules-side-by-side")
+    assert scene.view["show_lr"]
+    cfg = {r.name: r.config for r in scene.runs}
+    same = {(c.optimizer, *c.hyper.items(), c.start, c.noise, c.max_steps) for c in cfg.values()}
+    assert same == {("momentum", ("lr", 0.1), (2.5, -2.0), 1.0, 150)}
+    assert validate_hyper("momentum", {"lr": 0.1})["momentum"] == 0.9  # SGD, momentum 0.9
+    noise = [t.grad - t.full_grad for t in runs.values()]
+    assert all(np.allclose(n, noise[0], rtol=0, atol=1e-12) for n in noise)  # the same noise
+    lr = {name: t.lr for name, t in runs.items()}  # lr[k]: the rate of the update leaving k
+    assert set(lr["constant"]) == {0.1}
+    w = lr["warmup"]
+    assert w[0] == pytest.approx(0.01) and int(np.argmax(w)) == 20 and w[20] == 0.1
+    assert (np.diff(w[:21]) > 0).all() and (np.diff(w[20:]) < 0).all() and w[150] == 0.0
+    c = lr["cosine"]
+    assert c[0] == 0.1 and (np.diff(c) <= 0).all() and c[150] == 0.0
+    o = lr["onecycle"][:150]
+    assert o[0] == pytest.approx(0.1 / 25) and int(np.argmax(o)) == 44
+    assert o[44] == pytest.approx(0.1) and o[149] == pytest.approx(0.004 / 1e4)
+    m = np.array(cfg["onecycle"].schedule.momenta(0.9, 150))
+    assert m[0] == pytest.approx(0.95) and int(np.argmin(m)) == 44
+    assert m[44] == pytest.approx(0.85) and m[149] == pytest.approx(0.95)
+    uncycled = cfg["onecycle"].schedule.to_dict() | {"cycle_momentum": False}
+    plain = simulate(RunConfig.from_dict(cfg["onecycle"].to_dict() | {"schedule": uncycled}))
+    assert not np.array_equal(plain.position, runs["onecycle"].position)  # it is used
+    at20 = {name: float(t.loss[20]) for name, t in runs.items()}
+    assert [round(at20["constant"], 2), round(at20["cosine"], 2)] == [1.05, 1.04]
+    assert [round(at20["warmup"], 1), round(at20["onecycle"], 1)] == [3.4, 5.6]
+    assert round(float(runs["constant"].loss[-50:].mean()), 2) == 0.51
+    final = {name: float(t.loss[-1]) for name, t in runs.items()}
+    assert f"{final['constant']:.2g} {final['warmup']:.2g}" == "0.12 0.016"
+    assert f"{final['cosine']:.2g} {final['onecycle']:.2g}" == "0.0046 0.0078"
+    assert min(final, key=final.get) == "cosine"
+    for seed in range(1, 8):  # another seed: the constant rate still jitters most
+        tail = {n: simulate(c.replace(seed=seed)).loss[-50:].mean() for n, c in cfg.items()}
+        assert tail["constant"] > 2.5 * max(v for n, v in tail.items() if n != "constant")

@@ -168,3 +168,33 @@ def test_a_session_with_a_hostile_formula_is_refused_with_the_reason(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(SessionError, match="cannot be part of a formula"):
         read_session(path)
+
+
+def test_every_new_optimizer_and_schedule_survives_a_session(tmp_path):
+    """Pairs, choices, whole numbers and every schedule's parameters come back as they
+    went, and the runs they make are the same to the bit."""
+    import numpy as np
+
+    from gdsim.core.simulation import simulate
+
+    runs = [
+        ("rprop", {"etas": (0.4, 1.3)}, Schedule("multistep", milestones=(10, 20))),
+        ("lbfgs", {"line_search_fn": "strong_wolfe", "max_iter": 5}, Schedule("plateau")),
+        (
+            "adafactor",
+            {"eps": (1e-30, 1e-3)},
+            Schedule("onecycle", max_lr=0.01, total_steps=100, cycle_momentum=False),
+        ),
+        ("newton", {"damping": 0.5}, Schedule("cosine-restarts", t_0=10, t_mult=2)),
+        ("nadam", {"decoupled_weight_decay": True}, Schedule("cyclic", base_lr=1e-3, max_lr=0.01)),
+        ("asgd", {"t0": 5.0}, Schedule("warmup-cosine", warmup_steps=5, t_max=95)),
+    ]
+    scene = Scene(surface="rosenbrock")
+    for name, hyper, schedule in runs:
+        scene.add_run(RunConfig("rosenbrock", name, hyper, (-1.5, 2.0), schedule=schedule))
+    path = tmp_path / "new.gdsim.json"
+    save_session(path, scene)
+    again = read_session(path)
+    for a, b in zip(scene.runs, again.runs, strict=True):
+        assert b.config.hyper == a.config.hyper and b.config.schedule == a.config.schedule
+        np.testing.assert_array_equal(simulate(a.config).position, simulate(b.config).position)

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from gdsim.core.limits import MAX_BASIN_STEPS, MAX_SWEEP_STEPS, analysis_work_error
+from gdsim.core.limits import (
+    MAX_BASIN_STEPS,
+    MAX_SWEEP_STEPS,
+    MAX_VECTOR_STEPS,
+    analysis_work_error,
+)
+from gdsim.core.optimizers import is_element_wise
 from gdsim.core.simulation import (
     BatchResult,
     ConfigError,
@@ -138,7 +144,8 @@ def basin_map(
     if not 2 <= n <= 1000:
         raise ConfigError(f"the grid must have 2 to 1000 points a side, got {n}")
     steps = config.max_steps if steps is None else steps
-    too_much = analysis_work_error("this basin map", n * n, steps, MAX_BASIN_STEPS)
+    limit = MAX_BASIN_STEPS if is_element_wise(config.optimizer) else MAX_VECTOR_STEPS
+    too_much = analysis_work_error("this basin map", n * n, steps, limit)
     if too_much:
         raise ConfigError(too_much)
     (x0, x1), (y0, y1) = domain or surface.domain
@@ -297,7 +304,8 @@ def lr_sweep(
     if not 2 <= count <= 1000:
         raise ConfigError(f"a sweep takes 2 to 1000 learning rates, got {count}")
     surface = config.validate()
-    too_much = analysis_work_error("this sweep", count, config.max_steps, MAX_SWEEP_STEPS)
+    limit = MAX_SWEEP_STEPS if is_element_wise(config.optimizer) else MAX_VECTOR_STEPS
+    too_much = analysis_work_error("this sweep", count, config.max_steps, limit)
     if too_much:
         raise ConfigError(too_much)
     lrs = np.geomspace(lr_min, lr_max, count)

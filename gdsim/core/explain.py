@@ -731,13 +731,14 @@ def _explain_vector(cfg, traj, k: int) -> Explanation:
     terms["evaluations"] = len(result.evaluations)
     terms["delta"] = tuple(b - a for a, b in zip(p, p_next, strict=True))
     lines = _header(cfg, k, p, g, g, lr, terms)
-    lines += _VECTOR_LINES[cfg.optimizer](k, terms, p_next)
+    h = replay.opt.hyper
+    lines += _VECTOR_LINES[cfg.optimizer](k, terms, p_next, h)
     lines.append(Line(f"Δθ = θ{sub(k + 1)} − θ{sub(k)}", "delta", terms["delta"]))
     state = {key: _plain(v) for key, v in result.state._asdict().items()}
     return Explanation(k, cfg.optimizer, p, g, lr, state, p_next, terms, tuple(lines))
 
 
-def _lbfgs_lines(k, terms, p_next) -> list[Line]:
+def _lbfgs_lines(k, terms, p_next, _h) -> list[Line]:
     t, s = sub(k + 1), sub(k)
     if "d" not in terms:
         return [Line(f"θ{t} = θ{s}", "params_next", p_next, f"no step: {terms['stop']}")]
@@ -759,7 +760,7 @@ def _lbfgs_lines(k, terms, p_next) -> list[Line]:
     ]
 
 
-def _adafactor_lines(k, terms, p_next) -> list[Line]:
+def _adafactor_lines(k, terms, p_next, _h) -> list[Line]:
     t, s, n = sub(k + 1), sub(k), k + 1
     return [
         Line(f"1 − β̂₂ = {n}^beta2_decay", "beta2_hat_complement", terms["beta2_hat_complement"]),
@@ -771,16 +772,18 @@ def _adafactor_lines(k, terms, p_next) -> list[Line]:
     ]
 
 
-def _newton_lines(k, terms, p_next) -> list[Line]:
+def _newton_lines(k, terms, p_next, h) -> list[Line]:
     t, s = sub(k + 1), sub(k)
     eig = terms["eigenvalues"]
-    kind = (
-        "a minimum's bowl"
-        if min(eig) > 0
-        else "a saddle: Newton heads for it anyway"
-        if max(eig) > 0
-        else "a maximum's cap"
-    )
+    damping = float(h.get("damping", 0.0))
+    kind = "a minimum's bowl" if min(eig) > 0 else "a saddle" if max(eig) > 0 else "a maximum's cap"
+    if min(eig) <= 0:
+        shifted = min(eig) + damping
+        kind += (
+            f"; H + λI is positive (λ = {damping:g}): a step downhill"
+            if shifted > 0
+            else ": Newton heads for it anyway"
+        )
     return [
         Line(f"eig ∇²f(θ{s})", "eigenvalues", tuple(eig), kind),
         Line("d = (H + λI)⁻¹·g", "direction", terms["direction"], f"cond = {terms['cond']:.3g}"),
@@ -788,7 +791,7 @@ def _newton_lines(k, terms, p_next) -> list[Line]:
     ]
 
 
-def _linesearch_lines(k, terms, p_next) -> list[Line]:
+def _linesearch_lines(k, terms, p_next, _h) -> list[Line]:
     t, s = sub(k + 1), sub(k)
     tried = terms["tried"]
     return [

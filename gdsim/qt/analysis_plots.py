@@ -13,7 +13,12 @@ from gdsim.qt import theme
 
 MOVING_COLOR = "#BBBBBB"  # still moving after the last step
 DIVERGED_COLOR = "#333333"
-STATE_COLORS = {"converged": "#009E73", "max steps": "#0072B2", "diverged": "#D55E00"}
+STATE_COLORS = {
+    "converged": "#009E73",
+    "max steps": "#0072B2",
+    "diverged": "#D55E00",
+    "stopped": "#7F7F7F",  # the optimizer could not step (a singular Hessian…)
+}
 
 
 def basin_colors(n: int) -> list[str]:

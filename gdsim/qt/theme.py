@@ -161,12 +161,14 @@ def apply_palette(app) -> None:
     app.setPalette(p)
 
 
-def set_title(plot: pg.PlotItem, text: str, shorter: tuple[str, ...] = ()) -> None:
+def set_title(plot: pg.PlotItem, text: str, shorter: tuple[str, ...] = (), last: str = "") -> None:
     """A plot's title at the current size, in the theme's ink; when it is wider than the
     plot, the first of ``shorter`` that fits, else the shortest one on two lines, else
-    (only then) cut short with '…' (``fit_title`` again after a resize)."""
+    ``last`` (a name: "Beale") if it fits, else (only then) cut short with '…'
+    (``fit_title`` again after a resize)."""
     plot.full_title = text
     plot.title_choices = (text, *shorter)
+    plot.title_last = last
     fit_title(plot)
 
 
@@ -205,8 +207,11 @@ def fit_title(plot: pg.PlotItem) -> None:
             html = fitting[0]
         else:
             lines = _two_lines(choices[-1])
+            last = getattr(plot, "title_last", "")
             if lines and max(metrics.horizontalAdvance(x) for x in lines) <= width:
                 html = "<br>".join(lines)
+            elif last and metrics.horizontalAdvance(last) <= width:
+                html = last
             else:
                 html = metrics.elidedText(choices[-1], QtCore.Qt.ElideRight, max(width, 24))
     _free_title_width(plot.titleLabel)

@@ -152,7 +152,18 @@ def parts_folded(r: dict) -> bool:
 @pytest.mark.parametrize("mode", ("normal", "projector"))
 @pytest.mark.parametrize(
     "preset",
-    ["rosenbrock-race", "line-fit", "marbles", "three-rates", "edge-of-stability", "adam-by-hand"],
+    [
+        "rosenbrock-race",
+        "line-fit",
+        "marbles",
+        "three-rates",
+        "edge-of-stability",
+        "adam-by-hand",
+        "adam-cousins",
+        "lbfgs-rosenbrock",
+        "schedules-side-by-side",
+        "newton-saddle",
+    ],
 )
 def test_busy_lessons_fit_the_smallest_screen(displays, tmp_path, preset, mode):
     flags = ["--projector"] if mode == "projector" else []
@@ -165,5 +176,9 @@ def test_busy_lessons_fit_the_smallest_screen(displays, tmp_path, preset, mode):
         "three-rates": 3,
         "edge-of-stability": 3,
         "adam-by-hand": 2,
+        "adam-cousins": 4,
+        "lbfgs-rosenbrock": 3,
+        "schedules-side-by-side": 4,
+        "newton-saddle": 3,
     }[preset]
     assert len(r["parts"]["legend"]["lines"]) == expected

@@ -12,18 +12,35 @@ from gdsim.core.simulation import ConfigError
 from gdsim.qt.panels.widgets import fmt, run_icon
 from gdsim.qt.views.legend import status_at
 
+#: settings a run's row names beside α (short ones: the list is narrow at 1024 px); the
+#: others are counted ("+2 more"), the row's tooltip names them all
+SHOWN_SETTINGS = 2
+SHORT_SETTING = 10
 
-def hyper_summary(cfg) -> str:
+
+def hyper_summary(cfg, limit: int | None = SHOWN_SETTINGS) -> str:
+    """The optimizer and the settings that differ from its defaults: α first, then at
+    most ``limit`` others (None: all)."""
     h = validate_hyper(cfg.optimizer, cfg.hyper)
-    parts = [f"α={fmt(h['lr'])}"]
     defaults = OPTIMIZERS[cfg.optimizer].defaults
+    parts = []
     for key, value in h.items():
-        if key == "lr" or key not in defaults or value == defaults[key]:
+        if key == "lr" or key not in defaults:
+            continue
+        # what it would be, were it not given (L-BFGS' max_eval follows max_iter)
+        unset = validate_hyper(cfg.optimizer, {k: v for k, v in cfg.hyper.items() if k != key})
+        if value == unset[key]:
             continue
         if key == "betas":
             parts.append(f"β=({fmt(value[0])}, {fmt(value[1])})")
         elif isinstance(value, bool):
             parts.append(key)
+        elif isinstance(value, tuple):
+            parts.append(f"{key}=({', '.join(map(fmt, value))})")
+        elif isinstance(value, str):  # a choice names itself: strong_wolfe
+            parts.append(value)
+        elif isinstance(value, int):
+            parts.append(f"{key}={value}")
         else:
             parts.append(f"{key}={fmt(value)}")
     if cfg.batch_size:
@@ -32,17 +49,35 @@ def hyper_summary(cfg) -> str:
         parts.append(f"σ={fmt(cfg.noise)}")
     if cfg.clip_norm is not None:
         parts.append(f"clip {fmt(cfg.clip_norm)}")
-    return f"{cfg.optimizer} " + ", ".join(parts)
+    if limit is not None:
+        short = [p for p in parts if len(p) <= SHORT_SETTING][:limit]
+        if len(short) < len(parts):
+            parts = [*short, f"+{len(parts) - len(short)} more"]
+    return f"{cfg.optimizer} " + ", ".join([f"α={fmt(h['lr'])}", *parts])
 
 
 def row_text(label: str, cfg) -> str:
     """A run's name, and under it the settings that the name does not already say."""
     summary = hyper_summary(cfg)
-    if label.split()[0] == cfg.optimizer:  # "gd 2": the settings without "gd"
+    if label.split()[0].lower() == cfg.optimizer:  # "gd 2": the settings without "gd"
         summary = summary.removeprefix(cfg.optimizer).strip()
     if not summary or summary in label:
         return label
-    return f"{label}\n{summary}"
+    return f"{label}\n{_wrapped(summary)}"
+
+
+#: a settings line longer than this is broken after a comma (the list is narrow at 1024 px)
+LINE_CHARS = 26
+
+
+def _wrapped(text: str) -> str:
+    lines: list[str] = []
+    for part in text.split(", "):
+        if lines and len(lines[-1]) + 2 + len(part) <= LINE_CHARS:
+            lines[-1] += ", " + part
+        else:
+            lines.append(part)
+    return ",\n".join(lines)
 
 
 def live_status(traj, cursor: int) -> str:
@@ -132,7 +167,7 @@ class RunsPanel(QtWidgets.QWidget):
             for run in self.scene.runs:
                 item = self._items[run.id]
                 item.setText(0, row_text(labels[run.id], run.config))
-                item.setToolTip(0, hyper_summary(run.config))
+                item.setToolTip(0, hyper_summary(run.config, limit=None))
                 item.setIcon(0, run_icon(run.color, markers[run.id]))
                 item.setCheckState(0, QtCore.Qt.Checked if run.visible else QtCore.Qt.Unchecked)
         self.update_status()

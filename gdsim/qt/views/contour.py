@@ -172,7 +172,7 @@ class ContourView(ClickPlotView):
         (x0, x1), (y0, y1) = surface.domain
         self.plot.setLabel("bottom", surface.params[0])
         self.plot.setLabel("left", surface.params[1])
-        theme.set_title(self.plot, plot_title(surface), (surface.formula,))
+        theme.set_title(self.plot, plot_title(surface), (surface.formula,), surface.title)
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         self.show_minima(self.model.view.get("show_minima", True))
         self.fill_view()

@@ -40,7 +40,7 @@ class CurveView(ClickPlotView):
         self.surface, self.grid = surface, grid
         self.plot.setLabel("bottom", surface.params[0])
         self.plot.setLabel("left", "f")
-        theme.set_title(self.plot, plot_title(surface), (surface.formula,))
+        theme.set_title(self.plot, plot_title(surface), (surface.formula,), surface.title)
         self.show_minima(self.model.view.get("show_minima", True))
         self.apply_ranges()
 

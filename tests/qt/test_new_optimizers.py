@@ -1,0 +1,90 @@
+"""The optimizers and schedules added from torch 2.13 (and Newton, the line search) in the
+window: their controls come from their declarations, their runs draw what they did."""
+
+import numpy as np
+from PySide6 import QtWidgets
+
+from gdsim.core.optimizers import OPTIMIZERS
+from gdsim.core.schedules import Schedule
+from tests.qt.conftest import wait_trajectories
+
+
+def pick_optimizer(w, qtbot, name):
+    combo = w.controls.run_editor.optimizer_combo
+    combo.setCurrentIndex(combo.findData(name))
+    wait_trajectories(qtbot, w)
+    return w.scene.selected_run
+
+
+def test_every_optimizer_can_be_picked_and_shows_its_own_controls(make_window, qtbot):
+    w = make_window("ravine")
+    w.scene.select(w.scene.runs[0].id)
+    editor = w.controls.run_editor
+    for name, spec in OPTIMIZERS.items():
+        run = pick_optimizer(w, qtbot, name)
+        assert run.config.optimizer == name
+        shown = set(editor.hyper_widgets)
+        assert shown == {h.name for h in spec.params} - {"lr"}, name
+        traj = w.controller.trajectories[run.id]
+        assert len(traj) >= 2, (name, traj.status)
+
+
+def test_newton_takes_its_full_step_and_a_choice_is_a_combo(make_window, qtbot):
+    w = make_window("ravine")
+    run = w.scene.runs[0]
+    w.scene.select(run.id)
+    assert run.config.lr != 1.0  # the ravine's own α for gradient descent
+    run = pick_optimizer(w, qtbot, "newton")
+    assert run.config.lr == 1.0  # lr scales the Newton step: 1 is the whole step
+    traj = w.controller.trajectories[run.id]
+    np.testing.assert_allclose(traj.position[1], [0.0, 0.0], atol=1e-12)  # a quadratic
+    run = pick_optimizer(w, qtbot, "lbfgs")
+    box = w.controls.run_editor.hyper_widgets["line_search_fn"]
+    assert isinstance(box, QtWidgets.QComboBox)
+    box.setCurrentText("strong_wolfe")
+    wait_trajectories(qtbot, w)
+    assert w.scene.selected_run.config.hyper["line_search_fn"] == "strong_wolfe"
+
+
+def test_lbfgs_probes_are_drawn_and_counted(make_window, qtbot):
+    w = make_window("rosenbrock-race")
+    run = w.scene.runs[0]
+    w.scene.select(run.id)
+    run = pick_optimizer(w, qtbot, "lbfgs")
+    traj = w.controller.trajectories[run.id]
+    w.scene.set_cursor(1)
+    qtbot.waitUntil(lambda: len(w.view_area.view("contour").probes.data) > 0)
+    assert len(w.view_area.view("contour").probes.data) >= len(traj.evaluations[1])
+    model = w.step_table.model()
+    col = model.headers.index("f evals")
+    assert model.text(col, 1) == str(len(traj.evaluations[1]))
+
+
+def test_the_lr_axis_shows_each_run_s_schedule(make_window, qtbot):
+    w = make_window("ravine")
+    run = w.scene.runs[0]
+    w.scene.update_run(run.id, schedule=Schedule("cosine", t_max=40))
+    wait_trajectories(qtbot, w)
+    loss = w.view_area.loss
+    assert not loss.lr_axis.visible
+    w.actions_by_name["learning_rate"].trigger()
+    assert w.scene.view["show_lr"] and loss.lr_axis.visible
+    curve = loss.lr_axis.curves[run.id]
+    _x, y = curve.getData()
+    np.testing.assert_array_equal(y, w.controller.trajectories[run.id].lr)
+    assert y[0] > y[20] > y[39]  # the cosine falls
+    w.actions_by_name["learning_rate"].trigger()
+    assert not loss.lr_axis.visible and not loss.lr_axis.curves
+
+
+def test_a_plateau_schedule_from_the_box_runs(make_window, qtbot):
+    w = make_window("ravine")
+    run = w.scene.runs[0]
+    w.scene.select(run.id)
+    box = w.controls.stop_rules
+    box.schedule.setCurrentIndex(box.schedule.findData("plateau"))
+    wait_trajectories(qtbot, w)
+    run = w.scene.selected_run
+    assert run.config.schedule.kind == "plateau"
+    assert box.param_boxes["plateau"].isVisible()
+    assert w.controller.trajectories[run.id].status.state in ("max steps", "converged")
