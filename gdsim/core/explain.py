@@ -317,12 +317,12 @@ def _sgd(h, k, p, g, lr, scalars, per, before, after, terms) -> list[Line]:
             lines.append(Line(f"b{t} = g", "momentum_buffer", after["momentum_buffer"]))
         else:
             tau = float(h["dampening"])
-            rule = f"b{t} = μ·b{sub(k)} + (1 − τ)·g" if tau else f"b{t} = μ·b{sub(k)} + g"
-            note = f"μ = {mu:g}, τ = {tau:g}" if tau else f"μ = {mu:g}"
+            rule = f"b{t} = β·b{sub(k)} + (1 − τ)·g" if tau else f"b{t} = β·b{sub(k)} + g"
+            note = f"β = {mu:g}, τ = {tau:g}" if tau else f"β = {mu:g}"
             lines.append(Line(rule, "momentum_buffer", after["momentum_buffer"], note))
         if h["nesterov"]:
             direction = tuple(float(ns["g"]) for ns in per)
-            lines.append(Line(f"d = g + μ·b{t}", "direction", direction, "Nesterov"))
+            lines.append(Line(f"d = g + β·b{t}", "direction", direction, "Nesterov"))
             step_rule = f"θ{t} = θ{sub(k)} − α·d"
         else:
             direction = after["momentum_buffer"]
@@ -380,7 +380,7 @@ def _rmsprop(h, k, p, g, lr, scalars, per, before, after, terms) -> list[Line]:
     if mu > 0:
         lines.append(
             Line(
-                f"b{t} = μ·b{s} + g / d", "momentum_buffer", after["momentum_buffer"], f"μ = {mu:g}"
+                f"b{t} = β·b{s} + g / d", "momentum_buffer", after["momentum_buffer"], f"β = {mu:g}"
             )
         )
         terms["direction"] = after["momentum_buffer"]

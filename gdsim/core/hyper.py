@@ -191,7 +191,7 @@ MOMENTUM = Hyper(
     "momentum",
     "float",
     0.0,
-    "how much of the previous step is kept: b ← μ·b + (1 − dampening)·g",
+    "how much of the previous step is kept: b ← β·b + (1 − dampening)·g",
     label="β (momentum)",
     lo=0.0,
     hi=1.0,
@@ -211,7 +211,7 @@ NESTEROV = Hyper(
     "nesterov",
     "bool",
     False,
-    "step along g + μ·b instead of b (needs momentum > 0 and dampening = 0)",
+    "step along g + β·b instead of b (needs momentum > 0 and dampening = 0)",
     label="Nesterov",
 )
 WEIGHT_DECAY = Hyper(

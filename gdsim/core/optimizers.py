@@ -259,7 +259,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "SGD",
             sgd_kernel,
             (hp.LR, hp.MOMENTUM.with_default(0.9), hp.DAMPENING, hp.WEIGHT_DECAY),
-            "heavy-ball momentum b ← μb + g, θ ← θ − lr·b (torch.optim.SGD, momentum=0.9)",
+            "heavy-ball momentum b ← βb + g, θ ← θ − lr·b (torch.optim.SGD, momentum=0.9)",
             fixed={"nesterov": False},
         ),
         OptimizerSpec(
@@ -267,7 +267,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "SGD",
             sgd_kernel,
             (hp.LR, hp.MOMENTUM.with_default(0.9), hp.WEIGHT_DECAY),
-            "Nesterov momentum θ ← θ − lr·(g + μb) (torch.optim.SGD, nesterov=True)",
+            "Nesterov momentum θ ← θ − lr·(g + βb) (torch.optim.SGD, nesterov=True)",
             fixed={"nesterov": True, "dampening": 0.0},
         ),
         OptimizerSpec(

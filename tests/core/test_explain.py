@@ -60,7 +60,7 @@ def test_momentum_s_first_buffer_is_the_gradient_then_the_rule():
     traj = simulate(cfg)
     first, second = explain_step(cfg, traj, 0), explain_step(cfg, traj, 1)
     assert first.state["momentum_buffer"] == first.grad
-    assert "b₁ = g" in first.text() and "b₂ = μ·b₁ + g" in second.text()
+    assert "b₁ = g" in first.text() and "b₂ = β·b₁ + g" in second.text()
     mu = 0.9
     want = tuple(
         mu * b + g for b, g in zip(first.state["momentum_buffer"], second.grad, strict=True)
@@ -72,7 +72,7 @@ def test_the_lines_follow_the_run_s_options():
     def text(cfg, k=3):
         return explain_step(cfg, simulate(cfg), k).text(6)
 
-    assert "d = g + μ·b₄" in text(CONFIGS[2]) and "g ← g + λθ₃" in text(CONFIGS[2])
+    assert "d = g + β·b₄" in text(CONFIGS[2]) and "g ← g + λθ₃" in text(CONFIGS[2])
     assert "α̃ = α / (1 + 3·η)" in text(CONFIGS[3])
     rms = text(CONFIGS[4])
     assert "ḡ₄ = ρ·ḡ₃ + (1 − ρ)·g" in rms and "d = √(v₄ − ḡ₄²) + ε" in rms

@@ -21,10 +21,10 @@ def test_the_panel_follows_the_cursor_and_the_selection(make_window, qtbot):
     traj = w.controller.trajectories[run.id]
     assert panel.heading.text() == "momentum: step 3 → 4"
     html = panel.view.toPlainText()
-    assert "b₄ = μ·b₃ + g" in html and "θ₄ = θ₃ − α·b₄" in html
+    assert "b₄ = β·b₃ + g" in html and "θ₄ = θ₃ − α·b₄" in html
     assert "= " + fmt(tuple(traj.position[4]), 6) in html  # θ₄, the trajectory's own row
     w.scene.set_cursor(4)
-    assert panel.explanation.step == 4 and "b₅ = μ·b₄ + g" in panel.view.toPlainText()
+    assert panel.explanation.step == 4 and "b₅ = β·b₄ + g" in panel.view.toPlainText()
     w.scene.select(w.scene.runs[0].id)  # plain gd has no buffer
     assert panel.heading.text() == "vanilla (gd): step 4 → 5"
     assert "b₅" not in panel.view.toPlainText()

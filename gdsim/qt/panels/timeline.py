@@ -99,7 +99,11 @@ class StepModel(QtCore.QAbstractTableModel):
         for name, rows in traj.state.items():
             sym = STATE_SYMBOLS.get(name, name)
             out += [
-                (f"{sym}_{p}", f"{name} (torch's name), carried into step k, along {p}", rows[:, i])
+                (
+                    f"{name if sym == p else sym}_{p}",  # exp_avg_m, not m_m (house prices)
+                    f"{name} (torch's name), carried into step k, along {p}",
+                    rows[:, i],
+                )
                 for i, p in enumerate(params)
             ]
         return out
