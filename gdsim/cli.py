@@ -116,7 +116,9 @@ def _add_config_options(p) -> None:
             for k, d in uses
         )
         text = text if len(docs) > 1 else f"{h.doc} ({text})"
-        kw = {"type": int} if h.kind == "int" else {"type": float} if h.kind == "float" else {}
+        kw = {"type": float} if h.kind == "float" else {}
+        if h.kind == "int":
+            kw = {"type": whole_or_none if h.default is None else int}
         if h.kind == "bool":
             kw = {"choices": ("true", "false")}
         p.add_argument(*schedule_flags(h), dest="schedule_" + name, metavar=name.upper(),
@@ -137,20 +139,36 @@ def _add_hyper_options(p) -> None:
     for uses in named.values():
         h = uses[0][1]
         kinds = {d.kind for _n, d in uses}
-        users = ", ".join(n for n, _d in uses)
-        text = f"{h.doc}; {h.range_text()} ({users})"
+        groups: dict[tuple, list[str]] = {}  # one text per different declaration
+        for n, d in uses:
+            groups.setdefault((d.doc, d.range_text()), []).append(n)
+        text = "; ".join(
+            (f"{', '.join(names)}: " if len(groups) > 1 else "")
+            + f"{doc}, {rng}"
+            + ("" if len(groups) > 1 else f" ({', '.join(names)})")
+            for (doc, rng), names in groups.items()
+        )
         if h.name == "lr":
             text += "; default: the surface's own, as in the window (1 where lr scales a step)"
         if kinds == {"bool"}:
             p.add_argument(h.flag, *h.aliases, dest=h.name, action="store_true", default=None,
                            help=text)  # fmt: skip
             continue
-        kw: dict = {"type": _NUMBER if kinds != {"int"} else int}
-        if kinds == {"choice"}:
+        kw: dict = {"type": _NUMBER}
+        if kinds == {"int"}:
+            kw = {"type": whole_or_none if any(d.default is None for _n, d in uses) else int}
+        elif kinds == {"choice"}:
             kw = {"choices": h.choices}
         elif "pair" in kinds or len(kinds) > 1:
             kw = {"type": _number_or_text, "metavar": "A[,B]" if "pair" in kinds else None}
         p.add_argument(h.flag, *h.aliases, dest=h.name, help=text, **kw)
+
+
+def whole_or_none(text: str):
+    """A whole number, or none (torch's None: "the same as …", e.g. max_eval)."""
+    if text.strip().lower() == "none":
+        return None
+    return int(text)
 
 
 _NUMBER = float

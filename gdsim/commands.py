@@ -65,6 +65,8 @@ def _run_config(a):
             flag = schedule_flags(uses[0][1])[0]
             raise UsageError(f"gdsim {a.command}: {flag} does not apply to --schedule {a.schedule}")
         given[key] = value == "true" if decl.kind == "bool" else value
+    if a.schedule == "onecycle" and "total_steps" not in given:
+        given["total_steps"] = a.steps  # one cycle over the run, unless told otherwise
     try:
         schedule = Schedule(a.schedule, **given)
     except ScheduleError as e:

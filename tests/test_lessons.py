@@ -230,6 +230,7 @@ def test_newton_saddle():
     gd = runs["gd α=0.1"].position
     np.testing.assert_allclose(gd[1:20] / gd[:19], [[0.8, 1.2]] * 19)
     assert int(np.argmax(np.abs(gd[:, 1]) > 3)) == 10
+    assert str(runs["gd α=0.1"].status) == "diverged at step 36 (left the domain)"  # "at 36"
     green = runs["Newton λ=4"]
     np.testing.assert_allclose(green.position[1:4] / green.position[:3], [[2 / 3, 2.0]] * 3)
     assert int(np.argmax(np.abs(green.position[:, 1]) > 3)) == 3
@@ -242,11 +243,12 @@ def test_newton_saddle():
     y = flip.position[:, 1]
     assert set(np.abs(y)) == {0.5} and (np.sign(y[1:]) != np.sign(y[:-1])).all()
     assert flip.status.state == "max steps"
-    # "pick the monkey saddle and set blue's α to 1": halves its distance every step
+    # "pick the monkey saddle": Newton keeps its full step (α = 1), halves its distance
     scene.set_surface("monkey-saddle")
     monkey = scene.runs[0]
     assert monkey.color == "#0072B2" and monkey.config.optimizer == "newton"
-    t = simulate(monkey.config.replace(hyper={**monkey.config.hyper, "lr": 1.0}))
+    assert monkey.config.lr == 1.0
+    t = simulate(monkey.config)
     r = np.hypot(*t.position.T)
     np.testing.assert_allclose(r[1:] / r[:-1], 0.5)
     assert str(t.status) == "converged at step 17 (‖∇f‖ < 1e-09)"

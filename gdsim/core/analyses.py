@@ -304,6 +304,11 @@ def lr_sweep(
     if not 2 <= count <= 1000:
         raise ConfigError(f"a sweep takes 2 to 1000 learning rates, got {count}")
     surface = config.validate()
+    if config.schedule.sets_own_rates:
+        raise ConfigError(
+            f"the {config.schedule.kind} schedule sets its own rates (max_lr, base_lr): every"
+            " α of a sweep would give the same run; sweep with another schedule"
+        )
     limit = MAX_SWEEP_STEPS if is_element_wise(config.optimizer) else MAX_VECTOR_STEPS
     too_much = analysis_work_error("this sweep", count, config.max_steps, limit)
     if too_much:

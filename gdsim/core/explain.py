@@ -742,21 +742,24 @@ def _lbfgs_lines(k, terms, p_next, _h) -> list[Line]:
     t, s = sub(k + 1), sub(k)
     if "d" not in terms:
         return [Line(f"θ{t} = θ{s}", "params_next", p_next, f"no step: {terms['stop']}")]
+    n = terms["iterations"]
     return [
         Line(
-            "d = −H·g (two-loop recursion)",
+            f"i = 1…{n}: dᵢ = −Hᵢ·gᵢ, θ ← θ + tᵢ·dᵢ",
+            "iterations",
+            float(n),
+            f"{n} inner iterations, each a quasi-Newton step; {terms['evaluations']}"
+            f" evaluations of f; stopped by {terms['stop']}",
+        ),
+        Line(
+            f"d{sub(n)} = −H{sub(n)}·g{sub(n)}",
             "d",
             terms["d"],
-            f"H from the last {terms['memory']} pairs of steps and gradient changes",
+            f"the last inner direction; H{sub(n)} from {terms['memory']} pairs (s, y) of steps"
+            " and gradient changes",
         ),
-        Line("t", "t", terms["t"], "the step length along d (line search or lr)"),
-        Line(
-            f"θ{t} = θ{s} + Σ t·d",
-            "params_next",
-            p_next,
-            f"{terms['iterations']} inner iterations, {terms['evaluations']} evaluations of f;"
-            f" stopped by {terms['stop']}",
-        ),
+        Line(f"t{sub(n)}", "t", terms["t"], "its step length (line search, or lr)"),
+        Line(f"θ{t} = θ{s} + Σᵢ tᵢ·dᵢ", "params_next", p_next),
     ]
 
 

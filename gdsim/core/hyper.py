@@ -15,7 +15,7 @@ import numbers
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["Hyper", "HyperError"]
+__all__ = ["Hyper", "HyperError", "filled"]
 
 
 class HyperError(ValueError):
@@ -143,6 +143,23 @@ class Hyper:
             text = self.range_text()
             where = text if self.kind in ("pair", "int", "ints") else f"in {text}"
             raise HyperError(f"{self.name} must be {where}, got {_shown(shown)}")
+
+
+def filled(owner: str, params: tuple[Hyper, ...], given) -> dict[str, Any]:
+    """``owner``'s declared ``params`` with their defaults, each value ``given`` checked
+    (None: not given); HyperError (one line) for a name ``owner`` does not take or a value
+    it refuses."""
+    given = {k: v for k, v in given.items() if v is not None}
+    declared = {h.name: h for h in params}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise HyperError(
+            f"{owner} has no hyperparameter {unknown[0]!r} (it takes: {', '.join(declared)})"
+        )
+    out = {h.name: h.default for h in params}
+    for key, value in given.items():
+        out[key] = declared[key].check(value)
+    return out
 
 
 def _float(value, name: str) -> float:

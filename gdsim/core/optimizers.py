@@ -18,7 +18,7 @@ validation that follows from the declarations.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -352,7 +352,16 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "rprop",
             "Rprop",
             rprop_kernel,
-            (hp.LR.with_default(1e-2), hp.ETAS, hp.STEP_SIZES),
+            (
+                replace(
+                    hp.LR,
+                    default=1e-2,
+                    doc="every coordinate's first step size (Rprop then grows or shrinks it;"
+                    " only the sign of g counts, not its size)",
+                ),
+                hp.ETAS,
+                hp.STEP_SIZES,
+            ),
             "only the gradient's sign counts; step sizes grow while it holds, shrink when it"
             " flips (torch.optim.Rprop)",
         ),
@@ -427,17 +436,8 @@ def validate_hyper(name: str, hyper: Mapping[str, Any]) -> dict[str, Any]:
         except VectorOptimizerError as e:
             raise OptimizerError(str(e)) from None
     spec = OPTIMIZERS[name]
-    given = {k: v for k, v in hyper.items() if v is not None}
-    names = {h.name for h in spec.params}
-    unknown = sorted(set(given) - names)
-    if unknown:
-        raise OptimizerError(
-            f"{name} has no hyperparameter {unknown[0]!r} (it takes: {', '.join(spec.defaults)})"
-        )
-    h = {**spec.defaults, **spec.fixed}
     try:
-        for key, value in given.items():
-            h[key] = spec.param(key).check(value)
+        h = {**hp.filled(name, spec.params, hyper), **spec.fixed}
     except HyperError as e:
         raise OptimizerError(str(e)) from None
     if h.get("nesterov") and (float(h["momentum"]) <= 0 or float(h["dampening"]) != 0):

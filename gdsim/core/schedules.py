@@ -720,6 +720,11 @@ class Schedule:
         """The rate in force at updates 0..n-1 (see the module's docstring)."""
         return self._run(lr, n)[0]
 
+    @property
+    def sets_own_rates(self) -> bool:
+        """True where the rates ignore the optimizer's lr (OneCycleLR, CyclicLR)."""
+        return self.kind in ("onecycle", "cyclic")
+
     def momenta(self, momentum: float, n: int) -> list[float] | None:
         """The momentum (or β1) torch sets at updates 0..n-1; None where the schedule
         leaves ``momentum`` alone."""

@@ -157,8 +157,9 @@ class RunConfig:
         if not _is_int(self.seed) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
         self._validate_schedule()
-        if not is_element_wise(self.optimizer) and self.optimizer in _OWN_EVALUATIONS:
-            if self.noise > 0 or (self.batch_size or 0) < getattr(surface, "n_samples", 0):
+        if getattr(OPTIMIZERS[self.optimizer], "evaluates_f", False):
+            batches = self.batch_size is not None and self.batch_size < surface.n_samples
+            if self.noise > 0 or batches:
                 raise ConfigError(
                     f"{self.optimizer} evaluates f itself: it takes no mini-batches or noise"
                 )
@@ -176,10 +177,6 @@ class RunConfig:
                 f"the {sched.kind} schedule cycles the momentum (cycle_momentum) but"
                 f" {self.optimizer} has no momentum or betas: set cycle_momentum false"
             )
-
-
-#: the vector optimizers that evaluate f at points of their own (a closure, trial steps)
-_OWN_EVALUATIONS = ("lbfgs", "linesearch")
 
 
 def cycled_name(optimizer: str) -> str | None:

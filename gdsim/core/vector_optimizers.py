@@ -30,6 +30,7 @@ in the last bits.
 from __future__ import annotations
 
 import math
+import struct
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -95,6 +96,8 @@ def _axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     alpha = float(alpha)
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
+    if x.size <= _FEW and x.shape == y.shape and x.ndim == 1:  # Python floats: ~10× faster
+        return np.array([_fma(alpha, a, b) for a, b in zip(x.tolist(), y.tolist(), strict=True)])
     with np.errstate(all="ignore"):
         uh = alpha * x
         ah, al = _split(alpha)
@@ -111,6 +114,38 @@ def _axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         for i in np.flatnonzero(odd):
             out[i] = _exact_axpy(alpha, float(x[i]), float(y[i]))
     return out
+
+
+#: vectors this short are computed in Python floats (numpy's per-call cost dominates)
+_FEW = 4
+
+
+def _fma(a: float, x: float, y: float) -> float:
+    """``y + a·x`` rounded once, for one coordinate: :func:`_axpy`'s arithmetic."""
+    if not (
+        (a == 0.0 or 1 / _SAFE <= abs(a) <= _SAFE)
+        and (x == 0.0 or 1 / _SAFE <= abs(x) <= _SAFE)
+        and abs(y) <= _SAFE * _SAFE
+    ):
+        return _exact_axpy(a, x, y)
+    uh = a * x
+    c = _SPLIT * a
+    ah = c - (c - a)
+    al = a - ah
+    c = _SPLIT * x
+    xh = c - (c - x)
+    xl = x - xh
+    ul = ((ah * xh - uh) + ah * xl + al * xh) + al * xl
+    th = y + uh
+    bb = th - y
+    tl = (y - (th - bb)) + (uh - bb)
+    v = tl + ul
+    bb = v - tl
+    e = (tl - (v - bb)) + (ul - bb)
+    if e != 0.0 and not int.from_bytes(struct.pack("<d", v), "little") & 1:
+        v = math.nextafter(v, math.inf if e > 0 else -math.inf)
+    out = th + v
+    return out if math.isfinite(out) else _exact_axpy(a, x, y)
 
 
 def _in_safe_range(a: np.ndarray) -> np.ndarray:
@@ -784,6 +819,7 @@ class VectorOptimizerSpec:
     params: tuple[Hyper, ...]
     description: str
     needs_hessian: bool = False
+    evaluates_f: bool = False  # at points of its own (a closure, trial steps): exact f only
     scale_free: bool = True  # lr scales a step the optimizer sizes (see starting_lr)
     element_wise: ClassVar[bool] = False  # (the kernels' OptimizerSpec says True)
     fixed: ClassVar[Mapping[str, Any]] = {}
@@ -809,6 +845,7 @@ VECTOR_OPTIMIZERS: dict[str, VectorOptimizerSpec] = {
             _LBFGS_PARAMS,
             "quasi-Newton: a curvature estimate from the last steps' gradients, up to"
             " max_iter inner iterations per step (torch.optim.LBFGS)",
+            evaluates_f=True,
         ),
         VectorOptimizerSpec(
             "adafactor",
@@ -834,6 +871,7 @@ VECTOR_OPTIMIZERS: dict[str, VectorOptimizerSpec] = {
             _LINESEARCH_PARAMS,
             "gradient descent with Armijo backtracking: halve t until f goes down enough"
             " (Nocedal & Wright, Algorithm 3.1; not in torch.optim)",
+            evaluates_f=True,
         ),
     ]
 }
@@ -846,16 +884,8 @@ def validate_vector_hyper(name: str, hyper: Mapping[str, Any]) -> dict[str, Any]
         names = ", ".join(VECTOR_OPTIMIZERS)
         raise VectorOptimizerError(f"unknown optimizer {name!r}; choose one of: {names}")
     spec = VECTOR_OPTIMIZERS[name]
-    given = {k: v for k, v in hyper.items() if v is not None}
-    unknown = sorted(set(given) - set(spec.defaults))
-    if unknown:
-        raise VectorOptimizerError(
-            f"{name} has no hyperparameter {unknown[0]!r} (it takes: {', '.join(spec.defaults)})"
-        )
-    h = dict(spec.defaults)
     try:
-        for key, value in given.items():
-            h[key] = spec.param(key).check(value)
+        h = hp.filled(name, spec.params, hyper)
     except HyperError as e:
         raise VectorOptimizerError(str(e)) from None
     if name == "lbfgs" and h["max_eval"] is None:

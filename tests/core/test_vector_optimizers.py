@@ -243,6 +243,9 @@ def test_axpy_rounds_once_like_a_fused_multiply_add():
     assert out.tolist() == exact
     assert np.isnan(_axpy(1.0, np.array([np.inf]), np.array([-np.inf])))[0]
     assert _axpy(1e300, np.array([1e300]), np.array([1.0]))[0] == np.inf
+    # short vectors take the Python-float path: the same single rounding
+    short = [v for i in range(0, 400, 2) for v in _axpy(0.37, x[i : i + 2], y[i : i + 2]).tolist()]
+    assert short == exact
 
 
 # -- hyperparameters ---------------------------------------------------------------------------
@@ -298,3 +301,14 @@ def test_hostile_hyperparameters_are_refused_in_one_line(name, hyper, message):
     with pytest.raises(ValueError) as e:
         get_vector_optimizer(name, **hyper)
     assert str(e.value).startswith(message) and "\n" not in str(e.value)
+
+
+def test_lbfgs_and_the_line_search_run_full_batch_on_data_but_refuse_mini_batches():
+    from gdsim.core.simulation import ConfigError, RunConfig, simulate
+
+    for name in ("lbfgs", "linesearch"):
+        traj = simulate(RunConfig("house-prices", name, {}, max_steps=3))  # full batch
+        assert len(traj) == 4
+        with pytest.raises(ConfigError, match="evaluates f itself"):
+            simulate(RunConfig("house-prices", name, {}, batch_size=2, max_steps=3))
+    assert len(simulate(RunConfig("house-prices", "adafactor", {}, batch_size=2))) > 1

@@ -121,13 +121,17 @@ class StopRulesBox(PanelPart):
             return
         kind = self.schedule.currentData()
         self._show_kind(kind)
+        run = self.scene.selected_run
+        values = self._values(kind)
+        if kind == "onecycle" and run is not None and run.config.schedule.kind != kind:
+            # one cycle over the run's steps, as torch's total_steps is usually set
+            values["total_steps"] = max(values["total_steps"], run.config.max_steps)
         try:
-            schedule = Schedule(kind, **self._values(kind))
+            schedule = Schedule(kind, **values)
         except ScheduleError as e:  # e.g. "3,x" as milestones: the run keeps its schedule
             self.panel.refuse(f"Not applied: {e}")
             self.panel.refresh()
             return
-        run = self.scene.selected_run
         if run is not None and schedule == run.config.schedule:
             return  # a field left without a change
         self.panel.update_run(schedule=schedule)

@@ -44,28 +44,36 @@ class LearningRateAxis:
             layout.addItem(self.legend.item, 2, 3)
             self.axis.setVisible(True)
         self.visible = True
-        self.axis.setLabel(LABEL)
         self.axis.setToolTip("The learning rate in force at each step (its schedule)")
         self._fit()
         ids = {run.id for run, _ in runs}
         for rid in [rid for rid in self.curves if rid not in ids]:
             self.box.removeItem(self.curves.pop(rid))
-        lows, highs = [], []
-        for run, traj in runs:
+        # the rates of the steps: the last row has none (its rate would be the schedule's
+        # after the run, which OneCycleLR computes past its end)
+        rates = {
+            run.id: np.asarray(traj.lr, dtype=float)[: max(len(traj) - 1, 1)] for run, traj in runs
+        }
+        shown = np.concatenate([r[np.isfinite(r) & (r > 0)] for r in rates.values()])
+        peaks = [float(np.nanmax(r)) for r in rates.values() if np.isfinite(r).any()]
+        # runs whose rates are decades apart (α = 0.001 beside 0.1) share a log scale; a
+        # schedule falling to 0 keeps the linear one, where its shape reads as in torch's docs
+        log = bool(peaks) and min(peaks) > 0 and max(peaks) > 100.0 * min(peaks)
+        self.axis.setLogMode(False, log)
+        self.axis.setLabel(LABEL + (", log scale" if log else ""))
+        for run, _traj in runs:
             item = self.curves.get(run.id)
             if item is None:
                 item = self.curves[run.id] = pg.PlotCurveItem()
                 self.box.addItem(item)
-            lr = np.asarray(traj.lr, dtype=float)
+            lr = rates[run.id]
+            y = np.log10(np.where(lr > 0, lr, np.nan)) if log else lr
             item.setPen(pg.mkPen(run.color, width=1.6 * theme.LINE_SCALE, style=QtCore.Qt.DotLine))
-            item.setData(np.arange(len(lr), dtype=float), lr, connect="finite")
-            item.setToolTip(f"{run.name}: α(k) from {run.config.schedule.kind} schedule")
-            finite = lr[np.isfinite(lr)]
-            if finite.size:
-                lows.append(float(finite.min()))
-                highs.append(float(finite.max()))
-        if lows:
-            lo, hi = min(0.0, *lows), max(highs)
+            item.setData(np.arange(len(y), dtype=float), y, connect="finite")
+            item.setToolTip(f"{run.name}: α(k) from its {run.config.schedule.kind} schedule")
+        if shown.size:
+            lo, hi = float(shown.min()), float(shown.max())
+            lo, hi = (np.log10(lo), np.log10(hi)) if log else (min(0.0, lo), hi)
             self.box.setYRange(lo, hi if hi > lo else lo + 1.0, padding=0.05)
 
     def hide(self) -> None:
