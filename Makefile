@@ -16,7 +16,7 @@ DEBS := xvfb xauth openbox librsvg2-bin libgl1-mesa-dri libegl1 libgl1 libopengl
 # put on sys.path by a .pth file. The default mode imports a finder module at every Python
 # start (~15 ms of the 1 s start-up budget; an installed gdsim has none). Edits show at once;
 # adding or removing a file changes PKG_FILES_ID, which makes the links again.
-PKG_FILES_ID := $(shell find gdsim -type f \( -name '*.py' -o -name '*.json' -o -name '*.svg' \) | sort | cksum | cut -d' ' -f1)
+PKG_FILES_ID := $(shell find gdsim -type f \( -name '*.py' -o -name '*.json' -o -name '*.svg' -o -name '*.csv' \) | sort | cksum | cut -d' ' -f1)
 STAMP := $(VENV)/.installed-$(PKG_FILES_ID)
 
 $(STAMP): pyproject.toml

@@ -158,6 +158,11 @@ def cmd_list(a) -> int:
         for name in surface_names():
             s = get_surface(name)
             print(f"{name}\t{s.formula if s.is_data else f'{s.title}: {s.formula}'}")
+        from gdsim.core.model_surface import model_surface_names
+
+        for name in model_surface_names():  # gdsim run only: the window draws 1 or 2
+            s = get_surface(name)
+            print(f"{name}\t{s.title}: {s.dim} parameters (gdsim run; not in the window yet)")
     elif a.what == "optimizers":
         from gdsim.core.optimizers import OPTIMIZERS
 

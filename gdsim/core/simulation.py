@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from gdsim.core.array_loop import run_array
 from gdsim.core.datasets import BatchSampler, DataSurface
 from gdsim.core.formula import FormulaError
 from gdsim.core.limits import MAX_RUN_STEPS, count
@@ -270,6 +271,28 @@ def _gradient_sources(surface: Surface, cfg: RunConfig):
     return fg, None
 
 
+#: runs of more parameters than this take the array loop (the unrolled loop's source
+#: grows with the parameters; at 8 the two are about as fast)
+UNROLLED_DIMS = 8
+
+
+def _simulate_array(cfg, surface, opt, plan, stoch_grad, interrupted) -> Trajectory:
+    if hasattr(surface, "vector_fg"):
+        vector_fg = surface.vector_fg
+    else:
+
+        def vector_fg(theta):
+            out = surface.fg(*theta.tolist())
+            return out[0], np.array(out[1:])
+
+    stochastic = None if stoch_grad is None else (lambda theta: stoch_grad(*theta.tolist()))
+    traj, code, step = run_array(cfg, surface, opt, plan, vector_fg, stochastic, interrupted)
+    if code == Stop.CANCELLED:
+        raise SimulationCancelled()
+    traj.status = status(code, step, cfg.grad_tol, cfg.loss_tol)
+    return traj
+
+
 def simulate(cfg: RunConfig, surface: Surface | None = None, interrupted=None) -> Trajectory:
     """Run ``cfg`` to its end (a stop rule, divergence or max steps), recording each step.
 
@@ -287,6 +310,8 @@ def simulate(cfg: RunConfig, surface: Surface | None = None, interrupted=None) -
             raise SimulationCancelled()
         return traj
     opt = configured_optimizer(cfg, moms)
+    if dim > UNROLLED_DIMS:  # a model's weights: one numpy vector, not unrolled floats
+        return _simulate_array(cfg, surface, opt, (lrs, moms, cycled), stoch_grad, interrupted)
     lo, hi = bounds(surface)
     loop = compile_loop(
         opt.kernel,

@@ -319,4 +319,9 @@ def get_surface(name: str):
         from gdsim.core.formula import formula_surface
 
         return formula_surface(name[len("formula:") :])
-    raise KeyError(f"unknown surface {name!r}; choose one of: {', '.join(surface_names())}")
+    from gdsim.core.model_surface import model_surface, model_surface_names
+
+    if isinstance(name, str) and name in model_surface_names():  # (built on first use)
+        return model_surface(name)
+    names = [*surface_names(), *model_surface_names()]
+    raise KeyError(f"unknown surface {name!r}; choose one of: {', '.join(names)}")

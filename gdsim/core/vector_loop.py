@@ -36,6 +36,8 @@ class VectorRun:
 
     def fg(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """The closure: f and the exact ∇f at ``theta`` (Python floats in, numpy out)."""
+        if hasattr(self.surface, "vector_fg"):  # a model: its weights as one vector
+            return self.surface.vector_fg(theta)
         out = self.surface.fg(*(float(v) for v in theta))
         return float(out[0]), np.array(out[1:], dtype=float)
 

@@ -30,6 +30,11 @@ class CodeExportError(ValueError):
 
 def _surface_source(surface) -> str:
     """Python source defining ``fg(*coords)`` -> (loss, *gradient) for the surface."""
+    if getattr(surface, "model", None) is not None:
+        raise CodeExportError(
+            f"{surface.name} is a model of {surface.dim} parameters: its export as code is"
+            " not written yet (gdsim run --format json gives its trajectory)"
+        )
     if isinstance(surface, DataSurface):
         return _data_source(surface)
     if "numpy_source" in surface.extra:  # a typed formula: sympy's printout over numpy
@@ -286,6 +291,7 @@ _VECTOR_COMMON = (
     vo._two_sum,
     vo._split,
     vo._axpy,
+    vo._fma,
     vo._in_safe_range,
     vo._exact_axpy,
     vo._dot,
@@ -308,6 +314,7 @@ def _vector_source(name: str) -> str:
     """The optimizer's class and the helpers it uses, gdsim's own source."""
     head = [
         "import math",
+        "import struct",
         "from abc import ABC, abstractmethod",
         "from collections.abc import Callable, Mapping",
         "from dataclasses import dataclass, field, replace",
@@ -319,6 +326,7 @@ def _vector_source(name: str) -> str:
         ),
         f"_SPLIT = {vo._SPLIT!r}",
         f"_SAFE = {vo._SAFE!r}",
+        f"_FEW = {vo._FEW!r}",
         "FG = Callable",
         "Hess = Callable",
         "",

@@ -165,7 +165,11 @@ def scene_fields(doc) -> dict:
         surface = doc["surface"]
         if not isinstance(surface, str):
             raise SceneError(f"surface must be a name, got {surface!r}")
-        get_surface(surface)
+        if get_surface(surface).dim > 2:  # a model's weights (gdsim run takes them)
+            raise SceneError(
+                f"{surface} has {get_surface(surface).dim} parameters: the window draws"
+                " surfaces of one or two (run it with gdsim run)"
+            )
         runs = []
         run_docs = doc.get("runs", [])
         if not isinstance(run_docs, list) or not all(isinstance(r, dict) for r in run_docs):

@@ -1,0 +1,85 @@
+"""A small model's training loss as a surface of its P parameters (issue 15): the same
+runs, optimizers, schedules, clipping, stop rules and seeded mini-batches as the 1- and
+2-parameter surfaces, on the models of :mod:`gdsim.core.models`.
+
+The surface's point is the whole parameter vector θ (ordered as torch's
+``nn.Sequential.parameters()`` flattens it); its value and gradient are the model's mean
+training loss and its exact backpropagated gradient.  A run of many parameters takes the
+array loop (:mod:`gdsim.core.array_loop`); the window draws surfaces of one or two
+parameters only, so it does not list these (``gdsim run --surface mlp-moons`` does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from gdsim.core.datasets import DataSurface
+
+__all__ = ["ModelSurface", "model_surface", "model_surface_names"]
+
+#: the box a run must stay in: weights beyond ±100·WEIGHT_SCALE count as diverged
+WEIGHT_SCALE = 10.0
+
+
+@dataclass(frozen=True, eq=False)
+class ModelSurface(DataSurface):
+    """The training loss of ``model`` (a :class:`gdsim.core.models.Model`)."""
+
+    model: Any = field(default=None, repr=False)
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.model.n_samples)
+
+    def vector_fg(self, theta) -> tuple[float, np.ndarray]:
+        """f and the exact ∇f at one parameter vector."""
+        loss, grad = self.model.loss_and_grad(np.asarray(theta, dtype=float))
+        return float(loss), np.asarray(grad, dtype=float)
+
+    def batch_loss(self, theta, idx=None) -> np.ndarray:
+        return np.atleast_1d(self.model.loss(np.atleast_2d(theta), rows=idx))
+
+    def batch_gradient(self, theta, idx=None) -> np.ndarray:
+        return np.atleast_2d(self.model.grad(np.atleast_2d(theta), rows=idx))
+
+
+def model_surface_names() -> list[str]:
+    from gdsim.core.models import model_names
+
+    return list(model_names())
+
+
+@cache
+def model_surface(name: str) -> ModelSurface:
+    """The surface of model ``name`` (KeyError with the names when there is none)."""
+    from gdsim.core.models import get_model
+
+    model = get_model(name)
+
+    def fg(*coords, xp=None):
+        theta = np.stack(np.broadcast_arrays(*coords), axis=-1).astype(float)
+        loss, grad = model.loss_and_grad(theta)
+        if theta.ndim == 1:
+            return (float(loss), *(float(g) for g in grad))
+        return (loss, *np.moveaxis(grad, -1, 0))
+
+    return ModelSurface(
+        name=name,
+        title=model.title,
+        formula=model.description.split(".")[0],
+        params=tuple(model.param_names),
+        fg=fg,
+        domain=tuple((-WEIGHT_SCALE, WEIGHT_SCALE) for _ in range(model.dim)),
+        critical_points=(),
+        description=model.description,
+        default_start=tuple(float(v) for v in model.default_start),
+        default_lr=float(model.default_lr),
+        is_data=True,
+        X=model.X,
+        y=model.y,
+        model=model,
+    )
