@@ -12,6 +12,9 @@ from __future__ import annotations
 
 #: steps of one run (window, session, ``gdsim run``)
 MAX_RUN_STEPS = 1_000_000
+#: numbers one run may record (θ, both gradients and up to two state buffers per step,
+#: 8 bytes each: ~480 MB): a model's hundreds of weights record fewer steps than a marble
+MAX_RUN_NUMBERS = 60_000_000
 #: runs in one scene
 MAX_RUNS = 64
 #: recorded steps of all the runs of a scene together (4 runs of a million: ~400 MB kept)
@@ -29,6 +32,18 @@ MAX_VECTOR_STEPS = 300_000
 def count(n: int) -> str:
     """A count as a teacher reads it: 2 000 000."""
     return f"{n:,}".replace(",", " ")
+
+
+def run_numbers_error(dim: int, steps: int) -> str | None:
+    """Why a run of ``steps`` steps of ``dim`` parameters would record too much, or None."""
+    numbers = (steps + 1) * dim * 5
+    if numbers > MAX_RUN_NUMBERS:
+        most = MAX_RUN_NUMBERS // (5 * dim) - 1
+        return (
+            f"{count(steps)} steps of {dim} parameters would record {count(numbers)} numbers;"
+            f" gdsim records at most {count(MAX_RUN_NUMBERS)} a run: at most {count(most)} steps"
+        )
+    return None
 
 
 def scene_work_error(runs: int, steps: int) -> str | None:

@@ -18,7 +18,7 @@ import numpy as np
 from gdsim.core.array_loop import run_array
 from gdsim.core.datasets import BatchSampler, DataSurface
 from gdsim.core.formula import FormulaError
-from gdsim.core.limits import MAX_RUN_STEPS, count
+from gdsim.core.limits import MAX_RUN_STEPS, count, run_numbers_error
 from gdsim.core.optimizers import (
     OPTIMIZERS,
     Optimizer,
@@ -138,6 +138,9 @@ class RunConfig:
             raise ConfigError("start coordinates must be finite numbers")
         if not (_is_int(self.max_steps) and 0 <= self.max_steps <= MAX_RUN_STEPS):
             raise ConfigError(f"steps must be a whole number in 0..{count(MAX_RUN_STEPS)}")
+        too_much = run_numbers_error(surface.dim, self.max_steps)
+        if too_much:
+            raise ConfigError(too_much)
         if self.batch_size is not None:
             if not isinstance(surface, DataSurface):
                 raise ConfigError(

@@ -83,3 +83,10 @@ def test_lbfgs_on_a_model_refuses_mini_batches_and_the_window_refuses_models():
         simulate(RunConfig("mlp-moons", "lbfgs", {}, batch_size=16, max_steps=3))
     with pytest.raises(SceneError, match="mlp-moons has 105 parameters: the window draws"):
         Scene.from_dict({"format": "gdsim-scene", "version": 1, "surface": "mlp-moons"})
+
+
+def test_a_run_of_many_weights_records_at_most_its_share_of_memory():
+    with pytest.raises(ConfigError, match="at most 32 344 steps"):
+        RunConfig("mlp-spiral", "adam", {}, max_steps=1_000_000).validate()
+    RunConfig("mlp-spiral", "adam", {}, max_steps=32_344).validate()
+    RunConfig("rosenbrock", "adam", {}, max_steps=1_000_000).validate()  # a marble: a million
