@@ -31,6 +31,7 @@ def make_app(argv=None, remembered_theme: bool = True):
     QtCore.QCoreApplication.setApplicationName("gdsim")
     prepare_gl()
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
+    collect_in_gui_thread()
     app.setDesktopFileName("io.github.gdsim.Gdsim")  # matches assets/*.desktop
     from gdsim.qt.icons import app_icon
 
@@ -75,13 +76,26 @@ class _FirstPaint:
 
 
 def end_startup() -> None:
-    """The window is up: turn Python's cycle collector back on (``gdsim`` turns it off
-    while it imports and builds the window, which creates hundreds of thousands of
-    objects and little garbage: ~40 ms of start-up), and freeze what start-up made so
-    that later collections, while playing, do not walk it again."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
+    """The window is up: freeze what start-up made (hundreds of thousands of objects and
+    little garbage, built with the cycle collector off: ~40 ms of start-up), so that
+    later collections, in the GUI thread (collect_in_gui_thread), do not walk it again."""
+    gc.freeze()
+
+
+_collector = None
+
+
+def collect_in_gui_thread() -> None:
+    """Python's cycle collector runs in whichever thread allocates when a threshold is
+    crossed; run in the simulation thread, it may free a closed dialog's Qt widgets
+    there, and Qt deadlocks (the widget's destructor waits for the GUI thread, which
+    waits for the GIL).  pyqtgraph's GarbageCollector turns automatic collection off and
+    collects on a timer of the GUI thread instead (once per process)."""
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=1.0)
 
 
 def run_app(

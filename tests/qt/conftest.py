@@ -46,6 +46,20 @@ def _no_blocking_dialogs(monkeypatch):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _cycles_collected_in_the_gui_thread(qapp):
+    """As in the app (gdsim.qt.app.collect_in_gui_thread): a collection in the
+    simulation thread could free a closed window's widgets there and deadlock Qt."""
+    import gc
+
+    from gdsim.qt import app
+
+    app.collect_in_gui_thread()
+    yield
+    app._collector.timer.stop()
+    gc.enable()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _pyqtgraph_config():
     from gdsim.qt import theme
 
@@ -86,6 +100,9 @@ def make_window(qtbot):
         assert not w.controller.is_running(), "the simulation thread outlived its window"
         w.dispose()
         shiboken6.delete(w)  # no main window may outlive the test (GL container at exit)
+    import gc
+
+    gc.collect()  # its Python-side cycles go now, in this (the GUI) thread
 
 
 def wait_trajectories(qtbot, w, timeout=5000):
