@@ -56,13 +56,8 @@ def run_array(cfg, surface, opt, plan, vector_fg, stochastic=None, interrupted=N
                 code, at = Stop.UNDEFINED, k
                 break
             lr = lrs(k, loss) if callable(lrs) else lrs[k]
-            traj.append(
-                position=p[:, 0],
-                loss=loss,
-                grad=used,
-                full_grad=full,
-                lr=lr,
-                state={name: buffers[name][:, 0] for name in kern.state},
+            traj.append_row(
+                p[:, 0], loss, used, full, lr, {n: buffers[n][:, 0] for n in kern.state}
             )
             if stopped[0]:
                 code, at = Stop(int(why[0])), k

@@ -114,6 +114,20 @@ class Trajectory:
         a["lr"][s] = columns.get("lr", np.nan)
         self._n += m
 
+    def append_row(self, position, loss, grad, full_grad, lr, state) -> None:
+        """One row (a vector each, ``state`` by name): ``append`` without its reshaping,
+        for the loop of many parameters, which records row by row."""
+        self._reserve(self._n + 1)
+        a, n = self._a, self._n
+        a["position"][n] = position
+        a["loss"][n] = loss
+        a["grad"][n] = grad
+        a["full_grad"][n] = full_grad
+        a["lr"][n] = lr
+        for name in self.state_names:
+            a[_STATE + name][n] = state[name]
+        self._n = n + 1
+
     @classmethod
     def from_rows(cls, rows, dim: int, layout: dict, lrs) -> Trajectory:
         """A trajectory from the flat rows of the single-run loop (see scalar_loop)."""
