@@ -70,18 +70,21 @@ def test_the_lr_axis_shows_each_run_s_schedule(make_window, qtbot):
     w.actions_by_name["learning_rate"].trigger()
     assert w.scene.view["show_lr"] and loss.lr_axis.visible
     curve = loss.lr_axis.curves[run.id]
-    _x, y = curve.getData()
+    x, y = curve.getData()
     lr = w.controller.trajectories[run.id].lr
     assert not loss.lr_axis.axis.logMode  # one scale for rates of one size: linear
-    np.testing.assert_array_equal(y, lr[:-1])  # the rate of every step (the last row has none)
+    # the rate of every step (the last row has none)
+    np.testing.assert_array_equal(x, np.arange(len(lr) - 1))
+    np.testing.assert_array_equal(y, lr[:-1])
     assert y[0] > y[20] > y[39]  # the cosine falls
     other = w.scene.runs[1]  # a rate 1000 times smaller: the runs share a log scale
     w.scene.set_hyper(other.id, lr=run.config.lr / 1000)
     wait_trajectories(qtbot, w)
     assert loss.lr_axis.axis.logMode and "log scale" in loss.lr_axis.axis.labelText
-    _x, y = loss.lr_axis.curves[run.id].getData()
-    pos = lr[:-1] > 0  # (a rate of 0, the cosine's floor, has no logarithm: not drawn)
-    np.testing.assert_allclose(10 ** y[pos], lr[:-1][pos], rtol=1e-12)
+    x, y = loss.lr_axis.curves[run.id].getData()
+    shown = lr[:-1][x.astype(int)]
+    pos = shown > 0  # (a rate of 0, the cosine's floor, has no logarithm: not drawn)
+    np.testing.assert_allclose(10 ** y[pos], shown[pos], rtol=1e-12)
     w.actions_by_name["learning_rate"].trigger()
     assert not loss.lr_axis.visible and not loss.lr_axis.curves
 

@@ -21,7 +21,7 @@ from gdsim.qt import theme
 from gdsim.qt.views import painting
 from gdsim.qt.views.decimate import visible_segments
 from gdsim.qt.views.legend import RunLegend
-from gdsim.qt.views.lr_axis import LearningRateAxis
+from gdsim.qt.views.lr_axis import LearningRateAxis, at_screen_resolution
 from gdsim.qt.views.viewbox import RunPlot
 
 LOG_LABELS = ("f − f* (log scale)", "f − f* (log)", "f − f*")
@@ -171,7 +171,7 @@ class LossView(RunPlot):
         self.surface = None
         self.legend = RunLegend(self.plot, side="right")  # wide and low: the legend beside
         self.plot.getAxis("left").geometryChanged.connect(self.fit_axis_label)
-        self.edges: dict[int, pg.PlotCurveItem] = {}  # run id -> its stability edge
+        self.edges: dict[int, pg.PlotDataItem] = {}  # run id -> its stability edge
         self._edge_at = (0.0, 0.0)  # where the lens run's edge ends (its label's place)
         self.edge_label = pg.TextItem(anchor=(1.0, 1.0))
         self.edge_label.setZValue(3)
@@ -276,9 +276,10 @@ class LossView(RunPlot):
         for rid, (run, traj, rule) in shown.items():
             item = self.edges.get(rid)
             if item is None:
-                item = self.edges[rid] = pg.PlotCurveItem()
+                item = self.edges[rid] = pg.PlotDataItem()
                 item.setZValue(2)
                 self.plot.addItem(item, ignoreBounds=True)
+                at_screen_resolution(item)
             y = rule.edge(traj.lr)
             y = np.where(np.isfinite(y), y, np.nan)
             item.setPen(pg.mkPen(run.color, width=1.8 * theme.LINE_SCALE, style=QtCore.Qt.DashLine))

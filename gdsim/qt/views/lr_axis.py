@@ -14,6 +14,16 @@ from gdsim.qt import theme
 LABEL = "α(k) (dotted)"
 
 
+def at_screen_resolution(item: pg.PlotDataItem) -> pg.PlotDataItem:
+    """A curve over the steps that may be a million long (a rate, a stability edge)
+    drawn at the screen's resolution by pyqtgraph's own downsampling: per pixel column
+    its extremes ("peak"), only the part in view.  (Call it after adding the item to a
+    PlotItem, which sets its own downsampling on the items it is given.)"""
+    item.setDownsampling(auto=True, method="peak")
+    item.setClipToView(True)
+    return item
+
+
 class LearningRateAxis:
     """``legend`` is the plot's RunLegend, laid out where the right axis was: with the
     axis shown, the axis takes that place beside the data and the legend moves right."""
@@ -29,7 +39,7 @@ class LearningRateAxis:
         self.axis.enableAutoSIPrefix(False)  # 0.001, not "(x0.001)" beside the label
         self.axis.setVisible(False)
         plot.vb.sigResized.connect(self._fit)
-        self.curves: dict[int, pg.PlotCurveItem] = {}
+        self.curves: dict[int, pg.PlotDataItem] = {}
         self.visible = False
 
     def _fit(self) -> None:
@@ -64,8 +74,9 @@ class LearningRateAxis:
         for run, _traj in runs:
             item = self.curves.get(run.id)
             if item is None:
-                item = self.curves[run.id] = pg.PlotCurveItem()
+                item = self.curves[run.id] = pg.PlotDataItem()
                 self.box.addItem(item)
+                at_screen_resolution(item)
             lr = rates[run.id]
             y = np.log10(np.where(lr > 0, lr, np.nan)) if log else lr
             item.setPen(pg.mkPen(run.color, width=1.6 * theme.LINE_SCALE, style=QtCore.Qt.DotLine))
