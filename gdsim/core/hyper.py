@@ -15,7 +15,7 @@ import numbers
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["Hyper", "HyperError", "filled"]
+__all__ = ["Declared", "Hyper", "HyperError", "filled"]
 
 
 class HyperError(ValueError):
@@ -143,6 +143,23 @@ class Hyper:
             text = self.range_text()
             where = text if self.kind in ("pair", "int", "ints") else f"in {text}"
             raise HyperError(f"{self.name} must be {where}, got {_shown(shown)}")
+
+
+class Declared:
+    """A thing that declares its parameters (``params``, a tuple of Hyper): an optimizer,
+    a schedule.  Their defaults, and one of them by name (KeyError if it has none)."""
+
+    params: tuple[Hyper, ...]
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {h.name: h.default for h in self.params}
+
+    def param(self, name: str) -> Hyper:
+        for h in self.params:
+            if h.name == name:
+                return h
+        raise KeyError(name)
 
 
 def filled(owner: str, params: tuple[Hyper, ...], given) -> dict[str, Any]:

@@ -207,7 +207,7 @@ class Optimizer:
 
 
 @dataclass(frozen=True)
-class OptimizerSpec:
+class OptimizerSpec(hp.Declared):
     """A named optimizer: its torch class, kernel builder, hyperparameters (declared in
     :mod:`gdsim.core.hyper`, with torch's defaults) and description; ``fixed`` is what a
     preset of a torch class pins (``momentum`` is SGD with momentum 0.9 and no nesterov)."""
@@ -220,16 +220,6 @@ class OptimizerSpec:
     fixed: Mapping[str, Any] = field(default_factory=dict)
     scale_free: bool = False  # lr is a factor of a step sized by the optimizer itself
     element_wise: ClassVar[bool] = True  # a kernel (the vector optimizers' spec: False)
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        return {h.name: h.default for h in self.params}
-
-    def param(self, name: str) -> Hyper:
-        for h in self.params:
-            if h.name == name:
-                return h
-        raise KeyError(name)
 
 
 _SGD_PARAMS = (hp.LR, hp.MOMENTUM, hp.DAMPENING, hp.WEIGHT_DECAY, hp.NESTEROV)

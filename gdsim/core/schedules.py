@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 
-from gdsim.core.hyper import Hyper, HyperError
+from gdsim.core.hyper import Declared, Hyper, HyperError
 from gdsim.core.limits import MAX_RUN_STEPS
 
 __all__ = [
@@ -348,7 +348,7 @@ class PlateauRuns(PlateauStepper):
 
 # -- the declarations -------------------------------------------------------------------
 @dataclass(frozen=True)
-class ScheduleSpec:
+class ScheduleSpec(Declared):
     """One schedule: its name, torch class, description, parameters (torch's keywords in
     lower case, torch's defaults where it has them) and the functions computing it (the
     last one is called as ``fn(lr, n, **params)``; the others are its helpers)."""
@@ -362,9 +362,6 @@ class ScheduleSpec:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(h.name for h in self.params)
-
-    def param(self, name: str) -> Hyper:
-        return next(h for h in self.params if h.name == name)
 
 
 def torch_keyword(name: str) -> str:
