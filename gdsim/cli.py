@@ -68,6 +68,22 @@ def _add_analysis_parsers(sub) -> None:
     sp.add_argument("--lr-max", type=float, default=10.0, help="largest α (default 10)")
     sp.add_argument("--count", type=int, default=60, help="how many α, log-spaced (60)")
     sp.add_argument("--out", required=True, help="FILE.png (the plot) or FILE.csv")
+    dp = sub.add_parser("data", help="a model's data set to CSV (features, target, heldout)")
+    dp.add_argument("--surface", required=True, help="a model (gdsim list surfaces)")
+    dp.add_argument("--out", required=True, help="FILE.csv")
+    lp = sub.add_parser(
+        "landscape", help="a model's loss through a plane, with the run's path, to PNG or CSV"
+    )
+    _add_config_options(lp)
+    lp.add_argument(
+        "--plane",
+        default="pca",
+        help="pca (the path's top two principal directions, centred on its end), random "
+        "(two filter-normalised random directions through its end) or params:I,J (parameters "
+        "I and J, the others held at the end); default pca",
+    )
+    lp.add_argument("--grid", type=int, default=101, help="points per side (default 101)")
+    lp.add_argument("--out", required=True, help="FILE.png (the map) or FILE.csv")
 
 
 def _add_config_options(p) -> None:
@@ -237,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _commands() -> dict:
     from gdsim import commands as c
+    from gdsim import model_commands as m
 
     return {
         "run": c.cmd_run,
@@ -245,10 +262,12 @@ def _commands() -> dict:
         "export": c.cmd_export,
         "basin": c.cmd_analysis,
         "sweep": c.cmd_analysis,
+        "data": m.cmd_data,
+        "landscape": m.cmd_landscape,
     }
 
 
-_COMMAND_NAMES = ("run", "list", "bench", "export", "basin", "sweep")
+_COMMAND_NAMES = ("run", "list", "bench", "export", "basin", "sweep", "data", "landscape")
 
 
 def _split_session(argv: list[str]) -> tuple[str | None, list[str]]:

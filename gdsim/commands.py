@@ -160,9 +160,9 @@ def cmd_list(a) -> int:
             print(f"{name}\t{s.formula if s.is_data else f'{s.title}: {s.formula}'}")
         from gdsim.core.model_surface import model_surface_names
 
-        for name in model_surface_names():  # gdsim run only: the window draws 1 or 2
+        for name in model_surface_names():  # the window draws them through a plane
             s = get_surface(name)
-            print(f"{name}\t{s.title}: {s.dim} parameters (gdsim run; not in the window yet)")
+            print(f"{name}\t{s.title}: {s.dim} parameters")
     elif a.what == "optimizers":
         from gdsim.core.optimizers import OPTIMIZERS
 

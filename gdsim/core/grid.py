@@ -65,13 +65,22 @@ def sample(surface: Surface, n: int = 200) -> SurfaceGrid:
         ys = np.linspace(y0, y1, n)
         gx, gy = np.meshgrid(xs, ys)
         values, grads = surface.evaluate(np.stack([gx, gy], axis=-1))
+    grad_norms = np.linalg.norm(grads.reshape(-1, surface.dim), axis=1)
+    known = min((c.value for c in surface.minima), default=None)
+    return grid_from_values(xs, ys, values, grad_norms, surface.log_levels, known)
+
+
+def grid_from_values(xs, ys, values, grad_norms, log: bool, known_min) -> SurfaceGrid:
+    """The grid of ``values`` (with the gradient's norm at each point, for the arrows'
+    scale): the colour range up to the 99.5th percentile, log-spaced levels when ``log``
+    (down to about three decades below the top, or to ``known_min``, the lowest known
+    minimum, when that is lower)."""
     finite = values[np.isfinite(values)]
     f_lo = float(finite.min())
-    known = [c.value for c in surface.minima]
-    base = min([f_lo, *known])
+    base = f_lo if known_min is None else min(f_lo, known_min)
     f_hi = quantile(finite, 0.995)
-    grad_ref = quantile(np.linalg.norm(grads.reshape(-1, surface.dim), axis=1), 0.5) or 1.0
-    if surface.log_levels:
+    grad_ref = quantile(grad_norms, 0.5) or 1.0
+    if log:
         offset = base - max(1e-3 * (f_hi - base), 1e-12)  # about three decades below f_hi
         with np.errstate(all="ignore"):
             t = np.log10(values - offset)

@@ -5,8 +5,8 @@ runs, optimizers, schedules, clipping, stop rules and seeded mini-batches as the
 The surface's point is the whole parameter vector θ (ordered as torch's
 ``nn.Sequential.parameters()`` flattens it); its value and gradient are the model's mean
 training loss and its exact backpropagated gradient.  A run of many parameters takes the
-array loop (:mod:`gdsim.core.array_loop`); the window draws surfaces of one or two
-parameters only, so it does not list these (``gdsim run --surface mlp-moons`` does).
+array loop (:mod:`gdsim.core.array_loop`); the window draws them through a plane
+(:mod:`gdsim.core.slice_surface`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 
 from gdsim.core.datasets import DataSurface
 
-__all__ = ["ModelSurface", "model_surface", "model_surface_names"]
+__all__ = ["ModelSurface", "heldout_curve", "model_metrics", "model_surface", "model_surface_names"]
 
 #: the box a run must stay in: weights beyond ±100·WEIGHT_SCALE count as diverged
 WEIGHT_SCALE = 10.0
@@ -45,6 +45,28 @@ class ModelSurface(DataSurface):
 
     def batch_gradient(self, theta, idx=None) -> np.ndarray:
         return np.atleast_2d(self.model.grad(np.atleast_2d(theta), rows=idx))
+
+
+def model_metrics(model, theta) -> dict[str, float]:
+    """The training and held-out loss at θ, and for a classifier both accuracies."""
+    out = {"loss": float(model.loss(theta)), "heldout_loss": float(model.heldout_loss(theta))}
+    if model.is_classifier:
+        out["accuracy"] = model.accuracy(theta)
+        out["heldout_accuracy"] = model.accuracy(theta, heldout=True)
+    return out
+
+
+def heldout_curve(model, positions, points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, held-out loss) along a path (K, P), at every step of a short one and at
+    ``points`` evenly spaced steps (the first and last among them) of a long one."""
+    K = len(positions)
+    steps = np.arange(K) if K <= points else np.unique(np.linspace(0, K - 1, points).round())
+    steps = steps.astype(np.intp)
+    values = np.empty(len(steps))
+    for s in range(0, len(steps), 256):  # a few hundred parameter rows per pass
+        part = steps[s : s + 256]
+        values[s : s + len(part)] = model.heldout_loss(np.asarray(positions)[part])
+    return steps, values
 
 
 def model_surface_names() -> list[str]:

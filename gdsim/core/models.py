@@ -273,14 +273,17 @@ class Model:
             e = np.exp(z - z.max(axis=1, keepdims=True))
             return e / e.sum(axis=1, keepdims=True)
 
+    def classify(self, theta, X) -> np.ndarray:
+        """The class index the network gives each row of ``X`` (n, inputs)."""
+        z = self.outputs(theta, X)
+        return (z > 0).astype(np.intp) if z.ndim == 1 else np.argmax(z, axis=1)
+
     def accuracy(self, theta, heldout: bool = False) -> float:
         """The fraction of training (or held-out) rows classified right."""
         if not self.is_classifier:
             raise ValueError(f"{self.name} is a regression: it has no accuracy")
         X, y = self.rows(heldout)
-        z = self.outputs(theta, X)
-        guess = (z > 0).astype(np.intp) if z.ndim == 1 else np.argmax(z, axis=1)
-        return float(np.mean(guess == y))
+        return float(np.mean(self.classify(theta, X) == y))
 
 
 # ---------------------------------------------------------------------------------------
