@@ -326,3 +326,30 @@ def test_schedules_side_by_side():
     for seed in range(1, 8):  # another seed: the constant rate still jitters most
         tail = {n: simulate(c.replace(seed=seed)).loss[-50:].mean() for n, c in cfg.items()}
         assert tail["constant"] > 2.5 * max(v for n, v in tail.items() if n != "constant")
+
+
+def test_minibatch_regression():
+    """The mini-batch article's problem: B = 32 for 100 epochs against the full batch."""
+    from gdsim.core.surfaces import get_surface
+
+    runs, scene = runs_of("minibatch-regression")
+    model = get_surface("linreg-5").model
+    cfg = {r.name: r.config for r in scene.runs}
+    assert cfg["SGD B=32"].batch_size == 32 and cfg["full batch"].batch_size is None
+    assert model.n_samples == 800 and len(model.y) == 1000
+    assert 2500 * 32 == 100 * model.n_samples  # "2500 steps = 100 epochs"
+    blue, gold = runs["SGD B=32"], runs["full batch"]
+    for t in (blue, gold):
+        assert int(np.argmax(t.loss < 0.02)) <= 17 and t.loss[17] < 0.02
+    true = np.array([2.0, -1.0, 0.5, 3.0, -0.5, 0.0])
+    np.testing.assert_array_equal(
+        np.round(blue.position[-1], 3), [1.993, -1.008, 0.504, 3.0, -0.497, -0.009]
+    )
+    assert np.abs(blue.position[-1] - true).max() < 0.01
+    X, y = model.rows()
+    fit = np.linalg.lstsq(np.c_[X, np.ones(len(y))], y, rcond=None)[0]
+    np.testing.assert_allclose(gold.position[-1], fit, atol=5e-4)
+    np.testing.assert_array_equal(
+        np.round(gold.position[-1, :5], 3), [1.997, -1.005, 0.504, 3.0, -0.501]
+    )
+    assert round(blue.loss[-1], 4) == 0.0099 and round(gold.loss[-1], 4) == 0.0098

@@ -13,6 +13,7 @@ from gdsim.core.formula import FormulaError
 from gdsim.core.limits import scene_work_error
 from gdsim.core.optimizers import OptimizerError, checked_hyper
 from gdsim.core.simulation import ConfigError, RunConfig
+from gdsim.core.slice_surface import plane_spec_error
 from gdsim.core.surfaces import get_surface
 from gdsim.model.run import PALETTE, Run
 
@@ -37,8 +38,10 @@ DEFAULT_VIEW: dict[str, Any] = {
     "show_curvature": False,  # the curvature lens (key C)
     "show_flow": False,  # the gradient flow (key F)
     "show_lr": False,  # the learning rate α(k) on the loss plot's right axis (key A)
+    "show_cloud": False,  # the mini-batch gradient cloud at the marble (key N: noise)
     "camera": {"distance": 3.4, "elevation": 42.0, "azimuth": -65.0},
     "ranges": None,  # the 2D view's (xmin, xmax, ymin, ymax); None = the surface's domain
+    "plane": "pca",  # a model's slice plane: pca, random or params:I,J (slice_surface)
 }
 
 
@@ -131,6 +134,11 @@ def _view(doc) -> dict:
         if not (r[0] < r[1] and r[2] < r[3]):
             raise SceneError("view.ranges must have xmin < xmax and ymin < ymax")
         view["ranges"] = r
+    plane = doc.get("plane")
+    if plane is not None:
+        if not isinstance(plane, str) or plane_spec_error(plane, 1 << 30):
+            raise SceneError(f"view.plane must be pca, random or params:I,J, got {plane!r}")
+        view["plane"] = plane
     return view
 
 
@@ -165,11 +173,7 @@ def scene_fields(doc) -> dict:
         surface = doc["surface"]
         if not isinstance(surface, str):
             raise SceneError(f"surface must be a name, got {surface!r}")
-        if get_surface(surface).dim > 2:  # a model's weights (gdsim run takes them)
-            raise SceneError(
-                f"{surface} has {get_surface(surface).dim} parameters: the window draws"
-                " surfaces of one or two (run it with gdsim run)"
-            )
+        get_surface(surface)  # an unknown name: its KeyError is said below
         runs = []
         run_docs = doc.get("runs", [])
         if not isinstance(run_docs, list) or not all(isinstance(r, dict) for r in run_docs):

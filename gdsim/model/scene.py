@@ -357,7 +357,7 @@ def _check_work(configs) -> None:
 def _spread(surface, i: int) -> tuple[float, ...]:
     """The default start, nudged for the i-th run so that marbles do not overlap."""
     base = list(surface.default_start)
-    if i == 0:
+    if i == 0 or surface.dim > 2:  # a model's runs all start from its seeded initialisation
         return tuple(base)
     offsets = [(0.06, -0.06), (-0.06, 0.06), (0.06, 0.06), (-0.06, -0.06)]
     ox, oy = offsets[(i - 1) % 4]

@@ -150,6 +150,18 @@ ACTIONS: tuple[ActionSpec, ...] = (
         True,
     ),
     ActionSpec(
+        "gradient_cloud",
+        "Batch gradient cloud",
+        "set_view_flag.show_cloud",
+        _k("N"),
+        "Data surfaces: where the step of each of 200 random mini-batches of the selected "
+        "run's size B would point (dots), the full-batch gradient's (diamond, the −∇f "
+        "arrow's tip) and the cloud's 1-σ ellipse; a larger B draws a tighter cloud",
+        "View",
+        True,
+        True,
+    ),
+    ActionSpec(
         "lesson_text",
         "Lesson text",
         "presentation.show_lesson_text",

@@ -45,6 +45,9 @@ def view_widget(window, view: str) -> QtWidgets.QWidget:
         return window.loss
     if view == "data":
         data = window.built_view("data")
+        model_data = window.built_view("model_data")
+        if model_data is not None and model_data.isVisible():
+            return model_data
         if data is None or not data.isVisible():
             raise ExportError("this surface is not data-driven: there is no data view")
         return data

@@ -36,7 +36,12 @@ def export_headless(args, progress=None) -> int:
     window.resize(1600, 1000)
     window.show()
     deadline = time.monotonic() + 30
-    while (window.controller.pending() or not window.isVisible()) and time.monotonic() < deadline:
+    landscape = window.view_area.landscape  # a model's slice is computed off the GUI thread
+
+    def busy() -> bool:
+        return window.controller.pending() or landscape.busy or not window.isVisible()
+
+    while busy() and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.005)
     for _ in range(5):

@@ -46,6 +46,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.view_area = ViewArea(self.scene, self.controller)
         self.view_area.on_map_click = self._add_run_at
         self.view_area.on_start_moved = self._move_start
+        self.view_area.on_failure = lambda msg: self.statusBar().showMessage(msg, 8000)
         self.setCentralWidget(self.view_area)
         self._build_panels()
         self.documents = Documents(self, self.scene)
@@ -299,9 +300,10 @@ class MainWindow(QtWidgets.QMainWindow):
         except ConfigError as e:
             self.statusBar().showMessage(f"No marble dropped: {e}", 8000)
             return
-        self.statusBar().showMessage(
-            "Dropped a marble at (" + ", ".join(f"{v:.3g}" for v in start) + ")", 4000
-        )
+        where = "(" + ", ".join(f"{v:.3g}" for v in start) + ")"
+        if len(start) > 2:
+            where = "that point of the plane"
+        self.statusBar().showMessage(f"Dropped a marble at {where}", 4000)
 
     def _move_start(self, run_id: int, start: tuple[float, float]) -> None:
         try:
@@ -432,6 +434,7 @@ class MainWindow(QtWidgets.QMainWindow):
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("state", self.saveState())
         self.controller.shutdown()
+        self.view_area.landscape.shutdown()
         self.scene.set_playing(False)
         self.presenter_keys.remove()
         super().closeEvent(event)
@@ -439,5 +442,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def dispose(self) -> None:
         """Tear down in a safe order (the worker, then the GL window) before deletion."""
         self.controller.shutdown()
+        self.view_area.landscape.shutdown()
         self.presenter_keys.remove()
         self.view_area.surface3d.dispose()

@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.grid import sample
 from gdsim.core.surfaces import get_surface
+from gdsim.qt.landscape import Landscape
 from gdsim.qt.lesson_banner import LessonBanner
 from gdsim.qt.panels.timeline import Timeline
 from gdsim.qt.views.contour import ContourView
@@ -30,7 +31,12 @@ class ViewArea(QtWidgets.QWidget):
         self._views: dict[str, QtWidgets.QWidget] = {}
         self.on_map_click = None  # callable(start tuple)
         self.on_start_moved = None  # callable(run id, (x, y))
-        self.surface3d = Surface3DView(scene, controller)
+        self.on_failure = None  # callable(message): a slice that could not be made
+        # the map views see a model's runs projected onto the plane of its slice
+        self.landscape = Landscape(scene, controller, self)
+        self.landscape.changed.connect(self.on_slice_ready)
+        self.landscape.failed.connect(lambda m: self.on_failure and self.on_failure(m))
+        self.surface3d = Surface3DView(scene, self.landscape.source)
         self.surface3d.setMinimumSize(*MIN_PLOT)
         self.loss = LossView(scene, controller)
         self.loss.setMinimumSize(*MIN_PLOT)
@@ -44,7 +50,11 @@ class ViewArea(QtWidgets.QWidget):
         self.top.setStretchFactor(1, 1)
         self.bottom = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
         self.bottom.setChildrenCollapsible(False)
-        self.bottom.addWidget(self.loss)
+        # the loss over the strip of a model's distance from its plane
+        self.loss_column = QtWidgets.QSplitter(QtCore.Qt.Vertical)
+        self.loss_column.setChildrenCollapsible(False)
+        self.loss_column.addWidget(self.loss)
+        self.bottom.addWidget(self.loss_column)
         self.split = QtWidgets.QSplitter(QtCore.Qt.Vertical)
         self.split.setChildrenCollapsible(False)
         self.split.addWidget(self.top)
@@ -53,6 +63,7 @@ class ViewArea(QtWidgets.QWidget):
         self.split.setStretchFactor(1, 2)
         self.lesson = LessonBanner()
         self.timeline = Timeline(scene, controller)
+        self.plane_bar = None  # built for the first model surface
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         lay.setSpacing(2)
@@ -76,7 +87,7 @@ class ViewArea(QtWidgets.QWidget):
     def views(self) -> tuple:
         """The views built so far; the 3D view first, so that its frame renders while
         the 2D views paint."""
-        lazy = [self._views.get(n) for n in ("contour", "curve", "data")]
+        lazy = [self._views.get(n) for n in ("contour", "curve", "data", "model_data", "distance")]
         return (self.surface3d, self.loss, *(v for v in lazy if v is not None))
 
     def built_view(self, name: str):
@@ -84,12 +95,13 @@ class ViewArea(QtWidgets.QWidget):
         return self._views.get(name)
 
     def view(self, name: str):
-        """The view called ``name`` (contour, curve, data), built on first use."""
+        """The view called ``name`` (contour, curve, data, model_data, distance), built
+        on first use."""
         view = self._views.get(name)
         if view is not None:
             return view
         if name == "contour":
-            view = ContourView(self.scene, self.controller)
+            view = ContourView(self.scene, self.landscape.source)
             view.on_click = lambda x, y: self._clicked((x, y))
             view.on_start_moved = lambda rid, start: self._moved(rid, start)
             self.main2d.addWidget(view)
@@ -106,6 +118,20 @@ class ViewArea(QtWidgets.QWidget):
             view.setMinimumSize(*MIN_PLOT)
             view.setVisible(False)  # shown by on_surface_changed for a data surface
             self.bottom.addWidget(view)
+        elif name == "model_data":
+            from gdsim.qt.views.model_data import ModelDataView
+
+            view = ModelDataView(self.scene, self.controller)
+            view.setMinimumSize(*MIN_PLOT)
+            view.setVisible(False)
+            self.bottom.addWidget(view)
+        elif name == "distance":
+            from gdsim.qt.views.plane_distance import PlaneDistanceView
+
+            view = PlaneDistanceView(self.scene, self.controller, self.landscape)
+            view.setVisible(False)
+            self.loss_column.addWidget(view)
+            self.loss_column.setSizes([4, 1])
         else:
             raise KeyError(name)
         self._views[name] = view
@@ -117,14 +143,23 @@ class ViewArea(QtWidgets.QWidget):
 
     def plots(self) -> list[QtWidgets.QWidget]:
         """The plots on show (map, 3D, loss, data)."""
-        out = [self.map_view(), self.surface3d, self.loss, self.built_view("data")]
+        out = [self.map_view(), self.surface3d, self.loss]
+        out += [self.built_view(n) for n in ("distance", "data", "model_data")]
         return [w for w in out if w is not None and w.isVisibleTo(self)]
 
     def _clicked(self, start) -> None:
+        if self.landscape.active:  # a point of the plane: the model's whole θ
+            if self.landscape.plane is None:
+                return
+            start = self.landscape.theta(*start)
         if self.on_map_click is not None:
             self.on_map_click(start)
 
     def _moved(self, run_id, start) -> None:
+        if self.landscape.active:
+            if self.landscape.plane is None:
+                return
+            start = self.landscape.theta(*start)
         if self.on_start_moved is not None:
             self.on_start_moved(run_id, start)
 
@@ -135,22 +170,51 @@ class ViewArea(QtWidgets.QWidget):
     def on_surface_changed(self, name: str) -> None:
         surface = get_surface(name)
         self.show_lesson()
-        grid = sample(surface, 200 if surface.dim == 2 else 400)
-        two_d = surface.dim == 2
+        model = surface.dim > 2
+        self.landscape.clear()
+        if self.plane_bar is not None or model:
+            self._plane_bar().setVisible(model)
+        two_d = surface.dim == 2 or model
         main = self.view("contour" if two_d else "curve")
         self.main2d.setCurrentWidget(main)
         self.surface3d.setVisible(two_d)
-        main.set_surface(surface, grid)
-        if two_d:
-            self.surface3d.set_surface(surface, grid)
+        if model:  # drawn when its slice is ready
+            self.landscape.request()
+        else:
+            grid = sample(surface, 200 if surface.dim == 2 else 400)
+            main.set_surface(surface, grid)
+            if two_d:
+                self.surface3d.set_surface(surface, grid)
         self.loss.set_surface(surface)
-        data = self.view("data") if surface.is_data else self.built_view("data")
-        if data is not None:
-            data.setVisible(surface.is_data)
+        kind = "model_data" if model else "data"
+        for name in ("data", "model_data"):
+            wanted = surface.is_data and name == kind
+            data = self.view(name) if wanted else self.built_view(name)
+            if data is None:
+                continue
+            data.setVisible(wanted)
             data.set_surface(surface)
             sizes = self.bottom.sizes()
-            if surface.is_data and sizes[-1] < sum(sizes) // 4:  # just built: share the row
+            if wanted and sizes[-1] < sum(sizes) // 4:  # just built: share the row
                 self.bottom.setSizes([sum(sizes) // 2, sum(sizes) - sum(sizes) // 2])
+        distance = self.view("distance") if model else self.built_view("distance")
+        if distance is not None:
+            distance.setVisible(model)
+        self.sync_runs()
+
+    def _plane_bar(self):
+        if self.plane_bar is None:
+            from gdsim.qt.panels.plane_bar import PlaneBar
+
+            self.plane_bar = PlaneBar(self.scene, self.landscape)
+            self.layout().insertWidget(1, self.plane_bar)
+        return self.plane_bar
+
+    def on_slice_ready(self) -> None:
+        """A model's new plane: the map and 3D views draw its slice and the paths on it."""
+        ls = self.landscape
+        self.view("contour").set_surface(ls.surface, ls.grid)
+        self.surface3d.set_surface(ls.surface, ls.grid)
         self.sync_runs()
 
     def on_reset(self) -> None:
@@ -170,6 +234,7 @@ class ViewArea(QtWidgets.QWidget):
                 v.redraw(cursor)
 
     def on_trajectory_changed(self, _run_id: int) -> None:
+        self.landscape.path_arrived()
         self.loss.refresh()
         self.redraw()
 

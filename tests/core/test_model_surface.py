@@ -75,14 +75,19 @@ def test_every_kind_of_optimizer_and_schedule_trains_a_network(optimizer, hyper,
     assert traj.loss[-1] < 0.9 * traj.loss[0], traj.status
 
 
-def test_lbfgs_on_a_model_refuses_mini_batches_and_the_window_refuses_models():
+def test_lbfgs_on_a_model_refuses_mini_batches_and_a_scene_takes_models_and_planes():
     from gdsim.model import Scene
     from gdsim.model.document import SceneError
 
     with pytest.raises(ConfigError, match="evaluates f itself"):
         simulate(RunConfig("mlp-moons", "lbfgs", {}, batch_size=16, max_steps=3))
-    with pytest.raises(SceneError, match="mlp-moons has 105 parameters: the window draws"):
-        Scene.from_dict({"format": "gdsim-scene", "version": 1, "surface": "mlp-moons"})
+    doc = {"format": "gdsim-scene", "version": 1, "surface": "mlp-moons"}
+    scene = Scene.from_dict({**doc, "view": {"plane": "params:2,9"}})
+    assert scene.surface == "mlp-moons" and scene.view["plane"] == "params:2,9"
+    assert Scene.from_dict(scene.to_dict()).view["plane"] == "params:2,9"
+    assert Scene.from_dict(doc).view["plane"] == "pca"
+    with pytest.raises(SceneError, match=r"view\.plane must be pca, random or params:I,J"):
+        Scene.from_dict({**doc, "view": {"plane": "sideways"}})
 
 
 def test_a_run_of_many_weights_records_at_most_its_share_of_memory():

@@ -19,7 +19,12 @@ class SurfaceBox(PanelPart):
         for name in surface_names():
             self.surface_combo.addItem(surface_title(name), name)
         self.surface_combo.addItem("Your own formula…", PREFIX)
-        self.surface_combo.setToolTip("The loss surface the marbles roll on")
+        self.surface_combo.setToolTip(
+            "The loss surface the marbles roll on; below the line, small real models\n"
+            "whose loss over all their weights is drawn through a plane"
+        )
+        # the models build their data sets when first listed: after the window is up
+        QtCore.QTimer.singleShot(800, self._add_models)
         self.surface_combo.currentIndexChanged.connect(self._on_surface_picked)
         self.formula_box = FormulaBox()
         self.formula_box.applied.connect(self._on_formula_applied)
@@ -33,7 +38,21 @@ class SurfaceBox(PanelPart):
         for w in (self.surface_combo, self.formula_box, self.formula, self.description):
             lay.addWidget(w)
 
+    def _add_models(self) -> None:
+        if self.surface_combo.findData("model-separator") >= 0:
+            return
+        from gdsim.core.model_surface import model_surface_names
+        from gdsim.core.surfaces import get_surface
+
+        self.surface_combo.insertSeparator(self.surface_combo.count())
+        self.surface_combo.setItemData(self.surface_combo.count() - 1, "model-separator")
+        for name in model_surface_names():
+            s = get_surface(name)
+            self.surface_combo.addItem(f"{s.title} ({s.dim} weights)", name)
+
     def refresh(self, surface, _run) -> None:
+        if surface.dim > 2:
+            self._add_models()
         custom = is_formula(self.scene.surface)
         key = PREFIX if custom else self.scene.surface
         self.surface_combo.setCurrentIndex(self.surface_combo.findData(key))

@@ -61,9 +61,11 @@ class StepModel(QtCore.QAbstractTableModel):
         self.tips: list[str] = []
         self.columns: list[np.ndarray] = []
 
-    def set_trajectory(self, traj, params, full: bool = False) -> None:
-        """The compact columns (step, θ, loss, ‖∇f‖, lr), or with ``full`` also the
-        gradient's components, Δθ and every optimizer buffer per component."""
+    def set_trajectory(self, traj, surface, full: bool = False) -> None:
+        """The compact columns (step, θ, loss, ‖∇f‖, lr, and a classifier's accuracy),
+        or with ``full`` also the gradient's components, Δθ and every optimizer buffer
+        per component."""
+        params = surface.params
         self.beginResetModel()
         self.traj = traj
         cols = [("step", "", None), *((p, f"θ: {p}", None) for p in params)]
@@ -73,6 +75,12 @@ class StepModel(QtCore.QAbstractTableModel):
             cols = [
                 (h, tip, col) for (h, tip, _), col in zip(cols, self._compact(traj), strict=True)
             ]
+        model = getattr(surface, "model", None)
+        if traj is not None and model is not None and model.is_classifier:
+            tip = "the fraction of training rows the network classifies right at this step"
+            cols.append(
+                ("accuracy", tip, _PerRow(len(traj), lambda k: model.accuracy(traj.position[k])))
+            )
         if traj is not None and traj.evaluations is not None:  # L-BFGS, the line search
             evals = np.array([len(e) for e in traj.evaluations], dtype=float)
             cols.append(("f evals", "evaluations of f inside the step that leaves this row", evals))
@@ -175,7 +183,7 @@ class StepTable(QtWidgets.QTableView):
     def rebuild(self) -> None:
         self._syncing = True
         traj = self.controller.trajectories.get(self.scene.selected)
-        self.steps.set_trajectory(traj, get_surface(self.scene.surface).params, self.full)
+        self.steps.set_trajectory(traj, get_surface(self.scene.surface), self.full)
         self._resize_pending = True
         self._syncing = False
         self.follow()
@@ -200,7 +208,8 @@ class StepTable(QtWidgets.QTableView):
         if not m.columns:
             return
         n = len(m.columns[0])
-        rows = range(n) if n <= 4000 else np.linspace(0, n - 1, 4000).astype(int)
+        most = 4000 if len(m.headers) <= 40 else 100  # a model's hundreds of columns
+        rows = range(n) if n <= most else np.linspace(0, n - 1, most).astype(int)
         cell = self.fontMetrics()
         head = self.horizontalHeader().fontMetrics()
         pad = 16 + cell.horizontalAdvance("0")
@@ -231,6 +240,23 @@ class StepTable(QtWidgets.QTableView):
         if step is not None:
             self.scene.set_playing(False)
             self.scene.set_cursor(step)
+
+
+class _PerRow:
+    """A column computed row by row as the table shows it (a classifier's accuracy:
+    one pass of the network over the data per row)."""
+
+    def __init__(self, n: int, value) -> None:
+        self._values = np.full(n, np.nan)
+        self._value = value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, row: int) -> float:
+        if np.isnan(self._values[row]):
+            self._values[row] = self._value(row)
+        return self._values[row]
 
 
 class StepsPanel(QtWidgets.QWidget):

@@ -15,8 +15,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core import isolines
 from gdsim.core.grid import SurfaceGrid, extend
+from gdsim.core.surfaces import get_surface
 from gdsim.qt import theme
 from gdsim.qt.views.base import arrow_vector, index_at, plot_title, trail_at
+from gdsim.qt.views.cloud import GradientCloud
 from gdsim.qt.views.legend import RunLegend
 from gdsim.qt.views.lens import CurvatureLens, FlowPath
 from gdsim.qt.views.marks import RunFrame, RunMarks
@@ -153,6 +155,7 @@ class ContourView(ClickPlotView):
         self.marks = RunMarks()
         self.plot.addItem(self.marks, ignoreBounds=True)
         self.starts: dict[int, pg.TargetItem] = {}
+        self.cloud = GradientCloud(self.plot)
         self.grid: SurfaceGrid | None = None
         self.map_grid: SurfaceGrid | None = None  # what the map shows: the grid, or more
         self.surface = None
@@ -217,8 +220,8 @@ class ContourView(ClickPlotView):
         """Sample the surface over what the view shows (up to MAP_REACH half-widths from
         the domain's centre) when that reaches past the map drawn so far: a wide pane
         then shows more of the surface beside the domain instead of blank margins."""
-        if self.surface is None or self.grid is None:
-            return
+        if self.surface is None or self.grid is None or "slice" in self.surface.extra:
+            return  # (a model's slice is sampled off the GUI thread, over its plane only)
         (vx0, vx1), (vy0, vy1) = self.plot.viewRange()
         (dx0, dx1), (dy0, dy1) = self.surface.domain
         (mx0, mx1), (my0, my1) = self.map_extent()
@@ -325,7 +328,27 @@ class ContourView(ClickPlotView):
         )
         self.show_probes(cursor)
         self.draw_lens(cursor, base)
+        self.draw_cloud(cursor, scale, ref)
         self.update_legend(cursor)
+
+    def draw_cloud(self, cursor: int, scale: float, ref: float) -> None:
+        """The followed run's mini-batch gradient cloud (data surfaces, when shown)."""
+        chosen = self.lens_run()
+        data = get_surface(self.model.surface)
+        if chosen is None or not self.model.view.get("show_cloud") or not data.is_data:
+            self.cloud.hide()
+            return
+        run, traj = chosen
+        k = index_at(traj, cursor)
+        raw = getattr(self.controller, "raw", {}).get(run.id, traj)  # a model's whole θ
+        plane = self.surface.extra.get("slice")
+        axes = np.eye(2) if plane is None else np.column_stack([plane.d1, plane.d2])
+        if raw.dim != axes.shape[0] or k >= len(raw):
+            self.cloud.hide()
+            return
+        b = run.config.batch_size
+        cloud = self.cloud.cloud(data, raw.position[k], b, (raw, k, b, data.name))
+        self.cloud.show(traj.position[k], cloud, axes, scale, ref, run.color)
 
     def show_probes(self, cursor: int) -> None:
         """Small rings where each run's optimizer evaluated f inside the step that

@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from gdsim.core.curvature import lambda_max
+from gdsim.core.model_surface import heldout_curve
 from gdsim.core.stability import stability_rule
 from gdsim.qt import theme
 from gdsim.qt.views import painting
@@ -178,6 +179,8 @@ class LossView(RunPlot):
         self.plot.addItem(self.edge_label, ignoreBounds=True)
         self._lambda: dict[int, tuple[object, np.ndarray]] = {}  # run id -> (traj, λmax)
         self.lr_axis = LearningRateAxis(self.plot, self.legend)
+        # a model's held-out loss per run (dashed): run id -> (item, traj, steps, values)
+        self.heldout: dict[int, list] = {}
 
     def set_surface(self, surface) -> None:
         self.surface = surface
@@ -209,7 +212,10 @@ class LossView(RunPlot):
 
     @property
     def curvature(self) -> bool:
-        return bool(self.model.view.get("show_curvature", False))
+        """The lens's λmax plot: for surfaces of one or two parameters (a model's exact
+        Hessian over all its weights is not drawn per step)."""
+        dim = self.surface.dim if self.surface is not None else 2
+        return bool(self.model.view.get("show_curvature", False)) and dim <= 2
 
     def sync_runs(self) -> None:
         self.refresh()
@@ -228,6 +234,7 @@ class LossView(RunPlot):
         }
         mark_coinciding(list(curves.values()))
         self.curves.set_curves(curves)
+        held = self._show_heldout(runs)
         edges, own = self._show_edges(runs)
         if self.model.view.get("show_lr", False) and runs:
             self.lr_axis.show(runs)
@@ -238,7 +245,7 @@ class LossView(RunPlot):
             return
         top = max(len(t) - 1 for _, t in runs)
         self.plot.setXRange(0, max(top, 1), padding=0.02)
-        ys = np.concatenate([c.y for c in curves.values()])
+        ys = np.concatenate([c.y for c in curves.values()] + held)
         ys = ys[np.isfinite(ys)]
         if ys.size:
             lo, hi = float(ys.min()), float(ys.max())
@@ -326,6 +333,45 @@ class LossView(RunPlot):
         self.edge_label.setAnchor((1.0, 0.0 if upper else 1.0))
         self.edge_label.setPos(min(x, x1), min(max(y, y0), y1))
 
+    def _show_heldout(self, runs) -> list[np.ndarray]:
+        """A model's held-out loss along each run, dashed in the run's colour (the
+        training loss is the solid curve); the values drawn."""
+        model = getattr(self.surface, "model", None)
+        shown = {} if model is None or self.curvature else {r.id: (r, t) for r, t in runs}
+        for rid in [rid for rid in self.heldout if rid not in shown]:
+            self.plot.removeItem(self.heldout.pop(rid)[0])
+        drawn = []
+        for rid, (run, traj) in shown.items():
+            known = self.heldout.get(rid)
+            if known is None:
+                item = pg.PlotDataItem()
+                item.setZValue(1)
+                self.plot.addItem(item)
+                at_screen_resolution(item)
+                known = self.heldout[rid] = [item, None, None, None]
+            if known[1] is not traj:
+                known[1:] = [traj, *heldout_curve(model, traj.position)]
+            item, _, steps, values = known
+            y = self._scaled(values)
+            item.setPen(pg.mkPen(run.color, width=1.2 * theme.LINE_SCALE, style=QtCore.Qt.DashLine))
+            item.setData(steps.astype(float), y, connect="finite")
+            item.setToolTip("held-out loss: the rows kept out of training (dashed)")
+            drawn.append(y)
+        return drawn
+
+    def _scaled(self, loss: np.ndarray) -> np.ndarray:
+        """Loss values as plotted: f, or log10(f − f*) on the log scale (the axis shows
+        powers of ten)."""
+        if not self.log:
+            return loss
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = np.log10(np.maximum(loss - self.floor, 1e-300))
+        # 16 decades below where the run starts is the bottom: a run that reaches f* to
+        # the last bit would otherwise stretch the axis down to 1e-300
+        if len(y) and np.isfinite(y[0]):
+            y = np.maximum(y, y[0] - 16.0)
+        return y
+
     def _plotted(self, run_id: int, traj) -> np.ndarray:
         """The loss as plotted: f, or log10(f − f*) on the log scale (the axis shows
         powers of ten); in curvature mode λmax at each step."""
@@ -334,15 +380,7 @@ class LossView(RunPlot):
             if known is None or known[0] is not traj:
                 known = self._lambda[run_id] = (traj, lambda_max(self.surface, traj.position))
             return known[1]
-        if not self.log:
-            return traj.loss
-        with np.errstate(invalid="ignore", divide="ignore"):
-            y = np.log10(np.maximum(traj.loss - self.floor, 1e-300))
-        # 16 decades below where the run starts is the bottom: a run that reaches f* to
-        # the last bit would otherwise stretch the axis down to 1e-300
-        if len(y) and np.isfinite(y[0]):
-            y = np.maximum(y, y[0] - 16.0)
-        return y
+        return self._scaled(traj.loss)
 
     def redraw(self, cursor: int) -> None:
         self.curves.set_cursor(cursor)

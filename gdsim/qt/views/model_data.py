@@ -1,0 +1,170 @@
+"""A model's data and what the model makes of it at the cursor step (issue 15).
+
+The regression (linreg-5) plots each training row's fitted value against its true
+value: on the diagonal the fit is perfect.  A classifier of two inputs shows the data
+over the regions the followed run's network gives each class; iris (four inputs)
+shows petal length and width, each flower in its species' colour, ringed where the
+network gets it wrong.  Held-out rows are drawn hollow.  The line at the top gives the
+followed run's training and held-out loss (and accuracy) at the cursor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from gdsim.core.model_surface import model_metrics
+from gdsim.qt import theme
+from gdsim.qt.views.base import index_at
+from gdsim.qt.views.viewbox import RunPlot
+
+#: the classes' colours: points, and (lighter) the regions a network gives them
+CLASS_COLORS = ("#1f5fa8", "#c2570c", "#2a8a3e")
+REGION_COLORS = ((158, 196, 232), (250, 190, 140), (170, 220, 170))
+#: grid points per side of the decision regions
+REGION_POINTS = 120
+#: iris: the two features drawn (petal length and width separate the species best)
+IRIS_AXES = (2, 3)
+
+
+class ModelDataView(RunPlot):
+    def __init__(self, scene, controller, parent=None):
+        super().__init__(scene, controller, parent, title="Data and the model's answer")
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.regions = pg.ImageItem()
+        self.regions.setZValue(-10)
+        self.plot.addItem(self.regions)
+        self.diagonal = pg.PlotDataItem()
+        self.plot.addItem(self.diagonal)
+        self.points = pg.ScatterPlotItem(pxMode=True)
+        self.plot.addItem(self.points)
+        self.wrong = pg.ScatterPlotItem(pxMode=True, symbol="o", brush=None)
+        self.plot.addItem(self.wrong)
+        self.info = pg.TextItem(anchor=(0, 0))
+        self.plot.addItem(self.info, ignoreBounds=True)
+        self.surface = self.model_ = None
+        self._shown = None  # (trajectory, row) drawn
+        self.apply_colors()
+
+    def apply_colors(self) -> None:
+        c = theme.colors()
+        self.info.setColor(c["ink"])
+        self.diagonal.setPen(pg.mkPen(c["cursor"], width=1.5, style=QtCore.Qt.DashLine))
+        self.wrong.setPen(pg.mkPen("#d00000", width=2.5))
+        self._shown = None
+
+    # -- the data -----------------------------------------------------------------------
+    def set_surface(self, surface) -> None:
+        self.surface = surface
+        self.model_ = getattr(surface, "model", None)
+        self._shown = None
+        m = self.model_
+        if m is None:
+            return
+        self.regions.clear()
+        self.diagonal.setData([], [])
+        self.wrong.setData([], [])
+        if not m.is_classifier:
+            self.plot.setLabel("bottom", f"true {m.target_name}")
+            self.plot.setLabel("left", f"fitted {m.target_name}")
+            lo, hi = float(m.y.min()), float(m.y.max())
+            self.diagonal.setData([lo, hi], [lo, hi])
+            self.plot.setRange(xRange=(lo, hi), yRange=(lo, hi))
+            return
+        xy = self._xy(m.X)
+        names = m.feature_names
+        ax = IRIS_AXES if m.X.shape[1] > 2 else (0, 1)
+        self.plot.setLabel("bottom", names[ax[0]])
+        self.plot.setLabel("left", names[ax[1]])
+        self._draw_points(xy, m.y.astype(int))
+        pad = 0.08 * (xy.max(axis=0) - xy.min(axis=0))
+        self._box = (xy.min(axis=0) - pad, xy.max(axis=0) + pad)
+        self.plot.setRange(
+            xRange=(self._box[0][0], self._box[1][0]), yRange=(self._box[0][1], self._box[1][1])
+        )
+
+    def _xy(self, X) -> np.ndarray:
+        """The two coordinates drawn for rows X (raw units where standardised)."""
+        m = self.model_
+        if m.standardisation is not None:
+            mean, std = m.standardisation
+            X = X * std + mean
+        return X[:, IRIS_AXES] if X.shape[1] > 2 else X[:, :2]
+
+    def _draw_points(self, xy, cls) -> None:
+        m = self.model_
+        held = m.heldout
+        size = 9 if len(xy) <= 300 else 6
+        brushes = [
+            None if h else pg.mkBrush(CLASS_COLORS[k]) for k, h in zip(cls, held, strict=True)
+        ]
+        pens = [
+            pg.mkPen(CLASS_COLORS[k], width=2 if h else 1) for k, h in zip(cls, held, strict=True)
+        ]
+        self.points.setData(pos=xy, brush=brushes, pen=pens, size=size, symbol="o")
+
+    def sync_runs(self) -> None:
+        self._shown = None
+
+    # -- the model at the cursor --------------------------------------------------------
+    def redraw(self, cursor: int) -> None:
+        m = self.model_
+        if m is None or self.surface is None or self.surface.name != self.model.surface:
+            return
+        chosen = self.lens_run()
+        if chosen is None or chosen[1].dim != m.dim:
+            self.info.setHtml("")
+            return
+        run, traj = chosen
+        k = index_at(traj, cursor)
+        if self._shown == (traj, k, run.color):
+            return
+        self._shown = (traj, k, run.color)
+        theta = traj.position[k]
+        if not np.isfinite(theta).all():
+            self.info.setHtml(f"<span style='color:{run.color}'>■</span> diverged")
+            return
+        if m.is_classifier:
+            self._draw_classes(theta)
+        else:
+            fitted = m.predict(theta, m.X)
+            self._draw_fit(fitted, run.color)
+        metrics = model_metrics(m, theta)
+        parts = [f"loss {metrics['loss']:.4g}", f"held-out loss {metrics['heldout_loss']:.4g}"]
+        if m.is_classifier:
+            parts.append(
+                f"accuracy {100 * metrics['accuracy']:.0f} % (held-out "
+                f"{100 * metrics['heldout_accuracy']:.0f} %)"
+            )
+        size = theme.font_pt()
+        self.info.setHtml(
+            f"<div style='font-size:{size:.0f}pt'><span style='color:{run.color}'>■</span> "
+            f"step {k} · " + "<br>".join(parts) + "</div>"
+        )
+        vr = self.plot.viewRange()
+        self.info.setPos(vr[0][0], vr[1][1])
+
+    def _draw_fit(self, fitted, color) -> None:
+        m = self.model_
+        held = m.heldout
+        brushes = [None if h else pg.mkBrush(color) for h in held]
+        self.points.setData(x=m.y, y=fitted, brush=brushes, pen=pg.mkPen(color), size=5, symbol="o")
+
+    def _draw_classes(self, theta) -> None:
+        m = self.model_
+        guess = m.classify(theta, m.X)
+        wrong = guess != m.y.astype(int)
+        xy = self._xy(m.X)
+        self.wrong.setData(pos=xy[wrong], size=15)
+        if m.X.shape[1] != 2:
+            self.regions.clear()
+            return
+        (x0, y0), (x1, y1) = self._box
+        gx, gy = np.meshgrid(np.linspace(x0, x1, REGION_POINTS), np.linspace(y0, y1, REGION_POINTS))
+        cls = m.classify(theta, np.column_stack([gx.ravel(), gy.ravel()]))
+        rgba = np.zeros((REGION_POINTS, REGION_POINTS, 4), dtype=np.ubyte)
+        rgba[..., :3] = np.asarray(REGION_COLORS, dtype=np.ubyte)[cls.reshape(gx.shape)]
+        rgba[..., 3] = 150
+        self.regions.setImage(np.swapaxes(rgba, 0, 1), autoLevels=False)
+        self.regions.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))

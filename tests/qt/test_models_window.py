@@ -1,0 +1,158 @@
+"""A real model in the window (issue 15): its slice, the paths on it, the distance
+strip, the data view, held-out loss, accuracy, click-to-start, the gradient cloud."""
+
+import numpy as np
+import pytest
+
+from gdsim.core.simulation import RunConfig
+from gdsim.core.surfaces import get_surface
+from gdsim.model import Scene
+
+from .conftest import needs_display
+
+pytestmark = needs_display()
+
+
+def model_scene(surface="mlp-moons", plane="pca", steps=150, batch=None, **view):
+    scene = Scene(surface=surface)
+    cfg = RunConfig(surface, "adam", {"lr": 0.05}, max_steps=steps, batch_size=batch)
+    scene.add_run(cfg)
+    scene.view["plane"] = plane
+    scene.view.update(view)
+    return scene
+
+
+def wait_slice(qtbot, w, spec=None):
+    ls = w.view_area.landscape
+    want = spec or w.scene.view["plane"]
+    qtbot.waitUntil(
+        lambda: (
+            not w.controller.pending()
+            and not ls.busy
+            and ls.plane is not None
+            and ls.plane.spec == want
+        ),
+        timeout=20000,
+    )
+    return ls
+
+
+def test_the_map_and_3d_view_draw_the_pca_slice_with_the_path_on_it(make_window, qtbot):
+    w = make_window(scene=model_scene())
+    ls = wait_slice(qtbot, w)
+    contour = w.view_area.built_view("contour")
+    assert w.view_area.map_view() is contour and contour.isVisible()
+    assert contour.surface is ls.surface and contour.surface.dim == 2
+    assert w.surface3d.isVisible() and w.surface3d.surface is ls.surface
+    assert contour.plot.getAxis("bottom").labelText.startswith("PC1 (")
+    # the path the map draws is the run's, projected: it ends at the plane's centre
+    run = w.scene.runs[0]
+    raw = w.controller.trajectories[run.id]
+    assert [r.id for r, _ in contour.shown_runs()] == [run.id]
+    projected = ls.source.trajectories.get(run.id)
+    np.testing.assert_allclose(projected.position[-1], (0, 0), atol=1e-12)
+    np.testing.assert_allclose(projected.position, ls.plane.coordinates(raw.position))
+    # the plane box says what the plane is
+    bar = w.view_area.plane_bar
+    assert bar.isVisible() and "% of its variance" in bar.info.text()
+
+
+def test_the_distance_strip_shows_how_far_the_path_is_from_the_plane(make_window, qtbot):
+    w = make_window(scene=model_scene())
+    ls = wait_slice(qtbot, w)
+    strip = w.view_area.built_view("distance")
+    assert strip.isVisible()
+    run = w.scene.runs[0]
+    _x, y = strip.curves[run.id].getOriginalDataset()
+    expected = ls.plane.distance(w.controller.trajectories[run.id].position)
+    np.testing.assert_allclose(y, expected)
+    assert y[-1] < 1e-9 and y.max() > 0.05
+
+
+def test_choosing_two_parameters_redraws_the_slice_over_them(make_window, qtbot):
+    w = make_window(scene=model_scene())
+    wait_slice(qtbot, w)
+    bar = w.view_area.plane_bar
+    bar.kind.setCurrentIndex(bar.kind.findData("params"))
+    assert w.scene.view["plane"] == "params:0,1"
+    ls = wait_slice(qtbot, w, "params:0,1")
+    bar.second.setCurrentIndex(4)
+    ls = wait_slice(qtbot, w, "params:0,4")
+    contour = w.view_area.built_view("contour")
+    names = get_surface("mlp-moons").params
+    assert contour.plot.getAxis("bottom").labelText == names[0]
+    assert contour.plot.getAxis("left").labelText == names[4]
+    run = w.scene.runs[0]
+    traj = ls.source.trajectories.get(run.id)
+    raw = w.controller.trajectories[run.id]
+    np.testing.assert_allclose(traj.position, raw.position[:, [0, 4]], atol=1e-12)
+
+
+def test_clicking_the_slice_starts_a_run_at_that_point_of_the_plane(make_window, qtbot):
+    w = make_window(scene=model_scene())
+    ls = wait_slice(qtbot, w)
+    contour = w.view_area.built_view("contour")
+    contour.on_click(1.5, -0.5)
+    assert len(w.scene.runs) == 2
+    start = np.array(w.scene.runs[1].config.start)
+    assert start.shape == (105,)
+    np.testing.assert_allclose(start, ls.plane.point(1.5, -0.5))
+    qtbot.waitUntil(lambda: not w.controller.pending(), timeout=10000)
+    new = ls.source.trajectories.get(w.scene.runs[1].id)
+    np.testing.assert_allclose(new.position[0], (1.5, -0.5), atol=1e-9)
+
+
+def test_the_data_view_shows_the_boundary_and_the_step_table_accuracy(make_window, qtbot):
+    w = make_window(scene=model_scene())
+    wait_slice(qtbot, w)
+    model = get_surface("mlp-moons").model
+    run = w.scene.runs[0]
+    traj = w.controller.trajectories[run.id]
+    w.scene.set_cursor(100)
+    qtbot.wait(50)
+    data = w.view_area.built_view("model_data")
+    assert data.isVisible() and data.regions.image is not None
+    acc = model.accuracy(traj.position[100])
+    assert f"accuracy {100 * acc:.0f} %" in data.info.toHtml()
+    # the regions are the network's classes over a grid of the inputs
+    regions = data.regions.image
+    assert len(np.unique(regions[..., 0])) == 2
+    from gdsim.qt.panels.timeline import StepTable
+
+    table = w.findChild(StepTable).steps
+    col = table.headers.index("accuracy")
+    assert float(table.text(col, 100)) == pytest.approx(acc, abs=1e-6)
+
+
+def test_the_loss_plot_draws_the_held_out_loss(make_window, qtbot):
+    w = make_window(scene=model_scene())
+    wait_slice(qtbot, w)
+    model = get_surface("mlp-moons").model
+    run = w.scene.runs[0]
+    traj = w.controller.trajectories[run.id]
+    item = w.view_area.loss.heldout[run.id][0]
+    x, y = item.getOriginalDataset()
+    assert len(x) == len(traj)
+    for k in (0, 60, 150):
+        assert y[k] == pytest.approx(model.heldout_loss(traj.position[k]), rel=1e-12)
+
+
+def test_the_gradient_cloud_tightens_as_the_batch_grows(make_window, qtbot):
+    def spread(batch):
+        w = make_window(scene=model_scene("linreg-5", steps=30, batch=batch, show_cloud=True))
+        wait_slice(qtbot, w)
+        w.scene.set_cursor(5)
+        qtbot.wait(50)
+        cloud = w.view_area.built_view("contour").cloud
+        assert cloud.points.isVisible() and cloud.ellipse.isVisible()
+        pts = np.column_stack(cloud.points.getData())
+        ring = np.column_stack(cloud.ellipse.getData())
+        tip = cloud.full.getData()
+        # the full-batch point sits in the middle of the cloud (its mean)
+        assert (
+            np.hypot(*(pts.mean(axis=0) - (tip[0][0], tip[1][0])))
+            < 0.2 * np.ptp(pts, axis=0).max() + 1e-9
+        )
+        return float(np.ptp(ring, axis=0).max())
+
+    assert spread(8) > 2 * spread(128)
