@@ -203,8 +203,11 @@ def main(what: str, as_json: bool = False, case=None) -> int:
     results: dict = {}
     lines: list[str] = []
     if what in ("core", "all"):
+        from gdsim.bench_models import bench_models, report_models
+
         results["core"] = bench_core()
-        lines += _report_core(results["core"])
+        results["core"].update(bench_models())
+        lines += _report_core(results["core"]) + report_models(results["core"])
     if what in ("gui", "all"):
         from gdsim.qt.bench_gui import bench_gui, report_gui
 
