@@ -353,3 +353,27 @@ def test_minibatch_regression():
         np.round(gold.position[-1, :5], 3), [1.997, -1.005, 0.504, 3.0, -0.501]
     )
     assert round(blue.loss[-1], 4) == 0.0099 and round(gold.loss[-1], 4) == 0.0098
+
+
+def test_network_landscape():
+    """Adam and SGD on mlp-moons, seen on the PCA plane of Adam's path."""
+    from gdsim.core.slice_surface import make_plane
+    from gdsim.core.surfaces import get_surface
+
+    runs, scene = runs_of("network-landscape")
+    model = get_surface("mlp-moons").model
+    assert model.dim == 105 and {r.config.start for r in scene.runs} == {None}
+    assert scene.selected == scene.runs[0].id  # the plane follows blue
+    adam, sgd = runs["Adam α=0.05"], runs["SGD α=0.5"]
+    plane = make_plane(model, "pca", adam.position)
+    assert plane.label.endswith(": 97 % of its variance")
+    assert f"{adam.loss[-1]:.3g}" == "0.000148"
+    assert f"{model.heldout_loss(adam.position[-1]):.2g}" == "0.0063"
+    assert model.accuracy(adam.position[-1]) == model.accuracy(adam.position[-1], True) == 1.0
+    d = plane.distance(adam.position)
+    assert f"{d.max():.3g}" == "2.09" and int(d.argmax()) == 77
+    assert f"{sgd.loss[-1]:.3g}" == "0.0194"
+    assert model.accuracy(sgd.position[-1], heldout=True) == 0.975
+    assert f"{plane.distance(sgd.position)[-1]:.3g}" == "5.03"
+    own = make_plane(model, "pca", sgd.position)
+    assert own.label.endswith(": 99 % of its variance")

@@ -42,6 +42,7 @@ class ModelDataView(RunPlot):
         self.wrong = pg.ScatterPlotItem(pxMode=True, symbol="o", brush=None)
         self.plot.addItem(self.wrong)
         self.info = pg.TextItem(anchor=(0, 0))
+        self.info.setZValue(20)  # over the points
         self.plot.addItem(self.info, ignoreBounds=True)
         self.surface = self.model_ = None
         self._shown = None  # (trajectory, row) drawn
@@ -50,6 +51,9 @@ class ModelDataView(RunPlot):
     def apply_colors(self) -> None:
         c = theme.colors()
         self.info.setColor(c["ink"])
+        paper = pg.mkColor(c["background"])
+        paper.setAlpha(210)  # the text stays readable over the points and regions
+        self.info.fill = pg.mkBrush(paper)
         self.diagonal.setPen(pg.mkPen(c["cursor"], width=1.5, style=QtCore.Qt.DashLine))
         self.wrong.setPen(pg.mkPen("#d00000", width=2.5))
         self._shown = None
