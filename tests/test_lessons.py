@@ -377,3 +377,49 @@ def test_network_landscape():
     assert f"{plane.distance(sgd.position)[-1]:.3g}" == "5.03"
     own = make_plane(model, "pca", sgd.position)
     assert own.label.endswith(": 99 % of its variance")
+
+
+def test_batch_noise_cloud():
+    """The spread of the batch gradients against B, and the noise it leaves in the run."""
+    from gdsim.core.gradient_cloud import batch_cloud
+    from gdsim.core.surfaces import get_surface
+
+    runs, scene = runs_of("batch-noise-cloud")
+    assert scene.view["show_cloud"] is True
+    surface = get_surface("linreg-5")
+    true = np.array([2.0, -1.0, 0.5, 3.0, -0.5, 0.0])
+    spreads, jitters, misses = [], [], []
+    for b in (8, 32, 256):
+        traj = runs[f"B = {b}"]
+        cloud = batch_cloud(surface, traj.position[0], b)
+        assert f"{np.linalg.norm(cloud.full):.3g}" == "7.46"
+        spreads.append(f"{np.sqrt(np.trace(np.cov(cloud.gradients.T))):.3g}")
+        jitters.append(float(np.std(traj.loss[200:])))
+        misses.append(f"{np.abs(traj.position[-1] - true).max():.2g}")
+    assert spreads == ["6.73", "3.38", "1.05"]
+    assert [f"{j:.2g}" for j in jitters] == ["0.00034", "8.2e-05", "3.1e-05"]
+    assert misses[0] == "0.022" and misses[2] == "0.0066"
+    # "four times the batch, about half the spread": the theory says √((N−B)/(B(N−1)))
+    n = surface.n_samples
+    theory = [np.sqrt((n - b) / (b * (n - 1))) for b in (8, 32, 256)]
+    assert float(spreads[0]) / float(spreads[1]) == pytest.approx(theory[0] / theory[1], rel=0.05)
+
+
+def test_random_or_pca():
+    """The same path on a random plane (a scribble by the end) and on its PCA plane."""
+    from gdsim.core.slice_surface import make_plane
+    from gdsim.core.surfaces import get_surface
+
+    runs, scene = runs_of("random-or-pca")
+    assert scene.view["plane"] == "random"
+    model = get_surface("mlp-moons").model
+    path = runs["Adam α=0.05"].position
+    assert f"{np.linalg.norm(path[0] - path[-1]):.3g}" == "11.7"
+    rand = make_plane(model, "random", path)
+    assert [f"{v:.2f}" for v in rand.coordinates(path)[0]] == ["-0.18", "-0.12"]
+    assert f"{rand.distance(path)[0]:.3g}" == "11.4"
+    pca = make_plane(model, "pca", path)
+    assert [f"{v:.2g}" for v in pca.coordinates(path)[0]] == ["11", "3.9"]
+    assert f"{pca.coordinates(path)[0][0]:.1f}" == "10.9"
+    assert pca.label.endswith(": 97 % of its variance")
+    assert f"{pca.distance(path).max():.3g}" == "2.09"

@@ -129,6 +129,7 @@ class ViewArea(QtWidgets.QWidget):
             from gdsim.qt.views.plane_distance import PlaneDistanceView
 
             view = PlaneDistanceView(self.scene, self.controller, self.landscape)
+            view.setMinimumHeight(MIN_PLOT[1] // 2)  # its curve readable on a small screen
             view.setVisible(False)
             self.loss_column.addWidget(view)
             self.loss_column.setSizes([4, 1])
