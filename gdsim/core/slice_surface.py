@@ -122,15 +122,15 @@ def make_plane(model, spec: str, positions=None) -> Plane:
         if path is None or len(path) < 3:
             raise ValueError("a PCA plane needs a run of at least 3 steps: start one first")
         pca = landscape.plane_pca(path)
-        plane = Plane(spec, pca.center, pca.d1, pca.d2, ((-1, 1), (-1, 1)), ("", ""), "")
+        center, d1, d2 = pca.center, pca.d1, pca.d2
         e1, e2 = (100 * float(v) for v in pca.explained)
         axes = (f"PC1 ({e1:.0f} % of the path's variance)", f"PC2 ({e2:.0f} %)")
         label = f"PCA plane of the path, centred on its last point: {e1 + e2:.0f} % of its variance"
         minimum = ((0.0, 0.0), (0.0, 0.0))
     elif spec == "random":
         bias = "neuron" if len(model.widths) == 2 else "zero"
+        center = last
         d1, d2 = landscape.plane_random(model, last, seed=RANDOM_SEED, bias=bias)
-        plane = Plane(spec, last, d1, d2, ((-1, 1), (-1, 1)), ("", ""), "")
         axes = ("δ (random, filter-normalised)", "η (random, filter-normalised)")
         label = "Random plane through the last point (Li et al. 2018, filter-normalised)"
         minimum = ((-RANDOM_REACH, RANDOM_REACH),) * 2
@@ -139,13 +139,11 @@ def make_plane(model, spec: str, positions=None) -> Plane:
         d1, d2 = landscape.plane_named(model.dim, i, j)
         center = last.copy()
         center[[i, j]] = 0.0  # the coordinates are the two parameters' own values
-        plane = Plane(spec, center, d1, d2, ((-1, 1), (-1, 1)), ("", ""), "")
         axes = (model.param_names[i], model.param_names[j])
         label = f"{axes[0]} and {axes[1]}, the other {model.dim - 2} held at the last point"
         minimum = tuple((v - 1.0, v + 1.0) for v in last[[i, j]])
-    coords = np.empty((0, 2)) if path is None else plane.coordinates(path)
-    extent = _around(coords, minimum)
-    return Plane(spec, plane.center, plane.d1, plane.d2, extent, axes, label)
+    coords = np.empty((0, 2)) if path is None else landscape.project(path, center, d1, d2)
+    return Plane(spec, center, d1, d2, _around(coords, minimum), axes, label)
 
 
 def slice_surface(model_surface: Surface, plane: Plane) -> Surface:

@@ -71,18 +71,6 @@ class _Projected:
             known = self._cache[run_id] = (traj, plane, len(traj), project_trajectory(traj, plane))
         return known[3]
 
-    def __getitem__(self, run_id):
-        out = self.get(run_id)
-        if out is None:
-            raise KeyError(run_id)
-        return out
-
-    def __contains__(self, run_id) -> bool:
-        return self.get(run_id) is not None
-
-    def items(self):
-        return [(rid, self[rid]) for rid in self._controller.trajectories if rid in self]
-
 
 class _Source:
     """What the map views take for a controller: the projected trajectories (and the
@@ -104,6 +92,7 @@ class Landscape(QtCore.QObject):
         super().__init__(parent)
         self.scene, self.controller = scene, controller
         self.plane = self.surface = self.grid = None
+        self.active = False  # the scene's surface has more than two parameters
         self.busy = False
         self.asked = None  # the spec of the plane last asked of the worker
         self._generation = 0
@@ -116,11 +105,8 @@ class Landscape(QtCore.QObject):
         self._worker.ready.connect(self._on_ready, QtCore.Qt.QueuedConnection)
         self._worker.failed.connect(self._on_failed, QtCore.Qt.QueuedConnection)
         self._thread.start()
-
-    @property
-    def active(self) -> bool:
-        """True when the scene's surface has more than two parameters."""
-        return get_surface(self.scene.surface).dim > 2
+        scene.view_changed.connect(self._on_view_changed)
+        self.clear()
 
     def spec(self) -> str:
         return str(self.scene.view.get("plane") or "pca")
@@ -138,6 +124,7 @@ class Landscape(QtCore.QObject):
     def clear(self) -> None:
         """A new surface: no plane until one is computed for it."""
         self._generation += 1
+        self.active = get_surface(self.scene.surface).dim > 2
         self.plane = self.surface = self.grid = self.asked = None
         self._set_busy(False)
 
@@ -157,6 +144,10 @@ class Landscape(QtCore.QObject):
         self._worker.request(self._generation, model, spec, None if path is None else path.copy())
         self._set_busy(True)
         self._kick.emit()
+
+    def _on_view_changed(self, key: str) -> None:
+        if key == "plane":  # a new choice in the plane bar (a load redraws everything)
+            self.request()
 
     def path_arrived(self) -> None:
         """A run's trajectory changed: the first path of a model lets the PCA plane

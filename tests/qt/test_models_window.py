@@ -37,6 +37,15 @@ def wait_slice(qtbot, w, spec=None):
     return ls
 
 
+def moons_window(make_window, qtbot):
+    """The window on one Adam run of mlp-moons, its slice drawn: (window, model, run,
+    the run's trajectory)."""
+    w = make_window(scene=model_scene())
+    wait_slice(qtbot, w)
+    run = w.scene.runs[0]
+    return w, get_surface("mlp-moons").model, run, w.controller.trajectories[run.id]
+
+
 def test_the_map_and_3d_view_draw_the_pca_slice_with_the_path_on_it(make_window, qtbot):
     w = make_window(scene=model_scene())
     ls = wait_slice(qtbot, w)
@@ -103,11 +112,7 @@ def test_clicking_the_slice_starts_a_run_at_that_point_of_the_plane(make_window,
 
 
 def test_the_data_view_shows_the_boundary_and_the_step_table_accuracy(make_window, qtbot):
-    w = make_window(scene=model_scene())
-    wait_slice(qtbot, w)
-    model = get_surface("mlp-moons").model
-    run = w.scene.runs[0]
-    traj = w.controller.trajectories[run.id]
+    w, model, _run, traj = moons_window(make_window, qtbot)
     w.scene.set_cursor(100)
     qtbot.wait(50)
     data = w.view_area.built_view("model_data")
@@ -125,11 +130,7 @@ def test_the_data_view_shows_the_boundary_and_the_step_table_accuracy(make_windo
 
 
 def test_the_loss_plot_draws_the_held_out_loss(make_window, qtbot):
-    w = make_window(scene=model_scene())
-    wait_slice(qtbot, w)
-    model = get_surface("mlp-moons").model
-    run = w.scene.runs[0]
-    traj = w.controller.trajectories[run.id]
+    w, model, run, traj = moons_window(make_window, qtbot)
     item = w.view_area.loss.heldout[run.id][0]
     x, y = item.getOriginalDataset()
     assert len(x) == len(traj)

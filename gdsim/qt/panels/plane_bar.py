@@ -101,10 +101,8 @@ class PlaneBar(QtWidgets.QWidget):
             self.scene.set_view("plane", spec)
 
     def _on_view_changed(self, key: str) -> None:
-        if key in ("plane", "*") and get_surface(self.scene.surface).dim > 2:
+        if key in ("plane", "*"):
             self.refresh()
-            if key == "plane":
-                self.landscape.request()
 
     def show_info(self) -> None:
         ls = self.landscape

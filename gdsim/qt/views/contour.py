@@ -333,9 +333,11 @@ class ContourView(ClickPlotView):
 
     def draw_cloud(self, cursor: int, scale: float, ref: float) -> None:
         """The followed run's mini-batch gradient cloud (data surfaces, when shown)."""
-        chosen = self.lens_run()
-        data = get_surface(self.model.surface)
-        if chosen is None or not self.model.view.get("show_cloud") or not data.is_data:
+        if not self.model.view.get("show_cloud"):
+            self.cloud.hide()
+            return
+        chosen, data = self.lens_run(), get_surface(self.model.surface)
+        if chosen is None or not data.is_data:
             self.cloud.hide()
             return
         run, traj = chosen

@@ -83,10 +83,11 @@ class ModelDataView(RunPlot):
         self.plot.setLabel("left", names[ax[1]])
         self._draw_points(xy, m.y.astype(int))
         pad = 0.08 * (xy.max(axis=0) - xy.min(axis=0))
-        self._box = (xy.min(axis=0) - pad, xy.max(axis=0) + pad)
-        self.plot.setRange(
-            xRange=(self._box[0][0], self._box[1][0]), yRange=(self._box[0][1], self._box[1][1])
-        )
+        (x0, y0), (x1, y1) = self._box = (xy.min(axis=0) - pad, xy.max(axis=0) + pad)
+        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1))
+        # the inputs the regions are drawn from, made once per surface
+        gx, gy = np.meshgrid(np.linspace(x0, x1, REGION_POINTS), np.linspace(y0, y1, REGION_POINTS))
+        self._region_inputs = np.column_stack([gx.ravel(), gy.ravel()])
 
     def _xy(self, X) -> np.ndarray:
         """The two coordinates drawn for rows X (raw units where standardised)."""
@@ -165,10 +166,9 @@ class ModelDataView(RunPlot):
             self.regions.clear()
             return
         (x0, y0), (x1, y1) = self._box
-        gx, gy = np.meshgrid(np.linspace(x0, x1, REGION_POINTS), np.linspace(y0, y1, REGION_POINTS))
-        cls = m.classify(theta, np.column_stack([gx.ravel(), gy.ravel()]))
+        cls = m.classify(theta, self._region_inputs).reshape(REGION_POINTS, REGION_POINTS)
         rgba = np.zeros((REGION_POINTS, REGION_POINTS, 4), dtype=np.ubyte)
-        rgba[..., :3] = np.asarray(REGION_COLORS, dtype=np.ubyte)[cls.reshape(gx.shape)]
+        rgba[..., :3] = np.asarray(REGION_COLORS, dtype=np.ubyte)[cls]
         rgba[..., 3] = 150
         self.regions.setImage(np.swapaxes(rgba, 0, 1), autoLevels=False)
         self.regions.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
