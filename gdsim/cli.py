@@ -248,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     bp.add_argument("--size", default="1920x1080", help="gui: the window, WxH (1920x1080)")
     bp.add_argument("--runs", type=int, default=4, help="gui: runs in the scene (4)")
     bp.add_argument("--steps", type=int, default=150, help="gui: steps of each run (150)")
+    bp.add_argument(
+        "--surface", help="gui: the runs on this surface (a model: on its PCA slice); ravine"
+    )
     return parser
 
 

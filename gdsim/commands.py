@@ -313,6 +313,13 @@ def _bench_case(a):
         return f"--steps must be in 10..{count(MAX_RUN_STEPS)}, got {a.steps}"
     if a.runs * a.steps > MAX_SCENE_STEPS:
         return f"--runs × --steps must be at most {count(MAX_SCENE_STEPS)}"
+    if a.surface:
+        from gdsim.core.surfaces import get_surface
+
+        try:
+            get_surface(a.surface)
+        except KeyError as e:
+            return str(e).strip("'\"")
     from gdsim.qt.bench_gui import Case  # (no Qt until it measures)
 
-    return Case(w, h, a.runs, a.steps)
+    return Case(w, h, a.runs, a.steps, a.surface or "")
