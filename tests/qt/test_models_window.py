@@ -72,10 +72,16 @@ def test_the_distance_strip_shows_how_far_the_path_is_from_the_plane(make_window
     strip = w.view_area.built_view("distance")
     assert strip.isVisible()
     run = w.scene.runs[0]
-    _x, y = strip.curves[run.id].getOriginalDataset()
+    y = strip.curves.curves[run.id].y
     expected = ls.plane.distance(w.controller.trajectories[run.id].position)
     np.testing.assert_allclose(y, expected)
     assert y[-1] < 1e-9 and y.max() > 0.05
+    # revealed up to the cursor, as the loss above it
+    w.scene.set_cursor(40)
+    x, shown = strip.curves.shown(run.id)
+    assert x[-1] == 40 and shown[-1] == y[40]
+    lo, hi = strip.plot.viewRange()[1]
+    assert lo <= 0.0 and y.max() <= hi
 
 
 def test_choosing_two_parameters_redraws_the_slice_over_them(make_window, qtbot):
@@ -131,11 +137,16 @@ def test_the_data_view_shows_the_boundary_and_the_step_table_accuracy(make_windo
 
 def test_the_loss_plot_draws_the_held_out_loss(make_window, qtbot):
     w, model, run, traj = moons_window(make_window, qtbot)
-    item = w.view_area.loss.heldout[run.id][0]
-    x, y = item.getOriginalDataset()
-    assert len(x) == len(traj)
+    loss = w.view_area.loss
+    curve = loss.curves.curves["heldout", run.id]
+    assert curve.dashed and len(curve.steps()) == len(traj)
     for k in (0, 60, 150):
-        assert y[k] == pytest.approx(model.heldout_loss(traj.position[k]), rel=1e-12)
+        assert curve.y[k] == pytest.approx(model.heldout_loss(traj.position[k]), rel=1e-12)
+    # revealed with the training loss up to the cursor, on screen
+    w.scene.set_cursor(60)
+    x, y = loss.curves.shown(("heldout", run.id))
+    assert x[-1] == 60 and y[-1] == curve.y[60]
+    assert "held-out" in loss.toolTip()
 
 
 def test_the_gradient_cloud_tightens_as_the_batch_grows(make_window, qtbot):

@@ -37,19 +37,22 @@ LOD_STEPS = 2000
 
 
 class Curve:
-    """One run's loss curve as drawn: values per step, colour, marker, and whether it is
-    dashed (it lies on top of an earlier run's curve, which must stay visible)."""
+    """One curve as drawn: values (at every step, or at the steps ``x``), colour, marker
+    (None: none) and whether it is dashed (a held-out loss, or a run's curve that lies on
+    top of an earlier run's, which must stay visible); ``width`` scales the pen."""
 
-    __slots__ = ("color", "dashed", "marker", "source", "y")
+    __slots__ = ("color", "dashed", "marker", "source", "width", "x", "y")
 
-    def __init__(self, source, color: str, y: np.ndarray, marker: str = "o", dashed=False):
-        self.source, self.color, self.y, self.marker, self.dashed = (
-            source,
-            color,
-            y,
-            marker,
-            dashed,
-        )
+    def __init__(self, source, color, y, marker="o", dashed=False, x=None, width=1.0):
+        self.source, self.color, self.y, self.marker = source, color, y, marker
+        self.dashed, self.x, self.width = dashed, x, width
+
+    def steps(self, upto: int | None = None) -> np.ndarray:
+        """The steps of the points drawn up to step ``upto`` (all with None)."""
+        if self.x is None:
+            n = len(self.y) if upto is None else min(upto, len(self.y) - 1) + 1
+            return np.arange(n, dtype=float)
+        return self.x if upto is None else self.x[: np.searchsorted(self.x, upto, "right")]
 
 
 def mark_coinciding(curves: list[Curve]) -> None:
@@ -89,16 +92,16 @@ class LossCurves(painting.ViewRectItem):
 
     def shown(self, run_id: int) -> tuple[np.ndarray, np.ndarray]:
         """The points of a run's curve drawn at the cursor: (steps, values)."""
-        y = self.curves[run_id].y
-        k = min(self.cursor, len(y) - 1)
-        return np.arange(k + 1, dtype=float), y[: k + 1]
+        c = self.curves[run_id]
+        x = c.steps(self.cursor)
+        return x, c.y[: len(x)]
 
     def dataBounds(self, axis: int, frac=1.0, orthoRange=None):
         """The curves' extent, for pyqtgraph's "View All" and auto-range."""
         if not self.curves:
             return (None, None)
         if axis == 0:
-            return (0.0, float(max(len(c.y) for c in self.curves.values()) - 1))
+            return (0.0, float(max(c.steps()[-1] for c in self.curves.values())))
         ys = np.concatenate([c.y for c in self.curves.values()])
         ys = ys[np.isfinite(ys)]
         return (float(ys.min()), float(ys.max())) if ys.size else (None, None)
@@ -108,17 +111,18 @@ class LossCurves(painting.ViewRectItem):
     ) -> None:
         for c in self.curves.values():
             y = c.y
-            n = len(y) if upto is None else min(upto, len(y) - 1) + 1
-            pts = painting.to_device(t, np.column_stack([np.arange(n, dtype=float), y[:n]]))
+            x = c.steps(upto)
+            n = len(x)
+            pts = painting.to_device(t, np.column_stack([x, y[:n]]))
             style = QtCore.Qt.DashLine if c.dashed else QtCore.Qt.SolidLine
-            p.setPen(painting.pen(c.color, self.WIDTH * px, style))
+            p.setPen(painting.pen(c.color, self.WIDTH * c.width * px, style))
             if upto is None and n > LOD_STEPS:
                 # on screen, a long curve's segments at the screen's resolution
                 s = visible_segments(pts, 0.5)
                 p.drawLines(painting.polygon(painting.clip_segments(pts[s], pts[s + 1], rect)))
             else:
                 p.drawLines(painting.polyline_segments(pts, rect))
-            if len(y) <= MARKED_STEPS:
+            if c.marker is not None and len(y) <= MARKED_STEPS:
                 dots = painting.points_inside(pts[np.isfinite(pts).all(axis=1)], rect)
                 size = 6.0 * px
                 if upto is None:  # on screen: pictures of the marker
@@ -179,8 +183,8 @@ class LossView(RunPlot):
         self.plot.addItem(self.edge_label, ignoreBounds=True)
         self._lambda: dict[int, tuple[object, np.ndarray]] = {}  # run id -> (traj, λmax)
         self.lr_axis = LearningRateAxis(self.plot, self.legend)
-        # a model's held-out loss per run (dashed): run id -> (item, traj, steps, values)
-        self.heldout: dict[int, list] = {}
+        # a model's held-out loss per run (dashed): run id -> (traj, steps, values)
+        self.heldout: dict[int, tuple] = {}
 
     def set_surface(self, surface) -> None:
         self.surface = surface
@@ -233,8 +237,8 @@ class LossView(RunPlot):
             for run, traj in runs
         }
         mark_coinciding(list(curves.values()))
-        self.curves.set_curves(curves)
-        held = self._show_heldout(runs)
+        held = self._heldout(runs)
+        self.curves.set_curves({**curves, **held})
         edges, own = self._show_edges(runs)
         if self.model.view.get("show_lr", False) and runs:
             self.lr_axis.show(runs)
@@ -245,7 +249,7 @@ class LossView(RunPlot):
             return
         top = max(len(t) - 1 for _, t in runs)
         self.plot.setXRange(0, max(top, 1), padding=0.02)
-        ys = np.concatenate([c.y for c in curves.values()] + held)
+        ys = np.concatenate([c.y for c in (*curves.values(), *held.values())])
         ys = ys[np.isfinite(ys)]
         if ys.size:
             lo, hi = float(ys.min()), float(ys.max())
@@ -333,31 +337,30 @@ class LossView(RunPlot):
         self.edge_label.setAnchor((1.0, 0.0 if upper else 1.0))
         self.edge_label.setPos(min(x, x1), min(max(y, y0), y1))
 
-    def _show_heldout(self, runs) -> list[np.ndarray]:
-        """A model's held-out loss along each run, dashed in the run's colour (the
-        training loss is the solid curve); the values drawn."""
+    def _heldout(self, runs) -> dict:
+        """A model's held-out loss along each run, thinner and dashed in the run's colour
+        (the training loss is the solid curve): ("heldout", run id) -> its Curve."""
         model = getattr(self.surface, "model", None)
         shown = {} if model is None or self.curvature else {r.id: (r, t) for r, t in runs}
         for rid in [rid for rid in self.heldout if rid not in shown]:
-            self.plot.removeItem(self.heldout.pop(rid)[0])
-        drawn = []
+            del self.heldout[rid]
+        out = {}
         for rid, (run, traj) in shown.items():
             known = self.heldout.get(rid)
-            if known is None:
-                item = pg.PlotDataItem()
-                item.setZValue(1)
-                self.plot.addItem(item)
-                at_screen_resolution(item)
-                known = self.heldout[rid] = [item, None, None, None]
-            if known[1] is not traj:
-                known[1:] = [traj, *heldout_curve(model, traj.position)]
-            item, _, steps, values = known
+            if known is None or known[0] is not traj:
+                known = self.heldout[rid] = (traj, *heldout_curve(model, traj.position))
+            _, steps, values = known
             y = self._scaled(values)
-            item.setPen(pg.mkPen(run.color, width=1.2 * theme.LINE_SCALE, style=QtCore.Qt.DashLine))
-            item.setData(steps.astype(float), y, connect="finite")
-            item.setToolTip("held-out loss: the rows kept out of training (dashed)")
-            drawn.append(y)
-        return drawn
+            out["heldout", rid] = Curve(
+                traj, run.color, y, None, dashed=True, x=steps.astype(float), width=0.5
+            )
+        self.setToolTip(
+            "Solid: the loss on the training rows; dashed: on the held-out rows,\n"
+            "kept out of training (a gap that grows is overfitting)"
+            if out
+            else ""
+        )
+        return out
 
     def _scaled(self, loss: np.ndarray) -> np.ndarray:
         """Loss values as plotted: f, or log10(f − f*) on the log scale (the axis shows

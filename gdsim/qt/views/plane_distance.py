@@ -4,23 +4,29 @@ path on the map is a shadow: the marble is not on the surface drawn under it."""
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 
 from gdsim.qt import theme
+from gdsim.qt.views.loss import Curve, LossCurves
 from gdsim.qt.views.viewbox import RunPlot
 
 TITLE = "Distance from the plane"
 
 
 class PlaneDistanceView(RunPlot):
+    """The distances are drawn as the loss plot draws its curves (one item, drawn once
+    and revealed up to the cursor), so a step costs the strip between two cursors."""
+
     def __init__(self, scene, controller, landscape, parent=None):
         super().__init__(scene, controller, parent, title=TITLE)
         self.landscape = landscape
         self.plot.setLabel("bottom", "step")
         self.plot.setLabel("left", "‖θ − plane‖")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.curves: dict[int, pg.PlotDataItem] = {}
-        self._drawn: dict[int, tuple] = {}  # run id -> (trajectory, plane) drawn
+        self.curves = LossCurves()
+        self.plot.addItem(self.curves)
+        self._drawn: tuple | None = None  # the (run, trajectory) pairs and plane drawn
         self.cursor_line = pg.InfiniteLine(angle=90)
         self.plot.addItem(self.cursor_line)
         self.setToolTip(
@@ -37,43 +43,30 @@ class PlaneDistanceView(RunPlot):
     def set_surface(self, surface) -> None:
         self.surface = surface
 
-    def _new_curve(self, _run):
-        curve = pg.PlotDataItem()
-        self.plot.addItem(curve)
-        return curve
-
     def sync_runs(self) -> None:
-        self.sync_items(self.curves, self._new_curve, self.plot.removeItem)
-        for rid in [rid for rid in self._drawn if rid not in self.curves]:
-            del self._drawn[rid]
-        for run in self.model.runs:
-            curve = self.curves[run.id]
-            curve.setPen(pg.mkPen(run.color, width=theme.trail_width()))
-            curve.setVisible(run.visible)
-
-    def distances(self, run_id: int):
-        """The run's distance from the plane at each step (None without a plane)."""
-        traj, plane = self.controller.trajectories.get(run_id), self.landscape.plane
-        if traj is None or plane is None or traj.dim <= 2:
-            return None
-        return plane.distance(traj.position)
+        self._drawn = None
+        self.redraw(self.model.cursor)
 
     def redraw(self, cursor: int) -> None:
         self.cursor_line.setValue(cursor)
+        runs = [(r, t) for r, t in self.shown_runs() if t.dim > 2]
         plane = self.landscape.plane
-        lengths = [len(t) for _, t in self.shown_runs()]
-        if lengths:  # the loss plot's steps
-            self.plot.setXRange(0, max(max(lengths) - 1, 1), padding=0.02)
-        for run in self.model.runs:
-            traj = self.controller.trajectories.get(run.id)
-            curve = self.curves.get(run.id)
-            if curve is None or self._drawn.get(run.id) == (traj, plane):
-                continue
-            self._drawn[run.id] = (traj, plane)
-            d = self.distances(run.id)
-            if d is None:
-                curve.setData([], [])
-            else:
-                curve.setData(d)
-                curve.setDownsampling(auto=True, method="peak")
-                curve.setClipToView(True)
+        drawn = ([(r.id, r.color, t) for r, t in runs], plane)
+        if drawn != self._drawn:
+            self._drawn = drawn
+            curves = (
+                {}
+                if plane is None
+                else {
+                    run.id: Curve(traj, run.color, plane.distance(traj.position), None, width=0.8)
+                    for run, traj in runs
+                }
+            )
+            self.curves.set_curves(curves)
+            if runs:  # the loss plot's steps
+                self.plot.setXRange(0, max(max(len(t) for _, t in runs) - 1, 1), padding=0.02)
+            ys = np.concatenate([c.y for c in curves.values()]) if curves else np.zeros(0)
+            ys = ys[np.isfinite(ys)]
+            if ys.size:
+                self.plot.setYRange(0.0, max(float(ys.max()), 1e-9), padding=0.05)
+        self.curves.set_cursor(cursor)
