@@ -48,11 +48,15 @@ class ModelSurface(DataSurface):
 
 
 def model_metrics(model, theta) -> dict[str, float]:
-    """The training and held-out loss at θ, and for a classifier both accuracies."""
-    out = {"loss": float(model.loss(theta)), "heldout_loss": float(model.heldout_loss(theta))}
-    if model.is_classifier:
-        out["accuracy"] = model.accuracy(theta)
-        out["heldout_accuracy"] = model.accuracy(theta, heldout=True)
+    """The training and held-out loss at θ, and for a classifier both accuracies, from
+    one pass of the network over every row."""
+    z = model.outputs(theta, model.X)
+    out = {}
+    for key, rows in (("", ~model.heldout), ("heldout_", model.heldout)):
+        _, y = model.rows(heldout=bool(key))
+        out[f"{key}loss"] = model.mean_loss(z[rows], y)
+        if model.is_classifier:
+            out[f"{key}accuracy"] = float(np.mean(model.classes_of(z[rows]) == y))
     return out
 
 

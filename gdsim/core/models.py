@@ -253,12 +253,13 @@ class Model:
                 out[s : s + len(part)] = self._loss_and_dz(z, y, False)[0]
         return out
 
-    def outputs(self, theta, X) -> np.ndarray:
+    def outputs(self, theta, X, dtype=np.float64) -> np.ndarray:
         """The network's output at inputs ``X`` (n, inputs) for one θ: (n,) for one
-        output (fitted value or logit), (n, classes) of logits otherwise."""
+        output (fitted value or logit), (n, classes) of logits otherwise; computed in
+        ``dtype`` (float32 for pictures: its tanh is several times faster)."""
         with np.errstate(all="ignore"):
-            thetas = np.atleast_2d(np.asarray(theta, dtype=float))
-            z = self._forward(list(self._weights(thetas)), X)[1][0]
+            thetas = np.atleast_2d(np.asarray(theta, dtype=dtype))
+            z = self._forward(list(self._weights(thetas)), np.asarray(X, dtype=dtype))[1][0]
         return z[:, 0] if z.shape[1] == 1 else z
 
     def predict(self, theta, X) -> np.ndarray:
@@ -273,10 +274,19 @@ class Model:
             e = np.exp(z - z.max(axis=1, keepdims=True))
             return e / e.sum(axis=1, keepdims=True)
 
-    def classify(self, theta, X) -> np.ndarray:
+    def classify(self, theta, X, dtype=np.float64) -> np.ndarray:
         """The class index the network gives each row of ``X`` (n, inputs)."""
-        z = self.outputs(theta, X)
+        return self.classes_of(self.outputs(theta, X, dtype))
+
+    @staticmethod
+    def classes_of(z: np.ndarray) -> np.ndarray:
+        """The class index of each row of the outputs ``z`` of :meth:`outputs`."""
         return (z > 0).astype(np.intp) if z.ndim == 1 else np.argmax(z, axis=1)
+
+    def mean_loss(self, z: np.ndarray, y: np.ndarray) -> float:
+        """The mean loss of the outputs ``z`` of :meth:`outputs` against targets ``y``."""
+        with np.errstate(all="ignore"):
+            return float(self._loss_and_dz(z.reshape(1, len(y), -1), y, False)[0][0])
 
     def accuracy(self, theta, heldout: bool = False) -> float:
         """The fraction of training (or held-out) rows classified right."""

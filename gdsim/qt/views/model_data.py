@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
+from gdsim.core.decision_regions import RegionGrid
 from gdsim.core.model_surface import model_metrics
 from gdsim.qt import theme
 from gdsim.qt.views.base import index_at
@@ -38,6 +39,8 @@ class ModelDataView(RunPlot):
         self.diagonal = pg.PlotDataItem()
         self.plot.addItem(self.diagonal)
         self.points = pg.ScatterPlotItem(pxMode=True)
+        # the data do not move: Qt keeps their picture and copies it at each step
+        self.points.setCacheMode(QtWidgets.QGraphicsItem.DeviceCoordinateCache)
         self.plot.addItem(self.points)
         self.wrong = pg.ScatterPlotItem(pxMode=True, symbol="o", brush=None)
         self.plot.addItem(self.wrong)
@@ -46,6 +49,7 @@ class ModelDataView(RunPlot):
         self.plot.addItem(self.info, ignoreBounds=True)
         self.surface = self.model_ = None
         self._shown = None  # (trajectory, row) drawn
+        self._drawn = (None, None)  # the misclassified rows and the region classes drawn
         self.apply_colors()
 
     def apply_colors(self) -> None:
@@ -63,6 +67,7 @@ class ModelDataView(RunPlot):
         self.surface = surface
         self.model_ = getattr(surface, "model", None)
         self._shown = None
+        self._drawn = (None, None)
         m = self.model_
         if m is None:
             return
@@ -85,9 +90,7 @@ class ModelDataView(RunPlot):
         pad = 0.08 * (xy.max(axis=0) - xy.min(axis=0))
         (x0, y0), (x1, y1) = self._box = (xy.min(axis=0) - pad, xy.max(axis=0) + pad)
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1))
-        # the inputs the regions are drawn from, made once per surface
-        gx, gy = np.meshgrid(np.linspace(x0, x1, REGION_POINTS), np.linspace(y0, y1, REGION_POINTS))
-        self._region_inputs = np.column_stack([gx.ravel(), gy.ravel()])
+        self._regions = RegionGrid(self._box, REGION_POINTS)  # once per surface
 
     def _xy(self, X) -> np.ndarray:
         """The two coordinates drawn for rows X (raw units where standardised)."""
@@ -157,18 +160,24 @@ class ModelDataView(RunPlot):
         self.points.setData(x=m.y, y=fitted, brush=brushes, pen=pg.mkPen(color), size=5, symbol="o")
 
     def _draw_classes(self, theta) -> None:
+        """The rings round misclassified rows and the regions, each drawn again only
+        where it changed (late in training, mostly neither does)."""
         m = self.model_
-        guess = m.classify(theta, m.X)
-        wrong = guess != m.y.astype(int)
-        xy = self._xy(m.X)
-        self.wrong.setData(pos=xy[wrong], size=15)
+        wrong = m.classify(theta, m.X) != m.y.astype(int)
+        was_wrong, was_cls = self._drawn
+        if was_wrong is None or not np.array_equal(wrong, was_wrong):
+            self.wrong.setData(pos=self._xy(m.X)[wrong], size=15)
         if m.X.shape[1] != 2:
-            self.regions.clear()
+            self._drawn = (wrong, None)
             return
-        (x0, y0), (x1, y1) = self._box
-        cls = m.classify(theta, self._region_inputs).reshape(REGION_POINTS, REGION_POINTS)
-        rgba = np.zeros((REGION_POINTS, REGION_POINTS, 4), dtype=np.ubyte)
+        cls = self._regions.classes(m, theta)
+        self._drawn = (wrong, cls)
+        if was_cls is not None and np.array_equal(cls, was_cls):
+            return
+        rgba = np.zeros((*cls.shape, 4), dtype=np.ubyte)
         rgba[..., :3] = np.asarray(REGION_COLORS, dtype=np.ubyte)[cls]
         rgba[..., 3] = 150
         self.regions.setImage(np.swapaxes(rgba, 0, 1), autoLevels=False)
-        self.regions.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        if was_cls is None:  # the image's place, once per surface
+            (x0, y0), (x1, y1) = self._box
+            self.regions.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
