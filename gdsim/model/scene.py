@@ -64,6 +64,7 @@ class Scene:
 
     def __post_init__(self):
         self._edit_depth = 0
+        self._labels = None  # (the runs, their labels) last worked out
         self._next_id = max((r.id for r in self.runs), default=-1) + 1
 
     # -- queries ---------------------------------------------------------------------------
@@ -204,8 +205,17 @@ class Scene:
         return run
 
     def labels(self) -> dict[int, str]:
-        """What each run is called on screen and in exports (see model/labels.py)."""
-        return labels(self.runs)
+        """What each run is called on screen and in exports (see model/labels.py),
+        worked out again only when a run changed (runs are frozen: the same objects in
+        the same order are the same runs)."""
+        known = self._labels
+        if (
+            known is None
+            or len(known[0]) != len(self.runs)
+            or any(a is not b for a, b in zip(known[0], self.runs, strict=False))
+        ):
+            known = self._labels = (tuple(self.runs), labels(self.runs))
+        return dict(known[1])
 
     def label(self, run_id: int) -> str:
         return self.labels()[run_id]

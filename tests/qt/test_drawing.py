@@ -90,6 +90,39 @@ def test_trails_follow_the_cursor_forward_and_back(make_window, qtbot):
     assert int(mask_of(pixels(vp), run.color).sum()) == 0
 
 
+def test_many_runs_share_one_trail_layer_that_follows_the_cursor(make_window, qtbot):
+    from gdsim.core.simulation import RunConfig
+    from gdsim.qt.views.marks import OWN_LAYERS
+
+    w = make_window("ravine")
+    first = w.scene.runs[0]  # the only blue run
+    for i in range(OWN_LAYERS + 2):  # orange swarm, starts apart from the blue one
+        cfg = RunConfig("ravine", "gd", {"lr": 0.1}, (4.0 + 0.4 * i, -3.0), max_steps=150)
+        w.scene.add_run(cfg, color="#E69F00")
+    settle(qtbot, w)
+    vp = w.contour.viewport()
+    counts = {}
+    for k in range(0, 41):
+        w.scene.set_cursor(k)
+        qtbot.wait(1)
+        if k in (5, 40):
+            settle(qtbot, w)
+            counts[k] = int(mask_of(pixels(vp), first.color).sum())
+    assert len(w.contour.marks._layers) == OWN_LAYERS  # 7 of their own, 5 in one
+    assert counts[40] > counts[5] > 0
+    orange = int(mask_of(pixels(vp), "#E69F00").sum())
+    assert orange > counts[40]  # the swarm's trails are there too
+    played = pixels(vp)
+    repaint_all(qtbot, w)
+    assert np.abs(pixels(vp) - played).max() <= 2
+    w.scene.set_cursor(5)
+    settle(qtbot, w)
+    assert abs(int(mask_of(pixels(vp), first.color).sum()) - counts[5]) <= 0.05 * counts[5]
+    w.scene.update_run(first.id, visible=False)
+    settle(qtbot, w)
+    assert int(mask_of(pixels(vp), first.color).sum()) == 0
+
+
 def test_trails_are_redrawn_after_a_zoom(make_window, qtbot):
     w = make_window("ravine")
     run = w.scene.runs[0]

@@ -3,9 +3,9 @@
 A run shows its trail (a line and a dot per step) up to the cursor, the step its
 optimizer takes next, and its marble; the item also draws the −∇f arrows (and the
 dashed mini-batch −g).  On screen each run's trail goes into a layer of its own
-that a step extends by the new segments only (scrubbing back or changing the run
-redraws it), so playing costs the same at step 5 and at step 500; the layers stack
-in the runs' order, as in an export.
+(one for all of them beyond a few runs) that a step extends by the new segments only
+(scrubbing back or changing the run redraws it), so playing costs the same at step 5
+and at step 500; the layers stack in the runs' order, as in an export.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ from gdsim.qt.views.painting import Layer, points_inside, polygon, to_device
 
 #: trail stretches longer than this are drawn at the screen's resolution
 LOD_STEPS = 1000
+#: up to this many runs, each run's trail has a layer of its own (beyond, the first
+#: OWN_LAYERS − 1 have, and the rest share one)
+OWN_LAYERS = 8
+_SHARED = "all runs"
 
 
 @dataclass
@@ -75,7 +79,8 @@ class RunMarks(painting.ViewRectItem):
         self.marble_markers: list[str] = []
         self.gradients = np.empty((0, 2))  # arrow points, 6 per arrow
         self.batch_gradients = np.empty((0, 2))
-        self._layers: dict[int, Layer] = {}  # one per run: runs stack in the runs' order
+        self._layers: dict = {}  # run id (or _SHARED) -> the trails drawn on screen
+        self._members: dict = {}  # the same key -> the run ids its layer holds
         self._drawn: dict[int, tuple[object, str, int]] = {}  # run id -> (source, colour, k)
         self._moving: QtCore.QRectF | None = None  # where the last arrows and marbles were
         self._px = 1.0  # painter units per screen pixel in the paint under way
@@ -155,23 +160,41 @@ class RunMarks(painting.ViewRectItem):
         return painting.pen(color, width * self._px, style, cap)
 
     def _paint_layers(self, p: QtGui.QPainter, widget, t, rect) -> None:
-        """Each run's trail comes from its own on-screen layer, extended by the new
-        steps only while the run is unchanged and has not gone back; the layers are
-        put on screen in the runs' order, as an export draws them."""
-        for rid in [rid for rid in self._layers if rid not in self.runs]:
-            del self._layers[rid]
-            self._drawn.pop(rid, None)
+        """The trails come from on-screen layers stacked in the runs' order, as an
+        export draws them: one per run, except that beyond OWN_LAYERS runs the last
+        ones share one (with 64 runs, compositing a layer per run cost more than the
+        rest of the frame; inside that swarm a step's new segments lie over its other
+        trails).  While a layer's runs are unchanged and have not gone back, a step adds
+        their new steps to it; otherwise it is drawn again."""
         key = (painting.transform_key(t), theme.LINE_SCALE)
-        for rid, fr in self.runs.items():
-            layer = self._layers.setdefault(rid, Layer())
-            same = self._extendable(rid, fr)
-            done = self._drawn[rid][2] if same else -1
-            if not (same and done == len(fr.trail) - 1 and layer.is_current(widget, key)):
-                lp, cleared = layer.begin(widget, key, clear=not same)
-                self._paint_trail(lp, t, rect, fr, -1 if cleared else done)
-                lp.end()
-                self._drawn[rid] = (fr.source, (fr.color, fr.marker), len(fr.trail) - 1)
+        order = list(self.runs)
+        own = len(order) if len(order) <= OWN_LAYERS else OWN_LAYERS - 1
+        groups = {rid: (rid,) for rid in order[:own]}
+        if order[own:]:
+            groups[_SHARED] = tuple(order[own:])
+        for slot in [s for s in self._layers if s not in groups]:
+            del self._layers[slot]
+            self._members.pop(slot, None)
+        for slot, members in groups.items():
+            layer = self._layers.setdefault(slot, Layer())
+            before = self._members.get(slot, ())
+            ok = (
+                layer.is_current(widget, key)
+                and members[: len(before)] == before  # runs added after: drawn on top
+                and all(self._extendable(rid, self.runs[rid]) for rid in before)
+            )
+            lp, cleared = layer.begin(widget, key, clear=not ok)
+            for rid in members:
+                fr = self.runs[rid]
+                done = self._drawn[rid][2] if rid in before and not cleared else -1
+                if done < len(fr.trail) - 1:
+                    self._paint_trail(lp, t, rect, fr, done)
+                    self._drawn[rid] = (fr.source, (fr.color, fr.marker), len(fr.trail) - 1)
+            lp.end()
+            self._members[slot] = members
             layer.draw(p)
+        for rid in [rid for rid in self._drawn if rid not in self.runs]:
+            del self._drawn[rid]
 
     def _detail(self, t, fr: RunFrame):
         """``fr``'s whole trajectory mapped to the device, with the segments and dots
@@ -220,9 +243,10 @@ class RunMarks(painting.ViewRectItem):
             p.drawPath(path)
 
     def _paint_arrows(self, p: QtGui.QPainter, t, rect) -> None:
-        """The dashed mini-batch −g, the −∇f arrows, then each run's next step, each on
-        a white halo so that it reads over trails and the map; all their points are
-        mapped to the device in one go."""
+        """The dashed mini-batch −g, the −∇f arrows, then each run's next step, on white
+        halos so that they read over trails and the map: every halo first, then the
+        arrows, one call per pen (64 runs in a few colours: a few calls), all their
+        points mapped to the device in one go."""
         w = theme.ARROW_WIDTH * theme.arrow_scale() * self._export
         groups = [
             ((90, 90, 90), 0.8 * w, QtCore.Qt.DashLine, self.batch_gradients),
@@ -239,6 +263,7 @@ class RunMarks(painting.ViewRectItem):
         dev = to_device(t, np.concatenate([g[3] for g in groups]))
         start = 0
         shortest = 0.6 * theme.MARBLE_SIZE * self._px  # shorter ones hide under the marble
+        by_pen: dict[tuple, list[np.ndarray]] = {}  # (colour, width, style) -> segments
         for color, width, style, pts in groups:
             seg = dev[start : start + len(pts)]
             start += len(pts)
@@ -246,25 +271,34 @@ class RunMarks(painting.ViewRectItem):
             with np.errstate(invalid="ignore"):
                 long_enough = np.hypot(*(arrows[:, 1] - arrows[:, 0]).T) >= shortest
             seg = arrows[long_enough].reshape(-1, 2)
-            if not len(seg):
-                continue
-            lines = polygon(painting.clip_segments(seg[0::2], seg[1::2], rect))
-            p.setPen(
-                painting.pen(
-                    (255, 255, 255, 200), width + 2.5 * self._export, cap=QtCore.Qt.RoundCap
-                )
-            )
-            p.drawLines(lines)
+            if len(seg):
+                key = (color if isinstance(color, str) else tuple(color), width, style)
+                by_pen.setdefault(key, []).append(seg)
+        lines = {}
+        for key, parts in by_pen.items():
+            seg = np.concatenate(parts)
+            lines[key] = polygon(painting.clip_segments(seg[0::2], seg[1::2], rect))
+        halo = (255, 255, 255, 200)
+        for (_color, width, _style), poly in lines.items():
+            p.setPen(painting.pen(halo, width + 2.5 * self._export, cap=QtCore.Qt.RoundCap))
+            p.drawLines(poly)
+        for (color, width, style), poly in lines.items():
             p.setPen(painting.pen(color, width, style, QtCore.Qt.RoundCap))
-            p.drawLines(lines)
+            p.drawLines(poly)
 
     def _paint_marbles(self, p: QtGui.QPainter, t, rect) -> None:
+        """Each marble, outlined in white: on screen a picture made once per colour and
+        shape, in exports a vector path."""
         size = theme.MARBLE_SIZE * self._px  # _px holds the projector's scale
         p.setPen(self._pen("w", 2.0))
         dev = spread_coinciding(to_device(t, self.marbles), 0.7 * size)
         for (x, y), color, marker in zip(dev, self.marble_colors, self.marble_markers, strict=True):
-            if np.isfinite(x) and np.isfinite(y) and rect.contains(x, y):
+            if not (np.isfinite(x) and np.isfinite(y) and rect.contains(x, y)):
+                continue
+            extent = size * _MARBLE_EXTENT.get(marker, 1.1)
+            if self._screen:
+                img = painting.stamp(marker, color, extent, self._dpr, 2.0 * self._px)
+                painting.draw_stamps(p, img, np.array([[x, y]]))
+            else:
                 p.setBrush(QtGui.QColor(color))
-                p.drawPath(
-                    painting.symbol_path(marker, size * _MARBLE_EXTENT.get(marker, 1.1), x, y)
-                )
+                p.drawPath(painting.symbol_path(marker, extent, x, y))

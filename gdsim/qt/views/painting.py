@@ -45,15 +45,16 @@ def symbol_path(marker: str, size: float, x: float = 0.0, y: float = 0.0) -> QtG
 
 
 @lru_cache(maxsize=256)
-def stamp(marker: str, color: str, size: float, dpr: float) -> QtGui.QImage:
-    """A filled symbol as an image ``size`` logical pixels across (step dots)."""
-    side = device_pixels(size + 2.0, dpr)
+def stamp(marker: str, color: str, size: float, dpr: float, outline: float = 0.0) -> QtGui.QImage:
+    """A filled symbol as an image ``size`` logical pixels across (step dots; marbles,
+    with a white ``outline`` that wide)."""
+    side = device_pixels(size + 2.0 + outline, dpr)
     img = QtGui.QImage(side, side, QtGui.QImage.Format_ARGB32_Premultiplied)
     img.fill(0)
     img.setDevicePixelRatio(dpr)
     p = QtGui.QPainter(img)
     p.setRenderHint(QtGui.QPainter.Antialiasing, True)
-    p.setPen(QtCore.Qt.NoPen)
+    p.setPen(pen("w", outline) if outline else QtCore.Qt.NoPen)
     p.setBrush(pg.mkColor(color))
     half = side / dpr / 2.0
     p.drawPath(symbol_path(marker, size, half, half))
