@@ -283,6 +283,7 @@ def test_the_pyqtgraph_reference_of_the_bench_draws_the_same_runs(make_window, q
         (["--runs", "65"], "--runs must be in 1..64"),
         (["--steps", "5"], "--steps must be in 10..1 000 000"),
         (["--runs", "64", "--steps", "1000000"], "at most 4 000 000"),
+        (["--surface", "mlp-moon"], "unknown surface 'mlp-moon'; choose one of"),
     ],
 )
 def test_bench_gui_refuses_a_case_it_cannot_measure_in_one_line(args, says):
@@ -290,3 +291,20 @@ def test_bench_gui_refuses_a_case_it_cannot_measure_in_one_line(args, says):
         [sys.executable, "-m", "gdsim", "bench", "gui", *args], capture_output=True, text=True
     )
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and says in res.stderr
+
+
+def test_the_bench_case_on_a_model_puts_its_runs_on_the_model_s_pca_slice(qtbot):
+    from gdsim.qt.bench_gui import Case, _case_window
+
+    case = Case(1024, 768, 3, 20, "mlp-moons")
+    assert case.to_dict() == {"size": "1024x768", "runs": 3, "steps": 20, "surface": "mlp-moons"}
+    _app, scene, window = _case_window(case)
+    try:
+        assert scene.surface == "mlp-moons" and scene.view["plane"] == "pca"
+        assert [r.config.max_steps for r in scene.runs] == [20, 20, 20]
+        assert len(scene.runs) == 3 and scene.runs[2].config.lr != scene.runs[1].config.lr
+        assert all(len(r.config.start) == 105 for r in scene.runs)
+    finally:
+        window.close()
+        window.controller.shutdown()
+        window.dispose()
