@@ -29,8 +29,10 @@ def make_app(argv=None, remembered_theme: bool = True):
 
     QtCore.QCoreApplication.setOrganizationName("gdsim")
     QtCore.QCoreApplication.setApplicationName("gdsim")
-    prepare_gl()
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(argv or [sys.argv[0]])
+    app = QtWidgets.QApplication.instance()
+    if app is None:  # (the GL format is set once, before the application exists)
+        prepare_gl()
+        app = QtWidgets.QApplication(argv or [sys.argv[0]])
     collect_in_gui_thread()
     app.setDesktopFileName("io.github.gdsim.Gdsim")  # matches assets/*.desktop
     from gdsim.qt.icons import app_icon
