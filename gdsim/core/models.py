@@ -285,6 +285,8 @@ class Model:
 
     def mean_loss(self, z: np.ndarray, y: np.ndarray) -> float:
         """The mean loss of the outputs ``z`` of :meth:`outputs` against targets ``y``."""
+        if not len(y):
+            return float("nan")  # no rows: no mean
         with np.errstate(all="ignore"):
             return float(self._loss_and_dz(z.reshape(1, len(y), -1), y, False)[0][0])
 

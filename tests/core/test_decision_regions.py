@@ -68,3 +68,8 @@ def test_the_metrics_of_one_pass_are_the_model_s_own(name):
         assert m["heldout_accuracy"] == model.accuracy(theta, heldout=True)
     else:
         assert "accuracy" not in m
+
+
+def test_the_mean_loss_of_no_rows_is_not_a_number():
+    model = get_model("mlp-moons")
+    assert np.isnan(model.mean_loss(np.zeros(0), np.zeros(0)))

@@ -2,10 +2,12 @@
 
 A run shows its trail (a line and a dot per step) up to the cursor, the step its
 optimizer takes next, and its marble; the item also draws the −∇f arrows (and the
-dashed mini-batch −g).  On screen each run's trail goes into a layer of its own
-(one for all of them beyond a few runs) that a step extends by the new segments only
-(scrubbing back or changing the run redraws it), so playing costs the same at step 5
-and at step 500; the layers stack in the runs' order, as in an export.
+dashed mini-batch −g).  On screen each run's trail goes into a layer of its own that a
+step extends by the new segments only (scrubbing back or changing the run redraws it),
+so playing costs the same at step 5 and at step 500; the layers stack in the runs'
+order, as in an export.  Beyond OWN_LAYERS runs the last ones share a layer: inside
+that swarm a step's new segments lie over the others' older ones until the next full
+redraw stacks them in order.
 """
 
 from __future__ import annotations

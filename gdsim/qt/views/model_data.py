@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore
 
 from gdsim.core.decision_regions import RegionGrid
 from gdsim.core.model_surface import model_metrics
@@ -39,8 +39,6 @@ class ModelDataView(RunPlot):
         self.diagonal = pg.PlotDataItem()
         self.plot.addItem(self.diagonal)
         self.points = pg.ScatterPlotItem(pxMode=True)
-        # the data do not move: Qt keeps their picture and copies it at each step
-        self.points.setCacheMode(QtWidgets.QGraphicsItem.DeviceCoordinateCache)
         self.plot.addItem(self.points)
         self.wrong = pg.ScatterPlotItem(pxMode=True, symbol="o", brush=None)
         self.plot.addItem(self.wrong)
@@ -160,8 +158,8 @@ class ModelDataView(RunPlot):
         self.points.setData(x=m.y, y=fitted, brush=brushes, pen=pg.mkPen(color), size=5, symbol="o")
 
     def _draw_classes(self, theta) -> None:
-        """The rings round misclassified rows and the regions, each drawn again only
-        where it changed (late in training, mostly neither does)."""
+        """The rings round misclassified rows and the regions, each set again only
+        when it changed (late in training, mostly neither does)."""
         m = self.model_
         wrong = m.classify(theta, m.X) != m.y.astype(int)
         was_wrong, was_cls = self._drawn
