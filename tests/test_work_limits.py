@@ -49,10 +49,22 @@ def test_the_window_s_analyses_have_the_same_limits():
         lr_sweep(cfg, 1e-3, 1.0, 100)
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl+C reaches a command started from a terminal.  A shell without job control
+    starts a background job (``make test &``, some CI runners) with SIGINT ignored, which
+    its children inherit and Python then keeps: reset it, as a terminal's shell would."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_long_work_shows_progress_and_ctrl_c_stops_it_with_no_output(tmp_path):
     out = tmp_path / "map.png"
     args = ["basin", "--surface", "himmelblau", "--grid", "1000", "--steps", "1500"]
-    proc = subprocess.Popen([*GDSIM, *args, "--out", str(out)], stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*GDSIM, *args, "--out", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_as_from_a_terminal,
+    )
     first = proc.stderr.readline()  # after a quiet second, then every 10 %
     assert first.startswith("gdsim basin: ") and first.rstrip().endswith("% (Ctrl+C stops)")
     proc.send_signal(signal.SIGINT)
