@@ -45,7 +45,7 @@ def reference_train(model, steps: int, batch: int) -> float:
 
 
 def bench_models(repeats: int = 3) -> dict:
-    from gdsim.core.models import get_model
+    from gdsim.core.model_catalogue import get_model
     from gdsim.core.simulation import RunConfig, simulate
     from gdsim.core.slice_surface import make_plane, slice_sample
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gdsim.cli import main
-from gdsim.core.models import get_model
+from gdsim.core.model_catalogue import get_model
 
 
 def run_cli(capsys, *argv):

@@ -74,7 +74,7 @@ def heldout_curve(model, positions, points: int = 2000) -> tuple[np.ndarray, np.
 
 
 def model_surface_names() -> list[str]:
-    from gdsim.core.models import model_names
+    from gdsim.core.model_catalogue import model_names
 
     return list(model_names())
 
@@ -82,7 +82,7 @@ def model_surface_names() -> list[str]:
 @cache
 def model_surface(name: str) -> ModelSurface:
     """The surface of model ``name`` (KeyError with the names when there is none)."""
-    from gdsim.core.models import get_model
+    from gdsim.core.model_catalogue import get_model
 
     model = get_model(name)
 

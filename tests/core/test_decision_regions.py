@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from gdsim.core.decision_regions import RegionGrid
+from gdsim.core.model_catalogue import get_model
 from gdsim.core.model_surface import model_metrics, model_surface
-from gdsim.core.models import get_model
 from gdsim.core.simulation import RunConfig, simulate
 
 

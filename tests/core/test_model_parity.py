@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 import pytest
 
-from gdsim.core.models import MODELS
+from gdsim.core.model_catalogue import MODELS
 from gdsim.core.optimizers import get_optimizer
 from tests.torch_support import require_torch
 

@@ -10,7 +10,8 @@ import pytest
 
 from gdsim.core import landscape as ls
 from gdsim.core import model_data
-from gdsim.core.models import MODELS, Model, _build, get_model, torch_init
+from gdsim.core.model_catalogue import MODELS, _build, get_model
+from gdsim.core.models import Model, torch_init
 from gdsim.core.optimizers import get_optimizer
 
 SHAPES = {  # P, training rows, all rows, inputs
