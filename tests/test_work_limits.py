@@ -56,6 +56,17 @@ def _as_from_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def _signal_state(pid: int) -> str:
+    """The signals a process blocks, ignores and catches, as /proc tells them."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return " ".join(
+                line.strip() for line in f if line.startswith(("SigBlk", "SigIgn", "SigCgt"))
+            )
+    except OSError as e:
+        return str(e)
+
+
 def test_long_work_shows_progress_and_ctrl_c_stops_it_with_no_output(tmp_path):
     out = tmp_path / "map.png"
     args = ["basin", "--surface", "himmelblau", "--grid", "1000", "--steps", "1500"]
@@ -68,7 +79,12 @@ def test_long_work_shows_progress_and_ctrl_c_stops_it_with_no_output(tmp_path):
     first = proc.stderr.readline()  # after a quiet second, then every 10 %
     assert first.startswith("gdsim basin: ") and first.rstrip().endswith("% (Ctrl+C stops)")
     proc.send_signal(signal.SIGINT)
-    rest = proc.communicate(timeout=30)[1]
+    try:
+        rest = proc.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        state = _signal_state(proc.pid)
+        proc.kill()
+        raise AssertionError(f"Ctrl+C did not stop gdsim basin: {state}") from None
     assert proc.returncode == 130
     assert "Traceback" not in rest
     assert list(tmp_path.iterdir()) == []  # no map, no temporary file
