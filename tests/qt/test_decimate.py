@@ -6,16 +6,17 @@ from PySide6 import QtGui
 
 from gdsim.core.simulation import RunConfig, simulate
 from gdsim.qt.views import painting
-from gdsim.qt.views.decimate import visible_points, visible_segments
+from gdsim.qt.views.decimate import envelope, visible_points, visible_segments
 
 
-def draw(size, lines: np.ndarray) -> np.ndarray:
+def draw(size, lines) -> np.ndarray:
+    """The picture of ``lines``: pairs of points (2m, 2), or a QPolygonF of them."""
     img = QtGui.QImage(size, size, QtGui.QImage.Format_ARGB32)
     img.fill(QtGui.QColor("white"))
     p = QtGui.QPainter(img)
     p.setRenderHint(QtGui.QPainter.Antialiasing, True)
     p.setPen(painting.pen("#0072B2", 2.5))
-    p.drawLines(painting.polygon(lines))
+    p.drawLines(lines if isinstance(lines, QtGui.QPolygonF) else painting.polygon(lines))
     p.end()
     a = np.frombuffer(img.constBits(), dtype=np.uint8).reshape(size, size, 4)
     return a[..., :3].astype(int)
@@ -93,3 +94,29 @@ def test_a_view_draws_a_long_run_at_the_screen_s_resolution(make_window, qtbot, 
     out = tmp_path / "map.png"
     ex.export(w, "contour", str(out), step=200_000)
     assert mean_difference(QtGui.QImage(str(out)), screen) < 0.01
+
+
+def test_a_long_curve_s_envelope_draws_the_same_picture_as_every_point():
+    """A loss curve of 400 000 noisy steps that diverges at the end, 300 pixels wide:
+    the envelope's points (per column of steps its first, lowest, highest and last)
+    draw what all of them draw, the break where the values stop being defined included."""
+    rng = np.random.default_rng(3)
+    n, size = 400_000, 300
+    y = np.exp(-np.arange(n) / 60_000) + 0.05 * rng.standard_normal(n)
+    y[350_000:] = np.nan
+    y[123_457] = 3.0  # one spike, which a stride would miss
+    idx = envelope(y, 8192)
+    assert len(idx) < 4 * 8192 + 100 and (np.diff(idx) > 0).all()
+    x = np.arange(n) * (size - 20) / n + 10  # columns of ~0.04 pixel
+    dev = np.column_stack([x, 10 + (3.5 - y) * (size - 20) / 4.5])
+
+    def picture(pts):
+        return draw(size, painting.polyline_segments(pts, painting.QtCore.QRectF(0, 0, size, size)))
+
+    a, b = picture(dev), picture(dev[idx])
+    body_a, body_b = (a < 160).any(axis=-1), (b < 160).any(axis=-1)
+    assert (body_a ^ body_b).sum() < 0.02 * body_a.sum()
+    assert body_b[:, 11 : int(x[350_000]) - 2].any(axis=0).all()  # drawn up to the break
+    assert not body_b[:, int(x[350_000]) + 3 :].any()  # and nothing after it
+    spike = round(10 + (3.5 - 3.0) * (size - 20) / 4.5)
+    assert body_b[spike - 1 : spike + 2, int(x[123_457]) - 1 : int(x[123_457]) + 2].any()

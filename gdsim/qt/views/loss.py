@@ -20,7 +20,7 @@ from gdsim.core.model_surface import heldout_curve
 from gdsim.core.stability import stability_rule
 from gdsim.qt import theme
 from gdsim.qt.views import painting
-from gdsim.qt.views.decimate import visible_segments
+from gdsim.qt.views.decimate import envelope, visible_segments
 from gdsim.qt.views.legend import RunLegend
 from gdsim.qt.views.lr_axis import LearningRateAxis, at_screen_resolution
 from gdsim.qt.views.viewbox import RunPlot
@@ -34,6 +34,8 @@ CURVATURE_TITLE = "Curvature λmax against the stability edge (dashed)"
 MARKED_STEPS = 60
 #: curves longer than this are drawn on screen at the screen's resolution
 LOD_STEPS = 2000
+#: columns of steps a long curve is reduced to (each under half a pixel up to 4K)
+ENVELOPE_COLUMNS = 8192
 
 
 class Curve:
@@ -57,10 +59,15 @@ class Curve:
 
 def mark_coinciding(curves: list[Curve]) -> None:
     """Dash every curve that coincides with an earlier one over their common steps."""
+
+    def close(a, b) -> bool:
+        return np.allclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True)
+
     for i, c in enumerate(curves):
         for earlier in curves[:i]:
             n = min(len(c.y), len(earlier.y))
-            if n and np.allclose(c.y[:n], earlier.y[:n], rtol=1e-6, atol=1e-9, equal_nan=True):
+            every = max(1, n // 1000)  # a thousand steps first: most curves differ there
+            if n and close(c.y[:n:every], earlier.y[:n:every]) and close(c.y[:n], earlier.y[:n]):
                 c.dashed = True
                 break
 
@@ -73,10 +80,14 @@ class LossCurves(painting.ViewRectItem):
         self.curves: dict[int, Curve] = {}
         self.cursor = 0
         self._layer = painting.Layer()
+        self._lod: dict = {}  # curve key -> (values, view key, device points, segments)
+        self._envelopes: dict = {}  # id(values) -> (values, n, envelope's indices)
 
     def set_curves(self, curves: dict[int, Curve]) -> None:
         """Each run's curve (trajectory, colour, plotted values for every step, marker)."""
         self.curves = curves
+        ids = {id(c.y) for c in curves.values()}
+        self._envelopes = {k: v for k, v in self._envelopes.items() if k in ids}
         self._layer.invalidate()
         self.update()
 
@@ -109,18 +120,29 @@ class LossCurves(painting.ViewRectItem):
     def _draw(
         self, p: QtGui.QPainter, t, rect, upto: int | None, px: float = 1.0, dpr: float = 1.0
     ) -> None:
-        for c in self.curves.values():
+        lod = {}
+        for name, c in self.curves.items():
             y = c.y
             x = c.steps(upto)
             n = len(x)
-            pts = painting.to_device(t, np.column_stack([x, y[:n]]))
             style = QtCore.Qt.DashLine if c.dashed else QtCore.Qt.SolidLine
             p.setPen(painting.pen(c.color, self.WIDTH * c.width * px, style))
             if upto is None and n > LOD_STEPS:
-                # on screen, a long curve's segments at the screen's resolution
-                s = visible_segments(pts, 0.5)
+                # on screen, a long curve's segments at the screen's resolution, kept
+                # while the curve and the view stay (another run arriving, a resize of
+                # another view, draws the layer again but need not decimate this curve)
+                key = (painting.transform_key(t), n)
+                known = self._lod.get(name)
+                if known is None or known[0] is not y or known[1] != key:
+                    idx = self._envelope(c, n, t)
+                    pts = painting.to_device(t, np.column_stack([x[idx], y[idx]]))
+                    s = visible_segments(pts, 0.5)
+                    known = (y, key, pts, s)
+                lod[name] = known
+                pts, s = known[2], known[3]
                 p.drawLines(painting.polygon(painting.clip_segments(pts[s], pts[s + 1], rect)))
             else:
+                pts = painting.to_device(t, np.column_stack([x, y[:n]]))
                 p.drawLines(painting.polyline_segments(pts, rect))
             if c.marker is not None and len(y) <= MARKED_STEPS:
                 dots = painting.points_inside(pts[np.isfinite(pts).all(axis=1)], rect)
@@ -136,6 +158,21 @@ class LossCurves(painting.ViewRectItem):
                     p.setBrush(QtGui.QColor(c.color))
                     p.drawPath(path)
                     p.restore()
+        if upto is None:
+            self._lod = lod  # the curves drawn on screen now: the others' are dropped
+
+    def _envelope(self, c: Curve, n: int, t) -> np.ndarray:
+        """The points of a long curve that draw it at the view's resolution: its
+        envelope over ENVELOPE_COLUMNS columns of steps (made once per curve, O(n)) while
+        a column is narrower than half a pixel, as when the whole run is in view; every
+        point when zoomed in further (the segments kept are chosen from them)."""
+        if c.x is not None:
+            return np.arange(n)
+        known = self._envelopes.get(id(c.y))
+        if known is None or known[0] is not c.y or known[1] != n:
+            known = self._envelopes[id(c.y)] = (c.y, n, envelope(c.y[:n], ENVELOPE_COLUMNS))
+        column = abs(t.m11()) * n / ENVELOPE_COLUMNS  # device pixels per column
+        return known[2] if column <= 0.5 else np.arange(n)
 
     def paint(self, p: QtGui.QPainter, _option, widget=None) -> None:
         t = p.transform()
