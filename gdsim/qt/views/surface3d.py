@@ -17,15 +17,18 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.grid import SurfaceGrid
 from gdsim.qt import theme
-from gdsim.qt.views.base import RunView, finite_prefix, index_at
+from gdsim.qt.views.base import RunView, finite_prefix, index_at, trail_at
 from gdsim.qt.views.contour import LIGHT_MAP
 from gdsim.qt.views.decimate import visible_segments
 from gdsim.qt.views.gl_window import gl_modules, on_top
+from gdsim.qt.views.prepared import Prepared
 from gdsim.qt.views.trail3d import HEIGHT, laid_on_surface, to_box
 
 MESH = 60
 #: trail pieces within cells this wide in the 3D box (2 wide, ~600 pixels) draw as one
 TRAIL_CELL = 0.002
+#: longer trajectories are laid out in a background thread (a million steps: ~1 s)
+INLINE_STEPS = 20_000
 
 
 class Surface3DView(QtWidgets.QWidget, RunView):
@@ -35,6 +38,8 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.gl = None
         self._gl_scheduled = False
         self._box_cache: dict[int, tuple] = {}  # run id -> (trajectory, box points, pairs)
+        self._prepared = Prepared(self)  # the same, for long trajectories, in a thread
+        self._prepared.ready.connect(lambda: self.redraw(self.model.cursor))
         self.trail = None  # every shown run's trail: one SlicedLines (with the GL window)
         self._merged = None  # (key, steps of the pieces in order, run id of each piece)
         self.container = None
@@ -97,6 +102,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         Python collected it later than the container expects (at interpreter exit), the
         application would crash on its way out.
         """
+        self._prepared.close()
         if self.gl is not None and shiboken6.isValid(self.gl):
             self.gl.release_gl()
             shiboken6.delete(self.gl)
@@ -120,6 +126,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
         self.surface, self.grid = surface, grid
         self._box_cache.clear()
+        self._prepared.clear()
         if self.gl is None:
             return  # drawn by ensure_gl
         gl = gl_modules()[0]
@@ -169,6 +176,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         forget the boxed trajectories of removed runs."""
         ids = {r.id for r in self.model.runs}
         self._box_cache = {rid: v for rid, v in self._box_cache.items() if rid in ids}
+        self._prepared.keep(ids)
 
     def drawn_trail(self, run_id: int) -> np.ndarray:
         """The vertices (pairs) of a run's trail drawn now, as the GPU draws them."""
@@ -186,12 +194,13 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         that draws them (a piece of segment i shows once the cursor is past i), so that
         any cursor draws a prefix of it: uploaded once per change of the runs, one draw
         call for all of them. Returns the pieces' steps, ascending."""
-        key = tuple((run.id, id(traj), run.color) for run, traj in shown)
+        boxed = [(run, self._boxed(run.id, traj)) for run, traj in shown]
+        boxed = [(run, b) for run, b in boxed if b is not None]  # the others: not laid yet
+        key = tuple((run.id, id(b), run.color) for run, b in boxed)
         if self._merged is not None and self._merged[0] == key:
             return self._merged[1]
         steps, pairs, colors, owners = [], [], [], []
-        for run, traj in shown:
-            _box, p, (segs, laid) = self._boxed(run.id, traj)
+        for run, (_box, p, (segs, laid)) in boxed:
             n = len(p) // 2
             steps.append(np.repeat(segs, np.diff(np.concatenate([[0], laid]))))
             pairs.append(p.reshape(-1, 2, 3))
@@ -216,24 +225,31 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         return self._merged[1]
 
     # -- per step --------------------------------------------------------------------------
-    def _boxed(self, run_id: int, traj) -> tuple[np.ndarray, np.ndarray, tuple]:
+    def _boxed(self, run_id: int, traj) -> tuple | None:
         """A run's whole trajectory in the 3D box (up to its first non-finite point), its
         trail as pairs of points, and (the segments drawn, after how many pairs each
-        ends). Each segment's straight line in (x, y) is laid on the surface in pieces
-        of at most TRAIL_PIECE, so a long step follows the hills instead of cutting
-        through the air. Made once per trajectory, then sliced at each step."""
+        ends), made once per trajectory, then sliced at each step; for a long one made
+        in a background thread: None until it is ready."""
         cached = self._box_cache.get(run_id)
-        if cached is None or cached[0] is not traj:
-            pts = finite_prefix(self.to_box(traj.position, traj.loss))
-            # only the segments that show at the view's resolution, in the order the run
-            # drew them, are laid on the surface; a step draws those begun before it
-            segs = visible_segments(pts, TRAIL_CELL)
-            pairs, laid = laid_on_surface(
-                self.surface, self.grid, traj.position[: len(pts)], pts, segs
-            )
-            ends = (segs, laid)
-            cached = self._box_cache[run_id] = (traj, pts, pairs, ends)
-        return cached[1], cached[2], cached[3]
+        if cached is not None and cached[0] is traj:
+            return cached[1]
+        surface, grid = self.surface, self.grid
+        if len(traj) > INLINE_STEPS:
+            boxed = self._prepared.get(run_id, (traj, grid), lambda: lay_trail(surface, grid, traj))
+            if boxed is None:
+                return None
+        else:
+            boxed = lay_trail(surface, grid, traj)
+        self._box_cache[run_id] = (traj, boxed)
+        return boxed
+
+    def _marble(self, traj, cursor: int) -> np.ndarray | None:
+        """Where a run's marble is in the box at the cursor, before its trail is laid."""
+        rows = trail_at(traj, index_at(traj, cursor))
+        if not len(rows):
+            return None
+        j = len(rows) - 1
+        return self.to_box(rows[j:], traj.loss[j : j + 1])[0]
 
     def redraw(self, cursor: int) -> None:
         if self.grid is None or not self._current() or self.gl is None:
@@ -241,12 +257,16 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         marbles, colors = [], []
         shown = []
         for run, traj in self.shown_runs():
-            box, _pairs, _ends = self._boxed(run.id, traj)
-            j = min(index_at(traj, cursor) + 1, len(box))
-            if not j:
+            boxed = self._boxed(run.id, traj)
+            if boxed is None:
+                marble = self._marble(traj, cursor)
+            else:
+                j = min(index_at(traj, cursor) + 1, len(boxed[0]))
+                marble = boxed[0][j - 1] if j else None
+            if marble is None:
                 continue
             shown.append((run, traj))
-            marbles.append(box[j - 1])
+            marbles.append(marble)
             colors.append(theme.rgba(run.color))
         # every trail up to the cursor: a prefix of what the GPU holds, nothing uploaded
         steps = self._merge(shown)
@@ -335,3 +355,16 @@ def sliced_lines(gl):
                 self.update()
 
     return SlicedLines
+
+
+def lay_trail(surface, grid, traj) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """``traj`` in the 3D box up to its first non-finite point, its trail as pairs of
+    points and (the segments drawn, after how many pairs each ends): only the segments
+    that show at the view's resolution, in the order the run drew them, each laid on the
+    surface in pieces of at most TRAIL_PIECE, so that a long step follows the hills
+    instead of cutting through the air (a step then draws those begun before it). numpy
+    only: run in a background thread for long trajectories."""
+    pts = finite_prefix(to_box(surface, grid, traj.position, traj.loss))
+    segs = visible_segments(pts, TRAIL_CELL)
+    pairs, laid = laid_on_surface(surface, grid, traj.position[: len(pts)], pts, segs)
+    return pts, pairs, (segs, laid)
