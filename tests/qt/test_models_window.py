@@ -124,7 +124,7 @@ def test_the_data_view_shows_the_boundary_and_the_step_table_accuracy(make_windo
     data = w.view_area.built_view("model_data")
     assert data.isVisible() and data.regions.image is not None
     acc = model.accuracy(traj.position[100])
-    assert f"accuracy {100 * acc:.0f} %" in data.info.toHtml()
+    assert f"accuracy {100 * acc:.0f} %" in data.info.text
     # the regions are the network's classes over a grid of the inputs
     regions = data.regions.image
     assert len(np.unique(regions[..., 0])) == 2
@@ -168,3 +168,33 @@ def test_the_gradient_cloud_tightens_as_the_batch_grows(make_window, qtbot):
         return float(np.ptp(ring, axis=0).max())
 
     assert spread(8) > 2 * spread(128)
+
+
+def test_in_a_small_window_the_data_view_s_readings_are_a_caption_under_it(make_window, qtbot):
+    """At 1024×768 the data view's readings are a caption under its x axis, not a box
+    over the data (where it hid points), and a long one does not widen the plot."""
+    w, model, _run, traj = moons_window(make_window, qtbot)
+    w.resize(1024, 768)
+    w.scene.set_cursor(100)
+    qtbot.wait(300)
+    data = w.view_area.built_view("model_data")
+    caption, vb = data.info, data.plot.vb
+    assert caption.sceneBoundingRect().top() >= vb.sceneBoundingRect().bottom()
+    assert f"accuracy {100 * model.accuracy(traj.position[100]):.0f} %" in caption.text
+    assert data.plot.sceneBoundingRect().width() <= data.viewport().width() + 1  # not widened
+
+
+def test_in_a_small_window_the_loss_legend_gives_the_names_and_leaves_the_plot_its_width(
+    make_window, qtbot
+):
+    w = make_window("network-landscape", size=(1024, 768))
+    wait_slice(qtbot, w)
+    w.scene.set_cursor(300)
+    qtbot.wait(300)
+    loss = w.view_area.loss
+    texts = loss.legend.texts()
+    assert len(texts) == 2 and all(": " not in t for t in texts)  # "Adam α=0.05"
+    assert loss.legend.item.width() <= 0.4 * loss.plot.width() + 1
+    assert loss.plot.vb.width() >= 0.4 * loss.plot.width()  # it was an eighth of it
+    w.resize(1900, 1000)  # room again: each run's status as well
+    qtbot.waitUntil(lambda: all(": max steps" in t for t in loss.legend.texts()), timeout=3000)

@@ -51,6 +51,17 @@ class _LegendItem(pg.LegendItem):
         return hint
 
 
+def _metrics() -> QtGui.QFontMetricsF:
+    """The metrics of the legend's text."""
+    font = QtGui.QFont()
+    font.setPointSizeF(round(theme.font_pt(theme.BASE_POINT_SIZE - 1)))
+    return QtGui.QFontMetricsF(font)
+
+
+#: an entry's width besides its text: the sample, the spacing and some slack
+ENTRY_EXTRA = 34 + 14 + 8
+
+
 class RunLegend:
     """The legend of ``plot`` (a PlotItem): a row above the data (``side="top"``) or a
     column right of it (``side="right"``)."""
@@ -100,14 +111,12 @@ class RunLegend:
         """(columns, entries shown): a row above the data has as many columns as the
         width holds and at most MAX_ROWS rows; a column beside it as many rows as the
         height holds."""
-        font = QtGui.QFont()
-        font.setPointSizeF(round(theme.font_pt(theme.BASE_POINT_SIZE - 1)))
-        m = QtGui.QFontMetricsF(font)
+        m = _metrics()
         if self.side == "right":
             rows = max(1, int(height // (m.height() + 2)))
             return 1, rows
         text_w = max((m.horizontalAdvance(t) for t in texts), default=0)
-        entry_w = 34 + text_w + 14 + 8  # sample, text, spacing, slack
+        entry_w = text_w + ENTRY_EXTRA
         cols = max(1, min(len(texts), int((width - 8) // entry_w)))
         return cols, cols * MAX_ROWS
 
@@ -116,6 +125,8 @@ class RunLegend:
             return  # nothing to say yet (the window is starting): keep the last legend
         width = int(self.plot.vb.width()) or int(self.plot.width())
         height = int(self.plot.vb.height()) or int(self.plot.height())
+        if self.side == "right":
+            entries = self._fitting(entries)
         content = (tuple(entries), theme.FONT_SCALE, theme.LINE_SCALE, theme.DARK)
         key = (content, width, height if self.side == "right" else 0)
         if key == self._key:
@@ -136,6 +147,20 @@ class RunLegend:
         self._fit(cols, width)
         self._show()
 
+    def _room(self) -> float:
+        """Beside the data the legend takes at most 40 % of the plot's width."""
+        return 0.4 * float(self.plot.width())
+
+    def _fitting(self, entries: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        """The entries, or when one of them is wider than the room beside the data (a
+        small window, a projector's large type) only the runs' names, without their
+        status: the plot keeps most of the width."""
+        m = _metrics()
+        widest = max((m.horizontalAdvance(t) for *_, t in entries), default=0.0)
+        if widest + ENTRY_EXTRA <= self._room():
+            return entries
+        return [(c, mk, t.rsplit(": ", 1)[0]) for c, mk, t in entries]
+
     def _fit(self, cols: int, width: float) -> None:
         """``cols`` columns, fewer while the legend is wider than the plot (measured
         once laid out: the labels' real sizes)."""
@@ -147,8 +172,9 @@ class RunLegend:
             leg.updateSize()
             if self.side == "right":
                 # beside the data: as wide as its longest entry, up to 40 % of the plot
-                room = 0.4 * float(self.plot.width())
+                room = self._room()
                 leg.setMinimumWidth(min(leg.layout.preferredWidth(), room))
+                leg.setMaximumWidth(room)
                 return
             if cols == 1 or leg.layout.preferredWidth() <= width:
                 return

@@ -4,8 +4,8 @@ The regression (linreg-5) plots each training row's fitted value against its tru
 value: on the diagonal the fit is perfect.  A classifier of two inputs shows the data
 over the regions the followed run's network gives each class; iris (four inputs)
 shows petal length and width, each flower in its species' colour, ringed where the
-network gets it wrong.  Held-out rows are drawn hollow.  The line at the top gives the
-followed run's training and held-out loss (and accuracy) at the cursor.
+network gets it wrong.  Held-out rows are drawn hollow.  The caption under the plot gives
+the followed run's training and held-out loss (and accuracy) at the cursor.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from gdsim.core.decision_regions import RegionGrid
 from gdsim.core.model_surface import model_metrics
 from gdsim.qt import theme
 from gdsim.qt.views.base import index_at
-from gdsim.qt.views.viewbox import RunPlot
+from gdsim.qt.views.viewbox import RunPlot, add_caption
 
 #: the classes' colours: points, and (lighter) the regions a network gives them
 CLASS_COLORS = ("#1f5fa8", "#c2570c", "#2a8a3e")
@@ -42,9 +42,8 @@ class ModelDataView(RunPlot):
         self.plot.addItem(self.points)
         self.wrong = pg.ScatterPlotItem(pxMode=True, symbol="o", brush=None)
         self.plot.addItem(self.wrong)
-        self.info = pg.TextItem(anchor=(0, 0))
-        self.info.setZValue(20)  # over the points
-        self.plot.addItem(self.info, ignoreBounds=True)
+        self.info = add_caption(self.plot)
+        self._lines = 1  # the caption's lines: as many at every step (the plot stays put)
         self.surface = self.model_ = None
         self._shown = None  # (trajectory, row) drawn
         self._drawn = (None, None)  # the misclassified rows and the region classes drawn
@@ -52,10 +51,7 @@ class ModelDataView(RunPlot):
 
     def apply_colors(self) -> None:
         c = theme.colors()
-        self.info.setColor(c["ink"])
-        paper = pg.mkColor(c["background"])
-        paper.setAlpha(210)  # the text stays readable over the points and regions
-        self.info.fill = pg.mkBrush(paper)
+        self.info.opts["color"] = c["ink"]
         self.diagonal.setPen(pg.mkPen(c["cursor"], width=1.5, style=QtCore.Qt.DashLine))
         self.wrong.setPen(pg.mkPen("#d00000", width=2.5))
         self._shown = None
@@ -69,6 +65,8 @@ class ModelDataView(RunPlot):
         m = self.model_
         if m is None:
             return
+        self._lines = 2 if m.is_classifier else 1
+        self._say()
         self.regions.clear()
         self.diagonal.setData([], [])
         self.wrong.setData([], [])
@@ -120,7 +118,7 @@ class ModelDataView(RunPlot):
             return
         chosen = self.lens_run()
         if chosen is None or chosen[1].dim != m.dim:
-            self.info.setHtml("")
+            self._say()
             return
         run, traj = chosen
         k = index_at(traj, cursor)
@@ -129,7 +127,7 @@ class ModelDataView(RunPlot):
         self._shown = (traj, k, run.color)
         theta = traj.position[k]
         if not np.isfinite(theta).all():
-            self.info.setHtml(f"<span style='color:{run.color}'>■</span> diverged")
+            self._say(f"<span style='color:{run.color}'>■</span> step {k}: diverged")
             return
         if m.is_classifier:
             self._draw_classes(theta)
@@ -137,19 +135,22 @@ class ModelDataView(RunPlot):
             fitted = m.predict(theta, m.X)
             self._draw_fit(fitted, run.color)
         metrics = model_metrics(m, theta)
-        parts = [f"loss {metrics['loss']:.4g}", f"held-out loss {metrics['heldout_loss']:.4g}"]
+        mark = f"<span style='color:{run.color}'>■</span> step {k}"
         if m.is_classifier:
-            parts.append(
-                f"accuracy {100 * metrics['accuracy']:.0f} % (held-out "
-                f"{100 * metrics['heldout_accuracy']:.0f} %)"
-            )
-        size = theme.font_pt()
-        self.info.setHtml(
-            f"<div style='font-size:{size:.0f}pt'><span style='color:{run.color}'>■</span> "
-            f"step {k} · " + "<br>".join(parts) + "</div>"
-        )
-        vr = self.plot.viewRange()
-        self.info.setPos(vr[0][0], vr[1][1])
+            lines = [
+                f"{mark} · loss {metrics['loss']:.3g} · accuracy {100 * metrics['accuracy']:.0f} %",
+                f"held-out: loss {metrics['heldout_loss']:.3g} · accuracy "
+                f"{100 * metrics['heldout_accuracy']:.0f} %",
+            ]
+        else:
+            held = metrics["heldout_loss"]
+            lines = [f"{mark} · loss {metrics['loss']:.3g} (held-out {held:.3g})"]
+        self._say(*lines)
+
+    def _say(self, *lines: str) -> None:
+        """The caption: ``lines``, padded to the surface's number of lines."""
+        lines = [*lines, *["&nbsp;"] * (self._lines - len(lines))]
+        self.info.setText("<br>".join(lines), size=f"{theme.font_pt():.0f}pt")
 
     def _draw_fit(self, fitted, color) -> None:
         m = self.model_

@@ -45,6 +45,27 @@ class ClickViewBox(LazyMenuViewBox):
         super().mouseClickEvent(ev)
 
 
+class _Caption(pg.LabelItem):
+    """A LabelItem that never widens the plot: a caption longer than the plot is wide
+    is cut at its edge (its height is still the text's)."""
+
+    def updateMin(self) -> None:
+        super().updateMin()
+        self.setMinimumWidth(0)
+        height = self._sizeHint[QtCore.Qt.SizeHint.MinimumSize][1]
+        self._sizeHint[QtCore.Qt.SizeHint.MinimumSize] = (0, height)
+        self._sizeHint[QtCore.Qt.SizeHint.PreferredSize] = (0, height)
+        self.updateGeometry()
+
+
+def add_caption(plot: pg.PlotItem) -> pg.LabelItem:
+    """Text under the plot's x axis, outside the data: a view's readings at the cursor
+    (a box over the data would hide points in a small window)."""
+    label = _Caption("", justify="left")
+    plot.layout.addItem(label, 4, 0, 1, 3)  # from under the y axis to the right edge
+    return label
+
+
 class RunPlot(pg.PlotWidget, RunView):
     """A plot bound to the scene (``self.model``) and the controller, in gdsim's style;
     ``self.plot`` is its PlotItem."""
