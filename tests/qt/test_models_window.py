@@ -198,3 +198,15 @@ def test_in_a_small_window_the_loss_legend_gives_the_names_and_leaves_the_plot_i
     assert loss.plot.vb.width() >= 0.4 * loss.plot.width()  # it was an eighth of it
     w.resize(1900, 1000)  # room again: each run's status as well
     qtbot.waitUntil(lambda: all(": max steps" in t for t in loss.legend.texts()), timeout=3000)
+
+
+def test_a_lone_run_s_legend_sample_sits_beside_its_name(make_window, qtbot):
+    w = make_window("random-or-pca", size=(1600, 1000))
+    wait_slice(qtbot, w)
+    qtbot.wait(300)
+    items = w.view_area.loss.legend.item.items
+    assert len(items) == 1
+    sample, label = items[0]
+    drawn = sample.mapRectToScene(sample.boundingRect()).center().y()
+    name = label.item.mapRectToScene(label.item.boundingRect()).center().y()
+    assert abs(drawn - name) < 6, (drawn, name)  # it sat halfway down, the name on top

@@ -77,6 +77,10 @@ class RunLegend:
         self._on = True
         self._any = False
         self._built = None  # (looks, content) of the items made
+        self._height = _UNLIMITED  # beside the data: its entries' height, at the top
+        if side == "right":  # (stretched to the plot's height, a lone entry's sample
+            # sat halfway down, away from its name)
+            plot.layout.setAlignment(self.item, QtCore.Qt.AlignTop | QtCore.Qt.AlignLeft)
         self._show()
 
     def set_visible(self, on: bool) -> None:
@@ -88,7 +92,7 @@ class RunLegend:
     def _show(self) -> None:
         shown = self._on and self._any
         self.item.setVisible(shown)
-        self.item.setMaximumHeight(_UNLIMITED if shown else 0.0)  # hidden: no room taken
+        self.item.setMaximumHeight(self._height if shown else 0.0)  # hidden: no room taken
 
     def is_shown(self) -> bool:
         return self.item.isVisible()
@@ -175,6 +179,7 @@ class RunLegend:
                 room = self._room()
                 leg.setMinimumWidth(min(leg.layout.preferredWidth(), room))
                 leg.setMaximumWidth(room)
+                self._height = leg.layout.preferredHeight()
                 return
             if cols == 1 or leg.layout.preferredWidth() <= width:
                 return
