@@ -162,6 +162,7 @@ def export_animation(
     scene = window.scene
     keep = scene.cursor
     scene.set_playing(False)
+    window.surface3d.wait_laid()  # every frame draws the long runs' 3D trails
     total = last + 1
     done = 0
     try:
@@ -226,6 +227,7 @@ def export(
         return export_animation(window, widget, path, k, fps, progress) > 0
     window.scene.set_cursor(k)
     QtWidgets.QApplication.processEvents()
+    window.surface3d.wait_laid()  # a long run's 3D trail, laid in the background
     if fmt == "png":
         export_png(widget, path, scale)
     else:

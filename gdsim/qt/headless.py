@@ -39,7 +39,8 @@ def export_headless(args, progress=None) -> int:
     landscape = window.view_area.landscape  # a model's slice is computed off the GUI thread
 
     def busy() -> bool:
-        return window.controller.pending() or landscape.busy or not window.isVisible()
+        laying = window.surface3d.laying()  # a long run's 3D trail, laid in the background
+        return window.controller.pending() or landscape.busy or laying or not window.isVisible()
 
     while busy() and time.monotonic() < deadline:
         app.processEvents()

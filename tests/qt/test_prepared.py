@@ -2,6 +2,7 @@
 painting while a million-step run is laid out, and draws it when it is ready."""
 
 import threading
+import time
 
 import numpy as np
 
@@ -47,8 +48,29 @@ def test_a_result_made_from_older_inputs_is_not_given(qtbot):
     prepared.close()
 
 
+def test_a_failing_work_raises_once_in_the_gui_thread_and_is_not_asked_again(qtbot):
+    prepared = Prepared()
+    calls = []
+
+    def broken():
+        calls.append(1)
+        raise ValueError("no trail here")
+
+    tag = (object(),)
+    with qtbot.captureExceptions() as raised:
+        assert prepared.get("run", tag, broken) is None
+        qtbot.waitUntil(lambda: not prepared.pending(), timeout=5000)
+        qtbot.wait(20)
+    assert len(raised) == 1 and isinstance(raised[0][1], ValueError)
+    assert prepared.get("run", tag, broken) is None and not prepared.pending()
+    assert len(calls) == 1
+    prepared.close()
+
+
 @needs_display()
-def test_the_3d_view_lays_a_long_trail_in_the_background_and_then_draws_it(make_window, qtbot):
+def test_the_3d_view_lays_a_long_trail_in_the_background_and_then_draws_it(
+    make_window, qtbot, tmp_path
+):
     from gdsim.model import Scene
     from gdsim.qt.views import surface3d
     from gdsim.qt.views.surface3d import INLINE_STEPS, lay_trail
@@ -66,8 +88,9 @@ def test_the_3d_view_lays_a_long_trail_in_the_background_and_then_draws_it(make_
     callers = []
     real = surface3d.lay_trail
 
-    def spy(*args):
+    def spy(*args):  # and slow: an export must wait for it
         callers.append(threading.current_thread())
+        time.sleep(0.5)
         return real(*args)
 
     surface3d.lay_trail = spy
@@ -77,7 +100,11 @@ def test_the_3d_view_lays_a_long_trail_in_the_background_and_then_draws_it(make_
         w.scene.set_cursor(steps)
         view.redraw(steps)  # asks for the trail: laid in the background meanwhile
         marble = view.marbles.pos.copy()
-        qtbot.waitUntil(lambda: len(view.drawn_trail(run.id)) > 0, timeout=10_000)
+        assert view.laying() and not len(view.drawn_trail(run.id))
+        from gdsim.qt.export import export
+
+        export(w, "3d", str(tmp_path / "3d.png"))  # an export waits for the trail
+        assert not view.laying() and len(view.drawn_trail(run.id))
     finally:
         surface3d.lay_trail = real
     assert callers and all(t is not threading.main_thread() for t in callers)

@@ -171,7 +171,7 @@ class LossCurves(painting.ViewRectItem):
         known = self._envelopes.get(id(c.y))
         if known is None or known[0] is not c.y or known[1] != n:
             known = self._envelopes[id(c.y)] = (c.y, n, envelope(c.y[:n], ENVELOPE_COLUMNS))
-        column = abs(t.m11()) * n / ENVELOPE_COLUMNS  # device pixels per column
+        column = abs(t.m11()) * -(-n // ENVELOPE_COLUMNS)  # device pixels per column
         return known[2] if column <= 0.5 else np.arange(n)
 
     def paint(self, p: QtGui.QPainter, _option, widget=None) -> None:

@@ -30,7 +30,7 @@ class Prepared(QtCore.QObject):
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gdsim-prepare")
         self._done: dict = {}  # key -> (tag, result)
-        self._running: dict = {}  # key -> tag of the work being computed for it
+        self._running: dict = {}  # key -> (tag, future) of the work computed for it
         # queued even when the work is done before its callback is attached (the
         # callback then runs in this thread): a result never arrives inside ``get``
         self._finished.connect(self._arrived, QtCore.Qt.QueuedConnection)
@@ -42,9 +42,11 @@ class Prepared(QtCore.QObject):
         if known is not None and _same(known[0], tag):
             return known[1]
         running = self._running.get(key)
-        if running is None or not _same(running, tag):
-            self._running[key] = tag
+        if running is None or not _same(running[0], tag):
+            if running is not None:
+                running[1].cancel()  # superseded: not computed if it has not begun
             future = self._pool.submit(work)
+            self._running[key] = (tag, future)
             future.add_done_callback(lambda f, key=key, tag=tag: self._report(key, tag, f))
         return None
 
@@ -58,19 +60,24 @@ class Prepared(QtCore.QObject):
             pass
 
     def _arrived(self, item) -> None:
-        key, tag, future = item
+        key, _tag, future = item
         running = self._running.get(key)
-        if running is None or not _same(running, tag) or future.cancelled():
+        if running is None or running[1] is not future or future.cancelled():
             return  # superseded by newer work for the same key
         del self._running[key]
-        self._done[key] = (tag, future.result())  # an error in the work is raised here
+        error = future.exception()
+        # a failed work gives None (not asked again at every redraw), its error raised once
+        self._done[key] = (running[0], None if error is not None else future.result())
+        if error is not None:
+            raise error
         self.ready.emit()
 
     def keep(self, keys) -> None:
         """Forget the results and the waits of every key not in ``keys``."""
         keys = set(keys)
         self._done = {k: v for k, v in self._done.items() if k in keys}
-        self._running = {k: v for k, v in self._running.items() if k in keys}
+        for k in [k for k in self._running if k not in keys]:
+            self._running.pop(k)[1].cancel()
 
     def clear(self) -> None:
         self.keep(())

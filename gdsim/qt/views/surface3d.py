@@ -127,6 +127,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.surface, self.grid = surface, grid
         self._box_cache.clear()
         self._prepared.clear()
+        self._merged = None  # its key holds ids of the trails laid for the old surface
         if self.gl is None:
             return  # drawn by ensure_gl
         gl = gl_modules()[0]
@@ -242,6 +243,19 @@ class Surface3DView(QtWidgets.QWidget, RunView):
             boxed = lay_trail(surface, grid, traj)
         self._box_cache[run_id] = (traj, boxed)
         return boxed
+
+    def laying(self) -> bool:
+        """True while a long trajectory's trail is being laid out in the background."""
+        return self._prepared.pending()
+
+    def wait_laid(self, timeout: float = 30.0) -> None:
+        """Run the event loop until every trail is laid (an export draws them all)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while self.laying() and time.monotonic() < deadline:
+            QtWidgets.QApplication.processEvents()
+            time.sleep(0.005)
 
     def _marble(self, traj, cursor: int) -> np.ndarray | None:
         """Where a run's marble is in the box at the cursor, before its trail is laid."""
