@@ -95,7 +95,6 @@ def test_the_3d_view_lays_a_long_trail_in_the_background_and_then_draws_it(
 
     surface3d.lay_trail = spy
     try:
-        view._box_cache.clear()
         view._prepared.clear()
         w.scene.set_cursor(steps)
         view.redraw(steps)  # asks for the trail: laid in the background meanwhile

@@ -129,13 +129,14 @@ class RunLegend:
             return  # nothing to say yet (the window is starting): keep the last legend
         width = int(self.plot.vb.width()) or int(self.plot.width())
         height = int(self.plot.vb.height()) or int(self.plot.height())
-        if self.side == "right":
-            entries = self._fitting(entries)
-        content = (tuple(entries), theme.FONT_SCALE, theme.LINE_SCALE, theme.DARK)
-        key = (content, width, height if self.side == "right" else 0)
+        style = (theme.FONT_SCALE, theme.LINE_SCALE, theme.DARK)
+        key = (tuple(entries), *style, width, height if self.side == "right" else 0)
         if key == self._key:
             return
         self._key = key
+        if self.side == "right":
+            entries = self._fitting(entries)
+        content = (tuple(entries), *style)
         leg = self.item
         cols, fit = self._columns([t for *_, t in entries], width, height)
         shown = entries if len(entries) <= fit else entries[: max(fit - 1, 1)]

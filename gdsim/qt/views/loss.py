@@ -80,14 +80,12 @@ class LossCurves(painting.ViewRectItem):
         self.curves: dict[int, Curve] = {}
         self.cursor = 0
         self._layer = painting.Layer()
-        self._lod: dict = {}  # curve key -> (values, view key, device points, segments)
-        self._envelopes: dict = {}  # id(values) -> (values, n, envelope's indices)
+        # curve key -> (values, view key, envelope's indices, device points, segments)
+        self._lod: dict = {}
 
     def set_curves(self, curves: dict[int, Curve]) -> None:
         """Each run's curve (trajectory, colour, plotted values for every step, marker)."""
         self.curves = curves
-        ids = {id(c.y) for c in curves.values()}
-        self._envelopes = {k: v for k, v in self._envelopes.items() if k in ids}
         self._layer.invalidate()
         self.update()
 
@@ -134,12 +132,14 @@ class LossCurves(painting.ViewRectItem):
                 key = (painting.transform_key(t), n)
                 known = self._lod.get(name)
                 if known is None or known[0] is not y or known[1] != key:
-                    idx = self._envelope(c, n, t)
+                    same = known is not None and known[0] is y and known[1][1] == n
+                    env = known[2] if same else None  # the view changed, not the curve
+                    env = env if env is not None else self._envelope(c, n)
+                    idx = env if self._fine(env, n, t) else np.arange(n)
                     pts = painting.to_device(t, np.column_stack([x[idx], y[idx]]))
-                    s = visible_segments(pts, 0.5)
-                    known = (y, key, pts, s)
+                    known = (y, key, env, pts, visible_segments(pts, 0.5))
                 lod[name] = known
-                pts, s = known[2], known[3]
+                pts, s = known[3], known[4]
                 p.drawLines(painting.polygon(painting.clip_segments(pts[s], pts[s + 1], rect)))
             else:
                 pts = painting.to_device(t, np.column_stack([x, y[:n]]))
@@ -161,18 +161,18 @@ class LossCurves(painting.ViewRectItem):
         if upto is None:
             self._lod = lod  # the curves drawn on screen now: the others' are dropped
 
-    def _envelope(self, c: Curve, n: int, t) -> np.ndarray:
-        """The points of a long curve that draw it at the view's resolution: its
-        envelope over ENVELOPE_COLUMNS columns of steps (made once per curve, O(n)) while
-        a column is narrower than half a pixel, as when the whole run is in view; every
-        point when zoomed in further (the segments kept are chosen from them)."""
-        if c.x is not None:
-            return np.arange(n)
-        known = self._envelopes.get(id(c.y))
-        if known is None or known[0] is not c.y or known[1] != n:
-            known = self._envelopes[id(c.y)] = (c.y, n, envelope(c.y[:n], ENVELOPE_COLUMNS))
-        column = abs(t.m11()) * -(-n // ENVELOPE_COLUMNS)  # device pixels per column
-        return known[2] if column <= 0.5 else np.arange(n)
+    @staticmethod
+    def _envelope(c: Curve, n: int) -> np.ndarray | None:
+        """A long curve's envelope over ENVELOPE_COLUMNS columns of steps (O(n), made
+        once per curve); None for a curve sampled at chosen steps."""
+        return envelope(c.y[:n], ENVELOPE_COLUMNS) if c.x is None else None
+
+    @staticmethod
+    def _fine(env: np.ndarray | None, n: int, t) -> bool:
+        """True when the envelope draws the curve at the view's resolution: a column is
+        narrower than half a pixel, as when the whole run is in view (zoomed in
+        further, the segments kept are chosen from every point)."""
+        return env is not None and abs(t.m11()) * -(-n // ENVELOPE_COLUMNS) <= 0.5
 
     def paint(self, p: QtGui.QPainter, _option, widget=None) -> None:
         t = p.transform()

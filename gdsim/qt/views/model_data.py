@@ -51,7 +51,6 @@ class ModelDataView(RunPlot):
 
     def apply_colors(self) -> None:
         c = theme.colors()
-        self.info.opts["color"] = c["ink"]
         self.diagonal.setPen(pg.mkPen(c["cursor"], width=1.5, style=QtCore.Qt.DashLine))
         self.wrong.setPen(pg.mkPen("#d00000", width=2.5))
         self._shown = None
@@ -150,7 +149,8 @@ class ModelDataView(RunPlot):
     def _say(self, *lines: str) -> None:
         """The caption: ``lines``, padded to the surface's number of lines."""
         lines = [*lines, *["&nbsp;"] * (self._lines - len(lines))]
-        self.info.setText("<br>".join(lines), size=f"{theme.font_pt():.0f}pt")
+        ink = theme.colors()["ink"]
+        self.info.setText("<br>".join(lines), size=f"{theme.font_pt():.0f}pt", color=ink)
 
     def _draw_fit(self, fitted, color) -> None:
         m = self.model_

@@ -35,13 +35,20 @@ class Prepared(QtCore.QObject):
         # callback then runs in this thread): a result never arrives inside ``get``
         self._finished.connect(self._arrived, QtCore.Qt.QueuedConnection)
 
-    def get(self, key, tag: tuple, work):
-        """``work()``'s result for ``key`` made from ``tag``: at once when known, else
-        None while the background thread computes it (``ready`` follows)."""
+    def get(self, key, tag: tuple, work, background: bool = True):
+        """``work()``'s result for ``key`` made from ``tag``: at once when known (or
+        when not ``background``: small work is done here and now), else None while the
+        background thread computes it (``ready`` follows)."""
         known = self._done.get(key)
         if known is not None and _same(known[0], tag):
             return known[1]
         running = self._running.get(key)
+        if not background:
+            if running is not None:
+                self._running.pop(key)[1].cancel()
+            result = work()
+            self._done[key] = (tag, result)
+            return result
         if running is None or not _same(running[0], tag):
             if running is not None:
                 running[1].cancel()  # superseded: not computed if it has not begun

@@ -37,11 +37,12 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.model, self.controller = scene, controller
         self.gl = None
         self._gl_scheduled = False
-        self._box_cache: dict[int, tuple] = {}  # run id -> (trajectory, box points, pairs)
-        self._prepared = Prepared(self)  # the same, for long trajectories, in a thread
+        # run id -> its trajectory laid out in the box, long ones in a background thread
+        self._prepared = Prepared(self)
         self._prepared.ready.connect(lambda: self.redraw(self.model.cursor))
         self.trail = None  # every shown run's trail: one SlicedLines (with the GL window)
-        self._merged = None  # (key, steps of the pieces in order, run id of each piece)
+        # (key, steps of the pieces in order, run id of each piece, the trails merged)
+        self._merged = None
         self.container = None
         self._layout = QtWidgets.QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -125,9 +126,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
     # -- building --------------------------------------------------------------------------
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
         self.surface, self.grid = surface, grid
-        self._box_cache.clear()
         self._prepared.clear()
-        self._merged = None  # its key holds ids of the trails laid for the old surface
         if self.gl is None:
             return  # drawn by ensure_gl
         gl = gl_modules()[0]
@@ -176,7 +175,6 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         """Nothing per run to build (the trails and marbles are drawn from the runs);
         forget the boxed trajectories of removed runs."""
         ids = {r.id for r in self.model.runs}
-        self._box_cache = {rid: v for rid, v in self._box_cache.items() if rid in ids}
         self._prepared.keep(ids)
 
     def drawn_trail(self, run_id: int) -> np.ndarray:
@@ -190,18 +188,18 @@ class Surface3DView(QtWidgets.QWidget, RunView):
     def _trail_width(self) -> float:
         return 3.0 * theme.LINE_SCALE * self._dpr()
 
-    def _merge(self, shown) -> np.ndarray:
+    def _merge(self, laid_out) -> np.ndarray:
         """Every shown run's laid trail in one buffer, its pieces ordered by the step
         that draws them (a piece of segment i shows once the cursor is past i), so that
         any cursor draws a prefix of it: uploaded once per change of the runs, one draw
         call for all of them. Returns the pieces' steps, ascending."""
-        boxed = [(run, self._boxed(run.id, traj)) for run, traj in shown]
-        boxed = [(run, b) for run, b in boxed if b is not None]  # the others: not laid yet
-        key = tuple((run.id, id(b), run.color) for run, b in boxed)
+        key = tuple((run.id, run.color) for run, _b in laid_out)
+        boxes = tuple(b for _run, b in laid_out)  # compared by identity
         if self._merged is not None and self._merged[0] == key:
-            return self._merged[1]
+            if all(a is b for a, b in zip(self._merged[3], boxes, strict=True)):
+                return self._merged[1]
         steps, pairs, colors, owners = [], [], [], []
-        for run, (_box, p, (segs, laid)) in boxed:
+        for run, (_box, p, (segs, laid)) in laid_out:
             n = len(p) // 2
             steps.append(np.repeat(segs, np.diff(np.concatenate([[0], laid]))))
             pairs.append(p.reshape(-1, 2, 3))
@@ -222,7 +220,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         else:
             verts, color, owner = np.zeros((0, 3)), np.zeros((0, 4)), np.zeros(0, dtype=int)
         self.trail.set_trail(key, verts, color)
-        self._merged = (key, step[order], owner)
+        self._merged = (key, step[order], owner, boxes)
         return self._merged[1]
 
     # -- per step --------------------------------------------------------------------------
@@ -231,18 +229,13 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         trail as pairs of points, and (the segments drawn, after how many pairs each
         ends), made once per trajectory, then sliced at each step; for a long one made
         in a background thread: None until it is ready."""
-        cached = self._box_cache.get(run_id)
-        if cached is not None and cached[0] is traj:
-            return cached[1]
         surface, grid = self.surface, self.grid
-        if len(traj) > INLINE_STEPS:
-            boxed = self._prepared.get(run_id, (traj, grid), lambda: lay_trail(surface, grid, traj))
-            if boxed is None:
-                return None
-        else:
-            boxed = lay_trail(surface, grid, traj)
-        self._box_cache[run_id] = (traj, boxed)
-        return boxed
+        return self._prepared.get(
+            run_id,
+            (traj, grid),
+            lambda: lay_trail(surface, grid, traj),
+            background=len(traj) > INLINE_STEPS,
+        )
 
     def laying(self) -> bool:
         """True while a long trajectory's trail is being laid out in the background."""
@@ -269,7 +262,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         if self.grid is None or not self._current() or self.gl is None:
             return
         marbles, colors = [], []
-        shown = []
+        laid_out = []  # (run, its laid-out trail) of the runs whose trail is ready
         for run, traj in self.shown_runs():
             boxed = self._boxed(run.id, traj)
             if boxed is None:
@@ -279,11 +272,12 @@ class Surface3DView(QtWidgets.QWidget, RunView):
                 marble = boxed[0][j - 1] if j else None
             if marble is None:
                 continue
-            shown.append((run, traj))
+            if boxed is not None:
+                laid_out.append((run, boxed))
             marbles.append(marble)
             colors.append(theme.rgba(run.color))
         # every trail up to the cursor: a prefix of what the GPU holds, nothing uploaded
-        steps = self._merge(shown)
+        steps = self._merge(laid_out)
         self.trail.show_first(2 * int(np.searchsorted(steps, cursor)))
         if marbles:
             self.marbles.setData(
