@@ -47,10 +47,10 @@ class ModelSurface(DataSurface):
         return np.atleast_2d(self.model.grad(np.atleast_2d(theta), rows=idx))
 
 
-def model_metrics(model, theta) -> dict[str, float]:
+def model_metrics(model, theta, outputs=None) -> dict[str, float]:
     """The training and held-out loss at θ, and for a classifier both accuracies, from
-    one pass of the network over every row."""
-    z = model.outputs(theta, model.X)
+    one pass of the network over every row (``outputs``: that pass, when made already)."""
+    z = model.outputs(theta, model.X) if outputs is None else outputs
     out = {}
     for key, rows in (("", ~model.heldout), ("heldout_", model.heldout)):
         _, y = model.rows(heldout=bool(key))

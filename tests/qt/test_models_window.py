@@ -117,17 +117,56 @@ def test_clicking_the_slice_starts_a_run_at_that_point_of_the_plane(make_window,
     np.testing.assert_allclose(new.position[0], (1.5, -0.5), atol=1e-9)
 
 
+def assert_regions_on_screen(qtbot, data, grid, classes):
+    """Grid points well inside a region and away from the data points show the
+    region's colour (at REGION_ALPHA over the background) in the data view's pixels."""
+    from PySide6 import QtCore
+
+    from gdsim.qt.views.model_data import REGION_ALPHA, REGION_COLORS
+    from tests.qt.test_drawing import pixels
+
+    data.viewport().repaint()
+    qtbot.wait(50)
+    shot = pixels(data.viewport())
+    vb = data.plot.vb
+
+    def device(x, y):
+        p = data.mapFromScene(vb.mapViewToScene(QtCore.QPointF(float(x), float(y))))
+        return p.x(), p.y()
+
+    dots = np.array([device(x, y) for x, y in data._xy(data.model_.X)])
+    background = shot[device(*grid.inputs[0, 0])[1], 3]  # left of the box: no region
+    seen = set()
+    for i in range(4, grid.n - 4, 7):
+        for j in range(4, grid.n - 4, 7):
+            k = classes[i, j]
+            if (classes[i - 4 : i + 5, j - 4 : j + 5] != k).any():
+                continue  # near the boundary
+            px, py = device(*grid.inputs[i, j])
+            if np.hypot(*(dots - (px, py)).T).min() < 12:
+                continue  # under a data point or its ring
+            a = REGION_ALPHA / 255
+            want = (1 - a) * background + a * np.array(REGION_COLORS[k])
+            assert np.abs(shot[py, px] - want).max() <= 6, (k, shot[py, px], want)
+            seen.add(int(k))
+    assert seen == {0, 1}
+
+
 def test_the_data_view_shows_the_boundary_and_the_step_table_accuracy(make_window, qtbot):
     w, model, _run, traj = moons_window(make_window, qtbot)
     w.scene.set_cursor(100)
     qtbot.wait(50)
     data = w.view_area.built_view("model_data")
-    assert data.isVisible() and data.regions.image is not None
+    assert data.isVisible() and data.regions.classes is not None
     acc = model.accuracy(traj.position[100])
     assert f"accuracy {100 * acc:.0f} %" in data.info.text
-    # the regions are the network's classes over a grid of the inputs
-    regions = data.regions.image
-    assert len(np.unique(regions[..., 0])) == 2
+    # the regions are the network's classes over a grid of the inputs ...
+    classes = data.regions.classes
+    grid = data._regions
+    np.testing.assert_array_equal(classes, grid.classes(model, traj.position[100]))
+    assert set(np.unique(classes)) == {0, 1}
+    # ... and on screen each class's region is its colour over the plot's background
+    assert_regions_on_screen(qtbot, data, grid, classes)
     from gdsim.qt.panels.timeline import StepTable
 
     table = w.findChild(StepTable).steps

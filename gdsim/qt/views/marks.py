@@ -47,15 +47,11 @@ def spread_coinciding(dev: np.ndarray, radius: float) -> np.ndarray:
     """Marbles that lie on each other (runs from one start, at step 0) drawn side by
     side on a small circle around their place, so that every one of them shows."""
     out = dev.copy()
-    finite = np.isfinite(dev).all(axis=1)
-    if finite.sum() < 2:
-        return out
-    keys = np.round(dev[finite] / 3.0)  # within about 3 pixels: one place
-    _, inverse = np.unique(keys, axis=0, return_inverse=True)
-    group = np.full(len(dev), -1)
-    group[finite] = inverse.ravel()
-    for g in np.unique(group[finite]):
-        members = np.flatnonzero(group == g)
+    finite = np.flatnonzero(np.isfinite(dev).all(axis=1))
+    places: dict[tuple, list[int]] = {}  # a few marbles: a dict beats np.unique's sort
+    for i, key in zip(finite.tolist(), np.round(dev[finite] / 3.0).tolist(), strict=True):
+        places.setdefault(tuple(key), []).append(i)  # within about 3 pixels: one place
+    for members in places.values():
         if len(members) < 2:
             continue
         angle = np.pi / 2 + 2 * np.pi * np.arange(len(members)) / len(members)
@@ -277,16 +273,18 @@ class RunMarks(painting.ViewRectItem):
                 key = (color if isinstance(color, str) else tuple(color), width, style)
                 by_pen.setdefault(key, []).append(seg)
         lines = {}
+        halos: dict[float, list[np.ndarray]] = {}  # one halo per width: one stroke for all
         for key, parts in by_pen.items():
             seg = np.concatenate(parts)
-            lines[key] = polygon(painting.clip_segments(seg[0::2], seg[1::2], rect))
+            lines[key] = painting.clip_segments(seg[0::2], seg[1::2], rect)
+            halos.setdefault(key[1], []).append(lines[key])
         halo = (255, 255, 255, 200)
-        for (_color, width, _style), poly in lines.items():
+        for width, parts in halos.items():
             p.setPen(painting.pen(halo, width + 2.5 * self._export, cap=QtCore.Qt.RoundCap))
-            p.drawLines(poly)
-        for (color, width, style), poly in lines.items():
+            p.drawLines(polygon(np.concatenate(parts)))
+        for (color, width, style), seg in lines.items():
             p.setPen(painting.pen(color, width, style, QtCore.Qt.RoundCap))
-            p.drawLines(poly)
+            p.drawLines(polygon(seg))
 
     def _paint_marbles(self, p: QtGui.QPainter, t, rect) -> None:
         """Each marble, outlined in white: on screen a picture made once per colour and

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+import pyqtgraph.functions as fn
+from PySide6 import QtCore, QtGui
 
 from gdsim.core.decision_regions import RegionGrid
 from gdsim.core.model_surface import model_metrics
@@ -23,17 +24,59 @@ from gdsim.qt.views.viewbox import RunPlot, add_caption
 #: the classes' colours: points, and (lighter) the regions a network gives them
 CLASS_COLORS = ("#1f5fa8", "#c2570c", "#2a8a3e")
 REGION_COLORS = ((158, 196, 232), (250, 190, 140), (170, 220, 170))
-#: grid points per side of the decision regions
+#: grid points per side of the decision regions, and their opacity over the plot
 REGION_POINTS = 120
+REGION_ALPHA = 150
 #: iris: the two features drawn (petal length and width separate the species best)
 IRIS_AXES = (2, 3)
+
+
+class RegionsImage(pg.GraphicsObject):
+    """The class at each grid point as one small image stretched over the grid's box.
+
+    The image is ARGB32 premultiplied, the format QPainter draws without converting:
+    pyqtgraph's ImageItem hands it RGBA8888, converted pixel by pixel at every paint,
+    which doubled the cost of the data view's frame when the regions move at each step.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.classes: np.ndarray | None = None  # (n, n), row = y, as drawn
+        self._pixels = None  # the image's memory (the QImage does not copy it)
+        self._image: QtGui.QImage | None = None
+        self._rect = QtCore.QRectF()
+        a = REGION_ALPHA
+        rgb = np.asarray(REGION_COLORS, dtype=np.uint32) * a // 255  # premultiplied
+        self._lut = (a << 24) | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+
+    def set_box(self, box) -> None:
+        (x0, y0), (x1, y1) = box
+        self.prepareGeometryChange()
+        self._rect = QtCore.QRectF(x0, y0, x1 - x0, y1 - y0)
+
+    def set_classes(self, classes: np.ndarray) -> None:
+        """Show ``classes``; row 0 is drawn at the box's lowest y."""
+        self.classes = classes
+        self._pixels = np.ascontiguousarray(self._lut[classes])
+        self._image = fn.ndarray_to_qimage(self._pixels, QtGui.QImage.Format_ARGB32_Premultiplied)
+        self.update()
+
+    def clear(self) -> None:
+        self.classes = self._pixels = self._image = None
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return QtCore.QRectF(self._rect)
+
+    def paint(self, p: QtGui.QPainter, *_args) -> None:
+        if self._image is not None:
+            p.drawImage(self._rect, self._image)
 
 
 class ModelDataView(RunPlot):
     def __init__(self, scene, controller, parent=None):
         super().__init__(scene, controller, parent, title="Data and the model's answer")
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.regions = pg.ImageItem()
+        self.regions = RegionsImage()
         self.regions.setZValue(-10)
         self.plot.addItem(self.regions)
         self.diagonal = pg.PlotDataItem()
@@ -69,6 +112,9 @@ class ModelDataView(RunPlot):
         self.regions.clear()
         self.diagonal.setData([], [])
         self.wrong.setData([], [])
+        # a grid helps read a fit off the diagonal; over a classifier's regions it is
+        # clutter (and a whole-plot layer to paint again at each step)
+        self.plot.showGrid(x=not m.is_classifier, y=not m.is_classifier, alpha=0.2)
         if not m.is_classifier:
             self.plot.setLabel("bottom", f"true {m.target_name}")
             self.plot.setLabel("left", f"fitted {m.target_name}")
@@ -86,6 +132,7 @@ class ModelDataView(RunPlot):
         (x0, y0), (x1, y1) = self._box = (xy.min(axis=0) - pad, xy.max(axis=0) + pad)
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1))
         self._regions = RegionGrid(self._box, REGION_POINTS)  # once per surface
+        self.regions.set_box(self._box)
 
     def _xy(self, X) -> np.ndarray:
         """The two coordinates drawn for rows X (raw units where standardised)."""
@@ -128,12 +175,12 @@ class ModelDataView(RunPlot):
         if not np.isfinite(theta).all():
             self._say(f"<span style='color:{run.color}'>■</span> step {k}: diverged")
             return
+        z = m.outputs(theta, m.X)  # one pass of the network: the picture and the readings
         if m.is_classifier:
-            self._draw_classes(theta)
+            self._draw_classes(theta, m.classes_of(z))
         else:
-            fitted = m.predict(theta, m.X)
-            self._draw_fit(fitted, run.color)
-        metrics = model_metrics(m, theta)
+            self._draw_fit(z, run.color)  # a regression's output is its fitted value
+        metrics = model_metrics(m, theta, z)
         mark = f"<span style='color:{run.color}'>■</span> step {k}"
         if m.is_classifier:
             lines = [
@@ -158,11 +205,12 @@ class ModelDataView(RunPlot):
         brushes = [None if h else pg.mkBrush(color) for h in held]
         self.points.setData(x=m.y, y=fitted, brush=brushes, pen=pg.mkPen(color), size=5, symbol="o")
 
-    def _draw_classes(self, theta) -> None:
-        """The rings round misclassified rows and the regions, each set again only
-        when it changed (late in training, mostly neither does)."""
+    def _draw_classes(self, theta, classes) -> None:
+        """The rings round misclassified rows (``classes``: the network's class for each
+        row) and the regions, each set again only when it changed (late in training,
+        mostly neither does)."""
         m = self.model_
-        wrong = m.classify(theta, m.X) != m.y.astype(int)
+        wrong = classes != m.y.astype(int)
         was_wrong, was_cls = self._drawn
         if was_wrong is None or not np.array_equal(wrong, was_wrong):
             self.wrong.setData(pos=self._xy(m.X)[wrong], size=15)
@@ -171,12 +219,5 @@ class ModelDataView(RunPlot):
             return
         cls = self._regions.classes(m, theta)
         self._drawn = (wrong, cls)
-        if was_cls is not None and np.array_equal(cls, was_cls):
-            return
-        rgba = np.zeros((*cls.shape, 4), dtype=np.ubyte)
-        rgba[..., :3] = np.asarray(REGION_COLORS, dtype=np.ubyte)[cls]
-        rgba[..., 3] = 150
-        self.regions.setImage(np.swapaxes(rgba, 0, 1), autoLevels=False)
-        if was_cls is None:  # the image's place, once per surface
-            (x0, y0), (x1, y1) = self._box
-            self.regions.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        if was_cls is None or not np.array_equal(cls, was_cls):
+            self.regions.set_classes(cls)

@@ -47,15 +47,35 @@ class ClickViewBox(LazyMenuViewBox):
 
 class _Caption(pg.LabelItem):
     """A LabelItem that never widens the plot: a caption longer than the plot is wide
-    is cut at its edge (its height is still the text's)."""
+    is cut at its edge (its height is still the text's).  New text of the same height
+    (a reading at each step) leaves the plot's layout alone: laying it out again cost
+    more than the rest of the caption."""
+
+    _height: float | None = None
+    _quiet = False  # in setText, with the height unchanged so far
+
+    def setText(self, text, **args) -> None:
+        self._quiet = self._height is not None
+        try:
+            super().setText(text, **args)
+        finally:
+            self._quiet = False
 
     def updateMin(self) -> None:
+        height = self.itemRect().height()
+        if self._quiet and height == self._height:
+            return
+        self._quiet = False
+        self._height = height
         super().updateMin()
         self.setMinimumWidth(0)
-        height = self._sizeHint[QtCore.Qt.SizeHint.MinimumSize][1]
         self._sizeHint[QtCore.Qt.SizeHint.MinimumSize] = (0, height)
         self._sizeHint[QtCore.Qt.SizeHint.PreferredSize] = (0, height)
         self.updateGeometry()
+
+    def updateGeometry(self) -> None:
+        if not self._quiet:
+            super().updateGeometry()
 
 
 def add_caption(plot: pg.PlotItem) -> pg.LabelItem:
