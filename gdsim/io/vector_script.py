@@ -8,9 +8,10 @@ from __future__ import annotations
 import inspect
 import textwrap
 
-from gdsim.core import run_rules
+from gdsim.core import lbfgs, run_rules
 from gdsim.core import torch_arith as ta
 from gdsim.core import vector_optimizers as vo
+from gdsim.core import vector_step as vs
 from gdsim.core.optimizers import OPTIMIZERS, validate_hyper
 from gdsim.core.simulation import RunConfig
 from gdsim.io.script_parts import (
@@ -26,7 +27,8 @@ from gdsim.io.script_parts import (
 __all__ = ["vector_numpy_script"]
 
 
-# what the optimizers that are not element-wise need of gdsim.core.vector_optimizers
+# what the optimizers that are not element-wise need of gdsim.core (vector_step, lbfgs,
+# vector_optimizers)
 _VECTOR_COMMON = (
     ta._two_sum,
     ta._split,
@@ -38,12 +40,18 @@ _VECTOR_COMMON = (
     ta._norm,
     ta._lerp,
     ta._max_abs,
-    vo.StepCount,
-    vo.StepResult,
-    vo.VectorOptimizer,
+    vs.StepCount,
+    vs.StepResult,
+    vs.VectorOptimizer,
 )
 _VECTOR_OWN = {
-    "lbfgs": (vo.LBFGSState, vo._cubic_interpolate, vo._div, vo._strong_wolfe, vo.LBFGS),
+    "lbfgs": (
+        lbfgs.LBFGSState,
+        lbfgs._cubic_interpolate,
+        lbfgs._div,
+        lbfgs._strong_wolfe,
+        lbfgs.LBFGS,
+    ),
     "adafactor": (vo.AdafactorState, vo.Adafactor),
     "newton": (vo.Newton,),
     "linesearch": (vo.LineSearch,),
