@@ -239,6 +239,38 @@ def test_in_a_small_window_the_loss_legend_gives_the_names_and_leaves_the_plot_i
     qtbot.waitUntil(lambda: all(": max steps" in t for t in loss.legend.texts()), timeout=3000)
 
 
+def test_in_a_small_window_a_pca_slice_fills_its_map(make_window, qtbot):
+    """The PCA plane's second axis spans a few per cent of its first: at one scale the
+    map was a strip in the middle of the view.  A slice fills the view both ways (a
+    surface of two parameters keeps its x and y at one scale)."""
+    w = make_window("network-landscape", size=(1024, 768))
+    wait_slice(qtbot, w)
+    qtbot.wait(100)
+    contour = w.view_area.built_view("contour")
+    vb = contour.plot.vb.sceneBoundingRect()
+    shown = contour.image.sceneBoundingRect().intersected(vb)
+    assert shown.width() >= 0.9 * vb.width() and shown.height() >= 0.9 * vb.height()
+    w.scene.set_surface("ravine")
+    qtbot.wait(100)
+    assert contour.plot.vb.state["aspectLocked"]
+
+
+def test_the_loss_legend_stays_beside_the_plot_when_its_entries_change(make_window, qtbot):
+    """At 1024×768 the legend right of the loss curves gives the runs' names; when a
+    run's status changes (the play reaches the end) its names are set again at the same
+    size, and pyqtgraph's LegendItem.updateSize put it at the plot's top-left corner,
+    over the title and the y axis."""
+    w = make_window("network-landscape", size=(1024, 768))
+    wait_slice(qtbot, w)
+    loss = w.view_area.loss
+    for cursor in (10, 300, 10, 300):  # running, max steps, running, max steps
+        w.scene.set_cursor(cursor)
+        qtbot.wait(100)
+        legend = loss.legend.item.sceneBoundingRect()
+        assert legend.left() >= loss.plot.vb.sceneBoundingRect().right() - 1, cursor
+        assert not legend.intersects(loss.plot.titleLabel.sceneBoundingRect()), cursor
+
+
 def test_a_lone_run_s_legend_sample_sits_beside_its_name(make_window, qtbot):
     w = make_window("random-or-pca", size=(1600, 1000))
     wait_slice(qtbot, w)

@@ -176,6 +176,10 @@ class ContourView(ClickPlotView):
         self.plot.setLabel("bottom", surface.params[0])
         self.plot.setLabel("left", surface.params[1])
         theme.set_title(self.plot, plot_title(surface), (surface.formula,), surface.title)
+        # a surface's x and y at one scale (a ravine looks as narrow as it is); a model's
+        # slice fills the view, as Li et al. draw theirs: a PCA plane's second axis spans
+        # a few per cent of its first, and at one scale the map was a strip
+        self.plot.setAspectLocked("slice" not in surface.extra)
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         self.show_minima(self.model.view.get("show_minima", True))
         self.fill_view()

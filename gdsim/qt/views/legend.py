@@ -44,6 +44,14 @@ class _LegendItem(pg.LegendItem):
     def mouseDragEvent(self, ev):
         ev.ignore()
 
+    def updateSize(self) -> None:
+        """pyqtgraph's, where the plot's layout put the legend: its updateSize sets the
+        geometry at (0, 0), and when the size stays (new text as wide as the old) the
+        layout never moves it back, so it sat over the plot's title and y axis."""
+        pos = self.pos()
+        super().updateSize()
+        self.setPos(pos)
+
     def sizeHint(self, which, constraint=QtCore.QSizeF()):  # noqa: B008
         hint = super().sizeHint(which, constraint)
         if which == QtCore.Qt.MinimumSize:
