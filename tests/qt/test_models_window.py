@@ -1,6 +1,11 @@
 """A real model in the window (issue 15): its slice, the paths on it, the distance
 strip, the data view, held-out loss, accuracy, click-to-start, the gradient cloud."""
 
+import os
+import re
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -237,6 +242,20 @@ def test_in_a_small_window_the_loss_legend_gives_the_names_and_leaves_the_plot_i
     assert loss.plot.vb.width() >= 0.4 * loss.plot.width()  # it was an eighth of it
     w.resize(1900, 1000)  # room again: each run's status as well
     qtbot.waitUntil(lambda: all(": max steps" in t for t in loss.legend.texts()), timeout=3000)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Linux's /proc")
+def test_the_slice_computes_at_idle_priority(make_window, qtbot):
+    """The slice's thread is scheduled only when a core is idle (SCHED_IDLE), so that
+    it does not take the time the window's frames need."""
+    make_window(scene=model_scene())
+    policies = {}
+    for task in Path("/proc/self/task").iterdir():
+        name = (task / "comm").read_text().strip()
+        sched = (task / "sched").read_text()
+        policy = re.search(r"^policy\s*:\s*(\d+)", sched, re.MULTILINE)
+        policies[name] = int(policy.group(1)) if policy else None
+    assert policies.get("gdsim-landscape") == os.SCHED_IDLE, policies
 
 
 def test_in_a_small_window_a_pca_slice_fills_its_map(make_window, qtbot):
