@@ -150,6 +150,9 @@ class ContourView(ClickPlotView):
             symbol="star", size=20, brush=pg.mkBrush("w"), pen=pg.mkPen("k", width=1.5)
         )
         self.minima.setZValue(5)
+        # still from step to step: painted once into a cached picture (a scatter's own
+        # paint costs a few tenths of a ms at every frame, however few its points)
+        self.minima.setCacheMode(QtWidgets.QGraphicsItem.DeviceCoordinateCache)
         self.plot.addItem(self.minima)
         # every run's trail, dots, arrows and marble: one item (see marks.py)
         self.marks = RunMarks()
@@ -371,8 +374,9 @@ class ContourView(ClickPlotView):
             pens += [pg.mkPen(run.color, width=1.5 * theme.LINE_SCALE)] * len(pts)
         if points:
             self.probes.setData(pos=np.concatenate(points), pen=pens, brush=None)
-        else:
+        elif self.probes.isVisible():  # (most optimizers: none at every step)
             self.probes.clear()
+        self.probes.setVisible(bool(points))
 
     # -- user input ----------------------------------------------------------------------
     def _start_dragged(self, run_id: int, target) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.functions as fn
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.decision_regions import RegionGrid
 from gdsim.core.model_surface import model_metrics
@@ -108,6 +108,10 @@ class ModelDataView(RunPlot):
         if m is None:
             return
         self._lines = 2 if m.is_classifier else 1
+        # a classifier's data stay put from step to step: painted once, into a cached
+        # picture (a regression's fitted values move at every step)
+        cache = QtWidgets.QGraphicsItem
+        self.points.setCacheMode(cache.DeviceCoordinateCache if m.is_classifier else cache.NoCache)
         self._say()
         self.regions.clear()
         self.diagonal.setData([], [])
