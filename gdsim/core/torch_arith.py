@@ -3,8 +3,9 @@
 (rounded once), and a tensor's ``dot`` and ``norm`` sum in their own order.  numpy has
 no fused multiply-add, so :func:`_axpy` computes the correctly rounded ``y + a·x``
 exactly (Boldo and Melquiond's emulation with rounding to odd); the vector optimizers
-(:mod:`gdsim.core.vector_optimizers`) use these to follow torch.optim.LBFGS and
-Adafactor to the last bit, and the exported numpy script carries their source."""
+(:mod:`gdsim.core.lbfgs`, :mod:`gdsim.core.vector_optimizers`) use these to follow
+torch.optim.LBFGS and Adafactor to the last bit, and the exported numpy script carries
+their source."""
 
 from __future__ import annotations
 

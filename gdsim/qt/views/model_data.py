@@ -63,7 +63,8 @@ class RegionsImage(pg.GraphicsObject):
 
     def clear(self) -> None:
         self.classes = self._pixels = self._image = None
-        self.update()
+        self.prepareGeometryChange()
+        self._rect = QtCore.QRectF()  # no box: auto-range leaves it out
 
     def boundingRect(self) -> QtCore.QRectF:
         return QtCore.QRectF(self._rect)
