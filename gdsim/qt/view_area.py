@@ -18,6 +18,7 @@ from gdsim.qt.lesson_banner import LessonBanner
 from gdsim.qt.panels.timeline import Timeline
 from gdsim.qt.views.contour import ContourView
 from gdsim.qt.views.loss import LossView
+from gdsim.qt.views.painting import size_picture_cache
 from gdsim.qt.views.surface3d import Surface3DView
 
 #: no plot is laid out smaller than this (logical pixels)
@@ -28,6 +29,7 @@ class ViewArea(QtWidgets.QWidget):
     def __init__(self, scene, controller, parent=None):
         super().__init__(parent)
         self.scene, self.controller = scene, controller
+        size_picture_cache()  # the views' cached pictures must fit, or all repaint a step
         self._views: dict[str, QtWidgets.QWidget] = {}
         self.on_map_click = None  # callable(start tuple)
         self.on_start_moved = None  # callable(run id, (x, y))

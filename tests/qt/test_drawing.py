@@ -214,3 +214,30 @@ def test_overlapping_trails_stack_in_the_runs_order_after_any_redraw(make_window
     settle(qtbot, w)
     differ = (np.abs(pixels(vp) - played).sum(axis=2) > 60).sum()
     assert differ < 40, differ
+
+
+def test_a_large_window_steps_without_repainting_its_grids(make_window, qtbot, monkeypatch):
+    """The plots' axes and grids are cached pictures (QPixmapCache); at 2560×1440 the
+    loss plot's two grid axes alone exceed Qt's default 10 MB, and without room every
+    cached picture was repainted at each step (60 ms a step instead of 14)."""
+    import pyqtgraph as pg
+
+    painted = []
+    paint = pg.AxisItem.paint
+    monkeypatch.setattr(
+        pg.AxisItem, "paint", lambda self, *a: (painted.append(self), paint(self, *a))[1]
+    )
+    QtGui.QPixmapCache.setCacheLimit(10240)  # Qt's default, as a new process has it
+    QtGui.QPixmapCache.clear()
+    w = make_window("ravine", size=(2560, 1440))
+    assert (w.width(), w.height()) == (2560, 1440)
+    settle(qtbot, w)
+    assert painted, "the axes were painted at least once"
+    painted.clear()
+    loss_axes = {id(w.loss.plot.getAxis(n)) for n in ("left", "bottom")}
+    for k in range(1, 21):
+        w.scene.set_cursor(k)
+        qtbot.wait(5)
+    settle(qtbot, w)
+    repaints = sum(id(a) in loss_axes for a in painted)
+    assert repaints <= 2, f"the loss plot's axes were repainted {repaints} times in 20 steps"

@@ -26,6 +26,35 @@ def device_pixels(logical: float, dpr: float) -> int:
     return max(1, int(logical * dpr + 0.5))
 
 
+PICTURES_PER_SCREEN = 6  # the cached pictures of one full-screen window fill ~1.5 screens
+_watching_screens = False
+
+
+def size_picture_cache() -> None:
+    """Make room in QPixmapCache for the window's cached pictures.
+
+    Items with DeviceCoordinateCache (the plots' axes and grids, the map, its isolines
+    and minima) keep their pictures in QPixmapCache, which holds 10 MB by default.  At
+    2560×1440 the loss plot's two grid axes alone are larger than that.  Then every
+    cached item is evicted and repainted at each step: 60 ms a step at 2560×1440, 97 ms
+    at 3840×2160, where 14 ms and 24 ms are enough.  The room is sized by the largest
+    screen, and sized again when a screen is plugged in.
+    """
+    global _watching_screens
+    app = QtGui.QGuiApplication.instance()
+
+    def device_bytes(screen) -> float:
+        size = screen.size()
+        return size.width() * size.height() * screen.devicePixelRatio() ** 2 * 4
+
+    largest = max((device_bytes(s) for s in app.screens()), default=0.0)
+    kb = int(PICTURES_PER_SCREEN * largest / 1024)
+    QtGui.QPixmapCache.setCacheLimit(max(QtGui.QPixmapCache.cacheLimit(), kb))
+    if not _watching_screens:
+        _watching_screens = True
+        app.screenAdded.connect(lambda _screen: size_picture_cache())
+
+
 @lru_cache(maxsize=256)
 def pen(color, width: float, style=QtCore.Qt.SolidLine, cap=QtCore.Qt.SquareCap) -> QtGui.QPen:
     """A pen for marks drawn in device pixels, made once per look (QPainter copies it).
