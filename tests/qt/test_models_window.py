@@ -274,6 +274,36 @@ def test_in_a_small_window_a_pca_slice_fills_its_map(make_window, qtbot):
     assert contour.plot.vb.state["aspectLocked"]
 
 
+def test_on_a_slice_the_arrows_look_the_same_in_every_direction(make_window, qtbot):
+    """A slice's x and y have different scales on screen.  Each arrow's two head strokes
+    are as long as each other and at the same angle to the shaft, as the screen shows
+    them, and the arrows' lengths are measured on screen (before, they were built in data
+    units: lopsided heads, and arrows along the short axis many times longer)."""
+    w = make_window("network-landscape", size=(1024, 768))
+    wait_slice(qtbot, w)
+    contour = w.view_area.built_view("contour")
+    px, py = contour.plot.vb.viewPixelSize()
+    assert not 0.8 < py / px < 1.25, "the test needs a slice drawn at two scales"
+    longest = 0.0
+    for k in (0, 5, 20, 60):
+        w.scene.set_cursor(k)
+        qtbot.wait(20)
+        for a in contour.marks.gradients.reshape(-1, 6, 2):
+            o, tip, _, left, _, right = a / (px, py)  # in screen pixels (y flipped: same lengths)
+            shaft, lh, rh = tip - o, left - tip, right - tip
+            n = np.hypot(*shaft)
+            if n < 3:
+                continue
+            longest = max(longest, n)
+            assert np.hypot(*lh) == pytest.approx(np.hypot(*rh), rel=1e-6)
+            cos_l = -(lh @ shaft) / (np.hypot(*lh) * n)
+            cos_r = -(rh @ shaft) / (np.hypot(*rh) * n)
+            assert cos_l == pytest.approx(np.cos(0.45), abs=1e-6)
+            assert cos_r == pytest.approx(np.cos(0.45), abs=1e-6)
+    view_w = contour.plot.vb.width()
+    assert 0 < longest <= 0.25 * view_w, "no arrow is longer than a quarter of the map"
+
+
 def test_the_loss_legend_stays_beside_the_plot_when_its_entries_change(make_window, qtbot):
     """At 1024×768 the legend right of the loss curves gives the runs' names; when a
     run's status changes (the play reaches the end) its names are set again at the same

@@ -22,6 +22,7 @@ from gdsim.qt.views.cloud import GradientCloud
 from gdsim.qt.views.legend import RunLegend
 from gdsim.qt.views.lens import CurvatureLens, FlowPath
 from gdsim.qt.views.marks import RunFrame, RunMarks
+from gdsim.qt.views.painting import cache_picture
 from gdsim.qt.views.viewbox import ClickViewBox, RunPlot
 
 LIGHT_MAP = pg.ColorMap(
@@ -54,6 +55,22 @@ def arrow_segments(origin, vec, head: float = 0.28, max_head: float = np.inf) ->
     left = tip + np.array([c * back[0] - s * back[1], s * back[0] + c * back[1]])
     right = tip + np.array([c * back[0] + s * back[1], -s * back[0] + c * back[1]])
     return np.array([o, tip, tip, left, tip, right])
+
+
+def screen_arrow(origin, vec, scale: float, ref: float, aspect: float = 1.0) -> np.ndarray:
+    """The arrow_segments of ``arrow_vector(vec, scale, ref)`` from ``origin``, with its
+    length and head measured on screen.  ``aspect``: how many y data units one x data
+    unit's length of screen shows (1 where x and y share a scale; a model's slice fills
+    its view, and there a head built in data units was lopsided and a vertical arrow as
+    long in data units as a horizontal one was much longer on screen)."""
+    v = arrow_vector(vec, scale, ref)
+    length = float(np.hypot(*v))
+    if aspect == 1.0 or length == 0.0:
+        return arrow_segments(origin, v)
+    k = np.array([1.0, aspect])
+    shown = v / k  # as the screen shows it, in x data units
+    shown *= length / float(np.hypot(*shown))
+    return np.asarray(origin, dtype=float) + arrow_segments((0.0, 0.0), shown) * k
 
 
 def start_marker(plot: pg.PlotItem, color: str) -> pg.TargetItem:
@@ -194,11 +211,7 @@ class ContourView(ClickPlotView):
         x0, x1, y0, y1 = grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1]
         self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
         self.isolines.setPath(isoline_path(grid, t, self.grid.levels(12)))
-        # a new picture: drop the cached pixmaps (Qt may keep showing the old one when the
-        # item's bounds stay the same, e.g. one typed formula after another)
-        for item in (self.image, self.isolines):
-            item.setCacheMode(QtWidgets.QGraphicsItem.NoCache)
-            item.setCacheMode(QtWidgets.QGraphicsItem.DeviceCoordinateCache)
+        cache_picture(self.image, self.isolines)  # a new picture
 
     @contextmanager
     def map_cut_to_view(self):
@@ -227,6 +240,8 @@ class ContourView(ClickPlotView):
         """Sample the surface over what the view shows (up to MAP_REACH half-widths from
         the domain's centre) when that reaches past the map drawn so far: a wide pane
         then shows more of the surface beside the domain instead of blank margins."""
+        if self.surface is not None and self.grid is not None and self.pixel_aspect() != 1.0:
+            self.redraw(self.model.cursor)  # the arrows' heads, for the view's new shape
         if self.surface is None or self.grid is None or "slice" in self.surface.extra:
             return  # (a model's slice is sampled off the GUI thread, over its plane only)
         (vx0, vx1), (vy0, vy1) = self.plot.viewRange()
@@ -279,6 +294,7 @@ class ContourView(ClickPlotView):
             self.minima.setData(pos=np.array(pts, dtype=float))
         else:
             self.minima.clear()
+        cache_picture(self.minima)
 
     def sync_runs(self) -> None:
         """Create / remove / recolour the start markers to match the scene."""
@@ -306,6 +322,7 @@ class ContourView(ClickPlotView):
         base = 0.18 * float(np.ptp(self.grid.xs))  # an arrow's longest, in data units
         scale = base * theme.arrow_scale()
         ref = self.grid.grad_ref
+        aspect = self.pixel_aspect()
         frames, grads, batch, marbles, colors, shapes = {}, [], [], [], [], []
         markers = self.model.markers()
         for run, traj in self.shown_runs():
@@ -316,15 +333,15 @@ class ContourView(ClickPlotView):
                 continue
             step = None
             if view.get("show_velocity", True) and k + 1 < len(traj):
-                step = arrow_segments(pos[k], arrow_vector(pos[k + 1] - pos[k], scale, base / 9))
+                step = screen_arrow(pos[k], pos[k + 1] - pos[k], scale, base / 9, aspect)
             frames[run.id] = RunFrame(traj, run.color, trail, step, markers[run.id])
             marbles.append(trail[-1])
             colors.append(run.color)
             shapes.append(markers[run.id])
             if view.get("show_gradient", True):
-                grads.append(arrow_segments(pos[k], arrow_vector(-traj.full_grad[k], scale, ref)))
+                grads.append(screen_arrow(pos[k], -traj.full_grad[k], scale, ref, aspect))
                 if not np.array_equal(traj.grad[k], traj.full_grad[k]):
-                    batch.append(arrow_segments(pos[k], arrow_vector(-traj.grad[k], scale, ref)))
+                    batch.append(screen_arrow(pos[k], -traj.grad[k], scale, ref, aspect))
         self.marks.set_frame(
             frames,
             marbles,
@@ -337,6 +354,14 @@ class ContourView(ClickPlotView):
         self.draw_lens(cursor, base)
         self.draw_cloud(cursor, scale, ref)
         self.update_legend(cursor)
+
+    def pixel_aspect(self) -> float:
+        """The y data units per x data unit of one screen length (1 at one scale)."""
+        if self.plot.vb.state["aspectLocked"]:
+            return 1.0
+        w, h = self.plot.vb.viewPixelSize()
+        aspect = h / w if w > 0 else 1.0
+        return aspect if np.isfinite(aspect) and aspect > 0 else 1.0
 
     def draw_cloud(self, cursor: int, scale: float, ref: float) -> None:
         """The followed run's mini-batch gradient cloud (data surfaces, when shown)."""

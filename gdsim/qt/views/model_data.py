@@ -13,12 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.functions as fn
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui
 
 from gdsim.core.decision_regions import RegionGrid
 from gdsim.core.model_surface import model_metrics
 from gdsim.qt import theme
 from gdsim.qt.views.base import index_at
+from gdsim.qt.views.painting import cache_picture
 from gdsim.qt.views.viewbox import RunPlot, add_caption
 
 #: the classes' colours: points, and (lighter) the regions a network gives them
@@ -111,8 +112,7 @@ class ModelDataView(RunPlot):
         self._lines = 2 if m.is_classifier else 1
         # a classifier's data stay put from step to step: painted once, into a cached
         # picture (a regression's fitted values move at every step)
-        cache = QtWidgets.QGraphicsItem
-        self.points.setCacheMode(cache.DeviceCoordinateCache if m.is_classifier else cache.NoCache)
+        cache_picture(self.points, cached=m.is_classifier)
         self._say()
         self.regions.clear()
         self.diagonal.setData([], [])

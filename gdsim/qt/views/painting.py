@@ -55,6 +55,17 @@ def size_picture_cache() -> None:
         app.screenAdded.connect(lambda _screen: size_picture_cache())
 
 
+def cache_picture(*items, cached: bool = True) -> None:
+    """Paint ``items`` from a cached picture from now on (or not), dropping any picture
+    cached before: with unchanged bounds Qt could keep showing the old one (one typed
+    formula after another)."""
+    mode = QtWidgets.QGraphicsItem.DeviceCoordinateCache if cached else None
+    for item in items:
+        item.setCacheMode(QtWidgets.QGraphicsItem.NoCache)
+        if mode is not None:
+            item.setCacheMode(mode)
+
+
 @lru_cache(maxsize=256)
 def pen(color, width: float, style=QtCore.Qt.SolidLine, cap=QtCore.Qt.SquareCap) -> QtGui.QPen:
     """A pen for marks drawn in device pixels, made once per look (QPainter copies it).
