@@ -28,10 +28,14 @@ def export_headless(args, progress=None) -> int:
     if getattr(args, "flow", False):
         scene.view["show_flow"] = True
     app = make_app(remembered_theme=False)
+    from PySide6 import QtCore
+
     from gdsim.qt.export import ExportError, export
+    from gdsim.qt.landscape import Landscape
     from gdsim.qt.main_window import MainWindow
 
-    window = MainWindow(scene, restore_layout=False)  # the same picture on every machine
+    with Landscape.computing_at(QtCore.QThread.Priority.NormalPriority):  # no one watches
+        window = MainWindow(scene, restore_layout=False)  # the same picture on every machine
     window.ask_on_close = False
     window.resize(1600, 1000)
     window.show()

@@ -11,6 +11,7 @@ run's path onto the current plane once per trajectory.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 from PySide6 import QtCore
 
@@ -87,6 +88,22 @@ class Landscape(QtCore.QObject):
     failed = QtCore.Signal(str)
     busy_changed = QtCore.Signal(bool)
     _kick = QtCore.Signal()
+    # at idle priority (SCHED_IDLE on Linux): on a classroom laptop's two cores the
+    # slice took the time the window's frames needed (redraw 25 ms a step while a slice
+    # computed, 20 without; 22 at idle priority), and it is fast once idle.  A picture
+    # made on the command line has no window to keep smooth: there it computes at the
+    # normal priority, and a busy machine cannot hold it back (gdsim.qt.headless)
+    priority = QtCore.QThread.Priority.IdlePriority
+
+    @classmethod
+    @contextmanager
+    def computing_at(cls, priority: QtCore.QThread.Priority):
+        """Landscapes made inside the block compute at ``priority``."""
+        before, cls.priority = cls.priority, priority
+        try:
+            yield
+        finally:
+            cls.priority = before
 
     def __init__(self, scene, controller, parent=None) -> None:
         super().__init__(parent)
@@ -104,10 +121,7 @@ class Landscape(QtCore.QObject):
         self._kick.connect(self._worker.process, QtCore.Qt.QueuedConnection)
         self._worker.ready.connect(self._on_ready, QtCore.Qt.QueuedConnection)
         self._worker.failed.connect(self._on_failed, QtCore.Qt.QueuedConnection)
-        # at idle priority (SCHED_IDLE on Linux): on a classroom laptop's two cores the
-        # slice took the time the window's frames needed (redraw 25 ms a step while a
-        # slice computed, 20 without; 22 at idle priority), and it is fast once idle
-        self._thread.start(QtCore.QThread.Priority.IdlePriority)
+        self._thread.start(self.priority)
         scene.view_changed.connect(self._on_view_changed)
         self.clear()
 

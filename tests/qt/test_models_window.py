@@ -244,18 +244,34 @@ def test_in_a_small_window_the_loss_legend_gives_the_names_and_leaves_the_plot_i
     qtbot.waitUntil(lambda: all(": max steps" in t for t in loss.legend.texts()), timeout=3000)
 
 
+def landscape_policies() -> dict:
+    """The scheduling policies of this process's slice threads (and of the threads they
+    started, OpenBLAS's), by thread id."""
+    policies = {}
+    for task in Path("/proc/self/task").iterdir():
+        if (task / "comm").read_text().strip() == "gdsim-landscape":
+            policy = re.search(r"^policy\s*:\s*(\d+)", (task / "sched").read_text(), re.M)
+            policies[task.name] = int(policy.group(1)) if policy else None
+    return policies
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Linux's /proc")
 def test_the_slice_computes_at_idle_priority(make_window, qtbot):
     """The slice's thread is scheduled only when a core is idle (SCHED_IDLE), so that
-    it does not take the time the window's frames need."""
-    make_window(scene=model_scene())
-    policies = {}
-    for task in Path("/proc/self/task").iterdir():
-        name = (task / "comm").read_text().strip()
-        sched = (task / "sched").read_text()
-        policy = re.search(r"^policy\s*:\s*(\d+)", sched, re.MULTILINE)
-        policies[name] = int(policy.group(1)) if policy else None
-    assert policies.get("gdsim-landscape") == os.SCHED_IDLE, policies
+    it does not take the time the window's frames need; a picture made on the command
+    line, with no window to keep smooth, computes its slice at the normal priority."""
+    from PySide6 import QtCore
+
+    from gdsim.qt.landscape import Landscape
+
+    wait_slice(qtbot, make_window(scene=model_scene()))  # (OpenBLAS's threads started)
+    idle = landscape_policies()
+    assert idle and set(idle.values()) == {os.SCHED_IDLE}
+    with Landscape.computing_at(QtCore.QThread.Priority.NormalPriority):
+        make_window(scene=model_scene())
+    normal = {t: p for t, p in landscape_policies().items() if t not in idle}
+    assert normal and set(normal.values()) == {os.SCHED_OTHER}
+    assert Landscape.priority == QtCore.QThread.Priority.IdlePriority
 
 
 def test_in_a_small_window_a_pca_slice_fills_its_map(make_window, qtbot):
