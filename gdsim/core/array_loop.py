@@ -18,10 +18,10 @@ from gdsim.core.trajectory import Trajectory
 __all__ = ["run_array"]
 
 
-def run_array(cfg, surface, opt, plan, vector_fg, stochastic=None, interrupted=None):
+def run_array(cfg, surface, opt, plan, gradients, interrupted=None):
     """``(traj, code, step)`` of ``cfg`` with the kernel optimizer ``opt``; ``plan`` is
-    simulation.schedule_plan's (rates, momenta, the cycled constant), ``vector_fg(θ)``
-    gives (f, ∇f) for a vector θ, ``stochastic(θ)`` the gradient the optimizer uses."""
+    simulation.schedule_plan's (rates, momenta, the cycled constant), ``gradients(θ)``
+    gives (f, ∇f, the gradient the optimizer uses — None: ∇f) for a vector θ."""
     lrs, moms, cycled = plan
     n = cfg.max_steps
     theta = np.array(cfg.resolved_start(surface), dtype=float)
@@ -42,8 +42,8 @@ def run_array(cfg, surface, opt, plan, vector_fg, stochastic=None, interrupted=N
             if interrupted is not None and k % 256 == 255 and interrupted():
                 return traj, Stop.CANCELLED, k
             try:  # rule 1: f and ∇f at θ_k
-                loss, full = vector_fg(p[:, 0])
-                used = full if stochastic is None else stochastic(p[:, 0])
+                loss, full, used = gradients(p[:, 0])
+                used = full if used is None else used
             except UNDEFINED_ERRORS:
                 code, at = Stop.UNDEFINED, k
                 break

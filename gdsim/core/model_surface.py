@@ -40,6 +40,11 @@ class ModelSurface(DataSurface):
         loss, grad = self.model.loss_and_grad(np.asarray(theta, dtype=float))
         return float(loss), np.asarray(grad, dtype=float)
 
+    def vector_fg_batch(self, theta, idx) -> tuple[float, np.ndarray, np.ndarray]:
+        """f, the exact ∇f and the gradient of mini-batch ``idx`` at one parameter
+        vector, from one pass of the network."""
+        return self.model.loss_and_grads(np.asarray(theta, dtype=float), idx)
+
     def batch_loss(self, theta, idx=None) -> np.ndarray:
         return np.atleast_1d(self.model.loss(np.atleast_2d(theta), rows=idx))
 

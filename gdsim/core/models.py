@@ -169,28 +169,38 @@ class Model:
 
     def _loss_and_dz(self, z: np.ndarray, y: np.ndarray, want_dz: bool):
         """Mean loss per parameter row (R,) and, when asked, ∂loss/∂z."""
+        loss, raw = self._loss_and_raw_dz(z, y, want_dz)
+        return loss, None if raw is None else self._mean_dz(raw, y.shape[0])
+
+    def _mean_dz(self, raw: np.ndarray, n: int) -> np.ndarray:
+        """∂(mean loss over ``n`` rows)/∂z from each row's own derivative."""
+        return (2.0 / n) * raw if self.loss_kind == "mse" else raw / n
+
+    def _loss_and_raw_dz(self, z: np.ndarray, y: np.ndarray, want_dz: bool):
+        """Mean loss per parameter row (R,) and, when asked, each row's ∂loss_i/∂z
+        (halved for the squared error)."""
         n = y.shape[0]
         if self.loss_kind == "mse":
             r = z[..., 0] - y
-            return np.mean(r * r, axis=-1), ((2.0 / n) * r[..., None] if want_dz else None)
+            return (r * r).sum(axis=-1) / n, (r[..., None] if want_dz else None)
         if self.loss_kind == "bce":
             z1 = z[..., 0]
-            loss = np.mean(_log1pexp(z1) - z1 * y, axis=-1)
+            loss = (_log1pexp(z1) - z1 * y).sum(axis=-1) / n  # (np.mean's bits, sooner)
             if not want_dz:
                 return loss, None
-            return loss, ((np.exp(-_log1pexp(-z1)) - y) / n)[..., None]
+            return loss, (np.exp(-_log1pexp(-z1)) - y)[..., None]
         # log-sum-exp over the few classes column by column (numpy reduces a length-3
         # axis slowly)
         cols = [z[..., k] for k in range(z.shape[-1])]
         m = functools.reduce(np.maximum, cols)
         lse = m + np.log(sum(np.exp(c - m) for c in cols))
         true = (slice(None), np.arange(n), y)
-        loss = np.mean(lse - z[true], axis=-1)
+        loss = (lse - z[true]).sum(axis=-1) / n
         if not want_dz:
             return loss, None
         dz = np.exp(z - lse[..., None])
         dz[true] -= 1.0
-        return loss, dz / n
+        return loss, dz
 
     def _backward(self, weights, acts, dz) -> np.ndarray:
         """∂loss/∂θ (R, P) from ∂loss/∂z by the chain rule, layer by layer from the top."""
@@ -218,6 +228,21 @@ class Model:
         if theta.ndim == 1:
             return float(loss[0]), None if grad is None else grad[0]
         return loss, grad
+
+    def loss_and_grads(self, theta, rows) -> tuple[float, np.ndarray, np.ndarray]:
+        """At one θ (P,): the training loss, its exact gradient and the gradient of the
+        mini-batch ``rows``, from one pass of the network over the training rows (a
+        mini-batch step needs both: half the work of two passes)."""
+        thetas = np.asarray(theta, dtype=float)[None, :]
+        X, y = self.rows()
+        with np.errstate(all="ignore"):
+            weights = list(self._weights(thetas))
+            acts, z = self._forward(weights, X)
+            loss, raw = self._loss_and_raw_dz(z, y, True)
+            full = self._backward(weights, acts, self._mean_dz(raw, len(y)))
+            batch_acts = [X[rows], *(a[:, rows] for a in acts[1:])]  # (X is n × inputs)
+            batch = self._backward(weights, batch_acts, self._mean_dz(raw[:, rows], len(rows)))
+        return float(loss[0]), full[0], batch[0]
 
     # -- the public surface -----------------------------------------------------------
     def loss(self, theta, rows=None):

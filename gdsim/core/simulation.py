@@ -260,6 +260,7 @@ def _gradient_sources(surface: Surface, cfg: RunConfig):
         def stochastic(*t):
             return tuple(surface.batch_gradient(t, sampler.next())[0].tolist())
 
+        stochastic.batches = sampler  # (a model's array loop draws them itself)
         return fg, stochastic
 
     if cfg.noise > 0:
@@ -279,7 +280,12 @@ def _gradient_sources(surface: Surface, cfg: RunConfig):
 UNROLLED_DIMS = 8
 
 
-def _simulate_array(cfg, surface, opt, plan, stoch_grad, interrupted) -> Trajectory:
+def _vector_gradients(surface, stoch_grad):
+    """gradients(θ) -> (f, ∇f, the gradient the optimizer uses or None) for vectors θ:
+    a model's mini-batch gradient comes from the same pass of the network as f and ∇f."""
+    batches = getattr(stoch_grad, "batches", None)
+    if batches is not None and hasattr(surface, "vector_fg_batch"):
+        return lambda theta: surface.vector_fg_batch(theta, batches.next())
     if hasattr(surface, "vector_fg"):
         vector_fg = surface.vector_fg
     else:
@@ -288,8 +294,14 @@ def _simulate_array(cfg, surface, opt, plan, stoch_grad, interrupted) -> Traject
             out = surface.fg(*theta.tolist())
             return out[0], np.array(out[1:])
 
-    stochastic = None if stoch_grad is None else (lambda theta: stoch_grad(*theta.tolist()))
-    traj, code, step = run_array(cfg, surface, opt, plan, vector_fg, stochastic, interrupted)
+    if stoch_grad is None:
+        return lambda theta: (*vector_fg(theta), None)
+    return lambda theta: (*vector_fg(theta), np.array(stoch_grad(*theta.tolist())))
+
+
+def _simulate_array(cfg, surface, opt, plan, stoch_grad, interrupted) -> Trajectory:
+    gradients = _vector_gradients(surface, stoch_grad)
+    traj, code, step = run_array(cfg, surface, opt, plan, gradients, interrupted)
     if code == Stop.CANCELLED:
         raise SimulationCancelled()
     traj.status = status(code, step, cfg.grad_tol, cfg.loss_tol)

@@ -36,11 +36,11 @@ def test_the_array_loop_is_the_scalar_loop(cfg):
     plan = schedule_plan(cfg, cfg.lr, cfg.max_steps + 1)
     opt = configured_optimizer(cfg, plan[1])
 
-    def vector_fg(theta):
+    def gradients(theta):
         out = surface.fg(*theta.tolist())
-        return out[0], np.array(out[1:])
+        return out[0], np.array(out[1:]), None
 
-    traj, code, step = run_array(cfg, surface, opt, plan, vector_fg)
+    traj, code, step = run_array(cfg, surface, opt, plan, gradients)
     ours = simulate(cfg)
     np.testing.assert_array_equal(traj.position, ours.position)
     np.testing.assert_array_equal(traj.loss, ours.loss)

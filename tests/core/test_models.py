@@ -151,6 +151,22 @@ def test_stacks_of_parameters_and_mini_batches():
 
 
 @pytest.mark.parametrize("name", list(SHAPES))
+def test_one_pass_gives_the_loss_the_gradient_and_a_mini_batch_s_gradient(name):
+    """A mini-batch step's loss, exact gradient and batch gradient from one pass of the
+    network over the training rows: the loss and gradient to the bit, the batch's within
+    rounding (BLAS may round a row's products differently in a matrix of other rows)."""
+    m = get_model(name)
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        theta = _random_theta(m, rng)
+        rows = rng.permutation(m.n_samples)[: int(rng.integers(1, m.n_samples))]
+        loss, full, batch = m.loss_and_grads(theta, rows)
+        assert loss == m.loss(theta)
+        np.testing.assert_array_equal(full, m.grad(theta))
+        np.testing.assert_allclose(batch, m.grad(theta, rows), rtol=1e-13, atol=1e-17)
+
+
+@pytest.mark.parametrize("name", list(SHAPES))
 def test_losses_equals_loss_row_by_row(name):
     m = get_model(name)
     rng = np.random.default_rng(11)
