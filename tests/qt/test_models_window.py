@@ -320,6 +320,21 @@ def test_on_a_slice_the_arrows_look_the_same_in_every_direction(make_window, qtb
     assert 0 < longest <= 0.25 * view_w, "no arrow is longer than a quarter of the map"
 
 
+def test_in_a_small_window_the_map_legend_takes_one_row_of_names(make_window, qtbot):
+    """Two runs with their status took two rows above the map at 1024×768 and left the
+    slice a strip; their names alone fit in one row (the status is in the runs panel)."""
+    w = make_window("network-landscape", size=(1024, 768))
+    wait_slice(qtbot, w)
+    qtbot.wait(100)
+    legend = w.view_area.built_view("contour").legend
+    labels = w.scene.labels()
+    assert legend.texts() == [labels[r.id] for r in w.scene.runs]
+    rows = {round(label.pos().y()) for _sample, label in legend.item.items}
+    assert len(rows) == 1
+    w.resize(1900, 1000)  # room again: each run's status as well
+    qtbot.waitUntil(lambda: all(": running" in t for t in legend.texts()), timeout=3000)
+
+
 def test_the_loss_legend_stays_beside_the_plot_when_its_entries_change(make_window, qtbot):
     """At 1024×768 the legend right of the loss curves gives the runs' names; when a
     run's status changes (the play reaches the end) its names are set again at the same

@@ -66,6 +66,11 @@ def _metrics() -> QtGui.QFontMetricsF:
     return QtGui.QFontMetricsF(font)
 
 
+def _names(entries: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The entries with the runs' names only, without their status."""
+    return [(c, mk, t.rsplit(": ", 1)[0]) for c, mk, t in entries]
+
+
 #: an entry's width besides its text: the sample, the spacing and some slack
 ENTRY_EXTRA = 34 + 14 + 8
 
@@ -144,9 +149,16 @@ class RunLegend:
         self._key = key
         if self.side == "right":
             entries = self._fitting(entries)
+        cols, fit = self._columns([t for *_, t in entries], width, height)
+        if self.side == "top" and len(entries) > cols:
+            # more than a row above the data: the names alone, when that takes fewer rows
+            # (at 1024×768 a model's map kept a strip under two rows of legend)
+            names = _names(entries)
+            n_cols, n_fit = self._columns([t for *_, t in names], width, height)
+            if -(-len(names) // n_cols) < -(-len(entries) // cols):
+                entries, cols, fit = names, n_cols, n_fit
         content = (tuple(entries), *style)
         leg = self.item
-        cols, fit = self._columns([t for *_, t in entries], width, height)
         shown = entries if len(entries) <= fit else entries[: max(fit - 1, 1)]
         looks = (tuple((c, m) for c, m, _t in shown), len(entries), *content[1:])
         if self._built is None or self._built[0] != looks:
@@ -172,7 +184,7 @@ class RunLegend:
         widest = max((m.horizontalAdvance(t) for *_, t in entries), default=0.0)
         if widest + ENTRY_EXTRA <= self._room():
             return entries
-        return [(c, mk, t.rsplit(": ", 1)[0]) for c, mk, t in entries]
+        return _names(entries)
 
     def _fit(self, cols: int, width: float) -> None:
         """``cols`` columns, fewer while the legend is wider than the plot (measured

@@ -105,6 +105,12 @@ class RunPlot(pg.PlotWidget, RunView):
         if legend is not None and "model" in self.__dict__:
             legend.invalidate()
             self.update_legend(self.model.cursor)
+            # and once the plot's layout has given the data its new size
+            QtCore.QTimer.singleShot(0, self, lambda: self._legend_after_resize(legend))
+
+    def _legend_after_resize(self, legend) -> None:
+        legend.invalidate()
+        self.update_legend(self.model.cursor)
 
     def apply_colors(self) -> None:
         """The view's own items in the theme's colours (views with such items override)."""
