@@ -32,7 +32,8 @@ def write_png(model_surface, cfg, plane, grid, traj, path, scale: float = 2.0) -
     view.resize(WIDTH, HEIGHT)
     view.show()
     view.sync_runs()
-    view.redraw(len(traj) - 1)
+    scene.cursor = len(traj) - 1  # the path to its end, and the legend saying how it ended
+    view.redraw(scene.cursor)
     for _ in range(3):
         app.processEvents()
     try:

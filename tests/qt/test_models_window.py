@@ -361,3 +361,24 @@ def test_a_lone_run_s_legend_sample_sits_beside_its_name(make_window, qtbot):
     drawn = sample.mapRectToScene(sample.boundingRect()).center().y()
     name = label.item.mapRectToScene(label.item.boundingRect()).center().y()
     assert abs(drawn - name) < 6, (drawn, name)  # it sat halfway down, the name on top
+
+
+def test_the_landscape_picture_s_legend_says_how_the_run_ended(qtbot, monkeypatch, tmp_path):
+    """``gdsim landscape --out x.png`` draws the path to its end: its legend says "max
+    steps", not "running" (a resize laid the legend out again at the scene's cursor 0)."""
+    from gdsim.core.simulation import simulate
+    from gdsim.core.slice_surface import make_plane, slice_sample
+    from gdsim.qt import export
+    from gdsim.qt.landscape_export import write_png
+
+    surface = get_surface("mlp-moons")
+    cfg = RunConfig("mlp-moons", "adam", {"lr": 0.05}, max_steps=40)
+    traj = simulate(cfg)
+    plane = make_plane(surface.model, "pca", traj.position)
+    grid = slice_sample(surface.model, plane, 15)
+    said = []
+    monkeypatch.setattr(
+        export, "export_png", lambda view, *a, **k: said.extend(view.legend.texts())
+    )
+    write_png(surface, cfg, plane, grid, traj, tmp_path / "x.png")
+    assert said == ["adam: max steps (40)"]
