@@ -166,6 +166,27 @@ def test_one_pass_gives_the_loss_the_gradient_and_a_mini_batch_s_gradient(name):
         np.testing.assert_allclose(batch, m.grad(theta, rows), rtol=1e-13, atol=1e-17)
 
 
+def test_a_mini_batch_run_takes_one_pass_a_step(monkeypatch):
+    """simulate's mini-batch steps of a model: one pass of the network each, which gives
+    the recorded loss, exact gradient and batch gradient."""
+    from gdsim.core.models import Model
+    from gdsim.core.simulation import RunConfig, simulate
+
+    calls = []
+    one_pass = Model.loss_and_grads
+    monkeypatch.setattr(
+        Model, "loss_and_grads", lambda self, t, rows: calls.append(rows) or one_pass(self, t, rows)
+    )
+    cfg = RunConfig("mlp-moons", "adam", {"lr": 0.01}, max_steps=30, batch_size=16, seed=2)
+    traj = simulate(cfg)
+    assert len(calls) == len(traj) == 31 and all(len(r) == 16 for r in calls)
+    m = get_model("mlp-moons")
+    for k in (0, 7, 30):
+        assert traj.loss[k] == m.loss(traj.position[k])
+        np.testing.assert_array_equal(traj.full_grad[k], m.grad(traj.position[k]))
+        np.testing.assert_array_equal(traj.grad[k], one_pass(m, traj.position[k], calls[k])[2])
+
+
 @pytest.mark.parametrize("name", list(SHAPES))
 def test_losses_equals_loss_row_by_row(name):
     m = get_model(name)

@@ -290,34 +290,49 @@ def test_in_a_small_window_a_pca_slice_fills_its_map(make_window, qtbot):
     assert contour.plot.vb.state["aspectLocked"]
 
 
+def assert_arrows_as_on_screen(contour) -> None:
+    """Each −∇f arrow's head strokes as long as each other and at the same angle to the
+    shaft as the screen shows them, and no arrow longer than a quarter of the map."""
+    px, py = contour.plot.vb.viewPixelSize()
+    longest = 0.0
+    for a in contour.marks.gradients.reshape(-1, 6, 2):
+        o, tip, _, left, _, right = a / (px, py)  # in screen pixels (y flipped: same lengths)
+        shaft, lh, rh = tip - o, left - tip, right - tip
+        n = np.hypot(*shaft)
+        if n < 3:
+            continue
+        longest = max(longest, n)
+        assert np.hypot(*lh) == pytest.approx(np.hypot(*rh), rel=1e-6)
+        for head in (lh, rh):
+            assert -(head @ shaft) / (np.hypot(*head) * n) == pytest.approx(np.cos(0.45), abs=1e-6)
+    assert 0 < longest <= 0.25 * contour.plot.vb.width()
+
+
 def test_on_a_slice_the_arrows_look_the_same_in_every_direction(make_window, qtbot):
-    """A slice's x and y have different scales on screen.  Each arrow's two head strokes
-    are as long as each other and at the same angle to the shaft, as the screen shows
-    them, and the arrows' lengths are measured on screen (before, they were built in data
-    units: lopsided heads, and arrows along the short axis many times longer)."""
+    """A slice's x and y have different scales on screen.  The arrows are built as the
+    screen shows them, after a step and after the window changes shape (before, they were
+    built in data units: lopsided heads, and arrows along the short axis many times
+    longer); the gradient cloud's full-batch point stays at the −∇f arrow's tip."""
     w = make_window("network-landscape", size=(1024, 768))
     wait_slice(qtbot, w)
+    w.scene.set_view("show_cloud", True)
     contour = w.view_area.built_view("contour")
     px, py = contour.plot.vb.viewPixelSize()
     assert not 0.8 < py / px < 1.25, "the test needs a slice drawn at two scales"
-    longest = 0.0
     for k in (0, 5, 20, 60):
         w.scene.set_cursor(k)
         qtbot.wait(20)
-        for a in contour.marks.gradients.reshape(-1, 6, 2):
-            o, tip, _, left, _, right = a / (px, py)  # in screen pixels (y flipped: same lengths)
-            shaft, lh, rh = tip - o, left - tip, right - tip
-            n = np.hypot(*shaft)
-            if n < 3:
-                continue
-            longest = max(longest, n)
-            assert np.hypot(*lh) == pytest.approx(np.hypot(*rh), rel=1e-6)
-            cos_l = -(lh @ shaft) / (np.hypot(*lh) * n)
-            cos_r = -(rh @ shaft) / (np.hypot(*rh) * n)
-            assert cos_l == pytest.approx(np.cos(0.45), abs=1e-6)
-            assert cos_r == pytest.approx(np.cos(0.45), abs=1e-6)
-    view_w = contour.plot.vb.width()
-    assert 0 < longest <= 0.25 * view_w, "no arrow is longer than a quarter of the map"
+        assert_arrows_as_on_screen(contour)
+        tips = contour.marks.gradients.reshape(-1, 6, 2)[:, 1]
+        xs, ys = contour.cloud.full.getData()
+        assert contour.cloud.full.isVisible() and len(xs) == 1
+        off = (tips - (xs[0], ys[0])) / (px, py)  # in pixels
+        assert np.hypot(*off.T).min() < 0.01
+    w.resize(1600, 500)  # paused: the same arrows, for the new shape
+    qtbot.wait(400)
+    px2, py2 = contour.plot.vb.viewPixelSize()
+    assert abs(py2 / px2 - py / px) > 0.2 * py / px
+    assert_arrows_as_on_screen(contour)
 
 
 def test_in_a_small_window_the_map_legend_takes_one_row_of_names(make_window, qtbot):

@@ -46,6 +46,15 @@ def trail_at(traj: Trajectory, k: int, rows: np.ndarray | None = None) -> np.nda
     return rows[: min(k + 1, known[1])]
 
 
+def screen_stretch(vec, aspect: float) -> float:
+    """How many times longer ``vec`` must be in data units to be as long on screen (in
+    x data units) as it is in data units; ``aspect``: the y data units one x data unit's
+    length of screen shows (1 where x and y share a scale: no stretch)."""
+    v = np.asarray(vec, dtype=float)
+    shown = float(np.hypot(v[0], v[1] / aspect))
+    return float(np.hypot(*v)) / shown if aspect != 1.0 and shown > 0 else 1.0
+
+
 def arrow_vector(vec, scale: float, ref: float) -> np.ndarray:
     """A saturating arrow length: about ``scale`` for large vectors, shorter for small."""
     v = np.asarray(vec, dtype=float)

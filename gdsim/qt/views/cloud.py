@@ -11,7 +11,7 @@ from PySide6 import QtCore
 
 from gdsim.core.gradient_cloud import batch_cloud, sigma_ellipse
 from gdsim.qt import theme
-from gdsim.qt.views.base import arrow_vector
+from gdsim.qt.views.base import arrow_vector, screen_stretch
 
 
 class GradientCloud:
@@ -36,11 +36,15 @@ class GradientCloud:
             self._key, self._cloud = key, batch_cloud(surface, theta, batch_size)
         return self._cloud
 
-    def show(self, origin, cloud, axes, scale: float, ref: float, color: str) -> None:
-        """``axes`` (P, 2): the plane's directions (the identity for a 2D surface)."""
+    def show(
+        self, origin, cloud, axes, scale: float, ref: float, color: str, aspect: float = 1.0
+    ) -> None:
+        """``axes`` (P, 2): the plane's directions (the identity for a 2D surface);
+        ``aspect``: the view's, as the −∇f arrow is drawn (contour.screen_arrow)."""
         full = -cloud.full @ axes
         norm = float(np.hypot(*full))
         factor = float(np.hypot(*arrow_vector(full, scale, ref))) / norm if norm > 0 else 0.0
+        factor *= screen_stretch(full, aspect)
         pts = np.asarray(origin) + factor * (-cloud.gradients @ axes)
         tip = np.asarray(origin) + factor * full
         pts = pts[np.isfinite(pts).all(axis=1)]

@@ -17,7 +17,7 @@ from gdsim.core import isolines
 from gdsim.core.grid import SurfaceGrid, extend
 from gdsim.core.surfaces import get_surface
 from gdsim.qt import theme
-from gdsim.qt.views.base import arrow_vector, index_at, plot_title, trail_at
+from gdsim.qt.views.base import arrow_vector, index_at, plot_title, screen_stretch, trail_at
 from gdsim.qt.views.cloud import GradientCloud
 from gdsim.qt.views.legend import RunLegend
 from gdsim.qt.views.lens import CurvatureLens, FlowPath
@@ -59,17 +59,14 @@ def arrow_segments(origin, vec, head: float = 0.28, max_head: float = np.inf) ->
 
 def screen_arrow(origin, vec, scale: float, ref: float, aspect: float = 1.0) -> np.ndarray:
     """The arrow_segments of ``arrow_vector(vec, scale, ref)`` from ``origin``, with its
-    length and head measured on screen.  ``aspect``: how many y data units one x data
-    unit's length of screen shows (1 where x and y share a scale; a model's slice fills
-    its view, and there a head built in data units was lopsided and a vertical arrow as
-    long in data units as a horizontal one was much longer on screen)."""
+    length and head measured on screen (``aspect``: see base.screen_stretch; a model's
+    slice fills its view, and there a head built in data units was lopsided and a
+    vertical arrow as long in data units as a horizontal one was far longer on screen)."""
     v = arrow_vector(vec, scale, ref)
-    length = float(np.hypot(*v))
-    if aspect == 1.0 or length == 0.0:
+    if aspect == 1.0 or not v.any():
         return arrow_segments(origin, v)
     k = np.array([1.0, aspect])
-    shown = v / k  # as the screen shows it, in x data units
-    shown *= length / float(np.hypot(*shown))
+    shown = v * screen_stretch(v, aspect) / k  # as the screen shows it, in x data units
     return np.asarray(origin, dtype=float) + arrow_segments((0.0, 0.0), shown) * k
 
 
@@ -185,6 +182,8 @@ class ContourView(ClickPlotView):
         self._refit = QtCore.QTimer(self, singleShot=True, interval=120)
         self._refit.timeout.connect(self.fill_view)
         self.plot.vb.sigRangeChanged.connect(lambda *_: self._refit.start())
+        self.plot.vb.sigResized.connect(lambda *_: self._refit.start())  # (a slice's aspect)
+        self._aspect = 1.0  # the view's aspect the marks were last built for
         # a zoom or a pan by the user is the scene's range (a session saves it)
         self.plot.vb.sigRangeChangedManually.connect(lambda *_: self.store_ranges())
 
@@ -240,8 +239,8 @@ class ContourView(ClickPlotView):
         """Sample the surface over what the view shows (up to MAP_REACH half-widths from
         the domain's centre) when that reaches past the map drawn so far: a wide pane
         then shows more of the surface beside the domain instead of blank margins."""
-        if self.surface is not None and self.grid is not None and self.pixel_aspect() != 1.0:
-            self.redraw(self.model.cursor)  # the arrows' heads, for the view's new shape
+        if self.grid is not None and abs(self.pixel_aspect() / self._aspect - 1.0) > 1e-3:
+            self.redraw(self.model.cursor)  # the arrows, for the view's new shape
         if self.surface is None or self.grid is None or "slice" in self.surface.extra:
             return  # (a model's slice is sampled off the GUI thread, over its plane only)
         (vx0, vx1), (vy0, vy1) = self.plot.viewRange()
@@ -322,7 +321,7 @@ class ContourView(ClickPlotView):
         base = 0.18 * float(np.ptp(self.grid.xs))  # an arrow's longest, in data units
         scale = base * theme.arrow_scale()
         ref = self.grid.grad_ref
-        aspect = self.pixel_aspect()
+        aspect = self._aspect = self.pixel_aspect()
         frames, grads, batch, marbles, colors, shapes = {}, [], [], [], [], []
         markers = self.model.markers()
         for run, traj in self.shown_runs():
@@ -352,7 +351,7 @@ class ContourView(ClickPlotView):
         )
         self.show_probes(cursor)
         self.draw_lens(cursor, base)
-        self.draw_cloud(cursor, scale, ref)
+        self.draw_cloud(cursor, scale, ref, aspect)
         self.update_legend(cursor)
 
     def pixel_aspect(self) -> float:
@@ -363,7 +362,7 @@ class ContourView(ClickPlotView):
         aspect = h / w if w > 0 else 1.0
         return aspect if np.isfinite(aspect) and aspect > 0 else 1.0
 
-    def draw_cloud(self, cursor: int, scale: float, ref: float) -> None:
+    def draw_cloud(self, cursor: int, scale: float, ref: float, aspect: float = 1.0) -> None:
         """The followed run's mini-batch gradient cloud (data surfaces, when shown)."""
         if not self.model.view.get("show_cloud"):
             self.cloud.hide()
@@ -382,7 +381,7 @@ class ContourView(ClickPlotView):
             return
         b = run.config.batch_size
         cloud = self.cloud.cloud(data, raw.position[k], b, (raw, k, b, data.name))
-        self.cloud.show(traj.position[k], cloud, axes, scale, ref, run.color)
+        self.cloud.show(traj.position[k], cloud, axes, scale, ref, run.color, aspect)
 
     def show_probes(self, cursor: int) -> None:
         """Small rings where each run's optimizer evaluated f inside the step that

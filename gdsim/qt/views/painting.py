@@ -38,7 +38,7 @@ def size_picture_cache() -> None:
     2560×1440 the loss plot's two grid axes alone are larger than that.  Then every
     cached item is evicted and repainted at each step: 60 ms a step at 2560×1440, 97 ms
     at 3840×2160, where 14 ms and 24 ms are enough.  The room is sized by the largest
-    screen, and sized again when a screen is plugged in.
+    screen, and sized again when a screen is plugged in or changes.
     """
     global _watching_screens
     app = QtGui.QGuiApplication.instance()
@@ -52,7 +52,15 @@ def size_picture_cache() -> None:
     QtGui.QPixmapCache.setCacheLimit(max(QtGui.QPixmapCache.cacheLimit(), kb))
     if not _watching_screens:
         _watching_screens = True
-        app.screenAdded.connect(lambda _screen: size_picture_cache())
+        app.screenAdded.connect(lambda screen: _watch(screen))
+        for screen in app.screens():
+            _watch(screen)
+
+
+def _watch(screen) -> None:
+    """Size the picture cache again when ``screen`` (new, or changed) is larger."""
+    screen.geometryChanged.connect(lambda _rect: size_picture_cache())
+    size_picture_cache()
 
 
 def cache_picture(*items, cached: bool = True) -> None:
