@@ -55,6 +55,18 @@ def screen_stretch(vec, aspect: float) -> float:
     return float(np.hypot(*v)) / shown if aspect != 1.0 and shown > 0 else 1.0
 
 
+def arrow_vectors(vecs, scale: float, ref: float) -> np.ndarray:
+    """arrow_vector of each row of ``vecs`` (m, d)."""
+    v = np.asarray(vecs, dtype=float)
+    n = np.sqrt((v * v).sum(axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = scale / (n + ref)  # (v / n) · scale n / (n + ref)
+        out = v * factor[:, None]
+    none = ~np.isfinite(n) | (n == 0.0) | ~np.isfinite(factor)
+    out[none] = 0.0  # (a NaN vector: no arrow)
+    return out
+
+
 def arrow_vector(vec, scale: float, ref: float) -> np.ndarray:
     """A saturating arrow length: about ``scale`` for large vectors, shorter for small."""
     v = np.asarray(vec, dtype=float)

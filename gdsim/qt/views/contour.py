@@ -17,7 +17,7 @@ from gdsim.core import isolines
 from gdsim.core.grid import SurfaceGrid, extend
 from gdsim.core.surfaces import get_surface
 from gdsim.qt import theme
-from gdsim.qt.views.base import arrow_vector, index_at, plot_title, screen_stretch, trail_at
+from gdsim.qt.views.base import arrow_vectors, index_at, plot_title, trail_at
 from gdsim.qt.views.cloud import GradientCloud
 from gdsim.qt.views.legend import RunLegend
 from gdsim.qt.views.lens import CurvatureLens, FlowPath
@@ -44,30 +44,42 @@ def isoline_path(grid: SurfaceGrid, t: np.ndarray, levels) -> QtGui.QPainterPath
 def arrow_segments(origin, vec, head: float = 0.28, max_head: float = np.inf) -> np.ndarray:
     """Points (6, 2) of an arrow drawn as three segments (shaft and two head strokes);
     the head is ``head`` of the length, at most ``max_head``."""
-    o = np.asarray(origin, dtype=float)
-    v = np.asarray(vec, dtype=float)
+    return arrows_segments(origin, vec, head, max_head)[0]
+
+
+def arrows_segments(origins, vecs, head: float = 0.28, max_head: float = np.inf) -> np.ndarray:
+    """arrow_segments of many arrows at once: origins and vectors (m, 2) → (m, 6, 2)."""
+    o = np.asarray(origins, dtype=float).reshape(-1, 2)
+    v = np.asarray(vecs, dtype=float).reshape(-1, 2)
     tip = o + v
-    n = float(np.hypot(*v))
-    if n == 0.0:
-        return np.repeat(o[None, :], 6, axis=0)
-    back = -v / n * min(head * n, n, max_head)
+    n = np.hypot(v[:, 0], v[:, 1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        back = -v * (np.minimum(np.minimum(head * n, n), max_head) / n)[:, None]
+    back[n == 0.0] = 0.0  # a zero arrow: every point at its origin
     c, s = np.cos(0.45), np.sin(0.45)
-    left = tip + np.array([c * back[0] - s * back[1], s * back[0] + c * back[1]])
-    right = tip + np.array([c * back[0] + s * back[1], -s * back[0] + c * back[1]])
-    return np.array([o, tip, tip, left, tip, right])
+    bx, by = back[:, 0], back[:, 1]
+    left = tip + np.column_stack([c * bx - s * by, s * bx + c * by])
+    right = tip + np.column_stack([c * bx + s * by, -s * bx + c * by])
+    return np.stack([o, tip, tip, left, tip, right], axis=1)
 
 
-def screen_arrow(origin, vec, scale: float, ref: float, aspect: float = 1.0) -> np.ndarray:
-    """The arrow_segments of ``arrow_vector(vec, scale, ref)`` from ``origin``, with its
-    length and head measured on screen (``aspect``: see base.screen_stretch; a model's
-    slice fills its view, and there a head built in data units was lopsided and a
-    vertical arrow as long in data units as a horizontal one was far longer on screen)."""
-    v = arrow_vector(vec, scale, ref)
-    if aspect == 1.0 or not v.any():
-        return arrow_segments(origin, v)
+def screen_arrows(origins, vecs, scale: float, ref: float, aspect: float = 1.0) -> np.ndarray:
+    """The arrows_segments of ``arrow_vectors(vecs, scale, ref)`` from ``origins``
+    (m, 2) → (m, 6, 2), with their lengths and heads measured on screen (``aspect``: see
+    base.screen_stretch; a model's slice fills its view, and there a head built in data
+    units was lopsided and a vertical arrow as long in data units as a horizontal one was
+    far longer on screen)."""
+    v = arrow_vectors(np.asarray(vecs, dtype=float).reshape(-1, 2), scale, ref)
+    if aspect == 1.0:
+        return arrows_segments(origins, v)
     k = np.array([1.0, aspect])
-    shown = v * screen_stretch(v, aspect) / k  # as the screen shows it, in x data units
-    return np.asarray(origin, dtype=float) + arrow_segments((0.0, 0.0), shown) * k
+    shown = v / k  # as the screen shows them, in x data units
+    n, n_shown = np.hypot(v[:, 0], v[:, 1]), np.hypot(shown[:, 0], shown[:, 1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stretch = np.where(n_shown > 0, n / n_shown, 1.0)
+    shown *= stretch[:, None]  # as long on screen as v is in data units
+    o = np.asarray(origins, dtype=float).reshape(-1, 1, 2)
+    return o + arrows_segments(np.zeros_like(shown), shown) * k
 
 
 def start_marker(plot: pg.PlotItem, color: str) -> pg.TargetItem:
@@ -322,7 +334,8 @@ class ContourView(ClickPlotView):
         scale = base * theme.arrow_scale()
         ref = self.grid.grad_ref
         aspect = self._aspect = self.pixel_aspect()
-        frames, grads, batch, marbles, colors, shapes = {}, [], [], [], [], []
+        shown, marbles, colors, shapes = [], [], [], []
+        steps, grads, batch = ([], []), ([], []), ([], [])  # (origins, vectors) each
         markers = self.model.markers()
         for run, traj in self.shown_runs():
             k = index_at(traj, cursor)
@@ -330,23 +343,38 @@ class ContourView(ClickPlotView):
             trail = trail_at(traj, k)
             if not len(trail):
                 continue
-            step = None
-            if view.get("show_velocity", True) and k + 1 < len(traj):
-                step = screen_arrow(pos[k], pos[k + 1] - pos[k], scale, base / 9, aspect)
-            frames[run.id] = RunFrame(traj, run.color, trail, step, markers[run.id])
+            stepping = view.get("show_velocity", True) and k + 1 < len(traj)
+            if stepping:
+                steps[0].append(pos[k])
+                steps[1].append(pos[k + 1] - pos[k])
+            shown.append((run, traj, trail, stepping))
             marbles.append(trail[-1])
             colors.append(run.color)
             shapes.append(markers[run.id])
             if view.get("show_gradient", True):
-                grads.append(screen_arrow(pos[k], -traj.full_grad[k], scale, ref, aspect))
+                grads[0].append(pos[k])
+                grads[1].append(-traj.full_grad[k])
                 if not np.array_equal(traj.grad[k], traj.full_grad[k]):
-                    batch.append(screen_arrow(pos[k], -traj.grad[k], scale, ref, aspect))
+                    batch[0].append(pos[k])
+                    batch[1].append(-traj.grad[k])
+
+        def arrows(pairs, ref):  # every arrow of a kind in one pass: 64 runs, 128 arrows
+            return screen_arrows(*pairs, scale, ref, aspect) if pairs[0] else np.empty((0, 6, 2))
+
+        step_arrows = iter(arrows(steps, base / 9))
+        frames = {
+            run.id: RunFrame(
+                traj, run.color, trail, next(step_arrows) if stepping else None, markers[run.id]
+            )
+            for run, traj, trail, stepping in shown
+        }
+        grads, batch = arrows(grads, ref).reshape(-1, 2), arrows(batch, ref).reshape(-1, 2)
         self.marks.set_frame(
             frames,
             marbles,
             colors,
-            np.concatenate(grads) if grads else (),
-            np.concatenate(batch) if batch else (),
+            grads,
+            batch,
             shapes,
         )
         self.show_probes(cursor)
