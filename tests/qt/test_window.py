@@ -857,3 +857,21 @@ def test_the_runs_list_is_not_painted_again_while_its_runs_keep_running(make_win
     w.actions_by_name["end"].trigger()
     qtbot.wait(50)
     assert all(panel.status_text(r.id) != "running" for r in w.scene.runs)
+
+
+def test_3d_trails_are_smooth_until_they_crowd(make_window, qtbot):
+    """A few runs' 3D trails are antialiased; 64 runs' (~18 000 vertices, where the lines
+    crowd) are not, as software OpenGL turns each smooth wide line into quads on the CPU
+    (4 ms a frame)."""
+    w = make_window("ravine")
+    trail = w.surface3d.trail
+    assert trail.antialias and len(trail.pos) <= 6000
+    for i in range(40):
+        run = w.scene.add_run()
+        w.scene.update_run(run.id, start=(-9 + 0.25 * (i // 5), 3 - 0.09 * i))
+    wait_trajectories(qtbot, w, timeout=20000)
+    w.scene.set_cursor(w.controller.last_step())
+    qtbot.wait(50)
+    trail = w.surface3d.trail
+    assert len(trail.pos.base if trail.pos.base is not None else trail.pos) > 6000
+    assert not trail.antialias

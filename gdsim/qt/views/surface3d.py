@@ -29,6 +29,7 @@ MESH = 60
 TRAIL_CELL = 0.002
 #: longer trajectories are laid out in a background thread (a million steps: ~1 s)
 INLINE_STEPS = 20_000
+SMOOTH_VERTICES = 6000  # 3D trails of more vertices are drawn without antialiasing
 
 
 class Surface3DView(QtWidgets.QWidget, RunView):
@@ -352,7 +353,10 @@ def sliced_lines(gl):
             if source == self._source:
                 return
             self._source = source
-            self.setData(pos=pairs, color=color)
+            # smooth lines cost Mesa's software GL time per vertex (wide antialiased
+            # lines become quads on the CPU): 4 ms a frame for 64 runs' ~18 000,
+            # 0.2 ms for 4 runs' ~2 000; beyond SMOOTH_VERTICES the trails crowd anyway
+            self.setData(pos=pairs, color=color, antialias=len(pairs) <= SMOOTH_VERTICES)
             self.pos = self.pos.view(_Shown)
             self.pos.shown = 0
 
