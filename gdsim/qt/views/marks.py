@@ -296,7 +296,7 @@ class RunMarks(painting.ViewRectItem):
             seg = np.concatenate(parts)
             lines[key] = painting.clip_segments(seg[0::2], seg[1::2], rect)
             halos.setdefault(key[1], []).append(lines[key])
-        halo = (255, 255, 255, 200)
+        halo = (255, 255, 255, 255)  # opaque: a translucent wide stroke costs ~6× more
         for width, parts in halos.items():
             p.setPen(painting.pen(halo, width + 2.5 * self._export, cap=QtCore.Qt.RoundCap))
             p.drawLines(polygon(np.concatenate(parts)))
