@@ -241,3 +241,26 @@ def test_a_large_window_steps_without_repainting_its_grids(make_window, qtbot, m
     settle(qtbot, w)
     repaints = sum(id(a) in loss_axes for a in painted)
     assert repaints <= 2, f"the loss plot's axes were repainted {repaints} times in 20 steps"
+
+
+def test_many_dots_drawn_in_one_call_look_like_dots_drawn_one_by_one(qapp):
+    """draw_stamps draws many step dots in one QPainter call (a jump back along 64 runs'
+    trails drew ~4800 of them one by one): the same picture, at scale 1 and 2."""
+    from gdsim.qt.views import painting
+
+    rng = np.random.default_rng(4)
+    pts = rng.uniform(10, 190, (40, 2))
+    for dpr in (1.0, 2.0):
+        img = painting.stamp("t", "#D55E00", 7.0, dpr)
+        pictures = []
+        for count in (len(pts), 1):  # all at once; then one call per dot
+            canvas = QtGui.QImage(200, 200, QtGui.QImage.Format_ARGB32_Premultiplied)
+            canvas.fill(0)
+            p = QtGui.QPainter(canvas)
+            for i in range(0, len(pts), count):
+                painting.draw_stamps(p, img, pts[i : i + count])
+            p.end()
+            arr = np.frombuffer(canvas.constBits(), np.uint8).reshape(200, 200, 4)
+            pictures.append(arr.astype(int))
+        assert pictures[1].sum() > 0
+        assert np.abs(pictures[0] - pictures[1]).max() <= 2
