@@ -25,6 +25,7 @@ from gdsim.qt.panels.controls import ControlsPanel
 from gdsim.qt.panels.runs import RunsPanel
 from gdsim.qt.panels.this_step import ThisStepPanel
 from gdsim.qt.panels.timeline import StepsPanel, StepTable
+from gdsim.qt.panels.widgets import SteadyLabel
 from gdsim.qt.presentation import Presentation
 from gdsim.qt.presenter_keys import PresenterKeys
 from gdsim.qt.view_area import ViewArea
@@ -163,7 +164,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.speed.setToolTip("Playback speed in steps per second (+ / −)")
         self.speed.valueChanged.connect(self.scene.set_speed)
         tb.addWidget(self.speed)
-        self.step_label = QtWidgets.QLabel()
+        self.step_label = SteadyLabel()
         self.step_label.setAlignment(QtCore.Qt.AlignCenter)
         self.step_label.setContentsMargins(8, 0, 8, 0)
         tb.addWidget(self.step_label)
@@ -230,11 +231,8 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- scene -> window ---------------------------------------------------------------------
     def _show_step(self) -> None:
         last = self.controller.last_step()
-        widest = f"step {last} / {last}"  # the label keeps that width: no jiggle
-        self.step_label.setMinimumWidth(
-            self.step_label.fontMetrics().horizontalAdvance(widest) + 16
-        )
-        self.step_label.setText(f"step {self.scene.cursor} / {last}")
+        # the label keeps the width of the widest: no jiggle, and no layout at each step
+        self.step_label.show_text(f"step {self.scene.cursor} / {last}", f"step {last} / {last}")
 
     def _on_reset(self) -> None:
         """A lesson or session loaded: the window's own parts read the scene again."""

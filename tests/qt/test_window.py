@@ -875,3 +875,37 @@ def test_3d_trails_are_smooth_until_they_crowd(make_window, qtbot):
     trail = w.surface3d.trail
     assert len(trail.pos.base if trail.pos.base is not None else trail.pos) > 6000
     assert not trail.antialias
+
+
+def test_stepping_lays_nothing_out_again(make_window, qtbot):
+    """A step changes the step counters' text, not their size: no layout request goes up
+    to the main window (it laid itself out again at every step), and the counters read
+    the step."""
+    from PySide6 import QtCore, QtWidgets
+
+    w = make_window("ravine")
+    last = w.controller.last_step()
+    w.scene.set_cursor(3)
+    qtbot.wait(50)
+    requests = []
+
+    class Count(QtCore.QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QtCore.QEvent.LayoutRequest:
+                requests.append(type(obj).__name__)
+            return False
+
+    counter = Count()
+    app = QtWidgets.QApplication.instance()
+    app.installEventFilter(counter)
+    for k in (4, 9, 10, 99, 100):
+        w.scene.set_cursor(k)
+        qtbot.wait(5)
+    qtbot.wait(30)
+    app.removeEventFilter(counter)
+    assert requests == []
+    assert w.step_label.text() == f"step 100 / {last}"
+    assert w.timeline.label.text() == f"100 / {last}"
+    assert w.step_label.width() >= w.step_label.fontMetrics().horizontalAdvance(
+        f"step {last} / {last}"
+    )

@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.explain import STATE_SYMBOLS
 from gdsim.core.surfaces import get_surface
+from gdsim.qt.panels.widgets import SteadyLabel
 from gdsim.qt.views.base import index_at
 
 
@@ -19,8 +20,7 @@ class Timeline(QtWidgets.QWidget):
         self.slider.setToolTip("Scrub through the iterations: every view follows (Home / End)")
         self.slider.setTracking(True)
         self.slider.setPageStep(10)
-        self.label = QtWidgets.QLabel()
-        self.label.setMinimumWidth(130)
+        self.label = SteadyLabel(min_width=130)
         self.label.setAlignment(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(6, 0, 6, 0)
@@ -48,7 +48,8 @@ class Timeline(QtWidgets.QWidget):
         self.slider.blockSignals(True)
         self.slider.setValue(self.scene.cursor)
         self.slider.blockSignals(False)
-        self.label.setText(f"{self.scene.cursor} / {self.slider.maximum()}")
+        last = self.slider.maximum()
+        self.label.show_text(f"{self.scene.cursor} / {last}", f"{last} / {last}")
 
 
 class StepModel(QtCore.QAbstractTableModel):

@@ -175,3 +175,33 @@ def run_icon(color: str, marker: str = "s", size: int = 16) -> QtGui.QIcon:
     p.drawPath(symbol_path(marker, size - 2, size / 2, size / 2))
     p.end()
     return QtGui.QIcon(pm)
+
+
+class SteadyLabel(QtWidgets.QLabel):
+    """A label of fixed size, as large as the widest text it will show (``show``): a new
+    text then changes no layout.  A label that may change size posts a layout request to
+    its parent, and the step counters did at every step up to the main window, which laid
+    itself out again (~1 ms a step at 3840×2160)."""
+
+    def __init__(self, min_width: int = 0, parent=None):
+        super().__init__(parent)
+        self._min_width, self._widest = min_width, ""
+
+    def show_text(self, text: str, widest: str) -> None:
+        if widest != self._widest:
+            self._widest = widest
+            self._fit()
+        self.setText(text)
+
+    def _fit(self) -> None:
+        m, margins = self.fontMetrics(), self.contentsMargins()
+        pad = margins.left() + margins.right() + 2 * self.margin() + 4
+        width = max(self._min_width, m.horizontalAdvance(self._widest) + pad)
+        height = m.height() + margins.top() + margins.bottom() + 2 * self.margin()
+        if (self.minimumWidth(), self.minimumHeight()) != (width, height):
+            self.setFixedSize(width, height)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.FontChange:  # projector mode: larger type
+            self._fit()
