@@ -230,9 +230,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- scene -> window ---------------------------------------------------------------------
     def _show_step(self) -> None:
-        last = self.controller.last_step()
+        last, k = self.controller.last_step(), self.scene.cursor
         # the label keeps the width of the widest: no jiggle, and no layout at each step
-        self.step_label.show_text(f"step {self.scene.cursor} / {last}", f"step {last} / {last}")
+        # (the cursor may pass the end while the runs are computed again)
+        widest = max(k, last)
+        self.step_label.show_text(f"step {k} / {last}", f"step {widest} / {widest}")
 
     def _on_reset(self) -> None:
         """A lesson or session loaded: the window's own parts read the scene again."""

@@ -264,3 +264,27 @@ def test_many_dots_drawn_in_one_call_look_like_dots_drawn_one_by_one(qapp):
             pictures.append(arr.astype(int))
         assert pictures[1].sum() > 0
         assert np.abs(pictures[0] - pictures[1]).max() <= 2
+
+
+def test_arrows_of_any_size_or_none():
+    """The map's arrows, many at once: a huge gradient still draws a full-length arrow
+    (its norm no longer overflows), a zero, NaN or infinite one draws nothing."""
+    from gdsim.qt.views.base import arrow_vector, arrow_vectors
+    from gdsim.qt.views.contour import arrow_segments, screen_arrows
+
+    vecs = np.array(
+        [[1e200, 0.0], [0.0, -3e-300], [0.0, 0.0], [np.nan, 1.0], [np.inf, 1.0], [3.0, 4.0]]
+    )
+    out = arrow_vectors(vecs, 2.0, 0.5)
+    np.testing.assert_allclose(out[0], [2.0, 0.0])
+    assert np.all(out[2:5] == 0.0)
+    np.testing.assert_allclose(out[5], arrow_vector(vecs[5], 2.0, 0.5))
+    for aspect in (1.0, 0.3):
+        arrows = screen_arrows(np.zeros((6, 2)), vecs, 2.0, 0.5, aspect)
+        assert arrows.shape == (6, 6, 2) and np.isfinite(arrows).all()
+        assert np.all(arrows[2:5] == 0.0)  # every point at the origin
+        assert np.hypot(*(arrows[0, 1] - arrows[0, 0])) > 1.9
+    np.testing.assert_allclose(
+        screen_arrows([[1.0, 2.0]], [[3.0, 4.0]], 2.0, 0.5)[0],
+        arrow_segments([1.0, 2.0], arrow_vector([3.0, 4.0], 2.0, 0.5)),
+    )

@@ -48,8 +48,9 @@ class Timeline(QtWidgets.QWidget):
         self.slider.blockSignals(True)
         self.slider.setValue(self.scene.cursor)
         self.slider.blockSignals(False)
-        last = self.slider.maximum()
-        self.label.show_text(f"{self.scene.cursor} / {last}", f"{last} / {last}")
+        last, k = self.slider.maximum(), self.scene.cursor
+        widest = max(k, last)  # (the cursor may pass the end while the runs are computed)
+        self.label.show_text(f"{k} / {last}", f"{widest} / {widest}")
 
 
 class StepModel(QtCore.QAbstractTableModel):

@@ -58,7 +58,8 @@ def screen_stretch(vec, aspect: float) -> float:
 def arrow_vectors(vecs, scale: float, ref: float) -> np.ndarray:
     """arrow_vector of each row of ``vecs`` (m, d)."""
     v = np.asarray(vecs, dtype=float)
-    n = np.sqrt((v * v).sum(axis=1))
+    with np.errstate(over="ignore", invalid="ignore"):  # (hypot: no overflow at 1e200)
+        n = np.hypot(v[:, 0], v[:, 1]) if v.shape[1] == 2 else np.linalg.norm(v, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = scale / (n + ref)  # (v / n) · scale n / (n + ref)
         out = v * factor[:, None]

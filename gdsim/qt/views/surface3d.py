@@ -29,7 +29,7 @@ MESH = 60
 TRAIL_CELL = 0.002
 #: longer trajectories are laid out in a background thread (a million steps: ~1 s)
 INLINE_STEPS = 20_000
-SMOOTH_VERTICES = 6000  # 3D trails of more vertices are drawn without antialiasing
+CROWDED_RUNS = 16  # on screen, the 3D trails of more runs are drawn without antialiasing
 
 
 class Surface3DView(QtWidgets.QWidget, RunView):
@@ -118,7 +118,14 @@ class Surface3DView(QtWidgets.QWidget, RunView):
     def render_array(self, width: int, height: int) -> np.ndarray:
         """The scene rendered off-screen: (height, width, 4) BGRA."""
         self.ensure_gl()
-        return self.gl.renderToArray((width, height))
+        smooth = self.trail is not None and self.trail.antialias
+        if self.trail is not None:
+            self.trail.antialias = True  # a picture is drawn once: smooth, however many runs
+        try:
+            return self.gl.renderToArray((width, height))
+        finally:
+            if self.trail is not None:
+                self.trail.antialias = smooth
 
     # -- coordinates -----------------------------------------------------------------------
     def to_box(self, pos: np.ndarray, loss: np.ndarray) -> np.ndarray:
@@ -221,6 +228,10 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         else:
             verts, color, owner = np.zeros((0, 3)), np.zeros((0, 4)), np.zeros(0, dtype=int)
         self.trail.set_trail(key, verts, color)
+        # smooth lines cost Mesa's software GL time per vertex (wide antialiased lines
+        # become quads on the CPU): 4 ms a frame for 64 runs, where the trails crowd
+        # anyway, 0.2 ms for 4 (exports draw them smooth: render_array)
+        self.trail.antialias = len(laid_out) <= CROWDED_RUNS
         self._merged = (key, step[order], owner, boxes)
         return self._merged[1]
 
@@ -353,10 +364,7 @@ def sliced_lines(gl):
             if source == self._source:
                 return
             self._source = source
-            # smooth lines cost Mesa's software GL time per vertex (wide antialiased
-            # lines become quads on the CPU): 4 ms a frame for 64 runs' ~18 000,
-            # 0.2 ms for 4 runs' ~2 000; beyond SMOOTH_VERTICES the trails crowd anyway
-            self.setData(pos=pairs, color=color, antialias=len(pairs) <= SMOOTH_VERTICES)
+            self.setData(pos=pairs, color=color)
             self.pos = self.pos.view(_Shown)
             self.pos.shown = 0
 
