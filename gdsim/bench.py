@@ -139,7 +139,8 @@ def bench_model(repeats: int = 3) -> tuple[float, float]:
 
 
 def bench_core(repeats: int = REPEATS) -> dict:
-    from gdsim.core.simulation import RunConfig, simulate, simulate_batch
+    from gdsim.core.batch_runs import simulate_batch
+    from gdsim.core.simulation import RunConfig, simulate
     from gdsim.core.surfaces import get_surface
 
     cfg = RunConfig("rosenbrock", "adam", {"lr": 1e-3}, (-1.5, 2.0), max_steps=ONE_RUN_STEPS)

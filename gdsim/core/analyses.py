@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from gdsim.core.batch_runs import BatchResult, simulate_batch
 from gdsim.core.limits import (
     MAX_BASIN_STEPS,
     MAX_SWEEP_STEPS,
@@ -26,14 +27,7 @@ from gdsim.core.limits import (
     analysis_work_error,
 )
 from gdsim.core.optimizers import is_element_wise
-from gdsim.core.simulation import (
-    BatchResult,
-    ConfigError,
-    RunConfig,
-    SimulationCancelled,
-    simulate,
-    simulate_batch,
-)
+from gdsim.core.simulation import ConfigError, RunConfig, SimulationCancelled, simulate
 from gdsim.core.surface import Surface
 
 __all__ = [

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from gdsim.core.analyses import DIVERGED, basin_map
+from gdsim.core.batch_runs import simulate_batch
 from gdsim.core.formula import surface_name
 from gdsim.core.run_rules import Stop, status
-from gdsim.core.simulation import RunConfig, simulate, simulate_batch
+from gdsim.core.simulation import RunConfig, simulate
 from gdsim.core.surfaces import get_surface, surface_names
 
 UNDEFINED_SOMEWHERE = ["log(x) + y^2", "sqrt(x) + y^2", "1/x + y^2"]

@@ -5,8 +5,9 @@ import warnings
 import numpy as np
 import pytest
 
+from gdsim.core.batch_runs import simulate_batch
 from gdsim.core.schedules import Schedule
-from gdsim.core.simulation import ConfigError, RunConfig, simulate, simulate_batch
+from gdsim.core.simulation import ConfigError, RunConfig, simulate
 from gdsim.core.surfaces import get_surface
 
 # The 25-step table of the seed lesson (x0 = 5, α = 0.1), to four decimals.
