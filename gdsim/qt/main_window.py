@@ -230,11 +230,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- scene -> window ---------------------------------------------------------------------
     def _show_step(self) -> None:
-        last, k = self.controller.last_step(), self.scene.cursor
-        # the label keeps the width of the widest: no jiggle, and no layout at each step
-        # (the cursor may pass the end while the runs are computed again)
-        widest = max(k, last)
-        self.step_label.show_text(f"step {k} / {last}", f"step {widest} / {widest}")
+        # as wide as the widest step: no jiggle, and no layout at each step
+        self.step_label.show_count(self.scene.cursor, self.controller.last_step(), "step ")
 
     def _on_reset(self) -> None:
         """A lesson or session loaded: the window's own parts read the scene again."""

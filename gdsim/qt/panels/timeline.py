@@ -48,9 +48,7 @@ class Timeline(QtWidgets.QWidget):
         self.slider.blockSignals(True)
         self.slider.setValue(self.scene.cursor)
         self.slider.blockSignals(False)
-        last, k = self.slider.maximum(), self.scene.cursor
-        widest = max(k, last)  # (the cursor may pass the end while the runs are computed)
-        self.label.show_text(f"{k} / {last}", f"{widest} / {widest}")
+        self.label.show_count(self.scene.cursor, self.slider.maximum())
 
 
 class StepModel(QtCore.QAbstractTableModel):

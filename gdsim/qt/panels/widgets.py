@@ -193,6 +193,12 @@ class SteadyLabel(QtWidgets.QLabel):
             self._fit()
         self.setText(text)
 
+    def show_count(self, k: int, last: int, prefix: str = "") -> None:
+        """ "{prefix}k / last", as wide as the widest count (the cursor may pass the end
+        while the runs are computed again)."""
+        widest = max(k, last)
+        self.show_text(f"{prefix}{k} / {last}", f"{prefix}{widest} / {widest}")
+
     def _fit(self) -> None:
         m, margins = self.fontMetrics(), self.contentsMargins()
         pad = margins.left() + margins.right() + 2 * self.margin() + 4

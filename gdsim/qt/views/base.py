@@ -46,17 +46,20 @@ def trail_at(traj: Trajectory, k: int, rows: np.ndarray | None = None) -> np.nda
     return rows[: min(k + 1, known[1])]
 
 
-def screen_stretch(vec, aspect: float) -> float:
-    """How many times longer ``vec`` must be in data units to be as long on screen (in
-    x data units) as it is in data units; ``aspect``: the y data units one x data unit's
-    length of screen shows (1 where x and y share a scale: no stretch)."""
-    v = np.asarray(vec, dtype=float)
-    shown = float(np.hypot(v[0], v[1] / aspect))
-    return float(np.hypot(*v)) / shown if aspect != 1.0 and shown > 0 else 1.0
+def screen_stretch(vecs, aspect: float) -> np.ndarray:
+    """How many times longer each row of ``vecs`` (m, 2) must be in data units to be as
+    long on screen (in x data units) as it is in data units; ``aspect``: the y data units
+    one x data unit's length of screen shows (1 where x and y share a scale: no stretch)."""
+    v = np.asarray(vecs, dtype=float).reshape(-1, 2)
+    if aspect == 1.0:
+        return np.ones(len(v))
+    n, shown = np.hypot(v[:, 0], v[:, 1]), np.hypot(v[:, 0], v[:, 1] / aspect)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(shown > 0, n / shown, 1.0)
 
 
 def arrow_vectors(vecs, scale: float, ref: float) -> np.ndarray:
-    """arrow_vector of each row of ``vecs`` (m, d)."""
+    """arrow_vector of each row of ``vecs`` (m, d); a zero, NaN or infinite one: none."""
     v = np.asarray(vecs, dtype=float)
     with np.errstate(over="ignore", invalid="ignore"):  # (hypot: no overflow at 1e200)
         n = np.hypot(v[:, 0], v[:, 1]) if v.shape[1] == 2 else np.linalg.norm(v, axis=1)
@@ -71,11 +74,7 @@ def arrow_vectors(vecs, scale: float, ref: float) -> np.ndarray:
 def arrow_vector(vec, scale: float, ref: float) -> np.ndarray:
     """A saturating arrow length: about ``scale`` for large vectors, shorter for small."""
     v = np.asarray(vec, dtype=float)
-    n = float(np.hypot(*v)) if v.size > 1 else abs(float(v[0]))
-    if not np.isfinite(n) or n == 0.0:
-        return np.zeros_like(v)
-    length = scale * n / (n + ref)
-    return v / n * length
+    return arrow_vectors(v.reshape(1, -1), scale, ref).reshape(v.shape)
 
 
 class RunView:

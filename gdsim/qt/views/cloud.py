@@ -44,7 +44,7 @@ class GradientCloud:
         full = -cloud.full @ axes
         norm = float(np.hypot(*full))
         factor = float(np.hypot(*arrow_vector(full, scale, ref))) / norm if norm > 0 else 0.0
-        factor *= screen_stretch(full, aspect)
+        factor *= float(screen_stretch(full, aspect)[0])
         pts = np.asarray(origin) + factor * (-cloud.gradients @ axes)
         tip = np.asarray(origin) + factor * full
         pts = pts[np.isfinite(pts).all(axis=1)]

@@ -17,7 +17,7 @@ from gdsim.core import isolines
 from gdsim.core.grid import SurfaceGrid, extend
 from gdsim.core.surfaces import get_surface
 from gdsim.qt import theme
-from gdsim.qt.views.base import arrow_vectors, index_at, plot_title, trail_at
+from gdsim.qt.views.base import arrow_vectors, index_at, plot_title, screen_stretch, trail_at
 from gdsim.qt.views.cloud import GradientCloud
 from gdsim.qt.views.legend import RunLegend
 from gdsim.qt.views.lens import CurvatureLens, FlowPath
@@ -73,11 +73,8 @@ def screen_arrows(origins, vecs, scale: float, ref: float, aspect: float = 1.0) 
     if aspect == 1.0:
         return arrows_segments(origins, v)
     k = np.array([1.0, aspect])
-    shown = v / k  # as the screen shows them, in x data units
-    n, n_shown = np.hypot(v[:, 0], v[:, 1]), np.hypot(shown[:, 0], shown[:, 1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stretch = np.where(n_shown > 0, n / n_shown, 1.0)
-    shown *= stretch[:, None]  # as long on screen as v is in data units
+    # as the screen shows them, in x data units, as long there as v is in data units
+    shown = v * screen_stretch(v, aspect)[:, None] / k
     o = np.asarray(origins, dtype=float).reshape(-1, 1, 2)
     return o + arrows_segments(np.zeros_like(shown), shown) * k
 

@@ -228,7 +228,7 @@ class RunMarks(painting.ViewRectItem):
             pts = to_device(t, fr.trail[start:])
             p.drawLines(painting.polyline_segments(pts, rect))
             dots = points_inside(pts if done < 0 else pts[1:], rect)
-        size = self.DOT_WIDTH * self._px * (1.25 if fr.marker != "o" else 1.0)
+        size = self._dot_size(fr)
         if fr.marker == "o" and not self._screen:  # round dots, exactly as on screen
             p.setPen(self._pen(fr.color, self.DOT_WIDTH, cap=QtCore.Qt.RoundCap))
             p.drawPoints(polygon(dots))
@@ -252,11 +252,13 @@ class RunMarks(painting.ViewRectItem):
         if not (rect.contains(x0, y0) and rect.contains(x1, y1)):
             return False  # (NaN is never contained)
         p.drawLine(QtCore.QLineF(x0, y0, x1, y1))
-        size = self.DOT_WIDTH * self._px * (1.25 if fr.marker != "o" else 1.0)
-        img = painting.stamp(fr.marker, fr.color, size, self._dpr)
-        half = img.width() / img.devicePixelRatio() / 2.0
-        p.drawImage(QtCore.QPointF(x1 - half, y1 - half), img)
+        img = painting.stamp(fr.marker, fr.color, self._dot_size(fr), self._dpr)
+        painting.draw_stamps(p, img, ((x1, y1),))
         return True
+
+    def _dot_size(self, fr: RunFrame) -> float:
+        """A step dot's size (the shapes other than a disc a little larger)."""
+        return self.DOT_WIDTH * self._px * (1.25 if fr.marker != "o" else 1.0)
 
     def _paint_arrows(self, p: QtGui.QPainter, t, rect) -> None:
         """The dashed mini-batch −g, the −∇f arrows, then each run's next step, on white

@@ -114,12 +114,13 @@ FEW_STAMPS = 8  # fewer are drawn one by one
 
 
 def draw_stamps(p: QtGui.QPainter, img: QtGui.QImage, pts: np.ndarray) -> None:
-    """``img`` centred on each of the (n, 2) device points: many of them in one call
+    """``img`` centred on each of the (n, 2) device points (an array, or a few (x, y)
+    pairs): many of them in one call
     (QPainter.drawPixmapFragments, through the array pyqtgraph's ScatterPlotItem fills
     for it: a jump back along 64 runs' trails drew ~4800 dots one by one, 6 ms)."""
     if len(pts) < FEW_STAMPS:
         half = img.width() / img.devicePixelRatio() / 2.0
-        for x, y in pts.tolist():
+        for x, y in pts.tolist() if isinstance(pts, np.ndarray) else pts:
             p.drawImage(QtCore.QPointF(x - half, y - half), img)
         return
     pix = _pixmap(img)
