@@ -345,7 +345,7 @@ def test_runs_differ_by_marker_as_well_as_colour(make_window, qtbot):
     w = make_window("rosenbrock-race")
     w.scene.set_cursor(50)
     assert w.contour.marks.marble_markers == ["o", "s", "t1", "d"]
-    samples = [s.opts["symbol"] for s in w.contour.legend._samples]
+    samples = [sample.look[1] for sample, _label in w.contour.legend.item.items]
     assert samples == ["o", "s", "t1", "d"]
     assert [c.marker for c in w.loss.curves.curves.values()] == ["o", "s", "t1", "d"]
 
