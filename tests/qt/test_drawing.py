@@ -123,6 +123,41 @@ def test_many_runs_share_one_trail_layer_that_follows_the_cursor(make_window, qt
     assert int(mask_of(pixels(vp), first.color).sum()) == 0
 
 
+def test_jumps_in_a_swarm_start_from_snapshots_and_show_the_same_trails(make_window, qtbot):
+    """With many runs the shared layer keeps copies of itself at a few steps; a jump
+    back or far ahead starts from the nearest one and must look exactly as if every
+    trail had been drawn from its start."""
+    from gdsim.core.simulation import RunConfig
+    from gdsim.qt.views.marks import _SHARED, OWN_LAYERS
+
+    w = make_window("ravine")
+    for i in range(OWN_LAYERS + 6):  # 8 runs share a layer (crossing paths, one look:
+        # inside a swarm, where looks cross, which is on top depends on the order drawn)
+        cfg = RunConfig("ravine", "gd", {"lr": 0.1 + 0.05 * i}, (4.0 + 0.4 * i, -3.0 + 0.3 * i),
+                        max_steps=150)  # fmt: skip
+        w.scene.add_run(cfg, color="#E69F00")
+    settle(qtbot, w)
+    marks, vp = w.contour.marks, w.contour.viewport()
+    for k in range(0, 61):  # played: snapshots at the spacing's steps on the way
+        w.scene.set_cursor(k)
+        qtbot.wait(1)
+    shots = marks._snapshots[_SHARED]
+    assert len(shots) >= 2
+    for k in (37, 5, 149, 52, 60):  # back past a snapshot, before any, far ahead, ...
+        w.scene.set_cursor(k)
+        settle(qtbot, w)
+        jumped = pixels(vp)
+        for layer in marks._layers.values():
+            layer.invalidate()  # every trail drawn again from its first step
+        marks._snapshots.clear()
+        repaint_all(qtbot, w)
+        assert np.abs(pixels(vp) - jumped).max() <= 2, k
+        for kk in (0, 30, 60, 90, 120, 149):  # build the snapshots again
+            w.scene.set_cursor(kk)
+            settle(qtbot, w)
+    assert 0 < len(marks._snapshots[_SHARED]) <= 6
+
+
 def test_trails_are_redrawn_after_a_zoom(make_window, qtbot):
     w = make_window("ravine")
     run = w.scene.runs[0]
