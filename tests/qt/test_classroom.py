@@ -484,6 +484,37 @@ def test_3d_marbles_in_a_well_are_not_hidden_by_the_surface(make_window, qtbot):
         assert seen > whole, (end, colors, seen)
 
 
+def test_3d_trails_hide_behind_the_hills_as_when_every_item_is_drawn(make_window, qtbot):
+    """The mesh is drawn once into a framebuffer that keeps its depth; each frame draws
+    the marbles and trails there without writing depth.  Seen from low down, the rims
+    hide parts of the trails exactly as when the whole scene is drawn at every frame."""
+    from gdsim.qt.views.gl_window import on_top
+    from tests.qt.test_drawing import mask_of
+    from tests.qt.test_export import image_array
+
+    w = make_window("marbles")
+    w.scene.set_cursor(w.controller.last_step())
+    gl = w.surface3d.gl
+    gl.setCameraPosition(elevation=12, azimuth=0)  # low: the central hill hides trails
+    qtbot.wait(300)
+    cached = image_array(gl.grabFramebuffer()).astype(int)
+    gl._cache_ok = False  # every item drawn at every frame
+    whole = image_array(gl.grabFramebuffer()).astype(int)
+    differ = (np.abs(cached - whole).max(axis=2) > 40).mean()
+    assert differ < 0.002, differ
+    gl._cache_ok = True
+    colors = [run.color for run in w.scene.runs]
+
+    def coloured(arr) -> int:
+        return sum(int(mask_of(arr, c, tol=60).sum()) for c in colors)
+
+    hidden = coloured(cached)
+    w.surface3d.trail.setGLOptions(on_top())  # no depth test: nothing hides the trails
+    qtbot.wait(100)
+    shown = coloured(image_array(gl.grabFramebuffer()).astype(int))
+    assert shown > 1.1 * hidden > 0, (shown, hidden)
+
+
 def test_a_view_toggle_leaves_the_rotated_camera_and_the_zoomed_map_alone(make_window, qtbot):
     w = make_window("ravine")
     active(qtbot, w)

@@ -3,7 +3,8 @@ embedded with ``createWindowContainer`` rather than a QOpenGLWidget, which would
 compose the whole main window through OpenGL on every repaint of any widget (~55 ms a
 frame with software OpenGL at 1920×1080); the container costs nothing.  Its static items
 (the mesh, the floor, the minima) are kept in a framebuffer with their depth, drawn again
-only when they or the camera change; a frame is submitted early so that software OpenGL
+only when they or the camera change, and the moving items are drawn over them there; a
+frame is submitted early so that software OpenGL
 renders it while the 2D plots paint.  pyqtgraph.opengl and PyOpenGL are imported on first
 use (~0.3 s).
 """
@@ -65,7 +66,8 @@ def gl_modules():
                 self.camera_moved()
 
         static_items: tuple = ()
-        _background = None  # QOpenGLFramebufferObject holding the static items' frame
+        _background = None  # QOpenGLFramebufferObject: the static items' depth, the frame
+        _static_colour = None  # and one holding the static items' colours alone
         _background_key = None
         _cache_ok = True  # False if this GL cannot copy depth between framebuffers
 
@@ -112,7 +114,7 @@ def gl_modules():
             """Free the cached frame while the GL context still exists."""
             if self._background is not None and self.context() is not None:
                 self.makeCurrent()
-                self._background = None
+                self._background = self._static_colour = None
                 self.doneCurrent()
 
         def render_now(self) -> None:
@@ -131,23 +133,25 @@ def gl_modules():
 
         def paint_screen(self) -> None:
             """One on-screen frame: the static items (the mesh, the floor, the minima)
-            come from a framebuffer drawn when they or the camera change, copied with
-            its depth so that a trail still hides behind a hill; then the marbles and
-            trails are drawn over it."""
+            come from a framebuffer drawn when they or the camera change; the marbles
+            and trails are drawn over them there, tested against the static items'
+            depth (a trail still hides behind a hill), and the frame is copied to the
+            screen."""
             dpr = self.devicePixelRatioF()
             w, h = device_pixels(self.width(), dpr), device_pixels(self.height(), dpr)
             viewport = (0, 0, w, h)
-            if not (self._cache_ok and self.static_items and self._blit_background(viewport)):
+            if not (self._cache_ok and self.static_items and self._compose(viewport)):
                 GL.glViewport(*viewport)
                 self.paint(region=viewport, viewport=viewport)
-                return
-            GL.glViewport(*viewport)
-            dynamic = [i for i in self.items if i not in self.static_items]
-            self._draw(viewport, dynamic, clear=False)
 
-        def _blit_background(self, viewport) -> bool:
-            """Copy the static items' frame (drawn again if they or the camera changed)
-            to the screen; False if this GL cannot copy depth between framebuffers."""
+        def _compose(self, viewport) -> bool:
+            """The frame in the static items' framebuffer, copied to the screen; False
+            if this GL cannot copy between framebuffers.
+
+            The framebuffer keeps the static items' depth for good: the marbles and
+            trails are drawn without writing depth, and its colour is restored from a
+            copy at each frame.  Copying colours only: at 3840×2160 copying the depth
+            to the screen at each frame made software OpenGL's frame ~5 ms longer."""
             w, h = viewport[2], viewport[3]
             key = (
                 viewport,
@@ -160,28 +164,31 @@ def gl_modules():
                 fbo = self._background = QtOpenGL.QOpenGLFramebufferObject(
                     w, h, QtOpenGL.QOpenGLFramebufferObject.Attachment.CombinedDepthStencil
                 )
+                self._static_colour = QtOpenGL.QOpenGLFramebufferObject(w, h)
                 self._background_key = None
-            if key != self._background_key:
+            try:
+                if key != self._background_key:
+                    fbo.bind()
+                    GL.glViewport(*viewport)
+                    self._draw(viewport, self.static_items, clear=True)
+                    _copy_colour(fbo.handle(), self._static_colour.handle(), w, h)
+                    self._background_key = key
+                else:
+                    _copy_colour(self._static_colour.handle(), fbo.handle(), w, h)
                 fbo.bind()
                 GL.glViewport(*viewport)
-                self._draw(viewport, self.static_items, clear=True)
-                fbo.release()
-                self._background_key = key
-            screen = self.defaultFramebufferObject()
-            GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, fbo.handle())
-            GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, screen)
-            try:
-                GL.glBlitFramebuffer(
-                    0, 0, w, h, 0, 0, w, h,
-                    GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT,
-                    GL.GL_NEAREST,
-                )  # fmt: skip
+                GL.glDepthMask(GL.GL_FALSE)
+                try:
+                    self._draw(viewport, [i for i in self.items if i not in self.static_items])
+                finally:
+                    GL.glDepthMask(GL.GL_TRUE)
+                _copy_colour(fbo.handle(), self.defaultFramebufferObject(), w, h)
             except GLError:  # formats differ: draw everything at every frame from now on
                 self._cache_ok = False
-            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, screen)
+            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.defaultFramebufferObject())
             return self._cache_ok
 
-        def _draw(self, viewport, items, clear: bool) -> None:
+        def _draw(self, viewport, items, clear: bool = False) -> None:
             """pyqtgraph's ``paint`` for some top-level items only."""
             self.setProjection(viewport, viewport)
             self.setModelview()
@@ -195,5 +202,10 @@ def gl_modules():
                         self.drawItemTree(item)
                     finally:
                         self._modelViewStack.pop()
+
+    def _copy_colour(source: int, target: int, w: int, h: int) -> None:
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, source)
+        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, target)
+        GL.glBlitFramebuffer(0, 0, w, h, 0, 0, w, h, GL.GL_COLOR_BUFFER_BIT, GL.GL_NEAREST)
 
     return gl, GLSceneWindow
