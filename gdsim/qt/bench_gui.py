@@ -142,7 +142,7 @@ def _case_window(case: Case):
         scene.update_run(run.id, optimizer=opt, max_steps=case.steps, **changes)
     window = MainWindow(scene, restore_layout=False)
     window.ask_on_close = False
-    window.resize(case.width, case.height)
+    window.setGeometry(0, 0, case.width, case.height)  # the whole screen, as maximised
     window.show()
     return app, scene, window
 

@@ -302,7 +302,13 @@ def test_scrubbing_the_timeline_moves_every_view_to_step_k(make_window, qtbot):
         assert any(np.allclose(m, traj.position[k]) for m in marbles)
         assert len(w.loss.curves.shown(run.id)[0]) == k + 1
     assert w.loss.cursor_line.value() == k
-    assert w.step_table.selected_step() == k  # the table's row follows
+    # the step table is behind the Runs tab: it follows once its tab is at the front
+    assert w.step_table.selected_step() != k
+    w.steps_dock.raise_()
+    qtbot.waitUntil(lambda: w.step_table.selected_step() == k)
+    w.timeline.slider.setValue(k - 3)
+    assert w.step_table.selected_step() == k - 3
+    w.timeline.slider.setValue(k)
     # the 3D marbles sit at step k too
     pos = w.surface3d.marbles.pos
     run0 = w.scene.runs[0]
@@ -316,6 +322,8 @@ def test_scrubbing_the_timeline_moves_every_view_to_step_k(make_window, qtbot):
 def test_selecting_a_table_row_moves_the_cursor(make_window, qtbot):
     w = make_window("parabola-table")
     table = w.step_table
+    w.steps_dock.raise_()
+    qtbot.waitUntil(lambda: not table.visibleRegion().isEmpty())
     assert table.steps.rowCount() == 26
     assert table.steps.headers == ["step", "x", "loss", "‖∇f‖", "lr"]
     table.selectRow(25)

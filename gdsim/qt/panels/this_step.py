@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.explain import explain_step, fmt
 from gdsim.qt import theme
+from gdsim.qt.panels.widgets import on_screen
 from gdsim.qt.views.base import index_at
 from gdsim.qt.views.legend import status_at
 
@@ -64,8 +65,7 @@ class ThisStepPanel(QtWidgets.QWidget):
         self.refresh(force=True)
 
     def on_screen(self) -> bool:
-        """Shown and not behind another tab (a tabbed dock's page stays "visible")."""
-        return self.isVisible() and not self.visibleRegion().isEmpty()
+        return on_screen(self)
 
     def refresh(self, force: bool = False) -> None:
         """The explanation at the cursor; nothing while off screen unless ``force``

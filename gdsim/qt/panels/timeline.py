@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.explain import STATE_SYMBOLS
 from gdsim.core.surfaces import get_surface
-from gdsim.qt.panels.widgets import SteadyLabel
+from gdsim.qt.panels.widgets import SteadyLabel, on_screen
 from gdsim.qt.views.base import index_at
 
 
@@ -220,8 +220,8 @@ class StepTable(QtWidgets.QTableView):
 
     def follow(self) -> None:
         traj = self.steps.traj
-        if traj is None or not len(traj) or not self.isVisible():
-            return  # a hidden table catches up when shown
+        if traj is None or not len(traj) or not on_screen(self):
+            return  # a hidden table (or one behind another tab) catches up when shown
         self._fit_columns()
         row = index_at(traj, self.scene.cursor)
         self._syncing = True

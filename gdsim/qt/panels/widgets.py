@@ -135,6 +135,12 @@ class LogSlider(QtWidgets.QWidget):
         self.field.setToolTip(text)
 
 
+def on_screen(widget: QtWidgets.QWidget) -> bool:
+    """Shown and not behind another tab (the page of a tabbed dock that is not at the
+    front stays "visible", moved out of the window)."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
 def spin(lo: float, hi: float, step: float, decimals: int, tooltip: str = ""):
     w = QtWidgets.QDoubleSpinBox()
     w.setRange(lo, hi)
