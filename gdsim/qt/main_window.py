@@ -129,7 +129,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.steps_panel = StepsPanel(self.step_table)
         self.steps_dock.setWidget(self.steps_panel)
         self.steps_dock.visibilityChanged.connect(  # its tab came to the front: catch up
-            lambda shown: shown and QtCore.QTimer.singleShot(0, self.step_table.follow)
+            lambda shown: (
+                shown and QtCore.QTimer.singleShot(0, self.step_table, self.step_table.follow)
+            )
         )
         self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.steps_dock)
         self.tabifyDockWidget(self.runs_dock, self.steps_dock)

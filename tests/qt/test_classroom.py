@@ -341,6 +341,49 @@ def test_the_plots_carry_a_legend_with_live_status(make_window, qtbot):
         w.set_projector(False)
 
 
+def test_a_crowded_legend_says_how_many_more_and_follows_added_and_removed_runs(make_window, qtbot):
+    from gdsim.core.simulation import RunConfig
+    from tests.qt.test_drawing import mask_of, pixels
+
+    w = make_window("ravine")
+    for i in range(30):
+        cfg = RunConfig(
+            "ravine", "gd", {"lr": 0.05 + 0.01 * i}, (4.0, -3.0 + 0.2 * i), max_steps=80
+        )
+        w.scene.add_run(cfg)
+    wait_trajectories(qtbot, w)
+    w.scene.set_cursor(10)
+    legend = w.contour.legend
+    texts = legend.texts()
+    hidden = len(w.scene.runs) - (len(texts) - 1)
+    assert texts[-1] == f"… and {hidden} more runs" and hidden > 0
+    labels = w.scene.labels()  # (above the map, with many runs: their names alone)
+    names = [t.removesuffix(": running") for t in texts[:-1]]
+    assert names == [labels[r.id] for r in w.scene.runs[: len(texts) - 1]]
+    looks = [s.look for s, _label in legend.item.items[:-1]]
+    markers = w.scene.markers()
+    assert looks == [(r.color, markers[r.id]) for r in w.scene.runs[: len(looks)]]
+    first = w.scene.runs[0]
+    w.scene.remove_run(first.id)  # every entry moves up: new looks in the same items
+    qtbot.waitUntil(lambda: legend.texts()[0] != texts[0])
+    now = [s.look for s, _label in legend.item.items[:-1]]
+    assert now[: len(looks) - 1] == looks[1:]
+    while len(w.scene.runs) > 3:
+        w.scene.remove_run(w.scene.runs[-1].id)
+    qtbot.waitUntil(lambda: len(legend.texts()) == 3)
+    assert not any(t.startswith("…") for t in legend.texts())
+    assert [s.look for s, _label in legend.item.items] == [
+        (r.color, w.scene.markers()[r.id]) for r in w.scene.runs
+    ]
+    qtbot.wait(100)  # each sample shows its run's colour on screen
+    view = w.contour
+    shot = pixels(view.viewport())
+    for (sample, _label), run in zip(legend.item.items, w.scene.runs, strict=True):
+        box = view.mapFromScene(sample.sceneBoundingRect()).boundingRect()
+        part = shot[box.top() : box.bottom(), box.left() : box.right()]
+        assert mask_of(part, run.color, tol=30).sum() > 20, run.name
+
+
 def test_runs_differ_by_marker_as_well_as_colour(make_window, qtbot):
     w = make_window("rosenbrock-race")
     w.scene.set_cursor(50)
@@ -498,8 +541,16 @@ def test_3d_trails_hide_behind_the_hills_as_when_every_item_is_drawn(make_window
     gl.setCameraPosition(elevation=12, azimuth=0)  # low: the central hill hides trails
     qtbot.wait(300)
     cached = image_array(gl.grabFramebuffer()).astype(int)
+
+    def drawn_again():  # (grabFramebuffer reads the last frame: draw a new one first)
+        frames = gl.frames
+        gl.update()
+        qtbot.waitUntil(lambda: gl.frames > frames)
+        return image_array(gl.grabFramebuffer()).astype(int)
+
     gl._cache_ok = False  # every item drawn at every frame
-    whole = image_array(gl.grabFramebuffer()).astype(int)
+    whole = drawn_again()
+    assert gl._background is None  # (and the cached frames freed)
     differ = (np.abs(cached - whole).max(axis=2) > 40).mean()
     assert differ < 0.002, differ
     gl._cache_ok = True
@@ -510,8 +561,7 @@ def test_3d_trails_hide_behind_the_hills_as_when_every_item_is_drawn(make_window
 
     hidden = coloured(cached)
     w.surface3d.trail.setGLOptions(on_top())  # no depth test: nothing hides the trails
-    qtbot.wait(100)
-    shown = coloured(image_array(gl.grabFramebuffer()).astype(int))
+    shown = coloured(drawn_again())
     assert shown > 1.1 * hidden > 0, (shown, hidden)
 
 

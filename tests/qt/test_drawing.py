@@ -143,19 +143,36 @@ def test_jumps_in_a_swarm_start_from_snapshots_and_show_the_same_trails(make_win
         qtbot.wait(1)
     shots = marks._snapshots[_SHARED]
     assert len(shots) >= 2
+    used = []
+    best = shots.best
+    shots.best = lambda *a: (used.append(best(*a)), used[-1])[1]
     for k in (37, 5, 149, 52, 60):  # back past a snapshot, before any, far ahead, ...
+        used.clear()
         w.scene.set_cursor(k)
         settle(qtbot, w)
+        assert used and (used[-1] is not None) == (k != 5), (k, used)  # (none below step 5)
         jumped = pixels(vp)
         for layer in marks._layers.values():
             layer.invalidate()  # every trail drawn again from its first step
         marks._snapshots.clear()
         repaint_all(qtbot, w)
         assert np.abs(pixels(vp) - jumped).max() <= 2, k
-        for kk in (0, 30, 60, 90, 120, 149):  # build the snapshots again
+        shots = marks._snapshots[_SHARED]
+        best = shots.best
+        shots.best = lambda *a, f=best: (used.append(f(*a)), used[-1])[1]
+        for kk in (0, 30, 60, 90, 120, 140):  # build the snapshots again
             w.scene.set_cursor(kk)
             settle(qtbot, w)
-    assert 0 < len(marks._snapshots[_SHARED]) <= 6
+    # a run of the swarm changes colour: the old snapshots go, new ones are taken
+    w.scene.update_run(w.scene.runs[-1].id, color="#CC79A7")
+    for k in range(0, 61):
+        w.scene.set_cursor(k)
+        qtbot.wait(1)
+    used.clear()
+    w.scene.set_cursor(40)
+    settle(qtbot, w)
+    assert used and used[-1] is not None
+    assert 2 <= len(marks._snapshots[_SHARED]) <= 6
 
 
 def test_trails_are_redrawn_after_a_zoom(make_window, qtbot):

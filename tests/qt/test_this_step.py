@@ -3,6 +3,7 @@
 from PySide6 import QtCore, QtGui
 
 from gdsim.core.explain import explain_step, fmt
+from gdsim.qt.panels.widgets import on_screen
 from tests.qt.conftest import wait_trajectories
 
 
@@ -62,7 +63,7 @@ def test_at_the_last_row_the_panel_says_the_run_ended(make_window, qtbot):
 
 def test_a_hidden_panel_computes_nothing(make_window, qtbot):
     w = make_window("ravine")
-    assert not w.this_step.on_screen()  # behind the Runs tab
+    assert not on_screen(w.this_step)  # behind the Runs tab
     w.scene.set_cursor(5)
     assert w.this_step.explanation is None  # caught up when shown
     panel = shown(w)

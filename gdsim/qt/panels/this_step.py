@@ -64,13 +64,10 @@ class ThisStepPanel(QtWidgets.QWidget):
         super().showEvent(event)
         self.refresh(force=True)
 
-    def on_screen(self) -> bool:
-        return on_screen(self)
-
     def refresh(self, force: bool = False) -> None:
         """The explanation at the cursor; nothing while off screen unless ``force``
         (the dock's tab has just come to the front)."""
-        if not (force and self.isVisible()) and not self.on_screen():
+        if not (force and self.isVisible()) and not on_screen(self):
             return
         heading, self.explanation = self.explain()
         self._show(heading, "" if self.explanation is None else self._html(self.explanation))

@@ -79,9 +79,24 @@ def screen_arrows(origins, vecs, scale: float, ref: float, aspect: float = 1.0) 
     return o + arrows_segments(np.zeros_like(shown), shown) * k
 
 
+class _StartRing(pg.TargetItem):
+    """pyqtgraph's TargetItem, whose bounds hold its pen (a cached picture of it cut
+    its outer edge)."""
+
+    SIZE = 16  # pixels across
+
+    def boundingRect(self) -> QtCore.QRectF:
+        r = super().boundingRect()
+        px, py = r.width() / self.SIZE, r.height() / self.SIZE  # one pixel, in its units
+        reach = self.currentPen.widthF() / 2 + 1.0
+        return r.adjusted(-reach * px, -reach * py, reach * px, reach * py)
+
+
 def start_marker(plot: pg.PlotItem, color: str) -> pg.TargetItem:
     """A run's start: a ring the user drags to move it."""
-    target = pg.TargetItem(size=16, symbol="o", movable=True, brush=pg.mkBrush(255, 255, 255, 160))
+    target = _StartRing(
+        size=_StartRing.SIZE, symbol="o", movable=True, brush=pg.mkBrush(255, 255, 255, 160)
+    )
     target.setToolTip("Drag to move this run's start")
     target.setPen(pg.mkPen(color, width=2.5))
     target.setZValue(25)
@@ -335,13 +350,14 @@ class ContourView(ClickPlotView):
         shown, marbles, colors, shapes = [], [], [], []
         steps, grads, batch = ([], []), ([], []), ([], [])  # (origins, vectors) each
         markers = self.model.markers()
+        velocity, gradient = view.get("show_velocity", True), view.get("show_gradient", True)
         for run, traj in self.shown_runs():
             k = index_at(traj, cursor)
             pos = traj.position
             trail = trail_at(traj, k)
             if not len(trail):
                 continue
-            stepping = view.get("show_velocity", True) and k + 1 < len(traj)
+            stepping = velocity and k + 1 < len(traj)
             if stepping:
                 steps[0].append(pos[k])
                 steps[1].append(pos[k + 1] - pos[k])
@@ -349,12 +365,13 @@ class ContourView(ClickPlotView):
             marbles.append(trail[-1])
             colors.append(run.color)
             shapes.append(markers[run.id])
-            if view.get("show_gradient", True):
+            if gradient:
+                g, full = traj.grad[k], traj.full_grad[k]
                 grads[0].append(pos[k])
-                grads[1].append(-traj.full_grad[k])
-                if not np.array_equal(traj.grad[k], traj.full_grad[k]):
+                grads[1].append(-full)
+                if g.tolist() != full.tolist():  # a mini-batch's gradient
                     batch[0].append(pos[k])
-                    batch[1].append(-traj.grad[k])
+                    batch[1].append(-g)
 
         def arrows(pairs, ref):  # every arrow of a kind in one pass: 64 runs, 128 arrows
             return screen_arrows(*pairs, scale, ref, aspect) if pairs[0] else np.empty((0, 6, 2))

@@ -69,7 +69,7 @@ def gl_modules():
         _background = None  # QOpenGLFramebufferObject: the static items' depth, the frame
         _static_colour = None  # and one holding the static items' colours alone
         _background_key = None
-        _cache_ok = True  # False if this GL cannot copy depth between framebuffers
+        _cache_ok = True  # False if this GL cannot copy between framebuffers
 
         def devicePixelRatioF(self) -> float:
             return float(self.devicePixelRatio())
@@ -141,6 +141,7 @@ def gl_modules():
             w, h = device_pixels(self.width(), dpr), device_pixels(self.height(), dpr)
             viewport = (0, 0, w, h)
             if not (self._cache_ok and self.static_items and self._compose(viewport)):
+                self._background = self._static_colour = None  # (freed, if there were)
                 GL.glViewport(*viewport)
                 self.paint(region=viewport, viewport=viewport)
 
@@ -149,9 +150,10 @@ def gl_modules():
             if this GL cannot copy between framebuffers.
 
             The framebuffer keeps the static items' depth for good: the marbles and
-            trails are drawn without writing depth, and its colour is restored from a
-            copy at each frame.  Copying colours only: at 3840×2160 copying the depth
-            to the screen at each frame made software OpenGL's frame ~5 ms longer."""
+            trails are drawn without writing depth (so they do not hide each other: the
+            order drawn decides), and its colour is restored from a copy at each frame.
+            Copying colours only: at 3840×2160 copying the depth to the screen at each
+            frame made software OpenGL's frame ~5 ms longer."""
             w, h = viewport[2], viewport[3]
             key = (
                 viewport,

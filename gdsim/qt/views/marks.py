@@ -81,7 +81,7 @@ class RunMarks(painting.ViewRectItem):
         self._layers: dict = {}  # run id (or _SHARED) -> the trails drawn on screen
         self._members: dict = {}  # the same key -> the run ids its layer holds
         self._snapshots: dict = {}  # the same key -> its LayerSnapshots (shared layers)
-        self._drawn: dict[int, tuple[object, str, int]] = {}  # run id -> (source, colour, k)
+        self._drawn: dict[int, tuple] = {}  # run id -> (source, (colour, marker), k drawn)
         self._moving: QtCore.QRectF | None = None  # where the last arrows and marbles were
         self._px = 1.0  # painter units per screen pixel in the paint under way
         self._screen = True
@@ -236,14 +236,14 @@ class RunMarks(painting.ViewRectItem):
     def _paint_stretches(self, p, t, rect, color: str, marker: str, stretches) -> None:
         """Stretches of trails in one look, as (points, whether the first one's dot is
         new): their segments in one stroke, then their new dots."""
-        dev = [to_device(t, pts) for pts, _first in stretches]
-        a = np.concatenate([d[:-1] for d in dev])
-        b = np.concatenate([d[1:] for d in dev])
+        a = to_device(t, np.concatenate([pts[:-1] for pts, _first in stretches]))
+        b = to_device(t, np.concatenate([pts[1:] for pts, _first in stretches]))
         p.setPen(self._pen(color, theme.TRAIL_WIDTH))
         p.drawLines(polygon(painting.clip_segments(a, b, rect)))
-        dots = [d if first else d[1:] for d, (_pts, first) in zip(dev, stretches, strict=True)]
+        firsts = [pts[:1] for pts, first in stretches if first]
+        dots = np.concatenate([b, to_device(t, np.concatenate(firsts))]) if firsts else b
         img = painting.stamp(marker, color, self._dot_size(marker), self._dpr)
-        painting.draw_stamps(p, img, points_inside(np.concatenate(dots), rect))
+        painting.draw_stamps(p, img, points_inside(dots, rect))
 
     def _from_snapshot(self, lp, layer, shots, where, view, members, done: dict):
         """A shared layer starts from its best snapshot when that has more of the trails
@@ -260,7 +260,7 @@ class RunMarks(painting.ViewRectItem):
             lp.setCompositionMode(QtGui.QPainter.CompositionMode_SourceOver)
             done.update({m[0]: m[3] for m in shot.state})
         longest = max(len(self.runs[rid].source.position) for rid in members) - 1
-        step = shots.wanted(layer.key, max(done.values()), max(m[3] for m in state), longest)
+        step = shots.wanted(layer.key, state, max(done.values()), longest)
         if step is None:
             return lp
         self._draw_members(lp, *view, members, done, upto=step)
@@ -352,26 +352,22 @@ class RunMarks(painting.ViewRectItem):
         groups = [g for g in groups if len(g[3])]
         if not groups:
             return
-        dev = to_device(t, np.concatenate([g[3] for g in groups]))
-        start = 0
+        arrows = to_device(t, np.concatenate([g[3] for g in groups])).reshape(-1, 6, 2)
         shortest = 0.6 * theme.MARBLE_SIZE * self._px  # shorter ones hide under the marble
-        by_pen: dict[tuple, list[np.ndarray]] = {}  # (colour, width, style) -> segments
-        for color, width, style, pts in groups:
-            seg = dev[start : start + len(pts)]
-            start += len(pts)
-            arrows = seg.reshape(-1, 6, 2)
-            with np.errstate(invalid="ignore"):
-                long_enough = np.hypot(*(arrows[:, 1] - arrows[:, 0]).T) >= shortest
-            seg = arrows[long_enough].reshape(-1, 2)
-            if len(seg):
-                key = (color if isinstance(color, str) else tuple(color), width, style)
-                by_pen.setdefault(key, []).append(seg)
+        with np.errstate(invalid="ignore"):
+            long_enough = np.hypot(*(arrows[:, 1] - arrows[:, 0]).T) >= shortest
+        keys = [(c if isinstance(c, str) else tuple(c), w, st) for c, w, st, _p in groups]
+        pens: dict[tuple, int] = {}  # (colour, width, style) -> its index
+        for key in keys:
+            pens.setdefault(key, len(pens))
+        pen_of = np.repeat([pens[key] for key in keys], [len(g[3]) // 6 for g in groups])
         lines = {}
         halos: dict[float, list[np.ndarray]] = {}  # one halo per width: one stroke for all
-        for key, parts in by_pen.items():
-            seg = np.concatenate(parts)
-            lines[key] = painting.clip_segments(seg[0::2], seg[1::2], rect)
-            halos.setdefault(key[1], []).append(lines[key])
+        for key, j in pens.items():
+            seg = arrows[long_enough & (pen_of == j)].reshape(-1, 2)
+            if len(seg):
+                lines[key] = painting.clip_segments(seg[0::2], seg[1::2], rect)
+                halos.setdefault(key[1], []).append(lines[key])
         # opaque, square-capped strokes: Qt's raster engine strokes a translucent wide
         # line ~6× slower, and round caps ~4× (64 runs' arrows: 4.0 → 2.1 ms a step);
         # square caps close the tip where the head's two strokes meet
@@ -385,17 +381,19 @@ class RunMarks(painting.ViewRectItem):
 
     def _paint_marbles(self, p: QtGui.QPainter, t, rect) -> None:
         """Each marble, outlined in white: on screen a picture made once per colour and
-        shape, in exports a vector path."""
+        shape, the marbles that look alike in one call; in exports a vector path."""
         size = theme.MARBLE_SIZE * self._px  # _px holds the projector's scale
         p.setPen(self._pen("w", 2.0))
         dev = spread_coinciding(to_device(t, self.marbles), 0.7 * size)
-        for (x, y), color, marker in zip(dev, self.marble_colors, self.marble_markers, strict=True):
-            if not (np.isfinite(x) and np.isfinite(y) and rect.contains(x, y)):
-                continue
+        alike: dict[tuple, list[int]] = {}  # (marker, colour) -> marbles, in the runs' order
+        for i in np.flatnonzero(painting.inside(dev, rect)).tolist():
+            alike.setdefault((self.marble_markers[i], self.marble_colors[i]), []).append(i)
+        for (marker, color), members in alike.items():
             extent = size * _MARBLE_EXTENT.get(marker, 1.1)
             if self._screen:
                 img = painting.stamp(marker, color, extent, self._dpr, 2.0 * self._px)
-                painting.draw_stamps(p, img, np.array([[x, y]]))
-            else:
-                p.setBrush(QtGui.QColor(color))
+                painting.draw_stamps(p, img, dev[members])
+                continue
+            p.setBrush(QtGui.QColor(color))
+            for x, y in dev[members].tolist():
                 p.drawPath(painting.symbol_path(marker, extent, x, y))

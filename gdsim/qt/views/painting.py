@@ -216,14 +216,18 @@ def polyline_segments(pts: np.ndarray, rect: QtCore.QRectF) -> QtGui.QPolygonF:
     return polygon(clip_segments(pts[:-1], pts[1:], rect))
 
 
-def points_inside(pts: np.ndarray, rect: QtCore.QRectF) -> np.ndarray:
-    inside = (
+def inside(pts: np.ndarray, rect: QtCore.QRectF) -> np.ndarray:
+    """Which of the (n, 2) points lie in ``rect`` (a non-finite one never does)."""
+    return (
         (pts[:, 0] >= rect.left())
         & (pts[:, 0] <= rect.right())
         & (pts[:, 1] >= rect.top())
         & (pts[:, 1] <= rect.bottom())
     )
-    return pts[inside]
+
+
+def points_inside(pts: np.ndarray, rect: QtCore.QRectF) -> np.ndarray:
+    return pts[inside(pts, rect)]
 
 
 def visible_rect(

@@ -6,7 +6,12 @@ segments; from a snapshot at most one spacing's worth of steps is drawn.  A laye
 keeps at most ``SNAPSHOTS`` of them, at multiples of a spacing that spreads them over
 its longest run; they are made as the layer is drawn (while playing, when the layer
 reaches one of those steps; on a jump, at the highest one below the cursor that is
-missing) and all dropped when the view, the window size or the layer's runs change.
+missing) and dropped when the view or the window size changes, or the layer's runs
+(one changed colour, was hidden, added or removed).
+
+Inside a shared layer, where trails of different looks cross, which one is on top
+depends on the order they were drawn in: while playing, a step's new segments lie over
+the older ones; from a snapshot, the steps after it lie over the steps before it.
 """
 
 from __future__ import annotations
@@ -28,16 +33,6 @@ class Snapshot:
     image: QtGui.QImage
 
 
-def fits(shot_state: tuple, state: tuple) -> bool:
-    """True when a layer drawn up to ``state`` can start from ``shot_state``: the same
-    runs in the same order, each with the same trajectory and look, none of them
-    further along in the snapshot."""
-    return len(shot_state) == len(state) and all(
-        a[0] == b[0] and a[1] is b[1] and a[2] == b[2] and a[3] <= b[3]
-        for a, b in zip(shot_state, state, strict=True)
-    )
-
-
 class LayerSnapshots:
     """The snapshots of one layer, valid for one layer key (view, size, scale)."""
 
@@ -48,10 +43,20 @@ class LayerSnapshots:
     def __len__(self) -> int:
         return len(self._shots)
 
-    def _check(self, key) -> None:
+    def _check(self, key, state: tuple) -> None:
+        """Drop every snapshot of another layer key, or of other runs, trajectories or
+        looks than ``state``'s (a run changed colour or was hidden: they never fit
+        again, and would keep their steps from being taken anew)."""
         if key != self._key:
             self._key = key
             self._shots.clear()
+        runs = [m[:3] for m in state]
+        for step, shot in list(self._shots.items()):
+            if len(shot.state) != len(runs) or not all(
+                a[0] == b[0] and a[1] is b[1] and a[2] == b[2]
+                for a, b in zip(shot.state, runs, strict=True)
+            ):
+                del self._shots[step]
 
     @staticmethod
     def spacing(longest: int) -> int:
@@ -59,23 +64,28 @@ class LayerSnapshots:
         return max(8, -(-longest // SNAPSHOTS))
 
     def best(self, key, state: tuple) -> Snapshot | None:
-        """The snapshot furthest along that a layer at ``state`` can start from."""
-        self._check(key)
-        fitting = [s for s in self._shots.values() if fits(s.state, state)]
+        """The snapshot furthest along that a layer at ``state`` can start from: none
+        of its runs further along than there."""
+        self._check(key, state)
+        fitting = [  # (_check kept those of the same runs: the same length)
+            s
+            for s in self._shots.values()
+            if all(a[3] <= b[3] for a, b in zip(s.state, state, strict=True))
+        ]
         return max(fitting, key=lambda s: sum(m[3] for m in s.state), default=None)
 
-    def wanted(self, key, base: int, target: int, longest: int) -> int | None:
-        """The step, above ``base`` and at most ``target``, at which to take a snapshot
-        while the layer is drawn from one to the other (the highest missing one)."""
-        self._check(key)
+    def wanted(self, key, state: tuple, base: int, longest: int) -> int | None:
+        """The step, above ``base`` and at most as far as ``state`` goes, at which to
+        take a snapshot while the layer is drawn from one to the other (the highest
+        missing one)."""
+        self._check(key, state)
         every = self.spacing(longest)
+        target = max(m[3] for m in state)
         step = target - target % every
         return step if step > base and step > 0 and step not in self._shots else None
 
     def add(self, key, step: int, state: tuple, image: QtGui.QImage) -> None:
-        self._check(key)
-        copy = image.copy()
-        copy.setDevicePixelRatio(image.devicePixelRatio())  # drawn 1:1 over the layer
-        self._shots[step] = Snapshot(state, copy)
+        self._check(key, state)
+        self._shots[step] = Snapshot(state, image.copy())  # (copy keeps the pixel ratio)
         while len(self._shots) > SNAPSHOTS:
             del self._shots[next(iter(self._shots))]
