@@ -23,6 +23,7 @@ from gdsim.qt.views.legend import RunLegend
 from gdsim.qt.views.lens import CurvatureLens, FlowPath
 from gdsim.qt.views.marks import RunFrame, RunMarks
 from gdsim.qt.views.painting import cache_picture
+from gdsim.qt.views.start_ring import start_marker
 from gdsim.qt.views.viewbox import ClickViewBox, RunPlot
 
 LIGHT_MAP = pg.ColorMap(
@@ -77,32 +78,6 @@ def screen_arrows(origins, vecs, scale: float, ref: float, aspect: float = 1.0) 
     shown = v * screen_stretch(v, aspect)[:, None] / k
     o = np.asarray(origins, dtype=float).reshape(-1, 1, 2)
     return o + arrows_segments(np.zeros_like(shown), shown) * k
-
-
-class _StartRing(pg.TargetItem):
-    """pyqtgraph's TargetItem, whose bounds hold its pen (a cached picture of it cut
-    its outer edge)."""
-
-    SIZE = 16  # pixels across
-
-    def boundingRect(self) -> QtCore.QRectF:
-        r = super().boundingRect()
-        px, py = r.width() / self.SIZE, r.height() / self.SIZE  # one pixel, in its units
-        reach = self.currentPen.widthF() / 2 + 1.0
-        return r.adjusted(-reach * px, -reach * py, reach * px, reach * py)
-
-
-def start_marker(plot: pg.PlotItem, color: str) -> pg.TargetItem:
-    """A run's start: a ring the user drags to move it."""
-    target = _StartRing(
-        size=_StartRing.SIZE, symbol="o", movable=True, brush=pg.mkBrush(255, 255, 255, 160)
-    )
-    target.setToolTip("Drag to move this run's start")
-    target.setPen(pg.mkPen(color, width=2.5))
-    target.setZValue(25)
-    plot.addItem(target)
-    cache_picture(target)  # 64 runs' rings were painted again at every step (~1.5 ms)
-    return target
 
 
 #: the map reaches at most this many domain half-widths from the domain's centre
