@@ -560,9 +560,49 @@ def test_3d_trails_hide_behind_the_hills_as_when_every_item_is_drawn(make_window
         return sum(int(mask_of(arr, c, tol=60).sum()) for c in colors)
 
     hidden = coloured(cached)
-    w.surface3d.trail.setGLOptions(on_top())  # no depth test: nothing hides the trails
+    trail = w.surface3d.trail
+    trail.gl_options = on_top()  # no depth test: nothing hides the trails
+    trail.setGLOptions(trail.gl_options)
     shown = coloured(drawn_again())
     assert shown > 1.1 * hidden > 0, (shown, hidden)
+
+
+def test_the_3d_trail_grown_step_by_step_is_the_trail_drawn_at_once(make_window, qtbot):
+    """Playing draws only each step's new pieces of the 3D trail into the window's
+    frame; going back restores the static picture first.  Either way the frame is the
+    one drawn from nothing."""
+    from tests.qt.test_export import image_array
+
+    w = make_window("marbles")
+    gl = w.surface3d.gl
+
+    def frame():
+        frames = gl.frames
+        gl.update()
+        qtbot.waitUntil(lambda: gl.frames > frames)
+        return image_array(gl.grabFramebuffer()).astype(int)
+
+    def from_nothing():
+        gl._cache_ok = False
+        try:
+            return frame()
+        finally:
+            gl._cache_ok = True
+
+    for k in range(0, 81):
+        w.scene.set_cursor(k)
+        qtbot.wait(1)
+    grown = frame()
+    w.scene.set_cursor(5)  # back: fewer pieces than the frame holds
+    back = frame()
+
+    def differ(a, b) -> float:
+        return (np.abs(a - b).max(axis=2) > 40).mean()
+
+    assert differ(back, from_nothing()) < 0.0015  # (drawing from nothing frees the frame)
+    w.scene.set_cursor(80)
+    assert differ(grown, from_nothing()) < 0.0015
+    assert differ(back, grown) > 0.004  # (the trails differ)
 
 
 def test_a_view_toggle_leaves_the_rotated_camera_and_the_zoomed_map_alone(make_window, qtbot):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import numpy as np
 from PySide6 import QtCore, QtOpenGL
 
 from gdsim.qt.views.painting import device_pixels
@@ -66,6 +67,9 @@ def gl_modules():
                 self.camera_moved()
 
         static_items: tuple = ()
+        growing = None  # the item drawn into the framebuffer as it grows (the 3D trail)
+        _grown = (None, 0)  # (its buffers and style, vertices) the framebuffer holds
+        _delta = None  # the item that draws a stretch of its vertices
         _background = None  # QOpenGLFramebufferObject: the static items' depth, the frame
         _static_colour = None  # and one holding the static items' colours alone
         _background_key = None
@@ -114,7 +118,7 @@ def gl_modules():
             """Free the cached frame while the GL context still exists."""
             if self._background is not None and self.context() is not None:
                 self.makeCurrent()
-                self._background = self._static_colour = None
+                self._background = self._static_colour = self._delta = None
                 self.doneCurrent()
 
         def render_now(self) -> None:
@@ -133,10 +137,10 @@ def gl_modules():
 
         def paint_screen(self) -> None:
             """One on-screen frame: the static items (the mesh, the floor, the minima)
-            come from a framebuffer drawn when they or the camera change; the marbles
-            and trails are drawn over them there, tested against the static items'
-            depth (a trail still hides behind a hill), and the frame is copied to the
-            screen."""
+            come from a framebuffer drawn when they or the camera change; the trail is
+            drawn over them there as it grows, tested against the static items' depth
+            (it still hides behind a hill); the frame is copied to the screen and the
+            marbles drawn over it."""
             dpr = self.devicePixelRatioF()
             w, h = device_pixels(self.width(), dpr), device_pixels(self.height(), dpr)
             viewport = (0, 0, w, h)
@@ -149,11 +153,14 @@ def gl_modules():
             """The frame in the static items' framebuffer, copied to the screen; False
             if this GL cannot copy between framebuffers.
 
-            The framebuffer keeps the static items' depth for good: the marbles and
-            trails are drawn without writing depth (so they do not hide each other: the
-            order drawn decides), and its colour is restored from a copy at each frame.
-            Copying colours only: at 3840×2160 copying the depth to the screen at each
-            frame made software OpenGL's frame ~5 ms longer."""
+            The framebuffer keeps the static items' depth for good: the trail is drawn
+            into it without writing depth (its lines do not hide each other: the order
+            drawn decides), each frame only the vertices it shows beyond those already
+            there; going back, its colours are first restored from a copy of the static
+            items'.  The other moving items (the marbles: on top of everything) are
+            drawn on the screen after the copy.  Copying colours only: at 3840×2160
+            copying the depth to the screen at each frame made software OpenGL's frame
+            ~5 ms longer, and restoring the colours at each frame ~2 ms."""
             w, h = viewport[2], viewport[3]
             key = (
                 viewport,
@@ -169,26 +176,54 @@ def gl_modules():
                 self._static_colour = QtOpenGL.QOpenGLFramebufferObject(w, h)
                 self._background_key = None
             try:
-                if key != self._background_key:
-                    fbo.bind()
-                    GL.glViewport(*viewport)
-                    self._draw(viewport, self.static_items, clear=True)
-                    _copy_colour(fbo.handle(), self._static_colour.handle(), w, h)
-                    self._background_key = key
-                else:
-                    _copy_colour(self._static_colour.handle(), fbo.handle(), w, h)
                 fbo.bind()
                 GL.glViewport(*viewport)
+                if key != self._background_key:
+                    self._draw(viewport, self.static_items, clear=True)
+                    _copy_colour(fbo.handle(), self._static_colour.handle(), w, h)
+                    self._background_key, self._grown = key, (None, 0)
+                    fbo.bind()
+                moving = [i for i in self.items if i not in self.static_items]
+                growing = self.growing if self.growing in moving else None
                 GL.glDepthMask(GL.GL_FALSE)
                 try:
-                    self._draw(viewport, [i for i in self.items if i not in self.static_items])
+                    self._grow(viewport, growing)
                 finally:
                     GL.glDepthMask(GL.GL_TRUE)
                 _copy_colour(fbo.handle(), self.defaultFramebufferObject(), w, h)
+                GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.defaultFramebufferObject())
+                self._draw(viewport, [i for i in moving if i is not growing])
             except GLError:  # formats differ: draw everything at every frame from now on
                 self._cache_ok = False
             GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.defaultFramebufferObject())
             return self._cache_ok
+
+        def _grow(self, viewport, item) -> None:
+            """The growing item (the 3D trail: a prefix of one buffer of vertices) in
+            the framebuffer: the vertices it shows beyond those drawn there already, or,
+            when it shows fewer or others, the static items' colours again and then
+            its vertices (a jump back)."""
+            shown = len(item.pos) if item is not None and item.visible() else 0
+            look = (item.pos, item.color, item.width, item.antialias, item.gl_options)
+            look = look if shown else None
+            held, done = self._grown
+            same = (
+                look is not None
+                and held is not None
+                and held[0] is look[0]
+                and held[1] is look[1]
+                and held[2:] == look[2:]
+            )
+            if done and not (same and shown >= done):
+                w, h = viewport[2], viewport[3]
+                _copy_colour(self._static_colour.handle(), self._background.handle(), w, h)
+                self._background.bind()
+                done = 0
+            if shown > done:
+                delta = self._delta = self._delta or _Delta(self)
+                delta.show_range(item, done, shown)
+                self._draw(viewport, [delta])
+            self._grown = (look, shown)
 
         def _draw(self, viewport, items, clear: bool = False) -> None:
             """pyqtgraph's ``paint`` for some top-level items only."""
@@ -204,6 +239,25 @@ def gl_modules():
                         self.drawItemTree(item)
                     finally:
                         self._modelViewStack.pop()
+
+    class _Delta(gl.GLLinePlotItem):
+        """A stretch of a growing line item's vertices, drawn by the window alone (not
+        one of its items: its changes ask for no frame)."""
+
+        def __init__(self, window) -> None:
+            super().__init__(mode="lines")
+            self._setView(window)  # (pyqtgraph's: the view whose matrices it draws with)
+
+        def update(self) -> None:
+            pass
+
+        def show_range(self, item, start: int, stop: int) -> None:
+            self.setGLOptions(item.gl_options)
+            rows = np.asarray(item.pos)[start:stop]  # (the buffer, not its shown prefix)
+            color = item.color
+            if isinstance(color, np.ndarray):
+                color = color[start:stop]
+            self.setData(pos=rows, color=color, width=item.width, antialias=item.antialias)
 
     def _copy_colour(source: int, target: int, w: int, h: int) -> None:
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, source)

@@ -217,8 +217,9 @@ class Surface3DView(QtWidgets.QWidget, RunView):
             self.trail = sliced_lines(self._gl)(
                 pos=np.zeros((0, 3)), mode="lines", width=self._trail_width(), antialias=True
             )
-            self.trail.setGLOptions("translucent")
+            self.trail.setGLOptions(self.trail.gl_options)
             self.addItem(self.trail)
+            self.gl.growing = self.trail  # drawn into the window's frame step by step
         step = np.concatenate(steps) if steps else np.zeros(0, dtype=np.int64)
         order = np.argsort(step, kind="stable")
         if steps:
@@ -359,6 +360,7 @@ def sliced_lines(gl):
 
     class SlicedLines(gl.GLLinePlotItem):
         _source = None
+        gl_options = "translucent"  # (the GL window draws new stretches with the same)
 
         def set_trail(self, source, pairs: np.ndarray, color) -> None:
             if source == self._source:
