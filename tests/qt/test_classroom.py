@@ -528,9 +528,10 @@ def test_3d_marbles_in_a_well_are_not_hidden_by_the_surface(make_window, qtbot):
 
 
 def test_3d_trails_hide_behind_the_hills_as_when_every_item_is_drawn(make_window, qtbot):
-    """The mesh is drawn once into a framebuffer that keeps its depth; each frame draws
-    the marbles and trails there without writing depth.  Seen from low down, the rims
-    hide parts of the trails exactly as when the whole scene is drawn at every frame."""
+    """The mesh is drawn once into a framebuffer that keeps its depth; the trails grow
+    there without writing depth, and the marbles are drawn over the copied frame.  Seen
+    from low down, the rims hide parts of the trails exactly as when the whole scene is
+    drawn at every frame."""
     from gdsim.qt.views.gl_window import on_top
     from tests.qt.test_drawing import mask_of
     from tests.qt.test_export import image_array
@@ -560,14 +561,15 @@ def test_3d_trails_hide_behind_the_hills_as_when_every_item_is_drawn(make_window
         return sum(int(mask_of(arr, c, tol=60).sum()) for c in colors)
 
     hidden = coloured(cached)
-    trail = w.surface3d.trail
-    trail.gl_options = on_top()  # no depth test: nothing hides the trails
-    trail.setGLOptions(trail.gl_options)
+    drawn_again()  # (a cached frame again, then the trail's new options in it)
+    w.surface3d.trail.setGLOptions(on_top())  # no depth test: nothing hides the trails
     shown = coloured(drawn_again())
     assert shown > 1.1 * hidden > 0, (shown, hidden)
 
 
-def test_the_3d_trail_grown_step_by_step_is_the_trail_drawn_at_once(make_window, qtbot):
+def test_the_3d_trail_grown_step_by_step_is_the_trail_drawn_at_once(
+    make_window, qtbot, monkeypatch
+):
     """Playing draws only each step's new pieces of the 3D trail into the window's
     frame; going back restores the static picture first.  Either way the frame is the
     one drawn from nothing."""
@@ -589,9 +591,19 @@ def test_the_3d_trail_grown_step_by_step_is_the_trail_drawn_at_once(make_window,
         finally:
             gl._cache_ok = True
 
+    starts = []
+    w.scene.set_cursor(2)
+    frame()
+    delta = gl._delta  # the item that draws each stretch into the frame
+    assert delta is not None
+    show_range = delta.show_range
+    monkeypatch.setattr(
+        delta, "show_range", lambda item, a, b: (starts.append(a), show_range(item, a, b))[1]
+    )
     for k in range(0, 81):
         w.scene.set_cursor(k)
         qtbot.wait(1)
+    assert len(starts) > 10 and all(a > 0 for a in starts[1:])  # each step: its new pieces
     grown = frame()
     w.scene.set_cursor(5)  # back: fewer pieces than the frame holds
     back = frame()
@@ -603,6 +615,31 @@ def test_the_3d_trail_grown_step_by_step_is_the_trail_drawn_at_once(make_window,
     w.scene.set_cursor(80)
     assert differ(grown, from_nothing()) < 0.0015
     assert differ(back, grown) > 0.004  # (the trails differ)
+
+
+def test_the_3d_trail_follows_a_run_computed_again(make_window, qtbot):
+    """A new α gives the run a new trajectory under the same id and colour: the 3D
+    trail is laid again (it kept the old one, and the marble left it)."""
+    from tests.qt.test_export import image_array
+
+    w = make_window("ravine")
+    run = w.scene.runs[0]  # plain GD at α = 0.45: bounces across the valley
+    w.scene.set_cursor(60)
+    qtbot.wait(100)
+    gl = w.surface3d.gl
+    before = image_array(gl.grabFramebuffer()).astype(int)
+    vertices = np.asarray(w.surface3d.trail.pos).copy()
+    w.scene.update_run(run.id, hyper={"lr": 0.05})  # a smooth crawl instead
+    wait_trajectories(qtbot, w)
+    w.scene.set_cursor(61)
+    qtbot.wait(200)
+    now = np.asarray(w.surface3d.trail.pos)
+    assert now.shape != vertices.shape or not np.allclose(now, vertices)
+    traj = w.controller.trajectories[run.id]
+    marble = w.surface3d.to_box(traj.position[61:62], traj.loss[61:62])[0]
+    assert np.min(np.linalg.norm(now - marble, axis=1)) < 0.05  # the trail reaches it
+    after = image_array(gl.grabFramebuffer()).astype(int)
+    assert (np.abs(after - before).max(axis=2) > 40).mean() > 0.002
 
 
 def test_a_view_toggle_leaves_the_rotated_camera_and_the_zoomed_map_alone(make_window, qtbot):

@@ -3,8 +3,8 @@ embedded with ``createWindowContainer`` rather than a QOpenGLWidget, which would
 compose the whole main window through OpenGL on every repaint of any widget (~55 ms a
 frame with software OpenGL at 1920×1080); the container costs nothing.  Its static items
 (the mesh, the floor, the minima) are kept in a framebuffer with their depth, drawn again
-only when they or the camera change, and the moving items are drawn over them there; a
-frame is submitted early so that software OpenGL
+only when they or the camera change, the trail grows over them there, and the marbles
+are drawn on the screen over the copied frame; a frame is submitted early so that software OpenGL
 renders it while the 2D plots paint.  pyqtgraph.opengl and PyOpenGL are imported on first
 use (~0.3 s).
 """
@@ -116,10 +116,15 @@ def gl_modules():
 
         def release_gl(self) -> None:
             """Free the cached frame while the GL context still exists."""
-            if self._background is not None and self.context() is not None:
+            if self.context() is not None:
                 self.makeCurrent()
-                self._background = self._static_colour = self._delta = None
+                self._forget_frame()
                 self.doneCurrent()
+
+        def _forget_frame(self) -> None:
+            """No cached frame (its framebuffers freed, in the current context)."""
+            self._background = self._static_colour = self._delta = None
+            self._background_key, self._grown = None, (None, 0)
 
         def render_now(self) -> None:
             self._pending = False
@@ -145,7 +150,7 @@ def gl_modules():
             w, h = device_pixels(self.width(), dpr), device_pixels(self.height(), dpr)
             viewport = (0, 0, w, h)
             if not (self._cache_ok and self.static_items and self._compose(viewport)):
-                self._background = self._static_colour = None  # (freed, if there were)
+                self._forget_frame()  # (freed, if there were)
                 GL.glViewport(*viewport)
                 self.paint(region=viewport, viewport=viewport)
 
@@ -157,8 +162,9 @@ def gl_modules():
             into it without writing depth (its lines do not hide each other: the order
             drawn decides), each frame only the vertices it shows beyond those already
             there; going back, its colours are first restored from a copy of the static
-            items'.  The other moving items (the marbles: on top of everything) are
-            drawn on the screen after the copy.  Copying colours only: at 3840×2160
+            items'.  The other moving items are drawn on the screen after the copy,
+            where there is no depth to test against: they must be drawn on top of
+            everything (the marbles: ``on_top()``).  Copying colours only: at 3840×2160
             copying the depth to the screen at each frame made software OpenGL's frame
             ~5 ms longer, and restoring the colours at each frame ~2 ms."""
             w, h = viewport[2], viewport[3]
@@ -204,8 +210,11 @@ def gl_modules():
             when it shows fewer or others, the static items' colours again and then
             its vertices (a jump back)."""
             shown = len(item.pos) if item is not None and item.visible() else 0
-            look = (item.pos, item.color, item.width, item.antialias, item.gl_options)
-            look = look if shown else None
+            look = (
+                (item.pos, item.color, item.width, item.antialias, item.gl_options)
+                if shown
+                else None
+            )
             held, done = self._grown
             same = (
                 look is not None

@@ -217,7 +217,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
             self.trail = sliced_lines(self._gl)(
                 pos=np.zeros((0, 3)), mode="lines", width=self._trail_width(), antialias=True
             )
-            self.trail.setGLOptions(self.trail.gl_options)
+            self.trail.setGLOptions("translucent")
             self.addItem(self.trail)
             self.gl.growing = self.trail  # drawn into the window's frame step by step
         step = np.concatenate(steps) if steps else np.zeros(0, dtype=np.int64)
@@ -228,7 +228,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
             owner = np.concatenate(owners)[order]
         else:
             verts, color, owner = np.zeros((0, 3)), np.zeros((0, 4)), np.zeros(0, dtype=int)
-        self.trail.set_trail(key, verts, color)
+        self.trail.set_trail(verts, color)  # (a new trajectory of a run: new vertices)
         # smooth lines cost Mesa's software GL time per vertex (wide antialiased lines
         # become quads on the CPU): 4 ms a frame for 64 runs, where the trails crowd
         # anyway, 0.2 ms for 4 (exports draw them smooth: render_array)
@@ -359,13 +359,14 @@ def sliced_lines(gl):
     uploaded only when ``setData`` changes ``pos``: pyqtgraph 0.14, pinned.)"""
 
     class SlicedLines(gl.GLLinePlotItem):
-        _source = None
-        gl_options = "translucent"  # (the GL window draws new stretches with the same)
+        gl_options = None  # the GL options set last (the GL window draws a new stretch
+        # of the trail with the same)
 
-        def set_trail(self, source, pairs: np.ndarray, color) -> None:
-            if source == self._source:
-                return
-            self._source = source
+        def setGLOptions(self, opts) -> None:
+            self.gl_options = opts
+            super().setGLOptions(opts)
+
+        def set_trail(self, pairs: np.ndarray, color) -> None:
             self.setData(pos=pairs, color=color)
             self.pos = self.pos.view(_Shown)
             self.pos.shown = 0
