@@ -291,14 +291,17 @@ class RunMarks(painting.ViewRectItem):
         p.setPen(self._pen(fr.color, theme.TRAIL_WIDTH))
         if self._screen and last == done + 1 and self._paint_step(p, t, rect, fr, done):
             return
-        if self._screen and last - start >= LOD_STEPS:
+        if self._screen and last - start < LOD_STEPS:
+            self._paint_stretches(p, t, rect, fr.color, fr.marker, [(fr.trail[start:], done < 0)])
+            return
+        if self._screen:
             dev, segs, pts_idx = self._detail(t, fr)
             s = segs[np.searchsorted(segs, start) : np.searchsorted(segs, last)]
             p.drawLines(polygon(painting.clip_segments(dev[s], dev[s + 1], rect)))
             first = start + 1 if done >= 0 else start
             d = pts_idx[np.searchsorted(pts_idx, first) : np.searchsorted(pts_idx, last, "right")]
             dots = points_inside(dev[np.append(d, last)], rect)
-        else:
+        else:  # an export: every step
             pts = to_device(t, fr.trail[start:])
             p.drawLines(painting.polyline_segments(pts, rect))
             dots = points_inside(pts if done < 0 else pts[1:], rect)
