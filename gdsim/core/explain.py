@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 
 from gdsim.core import run_rules
-from gdsim.core.explain_lines import FAMILIES, Explanation, Line, fmt, header_lines, sub, sup
+from gdsim.core.explain_lines import FAMILIES
+from gdsim.core.explain_text import Explanation, Line, fmt, header_lines, sub, sup
 from gdsim.core.kernels import SCALAR_FUNCTIONS
 from gdsim.core.optimizers import OPTIMIZERS
 

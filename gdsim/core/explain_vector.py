@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from gdsim.core.explain_lines import Explanation, Line, header_lines, sub
+from gdsim.core.explain_text import Explanation, Line, header_lines, sub
 
 __all__ = ["explain_vector_step"]
 
