@@ -56,11 +56,12 @@ def test_svg_of_the_2d_views_parses_and_has_paths(make_window, tmp_path):
 
 
 def image_array(img: QtGui.QImage) -> np.ndarray:
+    """The picture's (h, w, 3) colours, copied: a view of the converted image's bytes
+    outlives the image (the allocator then writes over its first bytes)."""
     img = img.convertToFormat(QtGui.QImage.Format_RGB888)
     arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes())
-    return arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3].reshape(
-        img.height(), img.width(), 3
-    )
+    rows = arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3]
+    return rows.reshape(img.height(), img.width(), 3).copy()
 
 
 def thumbnail(img: QtGui.QImage, width: int = 160) -> np.ndarray:

@@ -16,9 +16,12 @@ from functools import cache
 import numpy as np
 from PySide6 import QtCore, QtOpenGL
 
+from gdsim.qt.views import gl_damage
 from gdsim.qt.views.painting import device_pixels
 
 __all__ = ["gl_modules", "on_top"]
+
+CHECKS = 3  # frames whose window never held the frame before: stop checking
 
 
 def on_top() -> dict:
@@ -74,6 +77,10 @@ def gl_modules():
         _static_colour = None  # and one holding the static items' colours alone
         _background_key = None
         _cache_ok = True  # False if this GL cannot copy between framebuffers
+        _sprites = None  # the window squares of the marbles in the frame drawn last
+        _code = 0  # the code written into that frame's corner pixels (0: none)
+        _held = _missed = 0  # frames whose window held the frame drawn before, or not
+        partial_frames = 0  # frames that copied only what changed to the window
 
         def devicePixelRatioF(self) -> float:
             return float(self.devicePixelRatio())
@@ -125,6 +132,7 @@ def gl_modules():
             """No cached frame (its framebuffers freed, in the current context)."""
             self._background = self._static_colour = self._delta = None
             self._background_key, self._grown = None, (None, 0)
+            self._sprites, self._code = None, 0
 
         def render_now(self) -> None:
             self._pending = False
@@ -161,12 +169,14 @@ def gl_modules():
             The framebuffer keeps the static items' depth for good: the trail is drawn
             into it without writing depth (its lines do not hide each other: the order
             drawn decides), each frame only the vertices it shows beyond those already
-            there; going back, its colours are first restored from a copy of the static
-            items'.  The other moving items are drawn on the screen after the copy,
-            where there is no depth to test against: they must be drawn on top of
-            everything (the marbles: ``on_top()``).  Copying colours only: at 3840×2160
-            copying the depth to the screen at each frame made software OpenGL's frame
-            ~5 ms longer, and restoring the colours at each frame ~2 ms."""
+            there; going back, the colours around the vertices taken away are first
+            restored from a copy of the static items' and the trail drawn again there.
+            The other moving items are drawn on the screen after the copy, where there
+            is no depth to test against: they must be drawn on top of everything (the
+            marbles: ``on_top()``).  Copying colours only: at 3840×2160 copying the
+            depth to the screen at each frame made software OpenGL's frame ~5 ms
+            longer.  Where the window still holds the frame drawn last, only what
+            changed is copied (gl_damage.py)."""
             w, h = viewport[2], viewport[3]
             key = (
                 viewport,
@@ -184,31 +194,45 @@ def gl_modules():
             try:
                 fbo.bind()
                 GL.glViewport(*viewport)
-                if key != self._background_key:
+                mvp = np.array(
+                    (self.projectionMatrix(viewport, viewport) * self.viewMatrix()).copyDataTo()
+                ).reshape(4, 4)
+                redrawn = key != self._background_key
+                if redrawn:
                     self._draw(viewport, self.static_items, clear=True)
-                    _copy_colour(fbo.handle(), self._static_colour.handle(), w, h)
+                    _copy_colour(fbo.handle(), self._static_colour.handle(), (0, 0, w, h))
                     self._background_key, self._grown = key, (None, 0)
                     fbo.bind()
                 moving = [i for i in self.items if i not in self.static_items]
                 growing = self.growing if self.growing in moving else None
                 GL.glDepthMask(GL.GL_FALSE)
                 try:
-                    self._grow(viewport, growing)
+                    changed = self._grow(viewport, growing, mvp)
                 finally:
                     GL.glDepthMask(GL.GL_TRUE)
-                _copy_colour(fbo.handle(), self.defaultFramebufferObject(), w, h)
-                GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.defaultFramebufferObject())
-                self._draw(viewport, [i for i in moving if i is not growing])
+                on_top = [i for i in moving if i is not growing]
+                sprites = _sprites(on_top, mvp, (w, h))
+                rects = self._damage(None if redrawn else changed, sprites, (w, h))
+                screen = self.defaultFramebufferObject()
+                for rect in [(0, 0, w, h)] if rects is None else rects:
+                    _copy_colour(fbo.handle(), screen, rect)
+                self.partial_frames += rects is not None
+                GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, screen)
+                self._draw(viewport, on_top)
+                self._write_code()
+                self._sprites = sprites
             except GLError:  # formats differ: draw everything at every frame from now on
                 self._cache_ok = False
             GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.defaultFramebufferObject())
             return self._cache_ok
 
-        def _grow(self, viewport, item) -> None:
+        def _grow(self, viewport, item, mvp):
             """The growing item (the 3D trail: a prefix of one buffer of vertices) in
             the framebuffer: the vertices it shows beyond those drawn there already, or,
-            when it shows fewer or others, the static items' colours again and then
-            its vertices (a jump back)."""
+            when it shows fewer, the static items' colours again around those taken
+            away and its vertices there (a jump back); when it shows others, all of
+            them on the static items' colours.  Returns the rectangle of the
+            framebuffer changed (gl_damage: False for none, None for all of it)."""
             shown = len(item.pos) if item is not None and item.visible() else 0
             look = (
                 (item.pos, item.color, item.width, item.antialias, item.gl_options)
@@ -223,16 +247,76 @@ def gl_modules():
                 and held[1] is look[1]
                 and held[2:] == look[2:]
             )
+            size = (viewport[2], viewport[3])
+            changed = False
             if done and not (same and shown >= done):
-                w, h = viewport[2], viewport[3]
-                _copy_colour(self._static_colour.handle(), self._background.handle(), w, h)
-                self._background.bind()
-                done = 0
+                changed = _trail_box(item, shown, done, mvp, size) if same else None
+                if changed is not False:
+                    rect = (0, 0, *size) if changed is None else changed
+                    _copy_colour(self._static_colour.handle(), self._background.handle(), rect)
+                    self._background.bind()
+                    self._draw_trail(viewport, item, 0, shown, None if changed is None else rect)
+                done = shown
             if shown > done:
-                delta = self._delta = self._delta or _Delta(self)
-                delta.show_range(item, done, shown)
-                self._draw(viewport, [delta])
+                changed = _trail_box(item, done, shown, mvp, size)
+                self._draw_trail(viewport, item, done, shown)
             self._grown = (look, shown)
+            return changed
+
+        def _draw_trail(self, viewport, item, start: int, stop: int, scissor=None) -> None:
+            """Vertices ``start`` to ``stop`` of the growing item, in ``scissor`` only
+            (a rectangle) if given."""
+            if stop <= start:
+                return
+            delta = self._delta = self._delta or _Delta(self)
+            delta.show_range(item, start, stop)
+            if scissor is not None:
+                GL.glEnable(GL.GL_SCISSOR_TEST)
+                x0, y0, x1, y1 = scissor
+                GL.glScissor(x0, y0, x1 - x0, y1 - y0)
+            try:
+                self._draw(viewport, [delta])
+            finally:
+                GL.glDisable(GL.GL_SCISSOR_TEST)
+
+        def _damage(self, changed, sprites, size):
+            """The rectangles to copy to the window (gl_damage.py), or None for all of
+            it: the framebuffer's ``changed`` one and the sprites' squares where they
+            were and where they are, when the window still holds the frame drawn last."""
+            if changed is None or sprites is None or self._sprites is None:
+                return None
+            if not self._holds_last_frame():
+                return None
+            rects = gl_damage.merged(([changed] if changed else []) + self._sprites + sprites)
+            return rects if gl_damage.worth_it(rects, size) else None
+
+        def _holds_last_frame(self) -> bool:
+            """True when the window's buffer holds the frame drawn last: its corner
+            pixels carry the code written then.  (Checked at every frame; given up
+            after a few frames that never held it: a GPU's swap chain.)"""
+            if not self._code or (self._held == 0 and self._missed >= CHECKS):
+                return False
+            GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self.defaultFramebufferObject())
+            px = GL.glReadPixels(0, 0, 2, 1, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
+            px = np.frombuffer(bytes(px), dtype=np.uint8).reshape(2, 4)[:, :3]
+            held = gl_damage.read_code(px) == self._code
+            self._held += held
+            self._missed += not held
+            return held
+
+        def _write_code(self) -> None:
+            """A new code into the window's two corner pixels (the background colour's
+            low bits), after everything else of the frame."""
+            self._code = gl_damage.next_code(self._code)
+            base = tuple(round(c * 255) for c in self.opts["bgcolor"][:3])
+            GL.glEnable(GL.GL_SCISSOR_TEST)
+            try:
+                for x, colour in enumerate(gl_damage.code_colours(self._code, base)):
+                    GL.glScissor(x, 0, 1, 1)
+                    GL.glClearColor(*(c / 255.0 for c in colour), 1.0)
+                    GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+            finally:
+                GL.glDisable(GL.GL_SCISSOR_TEST)
 
         def _draw(self, viewport, items, clear: bool = False) -> None:
             """pyqtgraph's ``paint`` for some top-level items only."""
@@ -268,9 +352,38 @@ def gl_modules():
                 color = color[start:stop]
             self.setData(pos=rows, color=color, width=item.width, antialias=item.antialias)
 
-    def _copy_colour(source: int, target: int, w: int, h: int) -> None:
+    def _copy_colour(source: int, target: int, rect) -> None:
+        """A rectangle (x0, y0, x1, y1) of colours from one framebuffer to another."""
         GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, source)
         GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, target)
-        GL.glBlitFramebuffer(0, 0, w, h, 0, 0, w, h, GL.GL_COLOR_BUFFER_BIT, GL.GL_NEAREST)
+        GL.glBlitFramebuffer(*rect, *rect, GL.GL_COLOR_BUFFER_BIT, GL.GL_NEAREST)
+
+    def _trail_box(item, start: int, stop: int, mvp, size):
+        """The window rectangle around the growing item's vertices ``start`` to
+        ``stop`` (gl_damage: False if none shows, None if unknown or too many)."""
+        if stop - start > gl_damage.PROJECTED_LIMIT:
+            return None
+        pixels = gl_damage.to_window(mvp, np.asarray(item.pos)[start:stop], size)
+        return gl_damage.box(pixels, item.width + 2.0, size)
+
+    def _sprites(items, mvp, size):
+        """The window squares of the items drawn over the copied frame (point sprites
+        sized in pixels: the marbles), or None if one is of another kind."""
+        out = []
+        for item in items:
+            if not item.visible():
+                continue
+            if not (isinstance(item, gl.GLScatterPlotItem) and item.pxMode):
+                return None
+            if item.parentItem() is not None:
+                return None
+            if not len(item.pos):
+                continue
+            m = mvp @ np.array(item.transform().copyDataTo()).reshape(4, 4)
+            rects = gl_damage.squares(gl_damage.to_window(m, item.pos, size), item.size, size)
+            if rects is None:
+                return None
+            out += rects
+        return out
 
     return gl, GLSceneWindow

@@ -1,0 +1,130 @@
+"""What a frame of the 3D view changes on the window, in its pixels (numpy only).
+
+The 3D view draws each frame into a cached framebuffer and copies that to the window.
+With software OpenGL that copy is dear: a framebuffer and the window's buffer differ in
+orientation, so Mesa copies with a shader, ~5 ms a frame for a 1700×1200 view (3840×2160
+screen), where the whole frame's other work is ~3 ms.  Where the window's buffer still
+holds the frame drawn last (Mesa's software rasteriser on X11 keeps it), a frame needs
+to copy only what changed: each marble's square, where it was and where it is, and the
+box around the trail's vertices drawn or taken away.  Whether the buffer holds the frame
+drawn last is never assumed: a code written into the low bits of two corner pixels at
+each frame is read back before the next (GPUs' swap chains hand back an older buffer:
+the code differs, and the frame is copied whole).
+
+Rectangles are (x0, y0, x1, y1) in the window's device pixels, origin bottom left (as
+OpenGL counts them), x1 and y1 excluded.  ``None`` stands for the whole window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Rect = tuple[int, int, int, int]
+
+PROJECTED_LIMIT = 100_000  # more changed vertices than this: the whole window
+BLIT_COST_PIXELS = 20_000  # a copy's fixed cost, in pixels copied (software OpenGL)
+CODE_BITS = 2  # of each colour channel of the two corner pixels: 12 bits in all
+CODES = 1 << (6 * CODE_BITS)
+
+
+def to_window(mvp: np.ndarray, points: np.ndarray, size: tuple[int, int]) -> np.ndarray | None:
+    """(n, 2) window pixels of (n, 3) points under the 4×4 ``mvp`` (row-major, as
+    OpenGL multiplies column vectors); None if one is behind the camera (a line to it
+    is clipped in ways its ends do not bound)."""
+    pts = np.asarray(points, dtype=float).reshape(-1, 3)
+    clip = pts @ mvp[:, :3].T + mvp[:, 3]
+    w = clip[:, 3]
+    if not np.all(w > 1e-12):
+        return None
+    ndc = clip[:, :2] / w[:, None]
+    return (ndc + 1.0) * 0.5 * np.asarray(size, dtype=float)
+
+
+def box(pixels: np.ndarray | None, margin: float, size: tuple[int, int]) -> Rect | bool | None:
+    """The rectangle covering ``pixels`` (n, 2) grown by ``margin``, clipped to the
+    window: False when nothing of it is on the window, None (the whole window) when
+    the pixels are unknown or not finite."""
+    if pixels is None or not np.all(np.isfinite(pixels)):
+        return None
+    if not len(pixels):
+        return False
+    lo = np.floor(pixels.min(axis=0) - margin)
+    hi = np.ceil(pixels.max(axis=0) + margin)
+    x0, y0 = max(int(lo[0]), 0), max(int(lo[1]), 0)
+    x1, y1 = min(int(hi[0]), size[0]), min(int(hi[1]), size[1])
+    if x0 >= x1 or y0 >= y1:
+        return False
+    return (x0, y0, x1, y1)
+
+
+def squares(pixels: np.ndarray | None, sides, size: tuple[int, int]) -> list[Rect] | None:
+    """The on-window squares of point sprites ``sides`` pixels across (a number or one
+    per point), with a pixel to spare for smoothing; None if the points are unknown."""
+    if pixels is None or not np.all(np.isfinite(pixels)):
+        return None
+    half = np.broadcast_to(np.asarray(sides, dtype=float), (len(pixels),)) / 2.0 + 1.0
+    out = []
+    for (x, y), r in zip(pixels.tolist(), half.tolist(), strict=True):
+        rect = box(np.array([[x, y]]), r, size)
+        if rect:
+            out.append(rect)
+    return out
+
+
+def area(r: Rect) -> int:
+    return (r[2] - r[0]) * (r[3] - r[1])
+
+
+def union(a: Rect, b: Rect) -> Rect:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def merged(rects: list[Rect]) -> list[Rect]:
+    """``rects`` with any two joined while one copy of their union costs no more than
+    two copies (each copy's fixed cost counted in pixels): a marble's old and new
+    squares on a step become one."""
+    out = list(rects)
+    joined = True
+    while joined:
+        joined = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                u = union(out[i], out[j])
+                if area(u) <= area(out[i]) + area(out[j]) + BLIT_COST_PIXELS:
+                    out[i] = u
+                    del out[j]
+                    joined = True
+                    break
+            if joined:
+                break
+    return out
+
+
+def worth_it(rects: list[Rect], size: tuple[int, int]) -> bool:
+    """True when copying ``rects`` costs less than half a copy of the whole window."""
+    cost = sum(area(r) + BLIT_COST_PIXELS for r in rects)
+    return cost < 0.5 * size[0] * size[1]
+
+
+def code_colours(code: int, base: tuple[int, int, int]) -> list[tuple[int, int, int]]:
+    """The two corner pixels' 8-bit colours carrying ``code``: ``base`` (the background)
+    with its channels' low bits replaced (invisible: at most 3 levels of 255)."""
+    mask = (1 << CODE_BITS) - 1
+    bits = [(code >> (CODE_BITS * k)) & mask for k in range(6)]
+    return [
+        tuple((c & ~mask) | b for c, b in zip(base, bits[3 * p : 3 * p + 3], strict=True))
+        for p in range(2)
+    ]
+
+
+def read_code(pixels: np.ndarray) -> int:
+    """The code in two corner pixels' (2, 3) 8-bit colours (``code_colours`` reversed)."""
+    mask = (1 << CODE_BITS) - 1
+    flat = (np.asarray(pixels, dtype=int).reshape(-1)[:6]) & mask
+    return int(sum(int(b) << (CODE_BITS * k) for k, b in enumerate(flat)))
+
+
+def next_code(code: int) -> int:
+    """The code after ``code``: never 0 or all ones (a fresh buffer may be all black
+    or all white)."""
+    return code % (CODES - 2) + 1
