@@ -340,3 +340,44 @@ def test_arrows_of_any_size_or_none():
         screen_arrows([[1.0, 2.0]], [[3.0, 4.0]], 2.0, 0.5)[0],
         arrow_segments([1.0, 2.0], arrow_vector([3.0, 4.0], 2.0, 0.5)),
     )
+
+
+def test_a_jump_repaints_where_the_trails_were_and_are_and_leaves_nothing_behind(
+    make_window, qtbot
+):
+    """Jumping along the timeline redraws the trails but repaints only the boxes of the
+    trails shown before and after (a fifth of the map for the ravine's runs at 4K):
+    what stays on screen around them must still be right."""
+    w = make_window("ravine")
+    vp = w.contour.viewport()
+    regions = []
+
+    class Regions(QtCore.QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QtCore.QEvent.Paint:
+                regions.append(event.region().boundingRect())
+            return False
+
+    spy = Regions()
+    vp.installEventFilter(spy)
+    for k in range(0, 121):
+        w.scene.set_cursor(k)
+        qtbot.wait(1)
+    settle(qtbot, w)
+    for k in (3, 90, 40, 0, 120):  # back, ahead, ...
+        regions.clear()
+        w.scene.set_cursor(k)
+        settle(qtbot, w)
+        assert regions and all(r.width() * r.height() < 0.8 * vp.width() * vp.height()
+                               for r in regions), (k, regions)  # fmt: skip
+        jumped = pixels(vp)
+        repaint_all(qtbot, w)
+        assert np.abs(pixels(vp) - jumped).max() <= 2, k
+    hidden = w.scene.runs[0]
+    w.scene.update_run(hidden.id, color="#CC79A7")  # its trail in another colour
+    w.scene.set_cursor(60)
+    settle(qtbot, w)
+    jumped = pixels(vp)
+    repaint_all(qtbot, w)
+    assert np.abs(pixels(vp) - jumped).max() <= 2
+    vp.removeEventFilter(spy)

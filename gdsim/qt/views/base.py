@@ -46,6 +46,24 @@ def trail_at(traj: Trajectory, k: int, rows: np.ndarray | None = None) -> np.nda
     return rows[: min(k + 1, known[1])]
 
 
+_BOXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def trail_corners(traj: Trajectory, n: int) -> np.ndarray:
+    """The lowest and the highest x and y of the first ``n`` rows of the trajectory's
+    trail (``trail_at``), as two points; none for an empty trail.  The running minimum
+    and maximum are made once per trajectory (and length): a jump along the timeline
+    repaints only where the trails were and are, found without scanning them."""
+    known = _BOXES.get(traj)
+    if known is None or known[0] != len(traj.position):
+        rows = finite_prefix(traj.position)
+        lo, hi = np.minimum.accumulate(rows, axis=0), np.maximum.accumulate(rows, axis=0)
+        known = (len(traj.position), lo, hi)
+        _BOXES[traj] = known
+    i = min(n, len(known[1])) - 1
+    return np.array([known[1][i], known[2][i]]) if i >= 0 else np.empty((0, 2))
+
+
 def screen_stretch(vecs, aspect: float) -> np.ndarray:
     """How many times longer each row of ``vecs`` (m, 2) must be in data units to be as
     long on screen (in x data units) as it is in data units; ``aspect``: the y data units

@@ -7,9 +7,7 @@ screen), where the whole frame's other work is ~3 ms.  Where the window's buffer
 holds the frame drawn last (Mesa's software rasteriser on X11 keeps it), a frame needs
 to copy only what changed: each marble's square, where it was and where it is, and the
 box around the trail's vertices drawn or taken away.  Whether the buffer holds the frame
-drawn last is never assumed: a code written into the low bits of two corner pixels at
-each frame is read back before the next (GPUs' swap chains hand back an older buffer:
-the code differs, and the frame is copied whole).
+drawn last is never assumed (frame_code.py).
 
 Rectangles are (x0, y0, x1, y1) in the window's device pixels, origin bottom left (as
 OpenGL counts them), x1 and y1 excluded.  ``None`` stands for the whole window.
@@ -23,8 +21,7 @@ Rect = tuple[int, int, int, int]
 
 PROJECTED_LIMIT = 100_000  # more changed vertices than this: the whole window
 BLIT_COST_PIXELS = 20_000  # a copy's fixed cost, in pixels copied (software OpenGL)
-CODE_BITS = 2  # of each colour channel of the two corner pixels: 12 bits in all
-CODES = 1 << (6 * CODE_BITS)
+MAX_RECTS = 24  # more rectangles than this: the whole window (and no time spent joining)
 
 
 def to_window(mvp: np.ndarray, points: np.ndarray, size: tuple[int, int]) -> np.ndarray | None:
@@ -79,52 +76,31 @@ def union(a: Rect, b: Rect) -> Rect:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
-def merged(rects: list[Rect]) -> list[Rect]:
+def merged(rects: list[Rect]) -> list[Rect] | None:
     """``rects`` with any two joined while one copy of their union costs no more than
     two copies (each copy's fixed cost counted in pixels): a marble's old and new
-    squares on a step become one."""
-    out = list(rects)
-    joined = True
-    while joined:
-        joined = False
-        for i in range(len(out)):
-            for j in range(i + 1, len(out)):
-                u = union(out[i], out[j])
-                if area(u) <= area(out[i]) + area(out[j]) + BLIT_COST_PIXELS:
-                    out[i] = u
-                    del out[j]
-                    joined = True
+    squares on a step become one.  None (copy the whole window) beyond MAX_RECTS: 64
+    marbles' squares are not worth joining."""
+    if len(rects) > MAX_RECTS:
+        return None
+    out: list[Rect] = []
+    for rect in rects:  # each joins the first it pays to join, which may then join more
+        while True:
+            for i, other in enumerate(out):
+                u = union(rect, other)
+                if area(u) <= area(rect) + area(other) + BLIT_COST_PIXELS:
+                    rect = u
+                    del out[i]
                     break
-            if joined:
+            else:
                 break
+        out.append(rect)
     return out
 
 
-def worth_it(rects: list[Rect], size: tuple[int, int]) -> bool:
+def worth_it(rects: list[Rect] | None, size: tuple[int, int]) -> bool:
     """True when copying ``rects`` costs less than half a copy of the whole window."""
+    if rects is None:
+        return False
     cost = sum(area(r) + BLIT_COST_PIXELS for r in rects)
     return cost < 0.5 * size[0] * size[1]
-
-
-def code_colours(code: int, base: tuple[int, int, int]) -> list[tuple[int, int, int]]:
-    """The two corner pixels' 8-bit colours carrying ``code``: ``base`` (the background)
-    with its channels' low bits replaced (invisible: at most 3 levels of 255)."""
-    mask = (1 << CODE_BITS) - 1
-    bits = [(code >> (CODE_BITS * k)) & mask for k in range(6)]
-    return [
-        tuple((c & ~mask) | b for c, b in zip(base, bits[3 * p : 3 * p + 3], strict=True))
-        for p in range(2)
-    ]
-
-
-def read_code(pixels: np.ndarray) -> int:
-    """The code in two corner pixels' (2, 3) 8-bit colours (``code_colours`` reversed)."""
-    mask = (1 << CODE_BITS) - 1
-    flat = (np.asarray(pixels, dtype=int).reshape(-1)[:6]) & mask
-    return int(sum(int(b) << (CODE_BITS * k) for k, b in enumerate(flat)))
-
-
-def next_code(code: int) -> int:
-    """The code after ``code``: never 0 or all ones (a fresh buffer may be all black
-    or all white)."""
-    return code % (CODES - 2) + 1

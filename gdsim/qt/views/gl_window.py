@@ -4,9 +4,10 @@ compose the whole main window through OpenGL on every repaint of any widget (~55
 frame with software OpenGL at 1920×1080); the container costs nothing.  Its static items
 (the mesh, the floor, the minima) are kept in a framebuffer with their depth, drawn again
 only when they or the camera change, the trail grows over them there, and the marbles
-are drawn on the screen over the copied frame; a frame is submitted early so that software OpenGL
-renders it while the 2D plots paint.  pyqtgraph.opengl and PyOpenGL are imported on first
-use (~0.3 s).
+are drawn on the screen over the copied frame (only what changed is copied when the
+window still holds the frame before: gl_damage.py, frame_code.py); a frame is submitted
+early so that software OpenGL renders it while the 2D plots paint.  pyqtgraph.opengl and
+PyOpenGL are imported on first use (~0.3 s).
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ from functools import cache
 import numpy as np
 from PySide6 import QtCore, QtOpenGL
 
-from gdsim.qt.views import gl_damage
+from gdsim.qt.views import frame_code, gl_damage
 from gdsim.qt.views.painting import device_pixels
 
 __all__ = ["gl_modules", "on_top"]
-
-CHECKS = 3  # frames whose window never held the frame before: stop checking
 
 
 def on_top() -> dict:
@@ -79,6 +78,7 @@ def gl_modules():
         _cache_ok = True  # False if this GL cannot copy between framebuffers
         _sprites = None  # the window squares of the marbles in the frame drawn last
         _code = 0  # the code written into that frame's corner pixels (0: none)
+        _corner = ((255, 255, 255), (255, 255, 255))  # the static items' colours there
         _held = _missed = 0  # frames whose window held the frame drawn before, or not
         partial_frames = 0  # frames that copied only what changed to the window
 
@@ -192,6 +192,8 @@ def gl_modules():
                 self._static_colour = QtOpenGL.QOpenGLFramebufferObject(w, h)
                 self._background_key = None
             try:
+                # (read before drawing: reading then would wait for that to be rasterised)
+                held = self._sprites is not None and self._holds_last_frame()
                 fbo.bind()
                 GL.glViewport(*viewport)
                 mvp = np.array(
@@ -202,17 +204,18 @@ def gl_modules():
                     self._draw(viewport, self.static_items, clear=True)
                     _copy_colour(fbo.handle(), self._static_colour.handle(), (0, 0, w, h))
                     self._background_key, self._grown = key, (None, 0)
+                    self._corner = _read_corner(fbo.handle())  # (copied: no wait)
                     fbo.bind()
                 moving = [i for i in self.items if i not in self.static_items]
                 growing = self.growing if self.growing in moving else None
                 GL.glDepthMask(GL.GL_FALSE)
                 try:
-                    changed = self._grow(viewport, growing, mvp)
+                    changed = self._grow(viewport, growing, None if redrawn else mvp)
                 finally:
                     GL.glDepthMask(GL.GL_TRUE)
                 on_top = [i for i in moving if i is not growing]
                 sprites = _sprites(on_top, mvp, (w, h))
-                rects = self._damage(None if redrawn else changed, sprites, (w, h))
+                rects = self._damage(held, None if redrawn else changed, sprites, (w, h))
                 screen = self.defaultFramebufferObject()
                 for rect in [(0, 0, w, h)] if rects is None else rects:
                     _copy_colour(fbo.handle(), screen, rect)
@@ -232,7 +235,8 @@ def gl_modules():
             when it shows fewer, the static items' colours again around those taken
             away and its vertices there (a jump back); when it shows others, all of
             them on the static items' colours.  Returns the rectangle of the
-            framebuffer changed (gl_damage: False for none, None for all of it)."""
+            framebuffer changed (gl_damage: False for none, None for all of it, or
+            unknown: no ``mvp`` to find it with)."""
             shown = len(item.pos) if item is not None and item.visible() else 0
             look = (
                 (item.pos, item.color, item.width, item.antialias, item.gl_options)
@@ -279,39 +283,35 @@ def gl_modules():
             finally:
                 GL.glDisable(GL.GL_SCISSOR_TEST)
 
-        def _damage(self, changed, sprites, size):
+        def _damage(self, held: bool, changed, sprites, size):
             """The rectangles to copy to the window (gl_damage.py), or None for all of
             it: the framebuffer's ``changed`` one and the sprites' squares where they
-            were and where they are, when the window still holds the frame drawn last."""
-            if changed is None or sprites is None or self._sprites is None:
-                return None
-            if not self._holds_last_frame():
+            were and where they are, when the window ``held`` the frame drawn last."""
+            if not held or changed is None or sprites is None:
                 return None
             rects = gl_damage.merged(([changed] if changed else []) + self._sprites + sprites)
             return rects if gl_damage.worth_it(rects, size) else None
 
         def _holds_last_frame(self) -> bool:
             """True when the window's buffer holds the frame drawn last: its corner
-            pixels carry the code written then.  (Checked at every frame; given up
-            after a few frames that never held it: a GPU's swap chain.)"""
-            if not self._code or (self._held == 0 and self._missed >= CHECKS):
+            pixels carry the code written then (frame_code.py; given up after many
+            frames that never held it: a GPU's swap chain)."""
+            if not self._code or (self._held == 0 and self._missed >= frame_code.CHECKS):
                 return False
-            GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self.defaultFramebufferObject())
-            px = GL.glReadPixels(0, 0, 2, 1, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
-            px = np.frombuffer(bytes(px), dtype=np.uint8).reshape(2, 4)[:, :3]
-            held = gl_damage.read_code(px) == self._code
+            held = frame_code.read_code(_read_corner(self.defaultFramebufferObject())) == (
+                self._code
+            )
             self._held += held
             self._missed += not held
             return held
 
         def _write_code(self) -> None:
-            """A new code into the window's two corner pixels (the background colour's
-            low bits), after everything else of the frame."""
-            self._code = gl_damage.next_code(self._code)
-            base = tuple(round(c * 255) for c in self.opts["bgcolor"][:3])
+            """A new code into the window's two corner pixels (the low bits of the
+            static items' colours there), after everything else of the frame."""
+            self._code = frame_code.next_code(self._code)
             GL.glEnable(GL.GL_SCISSOR_TEST)
             try:
-                for x, colour in enumerate(gl_damage.code_colours(self._code, base)):
+                for x, colour in enumerate(frame_code.code_colours(self._code, self._corner)):
                     GL.glScissor(x, 0, 1, 1)
                     GL.glClearColor(*(c / 255.0 for c in colour), 1.0)
                     GL.glClear(GL.GL_COLOR_BUFFER_BIT)
@@ -346,11 +346,18 @@ def gl_modules():
 
         def show_range(self, item, start: int, stop: int) -> None:
             self.setGLOptions(item.gl_options)
+            self.setTransform(item.transform())
             rows = np.asarray(item.pos)[start:stop]  # (the buffer, not its shown prefix)
             color = item.color
             if isinstance(color, np.ndarray):
                 color = color[start:stop]
             self.setData(pos=rows, color=color, width=item.width, antialias=item.antialias)
+
+    def _read_corner(framebuffer: int) -> np.ndarray:
+        """The (2, 3) 8-bit colours of a framebuffer's two bottom-left pixels."""
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, framebuffer)
+        px = GL.glReadPixels(0, 0, 2, 1, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE)
+        return np.frombuffer(bytes(px), dtype=np.uint8).reshape(2, 4)[:, :3]
 
     def _copy_colour(source: int, target: int, rect) -> None:
         """A rectangle (x0, y0, x1, y1) of colours from one framebuffer to another."""
@@ -361,9 +368,10 @@ def gl_modules():
     def _trail_box(item, start: int, stop: int, mvp, size):
         """The window rectangle around the growing item's vertices ``start`` to
         ``stop`` (gl_damage: False if none shows, None if unknown or too many)."""
-        if stop - start > gl_damage.PROJECTED_LIMIT:
+        if mvp is None or stop - start > gl_damage.PROJECTED_LIMIT:
             return None
-        pixels = gl_damage.to_window(mvp, np.asarray(item.pos)[start:stop], size)
+        m = mvp @ np.array(item.transform().copyDataTo()).reshape(4, 4)
+        pixels = gl_damage.to_window(m, np.asarray(item.pos)[start:stop], size)
         return gl_damage.box(pixels, item.width + 2.0, size)
 
     def _sprites(items, mvp, size):
@@ -375,9 +383,9 @@ def gl_modules():
                 continue
             if not (isinstance(item, gl.GLScatterPlotItem) and item.pxMode):
                 return None
-            if item.parentItem() is not None:
+            if item.parentItem() is not None or item.childItems():
                 return None
-            if not len(item.pos):
+            if item.pos is None or not len(item.pos):
                 continue
             m = mvp @ np.array(item.transform().copyDataTo()).reshape(4, 4)
             rects = gl_damage.squares(gl_damage.to_window(m, item.pos, size), item.size, size)

@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtGui
 
 from gdsim.qt import theme
 from gdsim.qt.views import painting
-from gdsim.qt.views.base import finite_prefix
+from gdsim.qt.views.base import finite_prefix, trail_corners
 from gdsim.qt.views.decimate import visible_points, visible_segments
 from gdsim.qt.views.painting import Layer, points_inside, polygon, to_device
 from gdsim.qt.views.trail_snapshots import SNAPSHOT_RUNS, LayerSnapshots
@@ -64,6 +64,11 @@ def spread_coinciding(dev: np.ndarray, radius: float) -> np.ndarray:
 
 #: a marker's size relative to the marble's, so that every shape looks as heavy
 _MARBLE_EXTENT = {"o": 1.0, "s": 0.9, "d": 1.15, "t1": 1.2, "t": 1.2, "star": 1.35}
+PAD = 14.0  # screen pixels around the trails' and arrows' points (pens, dots, heads)
+
+
+def _united(a: QtCore.QRectF | None, b: QtCore.QRectF | None) -> QtCore.QRectF | None:
+    return None if a is None or b is None else a.united(b)
 
 
 class RunMarks(painting.ViewRectItem):
@@ -92,8 +97,9 @@ class RunMarks(painting.ViewRectItem):
         self, runs: dict[int, RunFrame], marbles, colors, gradients, batch, markers=None
     ) -> None:
         """The marks at the cursor.  Only the area that changes is repainted: last
-        frame's arrows and marbles, this frame's, and the trail steps not yet drawn
-        (everything when the trails must be drawn again, e.g. after scrubbing back)."""
+        frame's arrows and marbles, this frame's, and the trail steps not yet drawn;
+        when the trails are drawn again (a jump along the timeline), the boxes of the
+        trails drawn before and of those drawn now."""
         extends = self._extends(runs)
         self.runs = runs
         self.marbles = np.asarray(marbles, dtype=float).reshape(-1, 2)
@@ -101,21 +107,37 @@ class RunMarks(painting.ViewRectItem):
         self.marble_markers = list(markers) if markers is not None else ["o"] * len(colors)
         self.gradients = np.asarray(gradients, dtype=float).reshape(-1, 2)
         self.batch_gradients = np.asarray(batch, dtype=float).reshape(-1, 2)
-        moving = [self.marbles, self.gradients, self.batch_gradients]
-        moving += [fr.step for fr in runs.values() if fr.step is not None]
+        arrows = [self.gradients, self.batch_gradients]
+        arrows += [fr.step for fr in runs.values() if fr.step is not None]
         new_trail = [
             fr.trail[max(self._drawn[rid][2], 0) if rid in self._drawn else 0 :]
             for rid, fr in runs.items()
         ]
-        box = painting.changed_rect(self, moving)
+        box = _united(
+            painting.changed_rect(self, [self.marbles], self._marble_reach()),
+            painting.changed_rect(self, arrows, PAD * theme.LINE_SCALE),
+        )
         # a long stretch (a jump along the timeline) repaints the whole view anyway
         extends = extends and sum(len(t) for t in new_trail) < LOD_STEPS
-        dirty = painting.changed_rect(self, new_trail) if extends else None
-        if extends and box is not None and dirty is not None and self._moving is not None:
+        if extends:
+            dirty = painting.changed_rect(self, new_trail, PAD * theme.LINE_SCALE)
+        else:
+            before = [trail_corners(src, done + 1) for src, _look, done in self._drawn.values()]
+            now = [trail_corners(fr.source, len(fr.trail)) for fr in runs.values()]
+            dirty = painting.changed_rect(self, before + now, PAD * theme.LINE_SCALE)
+        if box is not None and dirty is not None and self._moving is not None:
             self.update(self._moving.united(box).united(dirty))
         else:
             self.update()
         self._moving = box
+
+    @staticmethod
+    def _marble_reach() -> float:
+        """How far a marble's picture reaches from its place, in screen pixels: half
+        its widest shape and outline, and the circle that coinciding ones are spread
+        on (``spread_coinciding``)."""
+        size = theme.MARBLE_SIZE * theme.LINE_SCALE
+        return (0.7 + 0.5 * max(_MARBLE_EXTENT.values())) * size + 2.0 * theme.LINE_SCALE + 2.0
 
     def _extendable(self, rid: int, fr: RunFrame | None) -> bool:
         """True when run ``rid``'s drawn trail becomes ``fr``'s by adding steps: the run
