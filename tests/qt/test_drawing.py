@@ -346,10 +346,23 @@ def test_a_jump_repaints_where_the_trails_were_and_are_and_leaves_nothing_behind
     make_window, qtbot
 ):
     """Jumping along the timeline redraws the trails but repaints only the boxes of the
-    trails shown before and after (a fifth of the map for the ravine's runs at 4K):
-    what stays on screen around them must still be right."""
+    trails shown before and after (a fifth of the map for the ravine's runs at 4K), and
+    clears and puts on screen only the part of each trail layer they cover: what the
+    screen shows must be what new layers, cleared and drawn whole, show."""
     w = make_window("ravine")
     vp = w.contour.viewport()
+    marks = w.contour.marks
+
+    def from_new_layers():
+        used = marks._used
+        marks._layers.clear()
+        marks._used = lambda *a: None  # (all of each layer)
+        try:
+            repaint_all(qtbot, w)
+            return pixels(vp)
+        finally:
+            marks._used = used
+
     regions = []
 
     class Regions(QtCore.QObject):
@@ -373,6 +386,7 @@ def test_a_jump_repaints_where_the_trails_were_and_are_and_leaves_nothing_behind
         jumped = pixels(vp)
         repaint_all(qtbot, w)
         assert np.abs(pixels(vp) - jumped).max() <= 2, k
+        assert np.abs(from_new_layers() - jumped).max() <= 2, k
     hidden = w.scene.runs[0]
     w.scene.update_run(hidden.id, color="#CC79A7")  # its trail in another colour
     w.scene.set_cursor(60)

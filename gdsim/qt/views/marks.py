@@ -215,12 +215,26 @@ class RunMarks(painting.ViewRectItem):
                 lp = self._from_snapshot(lp, layer, shots, (widget, key), (t, rect), members, done)
             self._draw_members(lp, t, rect, members, done)
             lp.end()
+            layer.used = self._used(t, members, done)
             self._members[slot] = members
             layer.draw(p)
         for slot in [s for s in self._snapshots if s not in groups]:
             del self._snapshots[slot]
         for rid in [rid for rid in self._drawn if rid not in self.runs]:
             del self._drawn[rid]
+
+    def _used(self, t, members, done: dict) -> QtCore.QRectF:
+        """Where the trails of a layer's runs drawn up to the steps in ``done`` lie on
+        screen: the box of their points, the dots' and pens' reach around it."""
+        corners = [trail_corners(self.runs[rid].source, done[rid] + 1) for rid in members]
+        dev = to_device(t, np.concatenate(corners))
+        dev = dev[np.isfinite(dev).all(axis=1)]
+        if not len(dev):
+            return QtCore.QRectF()
+        pad = PAD * theme.LINE_SCALE
+        lo = np.maximum(dev.min(axis=0) - pad, -1e7)
+        hi = np.minimum(dev.max(axis=0) + pad, 1e7)
+        return QtCore.QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
 
     def _state(self, members, upto: int | None = None) -> tuple:
         """(run id, trajectory, look, steps) of a layer's runs drawn up to the cursor,

@@ -330,12 +330,15 @@ class Layer:
 
     ``begin(widget, key)`` returns a painter on it and whether it was cleared (asked
     to, or the key, e.g. the view transform, changed); ``draw(painter)`` puts it on
-    screen.
+    screen.  A caller that knows where its drawing lies says so in ``used`` after each
+    ``begin`` (at 3840×2160 clearing and putting on screen a whole layer costs ~0.6 ms
+    each; the ravine's trails cover a fifth of it); otherwise it is all of the layer.
     """
 
     def __init__(self) -> None:
         self.image: QtGui.QImage | None = None
         self.key = None
+        self.used: QtCore.QRectF | None = None  # where it holds drawing; None: anywhere
 
     def begin(
         self, widget: QtWidgets.QWidget, key, clear: bool = False
@@ -345,11 +348,20 @@ class Layer:
         if cleared:
             dpr = widget.devicePixelRatioF()
             w, h = device_pixels(widget.width(), dpr), device_pixels(widget.height(), dpr)
+            used = self.used
             if self.image is None or (self.image.width(), self.image.height()) != (w, h):
                 self.image = QtGui.QImage(w, h, QtGui.QImage.Format_ARGB32_Premultiplied)
                 self.image.setDevicePixelRatio(dpr)
-            self.image.fill(0)
+                used = None
+            if used is None:
+                self.image.fill(0)
+            elif not used.isEmpty():
+                clear = QtGui.QPainter(self.image)
+                clear.setCompositionMode(QtGui.QPainter.CompositionMode_Source)
+                clear.fillRect(used, QtCore.Qt.transparent)
+                clear.end()
             self.key = full_key
+        self.used = None  # until the caller says
         painter = QtGui.QPainter(self.image)
         painter.setRenderHint(QtGui.QPainter.Antialiasing, True)
         return painter, cleared
@@ -366,9 +378,14 @@ class Layer:
         self.key = None
 
     def draw(self, painter: QtGui.QPainter, clip: QtCore.QRectF | None = None) -> None:
-        """The layer at the widget's origin (``painter`` in widget coordinates)."""
+        """The layer at the widget's origin (``painter`` in widget coordinates), within
+        ``clip`` and where it is ``used``."""
         if self.image is None:
             return
+        if self.used is not None:
+            clip = self.used if clip is None else clip.intersected(self.used)
+            if clip.isEmpty():
+                return
         if clip is None:
             painter.drawImage(QtCore.QPointF(0.0, 0.0), self.image)
             return
