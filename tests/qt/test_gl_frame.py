@@ -26,6 +26,8 @@ def test_boxes_are_clipped_to_the_window_and_say_when_nothing_shows():
     assert gl_damage.box(np.array([[np.nan, 1.0]]), 3.0, size) is None
     assert gl_damage.box(None, 3.0, size) is None
     assert gl_damage.squares(np.array([[50.0, 40.0], [-90.0, 0.0]]), 10, size) == [(44, 34, 56, 46)]
+    many = np.full((gl_damage.MAX_RECTS + 1, 2), 50.0)
+    assert gl_damage.squares(many, 10, size) is None  # (the whole window)
 
 
 def test_near_rectangles_are_copied_as_one_and_far_ones_apart():

@@ -47,6 +47,7 @@ def trail_at(traj: Trajectory, k: int, rows: np.ndarray | None = None) -> np.nda
 
 
 _BOXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_NO_CORNERS = np.empty((0, 2))
 
 
 def trail_corners(traj: Trajectory, n: int) -> np.ndarray:
@@ -58,10 +59,10 @@ def trail_corners(traj: Trajectory, n: int) -> np.ndarray:
     if known is None or known[0] != len(traj.position):
         rows = finite_prefix(traj.position)
         lo, hi = np.minimum.accumulate(rows, axis=0), np.maximum.accumulate(rows, axis=0)
-        known = (len(traj.position), lo, hi)
+        known = (len(traj.position), np.stack([lo, hi], axis=1))  # (n, 2, 2)
         _BOXES[traj] = known
-    i = min(n, len(known[1])) - 1
-    return np.array([known[1][i], known[2][i]]) if i >= 0 else np.empty((0, 2))
+    i = min(n, len(known[1]))
+    return known[1][i - 1] if i > 0 else _NO_CORNERS
 
 
 def screen_stretch(vecs, aspect: float) -> np.ndarray:

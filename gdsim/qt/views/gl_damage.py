@@ -56,16 +56,15 @@ def box(pixels: np.ndarray | None, margin: float, size: tuple[int, int]) -> Rect
 
 def squares(pixels: np.ndarray | None, sides, size: tuple[int, int]) -> list[Rect] | None:
     """The on-window squares of point sprites ``sides`` pixels across (a number or one
-    per point), with a pixel to spare for smoothing; None if the points are unknown."""
-    if pixels is None or not np.all(np.isfinite(pixels)):
+    per point), with a pixel to spare for smoothing; None if the points are unknown or
+    more than MAX_RECTS (the whole window: not worth joining)."""
+    if pixels is None or len(pixels) > MAX_RECTS or not np.all(np.isfinite(pixels)):
         return None
-    half = np.broadcast_to(np.asarray(sides, dtype=float), (len(pixels),)) / 2.0 + 1.0
-    out = []
-    for (x, y), r in zip(pixels.tolist(), half.tolist(), strict=True):
-        rect = box(np.array([[x, y]]), r, size)
-        if rect:
-            out.append(rect)
-    return out
+    half = np.broadcast_to(np.asarray(sides, dtype=float), (len(pixels),))[:, None] / 2.0 + 1.0
+    lo = np.maximum(np.floor(pixels - half), 0).astype(int)
+    hi = np.minimum(np.ceil(pixels + half), size).astype(int)
+    keep = (lo < hi).all(axis=1)
+    return [tuple(r) for r in np.concatenate([lo, hi], axis=1)[keep].tolist()]
 
 
 def area(r: Rect) -> int:

@@ -208,14 +208,17 @@ def gl_modules():
                     fbo.bind()
                 moving = [i for i in self.items if i not in self.static_items]
                 growing = self.growing if self.growing in moving else None
-                GL.glDepthMask(GL.GL_FALSE)
-                try:
-                    changed = self._grow(viewport, growing, None if redrawn else mvp)
-                finally:
-                    GL.glDepthMask(GL.GL_TRUE)
                 on_top = [i for i in moving if i is not growing]
                 sprites = _sprites(on_top, mvp, (w, h))
-                rects = self._damage(held, None if redrawn else changed, sprites, (w, h))
+                # the trail's changed box is not looked for when the window is copied
+                # whole anyway (64 marbles: projecting the trail cost ~1 ms a jump)
+                measure = not redrawn and sprites is not None
+                GL.glDepthMask(GL.GL_FALSE)
+                try:
+                    changed = self._grow(viewport, growing, mvp if measure else None)
+                finally:
+                    GL.glDepthMask(GL.GL_TRUE)
+                rects = self._damage(held, changed, sprites, (w, h))
                 screen = self.defaultFramebufferObject()
                 for rect in [(0, 0, w, h)] if rects is None else rects:
                     _copy_colour(fbo.handle(), screen, rect)
@@ -272,14 +275,14 @@ def gl_modules():
             (a rectangle) if given."""
             if stop <= start:
                 return
-            delta = self._delta = self._delta or _Delta(self)
-            delta.show_range(item, start, stop)
+            drawn = self._delta = self._delta or _Delta(self)
+            drawn.show_range(item, start, stop)
             if scissor is not None:
                 GL.glEnable(GL.GL_SCISSOR_TEST)
                 x0, y0, x1, y1 = scissor
                 GL.glScissor(x0, y0, x1 - x0, y1 - y0)
             try:
-                self._draw(viewport, [delta])
+                self._draw(viewport, [drawn])
             finally:
                 GL.glDisable(GL.GL_SCISSOR_TEST)
 
@@ -389,8 +392,8 @@ def gl_modules():
                 continue
             m = mvp @ np.array(item.transform().copyDataTo()).reshape(4, 4)
             rects = gl_damage.squares(gl_damage.to_window(m, item.pos, size), item.size, size)
-            if rects is None:
-                return None
+            if rects is None or len(out) + len(rects) > gl_damage.MAX_RECTS:
+                return None  # (64 marbles: the whole window)
             out += rects
         return out
 

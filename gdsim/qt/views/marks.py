@@ -23,7 +23,7 @@ from gdsim.qt.views import painting
 from gdsim.qt.views.base import finite_prefix, trail_corners
 from gdsim.qt.views.decimate import visible_points, visible_segments
 from gdsim.qt.views.painting import Layer, points_inside, polygon, to_device
-from gdsim.qt.views.trail_snapshots import SNAPSHOT_RUNS, LayerSnapshots
+from gdsim.qt.views.trail_snapshots import LayerSnapshots
 
 #: trail stretches longer than this are drawn at the screen's resolution
 LOD_STEPS = 1000
@@ -187,8 +187,7 @@ class RunMarks(painting.ViewRectItem):
         ones share one (with 64 runs, compositing a layer per run cost more than the
         rest of the frame; inside that swarm a step's new segments lie over its other
         trails).  While a layer's runs are unchanged and have not gone back, a step adds
-        their new steps to it; otherwise it is drawn again, a shared layer from its
-        nearest snapshot."""
+        their new steps to it; otherwise it is drawn again from its nearest snapshot."""
         key = (painting.transform_key(t), theme.LINE_SCALE)
         order = list(self.runs)
         own = len(order) if len(order) <= OWN_LAYERS else OWN_LAYERS - 1
@@ -210,9 +209,8 @@ class RunMarks(painting.ViewRectItem):
             done = {rid: -1 for rid in members}
             if not cleared:
                 done.update({rid: self._drawn[rid][2] for rid in before})
-            if len(members) >= SNAPSHOT_RUNS:
-                shots = self._snapshots.setdefault(slot, LayerSnapshots())
-                lp = self._from_snapshot(lp, layer, shots, (widget, key), (t, rect), members, done)
+            shots = self._snapshots.setdefault(slot, LayerSnapshots())
+            lp = self._from_snapshot(lp, layer, shots, (widget, key), (t, rect), members, done)
             self._draw_members(lp, t, rect, members, done)
             lp.end()
             layer.used = self._used(t, members, done)
@@ -282,17 +280,17 @@ class RunMarks(painting.ViewRectItem):
         painting.draw_stamps(p, img, points_inside(dots, rect))
 
     def _from_snapshot(self, lp, layer, shots, where, view, members, done: dict):
-        """A shared layer starts from its best snapshot when that has more of the trails
-        than the layer (a jump back, or far ahead); on the way to the cursor it takes
-        the highest one that is missing (trail_snapshots.py).  The painter to go on
-        with."""
+        """A layer starts from its best snapshot when that has more of the trails than
+        the layer (a jump back, or far ahead); on the way to the cursor it takes the
+        highest one that is missing (trail_snapshots.py).  The painter to go on with."""
         state = self._state(members)
         shot = shots.best(layer.key, state)
         if shot is not None and sum(m[3] for m in shot.state) > sum(
             max(d, 0) for d in done.values()
         ):
-            lp.setCompositionMode(QtGui.QPainter.CompositionMode_Source)  # replaces it all
-            lp.drawImage(QtCore.QPointF(0.0, 0.0), shot.image)
+            lp.setCompositionMode(QtGui.QPainter.CompositionMode_Source)  # replaces it all:
+            lp.fillRect(self._used(view[0], members, done), QtCore.Qt.transparent)
+            lp.drawImage(shot.origin, shot.image)
             lp.setCompositionMode(QtGui.QPainter.CompositionMode_SourceOver)
             done.update({m[0]: m[3] for m in shot.state})
         longest = max(len(self.runs[rid].source.position) for rid in members) - 1
@@ -301,7 +299,13 @@ class RunMarks(painting.ViewRectItem):
             return lp
         self._draw_members(lp, *view, members, done, upto=step)
         lp.end()
-        shots.add(layer.key, step, self._state(members, step), layer.image)
+        shots.add(
+            layer.key,
+            step,
+            self._state(members, step),
+            layer.image,
+            self._used(view[0], members, done),
+        )
         return layer.begin(*where)[0]
 
     def _detail(self, t, fr: RunFrame):

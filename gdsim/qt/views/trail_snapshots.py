@@ -1,9 +1,11 @@
-"""Copies of a shared trail layer at a few steps along the runs, so that a jump along
-the timeline starts from the nearest one below the cursor instead of an empty layer.
+"""Copies of a trail layer at a few steps along the runs, so that a jump along the
+timeline starts from the nearest one below the cursor instead of an empty layer.
 
 With 64 runs a jump (or a step back) drew every trail again, ~5 000 antialiased
-segments; from a snapshot at most one spacing's worth of steps is drawn.  A layer
-keeps at most ``SNAPSHOTS`` of them, at multiples of a spacing that spreads them over
+segments; from a snapshot at most one spacing's worth of steps is drawn.  A snapshot
+holds only the part of the layer where its trails lie (``Layer.used``: the ravine's
+four trails at 3840×2160 each cover ~4 % of the map).  A layer keeps at most
+``SNAPSHOTS`` of them, at multiples of a spacing that spreads them over
 its longest run; they are made as the layer is drawn (while playing, when the layer
 reaches one of those steps; on a jump, at the highest one below the cursor that is
 missing) and dropped when the view or the window size changes, or the layer's runs
@@ -18,19 +20,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui
 
-#: snapshots a layer keeps (at 1920×1080 the map's layer is ~2 MB, at 3840×2160 ~9 MB)
+#: snapshots a layer keeps (at 1920×1080 a whole layer of the map is ~2 MB, at
+#: 3840×2160 ~9 MB; a snapshot is the part its trails cover)
 SNAPSHOTS = 6
-#: layers holding at least this many runs keep snapshots (a layer of one run is drawn
-#: again in well under a millisecond)
-SNAPSHOT_RUNS = 2
 
 
 @dataclass(frozen=True)
 class Snapshot:
     state: tuple  # per run of the layer: (run id, trajectory, look, steps drawn)
-    image: QtGui.QImage
+    image: QtGui.QImage  # the part of the layer its trails cover
+    origin: QtCore.QPointF  # where that part lies in the layer (logical pixels)
 
 
 class LayerSnapshots:
@@ -84,8 +85,17 @@ class LayerSnapshots:
         step = target - target % every
         return step if step > base and step > 0 and step not in self._shots else None
 
-    def add(self, key, step: int, state: tuple, image: QtGui.QImage) -> None:
+    def add(self, key, step: int, state: tuple, image: QtGui.QImage, used: QtCore.QRectF) -> None:
+        """A snapshot of the layer ``image`` at ``step``: its part ``used`` (logical)."""
         self._check(key, state)
-        self._shots[step] = Snapshot(state, image.copy())  # (copy keeps the pixel ratio)
+        dpr = image.devicePixelRatio()
+        part = QtCore.QRectF(
+            used.x() * dpr, used.y() * dpr, used.width() * dpr, used.height() * dpr
+        )
+        part = part.toAlignedRect().intersected(image.rect())
+        copy = image.copy(part)  # (copy keeps the pixel ratio)
+        copy.setDevicePixelRatio(dpr)
+        origin = QtCore.QPointF(part.x() / dpr, part.y() / dpr)
+        self._shots[step] = Snapshot(state, copy, origin)
         while len(self._shots) > SNAPSHOTS:
             del self._shots[next(iter(self._shots))]
