@@ -23,7 +23,7 @@ from gdsim.qt.views import painting
 from gdsim.qt.views.base import finite_prefix, trail_corners
 from gdsim.qt.views.decimate import visible_points, visible_segments
 from gdsim.qt.views.painting import Layer, points_inside, polygon, to_device
-from gdsim.qt.views.trail_snapshots import LayerSnapshots
+from gdsim.qt.views.trail_snapshots import SHARED_SNAPSHOTS, SNAPSHOTS, LayerSnapshots
 
 #: trail stretches longer than this are drawn at the screen's resolution
 LOD_STEPS = 1000
@@ -209,7 +209,10 @@ class RunMarks(painting.ViewRectItem):
             done = {rid: -1 for rid in members}
             if not cleared:
                 done.update({rid: self._drawn[rid][2] for rid in before})
-            shots = self._snapshots.setdefault(slot, LayerSnapshots())
+            if slot not in self._snapshots:
+                shared = slot == _SHARED
+                self._snapshots[slot] = LayerSnapshots(SHARED_SNAPSHOTS if shared else SNAPSHOTS)
+            shots = self._snapshots[slot]
             lp = self._from_snapshot(lp, layer, shots, (widget, key), (t, rect), members, done)
             self._draw_members(lp, t, rect, members, done)
             lp.end()

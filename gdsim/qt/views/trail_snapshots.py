@@ -25,6 +25,9 @@ from PySide6 import QtCore, QtGui
 #: snapshots a layer keeps (at 1920×1080 a whole layer of the map is ~2 MB, at
 #: 3840×2160 ~9 MB; a snapshot is the part its trails cover)
 SNAPSHOTS = 6
+#: and a layer shared by many runs (57 of 64: drawn from the nearest, ~1 400 segments
+#: at 6 a jump)
+SHARED_SNAPSHOTS = 12
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ class Snapshot:
 class LayerSnapshots:
     """The snapshots of one layer, valid for one layer key (view, size, scale)."""
 
-    def __init__(self) -> None:
+    def __init__(self, count: int = SNAPSHOTS) -> None:
+        self.count = count
         self._key = None
         self._shots: dict[int, Snapshot] = {}  # step -> snapshot, oldest first
 
@@ -59,10 +63,9 @@ class LayerSnapshots:
             ):
                 del self._shots[step]
 
-    @staticmethod
-    def spacing(longest: int) -> int:
+    def spacing(self, longest: int) -> int:
         """The steps between snapshots for runs of ``longest`` steps."""
-        return max(8, -(-longest // SNAPSHOTS))
+        return max(8, -(-longest // self.count))
 
     def best(self, key, state: tuple) -> Snapshot | None:
         """The snapshot furthest along that a layer at ``state`` can start from: none
@@ -97,5 +100,5 @@ class LayerSnapshots:
         copy.setDevicePixelRatio(dpr)
         origin = QtCore.QPointF(part.x() / dpr, part.y() / dpr)
         self._shots[step] = Snapshot(state, copy, origin)
-        while len(self._shots) > SNAPSHOTS:
+        while len(self._shots) > self.count:
             del self._shots[next(iter(self._shots))]
