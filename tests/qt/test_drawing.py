@@ -396,3 +396,24 @@ def test_a_jump_repaints_where_the_trails_were_and_are_and_leaves_nothing_behind
     repaint_all(qtbot, w)
     assert np.abs(pixels(vp) - jumped).max() <= 2
     vp.removeEventFilter(spy)
+
+
+def test_snapshots_keep_the_part_their_trails_cover_within_their_bytes():
+    """A snapshot holds the part of the layer its trails cover, at its place; beyond
+    the layer's bytes the oldest go (trails all over a 4K map, 64 runs)."""
+    from gdsim.qt.views.trail_snapshots import LayerSnapshots
+
+    layer = QtGui.QImage(400, 300, QtGui.QImage.Format_ARGB32_Premultiplied)
+    layer.setDevicePixelRatio(2.0)  # (logical 200 × 150)
+    layer.fill(0)
+    traj = object()
+    part = QtCore.QRectF(10.25, 20.5, 50.0, 30.0)  # logical
+    shots = LayerSnapshots(count=6, most_bytes=3 * 101 * 60 * 4)
+    for step in (10, 20, 30, 40):
+        shots.add("key", step, ((1, traj, ("#000", "o"), step),), layer, part)
+    assert len(shots) == 3  # (the fourth went over the bytes: the oldest went)
+    best = shots.best("key", ((1, traj, ("#000", "o"), 35),))
+    assert best.state[0][3] == 30
+    assert (best.image.width(), best.image.height()) == (101, 60)  # device pixels, aligned
+    assert best.image.devicePixelRatio() == 2.0
+    assert (best.origin.x(), best.origin.y()) == (10.0, 20.5)  # its place, logical

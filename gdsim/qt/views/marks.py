@@ -22,8 +22,13 @@ from gdsim.qt import theme
 from gdsim.qt.views import painting
 from gdsim.qt.views.base import finite_prefix, trail_corners
 from gdsim.qt.views.decimate import visible_points, visible_segments
+from gdsim.qt.views.marbles import MARBLE_EXTENT, SPREAD, marble_reach, spread_coinciding
 from gdsim.qt.views.painting import Layer, points_inside, polygon, to_device
-from gdsim.qt.views.trail_snapshots import SHARED_SNAPSHOTS, SNAPSHOTS, LayerSnapshots
+from gdsim.qt.views.trail_snapshots import (
+    SHARED_SNAPSHOT_BYTES,
+    SHARED_SNAPSHOTS,
+    LayerSnapshots,
+)
 
 #: trail stretches longer than this are drawn at the screen's resolution
 LOD_STEPS = 1000
@@ -44,26 +49,6 @@ class RunFrame:
     marker: str = "o"  # the run's symbol: its marble and its step dots
 
 
-def spread_coinciding(dev: np.ndarray, radius: float) -> np.ndarray:
-    """Marbles that lie on each other (runs from one start, at step 0) drawn side by
-    side on a small circle around their place, so that every one of them shows."""
-    out = dev.copy()
-    finite = np.flatnonzero(np.isfinite(dev).all(axis=1))
-    places: dict[tuple, list[int]] = {}  # a few marbles: a dict beats np.unique's sort
-    for i, key in zip(finite.tolist(), np.round(dev[finite] / 3.0).tolist(), strict=True):
-        places.setdefault(tuple(key), []).append(i)  # within about 3 pixels: one place
-    for members in places.values():
-        if len(members) < 2:
-            continue
-        angle = np.pi / 2 + 2 * np.pi * np.arange(len(members)) / len(members)
-        centre = dev[members].mean(axis=0)
-        out[members, 0] = centre[0] + radius * np.cos(angle)
-        out[members, 1] = centre[1] - radius * np.sin(angle)
-    return out
-
-
-#: a marker's size relative to the marble's, so that every shape looks as heavy
-_MARBLE_EXTENT = {"o": 1.0, "s": 0.9, "d": 1.15, "t1": 1.2, "t": 1.2, "star": 1.35}
 PAD = 14.0  # screen pixels around the trails' and arrows' points (pens, dots, heads)
 
 
@@ -114,7 +99,7 @@ class RunMarks(painting.ViewRectItem):
             for rid, fr in runs.items()
         ]
         box = _united(
-            painting.changed_rect(self, [self.marbles], self._marble_reach()),
+            painting.changed_rect(self, [self.marbles], marble_reach()),
             painting.changed_rect(self, arrows, PAD * theme.LINE_SCALE),
         )
         # a long stretch (a jump along the timeline) repaints the whole view anyway
@@ -130,14 +115,6 @@ class RunMarks(painting.ViewRectItem):
         else:
             self.update()
         self._moving = box
-
-    @staticmethod
-    def _marble_reach() -> float:
-        """How far a marble's picture reaches from its place, in screen pixels: half
-        its widest shape and outline, and the circle that coinciding ones are spread
-        on (``spread_coinciding``)."""
-        size = theme.MARBLE_SIZE * theme.LINE_SCALE
-        return (0.7 + 0.5 * max(_MARBLE_EXTENT.values())) * size + 2.0 * theme.LINE_SCALE + 2.0
 
     def _extendable(self, rid: int, fr: RunFrame | None) -> bool:
         """True when run ``rid``'s drawn trail becomes ``fr``'s by adding steps: the run
@@ -211,7 +188,11 @@ class RunMarks(painting.ViewRectItem):
                 done.update({rid: self._drawn[rid][2] for rid in before})
             if slot not in self._snapshots:
                 shared = slot == _SHARED
-                self._snapshots[slot] = LayerSnapshots(SHARED_SNAPSHOTS if shared else SNAPSHOTS)
+                self._snapshots[slot] = (
+                    LayerSnapshots(SHARED_SNAPSHOTS, SHARED_SNAPSHOT_BYTES)
+                    if shared
+                    else LayerSnapshots()
+                )
             shots = self._snapshots[slot]
             lp = self._from_snapshot(lp, layer, shots, (widget, key), (t, rect), members, done)
             self._draw_members(lp, t, rect, members, done)
@@ -430,12 +411,12 @@ class RunMarks(painting.ViewRectItem):
         shape, the marbles that look alike in one call; in exports a vector path."""
         size = theme.MARBLE_SIZE * self._px  # _px holds the projector's scale
         p.setPen(self._pen("w", 2.0))
-        dev = spread_coinciding(to_device(t, self.marbles), 0.7 * size)
+        dev = spread_coinciding(to_device(t, self.marbles), SPREAD * size)
         alike: dict[tuple, list[int]] = {}  # (marker, colour) -> marbles, in the runs' order
         for i in np.flatnonzero(painting.inside(dev, rect)).tolist():
             alike.setdefault((self.marble_markers[i], self.marble_colors[i]), []).append(i)
         for (marker, color), members in alike.items():
-            extent = size * _MARBLE_EXTENT.get(marker, 1.1)
+            extent = size * MARBLE_EXTENT.get(marker, 1.1)
             if self._screen:
                 img = painting.stamp(marker, color, extent, self._dpr, 2.0 * self._px)
                 painting.draw_stamps(p, img, dev[members])

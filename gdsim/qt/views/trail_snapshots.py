@@ -28,6 +28,10 @@ SNAPSHOTS = 6
 #: and a layer shared by many runs (57 of 64: drawn from the nearest, ~1 400 segments
 #: at 6 a jump)
 SHARED_SNAPSHOTS = 12
+#: the bytes a layer's snapshots may hold, the oldest dropped beyond (trails all over a
+#: 3840×2160 map: 64 runs' eight layers would hold ~0.4 GB, at most ~110 MB with this)
+SNAPSHOT_BYTES = 12 * 2**20
+SHARED_SNAPSHOT_BYTES = 24 * 2**20
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,8 @@ class Snapshot:
 class LayerSnapshots:
     """The snapshots of one layer, valid for one layer key (view, size, scale)."""
 
-    def __init__(self, count: int = SNAPSHOTS) -> None:
-        self.count = count
+    def __init__(self, count: int = SNAPSHOTS, most_bytes: int = SNAPSHOT_BYTES) -> None:
+        self.count, self.most_bytes = count, most_bytes
         self._key = None
         self._shots: dict[int, Snapshot] = {}  # step -> snapshot, oldest first
         self._runs: list = []  # (run id, trajectory, look) of the snapshots kept
@@ -101,8 +105,14 @@ class LayerSnapshots:
         copy.setDevicePixelRatio(dpr)
         origin = QtCore.QPointF(part.x() / dpr, part.y() / dpr)
         self._shots[step] = Snapshot(state, copy, origin)
-        while len(self._shots) > self.count:
+        while len(self._shots) > 1 and (
+            len(self._shots) > self.count or self.bytes() > self.most_bytes
+        ):
             del self._shots[next(iter(self._shots))]
+
+    def bytes(self) -> int:
+        """The bytes the snapshots' pictures hold."""
+        return sum(s.image.sizeInBytes() for s in self._shots.values())
 
 
 def _same_runs(a, b) -> bool:

@@ -1,0 +1,39 @@
+"""Where the marbles of the map are drawn and how far their pictures reach."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdsim.qt import theme
+
+SPREAD = 0.7  # coinciding marbles lie on a circle of this radius, in marble sizes
+
+
+def spread_coinciding(dev: np.ndarray, radius: float) -> np.ndarray:
+    """Marbles that lie on each other (runs from one start, at step 0) drawn side by
+    side on a small circle around their place, so that every one of them shows."""
+    out = dev.copy()
+    finite = np.flatnonzero(np.isfinite(dev).all(axis=1))
+    places: dict[tuple, list[int]] = {}  # a few marbles: a dict beats np.unique's sort
+    for i, key in zip(finite.tolist(), np.round(dev[finite] / 3.0).tolist(), strict=True):
+        places.setdefault(tuple(key), []).append(i)  # within about 3 pixels: one place
+    for members in places.values():
+        if len(members) < 2:
+            continue
+        angle = np.pi / 2 + 2 * np.pi * np.arange(len(members)) / len(members)
+        centre = dev[members].mean(axis=0)
+        out[members, 0] = centre[0] + radius * np.cos(angle)
+        out[members, 1] = centre[1] - radius * np.sin(angle)
+    return out
+
+
+#: a marker's size relative to the marble's, so that every shape looks as heavy
+MARBLE_EXTENT = {"o": 1.0, "s": 0.9, "d": 1.15, "t1": 1.2, "t": 1.2, "star": 1.35}
+
+
+def marble_reach() -> float:
+    """How far a marble's picture reaches from its place, in screen pixels: half its
+    widest shape and its outline, and the circle coinciding ones are spread on (a jump
+    repaints that far around the marbles)."""
+    size = theme.MARBLE_SIZE * theme.LINE_SCALE
+    return (SPREAD + 0.5 * max(MARBLE_EXTENT.values())) * size + 2.0 * theme.LINE_SCALE + 2.0
