@@ -129,6 +129,7 @@ def test_jumps_in_a_swarm_start_from_snapshots_and_show_the_same_trails(make_win
     trail had been drawn from its start."""
     from gdsim.core.simulation import RunConfig
     from gdsim.qt.views.marks import _SHARED, OWN_LAYERS
+    from gdsim.qt.views.trail_snapshots import SHARED_SNAPSHOTS
 
     w = make_window("ravine")
     for i in range(OWN_LAYERS + 6):  # 8 runs share a layer (crossing paths, one look:
@@ -144,23 +145,15 @@ def test_jumps_in_a_swarm_start_from_snapshots_and_show_the_same_trails(make_win
     shots = marks._snapshots[_SHARED]
     assert len(shots) >= 2
     used = []
-    best = shots.best
-    shots.best = lambda *a: (used.append(best(*a)), used[-1])[1]
+    shots.best = lambda *a, f=shots.best: (used.append(f(*a)), used[-1])[1]
     for k in (37, 5, 149, 52, 60):  # back past a snapshot, before any, far ahead, ...
         used.clear()
         w.scene.set_cursor(k)
         settle(qtbot, w)
         assert used and (used[-1] is not None) == (k != 5), (k, used)  # (none below step 5)
         jumped = pixels(vp)
-        for layer in marks._layers.values():
-            layer.invalidate()  # every trail drawn again from its first step
-        marks._snapshots.clear()
-        repaint_all(qtbot, w)
-        assert np.abs(pixels(vp) - jumped).max() <= 2, k
-        shots = marks._snapshots[_SHARED]
-        best = shots.best
-        shots.best = lambda *a, f=best: (used.append(f(*a)), used[-1])[1]
-        for kk in (0, 30, 60, 90, 120, 140):  # build the snapshots again
+        assert np.abs(drawn_from_nothing(qtbot, w, w.contour) - jumped).max() <= 2, k
+        for kk in (0, 30, 60, 90, 120, 140):  # more snapshots on the way
             w.scene.set_cursor(kk)
             settle(qtbot, w)
     # a run of the swarm changes colour: the old snapshots go, new ones are taken
@@ -172,7 +165,7 @@ def test_jumps_in_a_swarm_start_from_snapshots_and_show_the_same_trails(make_win
     w.scene.set_cursor(40)
     settle(qtbot, w)
     assert used and used[-1] is not None
-    assert 2 <= len(marks._snapshots[_SHARED]) <= 6
+    assert 2 <= len(marks._snapshots[_SHARED]) <= SHARED_SNAPSHOTS
 
 
 def test_trails_are_redrawn_after_a_zoom(make_window, qtbot):
@@ -342,28 +335,29 @@ def test_arrows_of_any_size_or_none():
     )
 
 
-def test_a_jump_repaints_where_the_trails_were_and_are_and_leaves_nothing_behind(
-    make_window, qtbot
-):
-    """Jumping along the timeline redraws the trails but repaints only the boxes of the
-    trails shown before and after (a fifth of the map for the ravine's runs at 4K), and
-    clears and puts on screen only the part of each trail layer they cover: what the
-    screen shows must be what new layers, cleared and drawn whole, show."""
-    w = make_window("ravine")
-    vp = w.contour.viewport()
-    marks = w.contour.marks
+def drawn_from_nothing(qtbot, w, view) -> np.ndarray:
+    """The plot's pixels with its trails drawn by new layers, cleared and put on screen
+    whole, without snapshots; then the plot's own layers back in place."""
+    marks, vp = view.marks, view.viewport()
+    kept = {name: getattr(marks, name) for name in ("_layers", "_snapshots", "_members")}
+    for name in kept:
+        setattr(marks, name, {})
+    marks._used = lambda *a: QtCore.QRectF(vp.rect())  # (all of each layer)
+    try:
+        repaint_all(qtbot, w)
+        return pixels(vp)
+    finally:
+        del marks._used
+        for name, value in kept.items():
+            setattr(marks, name, value)
+        for layer in marks._layers.values():
+            layer.invalidate()  # (the screen showed other layers meanwhile)
 
-    def from_new_layers():
-        used = marks._used
-        marks._layers.clear()
-        marks._snapshots.clear()
-        marks._used = lambda *a: QtCore.QRectF(vp.rect())  # (all of each layer)
-        try:
-            repaint_all(qtbot, w)
-            return pixels(vp)
-        finally:
-            marks._used = used
 
+def _jumps_show_what_is_drawn_from_nothing(qtbot, w, view, cursors):
+    """Play, then jump to each of ``cursors``: each jump repaints less than the view
+    and shows what is drawn from nothing."""
+    vp = view.viewport()
     regions = []
 
     class Regions(QtCore.QObject):
@@ -374,28 +368,53 @@ def test_a_jump_repaints_where_the_trails_were_and_are_and_leaves_nothing_behind
 
     spy = Regions()
     vp.installEventFilter(spy)
-    for k in range(0, 121):
-        w.scene.set_cursor(k)
-        qtbot.wait(1)
-    settle(qtbot, w)
-    for k in (3, 90, 40, 0, 120):  # back, ahead, ...
-        regions.clear()
-        w.scene.set_cursor(k)
+    try:
+        for k in range(0, 121):
+            w.scene.set_cursor(k)
+            qtbot.wait(1)
         settle(qtbot, w)
-        assert regions and all(r.width() * r.height() < 0.8 * vp.width() * vp.height()
-                               for r in regions), (k, regions)  # fmt: skip
-        jumped = pixels(vp)
-        repaint_all(qtbot, w)
-        assert np.abs(pixels(vp) - jumped).max() <= 2, k
-        assert np.abs(from_new_layers() - jumped).max() <= 2, k
-    hidden = w.scene.runs[0]
-    w.scene.update_run(hidden.id, color="#CC79A7")  # its trail in another colour
+        for k in cursors:
+            regions.clear()
+            w.scene.set_cursor(k)
+            settle(qtbot, w)
+            assert regions and all(r.width() * r.height() < 0.8 * vp.width() * vp.height()
+                                   for r in regions), (k, regions)  # fmt: skip
+            jumped = pixels(vp)
+            assert np.abs(drawn_from_nothing(qtbot, w, view) - jumped).max() <= 2, k
+            for kk in (k + 1, k + 30, k):  # (snapshots again: jump from the layers kept)
+                w.scene.set_cursor(min(kk, 120))
+                settle(qtbot, w)
+    finally:
+        vp.removeEventFilter(spy)
+
+
+def test_a_jump_repaints_where_the_trails_were_and_are_and_leaves_nothing_behind(
+    make_window, qtbot
+):
+    """Jumping along the timeline redraws the trails (from snapshots of the part of each
+    layer they cover) but repaints only the boxes of the trails shown before and after
+    (a fifth of the map for the ravine's runs at 4K), and clears and puts on screen only
+    the part of each trail layer they cover: the screen must show what new layers,
+    cleared and drawn whole, show."""
+    w = make_window("ravine")
+    _jumps_show_what_is_drawn_from_nothing(qtbot, w, w.contour, (3, 90, 40, 0, 120, 100))
+    run = w.scene.runs[0]
+    w.scene.update_run(run.id, color="#CC79A7")  # its trail in another colour
     w.scene.set_cursor(60)
     settle(qtbot, w)
-    jumped = pixels(vp)
-    repaint_all(qtbot, w)
-    assert np.abs(pixels(vp) - jumped).max() <= 2
-    vp.removeEventFilter(spy)
+    assert np.abs(drawn_from_nothing(qtbot, w, w.contour) - pixels(w.contour.viewport())).max() <= 2
+    w.scene.update_run(run.id, visible=False)  # hidden
+    w.scene.set_cursor(30)
+    settle(qtbot, w)
+    assert np.abs(drawn_from_nothing(qtbot, w, w.contour) - pixels(w.contour.viewport())).max() <= 2
+
+
+def test_jumps_on_the_curve_of_one_parameter_repaint_where_its_trails_lie(make_window, qtbot):
+    """The curve's trails go through (x, loss), not the positions alone: the boxes a
+    jump repaints and the layers' parts come from those points."""
+    w = make_window("three-rates")
+    assert w.curve.isVisible()
+    _jumps_show_what_is_drawn_from_nothing(qtbot, w, w.curve, (3, 25, 10, 0))
 
 
 def test_snapshots_keep_the_part_their_trails_cover_within_their_bytes():

@@ -46,23 +46,14 @@ def trail_at(traj: Trajectory, k: int, rows: np.ndarray | None = None) -> np.nda
     return rows[: min(k + 1, known[1])]
 
 
-_BOXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_NO_CORNERS = np.empty((0, 2))
-
-
-def trail_corners(traj: Trajectory, n: int) -> np.ndarray:
-    """The lowest and the highest x and y of the first ``n`` rows of the trajectory's
-    trail (``trail_at``), as two points; none for an empty trail.  The running minimum
-    and maximum are made once per trajectory (and length): a jump along the timeline
-    repaints only where the trails were and are, found without scanning them."""
-    known = _BOXES.get(traj)
-    if known is None or known[0] != len(traj.position):
-        rows = finite_prefix(traj.position)
-        lo, hi = np.minimum.accumulate(rows, axis=0), np.maximum.accumulate(rows, axis=0)
-        known = (len(traj.position), np.stack([lo, hi], axis=1))  # (n, 2, 2)
-        _BOXES[traj] = known
-    i = min(n, len(known[1]))
-    return known[1][i - 1] if i > 0 else _NO_CORNERS
+def prefix_boxes(rows: np.ndarray) -> np.ndarray:
+    """(n, 2, 2): for each k, the lowest and the highest x and y of the first k + 1
+    rows, up to the first non-finite one (as ``trail_at`` cuts a trail): any prefix's
+    box in one look-up, so that a jump repaints only where the trails were and are."""
+    rows = finite_prefix(np.asarray(rows, dtype=float).reshape(len(rows), -1))
+    return np.stack(
+        [np.minimum.accumulate(rows, axis=0), np.maximum.accumulate(rows, axis=0)], axis=1
+    )
 
 
 def screen_stretch(vecs, aspect: float) -> np.ndarray:

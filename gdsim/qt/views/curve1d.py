@@ -26,6 +26,7 @@ class CurveView(ClickPlotView):
         )
         self.plot.addItem(self.minima)
         self.marks = RunMarks()
+        self.marks.rows_of = curve_points  # its trails go through (x, loss)
         self.plot.addItem(self.marks, ignoreBounds=True)
         self.grid: SurfaceGrid | None = None
         self.surface = None
@@ -141,3 +142,8 @@ class CurveView(ClickPlotView):
         )
         self.draw_lens(cursor, 0.12 * width)
         self.update_legend(cursor)
+
+
+def curve_points(traj) -> np.ndarray:
+    """A run's points on the curve: (x, loss) at every step."""
+    return np.column_stack([traj.position[:, 0], traj.loss])

@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtGui
 
 from gdsim.qt import theme
 from gdsim.qt.views import painting
-from gdsim.qt.views.base import finite_prefix, trail_corners
+from gdsim.qt.views.base import finite_prefix, prefix_boxes
 from gdsim.qt.views.decimate import visible_points, visible_segments
 from gdsim.qt.views.marbles import MARBLE_EXTENT, SPREAD, marble_reach, spread_coinciding
 from gdsim.qt.views.painting import Layer, points_inside, polygon, to_device
@@ -52,7 +52,11 @@ class RunFrame:
 PAD = 14.0  # screen pixels around the trails' and arrows' points (pens, dots, heads)
 
 
+_NO_CORNERS = np.empty((0, 2))
+
+
 def _united(a: QtCore.QRectF | None, b: QtCore.QRectF | None) -> QtCore.QRectF | None:
+    """Both areas, or None (everything) if either is."""
     return None if a is None or b is None else a.united(b)
 
 
@@ -70,13 +74,21 @@ class RunMarks(painting.ViewRectItem):
         self.batch_gradients = np.empty((0, 2))
         self._layers: dict = {}  # run id (or _SHARED) -> the trails drawn on screen
         self._members: dict = {}  # the same key -> the run ids its layer holds
-        self._snapshots: dict = {}  # the same key -> its LayerSnapshots (shared layers)
+        self._snapshots: dict = {}  # the same key -> its LayerSnapshots
         self._drawn: dict[int, tuple] = {}  # run id -> (source, (colour, marker), k drawn)
         self._moving: QtCore.QRectF | None = None  # where the last arrows and marbles were
         self._px = 1.0  # painter units per screen pixel in the paint under way
         self._screen = True
         # trajectory -> (view key, steps kept at the screen's resolution)
         self._lod: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # trajectory -> (length, running boxes of its trail's points: prefix_boxes)
+        self._boxes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @staticmethod
+    def rows_of(source) -> np.ndarray:
+        """The points a trajectory's trail is drawn through (the map: its positions; a
+        view of other points, e.g. the curve's (x, loss), sets its own)."""
+        return source.position
 
     def set_frame(
         self, runs: dict[int, RunFrame], marbles, colors, gradients, batch, markers=None
@@ -107,8 +119,8 @@ class RunMarks(painting.ViewRectItem):
         if extends:
             dirty = painting.changed_rect(self, new_trail, PAD * theme.LINE_SCALE)
         else:
-            before = [trail_corners(src, done + 1) for src, _look, done in self._drawn.values()]
-            now = [trail_corners(fr.source, len(fr.trail)) for fr in runs.values()]
+            before = [self._corners(src, done + 1) for src, _look, done in self._drawn.values()]
+            now = [self._corners(fr.source, len(fr.trail)) for fr in runs.values()]
             dirty = painting.changed_rect(self, before + now, PAD * theme.LINE_SCALE)
         if box is not None and dirty is not None and self._moving is not None:
             self.update(self._moving.united(box).united(dirty))
@@ -208,15 +220,24 @@ class RunMarks(painting.ViewRectItem):
     def _used(self, t, members, done: dict) -> QtCore.QRectF:
         """Where the trails of a layer's runs drawn up to the steps in ``done`` lie on
         screen: the box of their points, the dots' and pens' reach around it."""
-        corners = [trail_corners(self.runs[rid].source, done[rid] + 1) for rid in members]
-        dev = to_device(t, np.concatenate(corners))
-        dev = dev[np.isfinite(dev).all(axis=1)]
+        corners = [self._corners(self.runs[rid].source, done[rid] + 1) for rid in members]
+        dev = painting.clamped(to_device(t, np.concatenate(corners)))
         if not len(dev):
             return QtCore.QRectF()
         pad = PAD * theme.LINE_SCALE
-        lo = np.maximum(dev.min(axis=0) - pad, -1e7)
-        hi = np.minimum(dev.max(axis=0) + pad, 1e7)
+        lo, hi = dev.min(axis=0) - pad, dev.max(axis=0) + pad
         return QtCore.QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+
+    def _corners(self, source, n: int) -> np.ndarray:
+        """The lowest and highest point of the first ``n`` points of the trail of
+        trajectory ``source`` (``rows_of``), as two points; none for an empty trail.
+        Made once per trajectory and length."""
+        known = self._boxes.get(source)
+        if known is None or known[0] != len(source):
+            known = (len(source), prefix_boxes(self.rows_of(source)))
+            self._boxes[source] = known
+        i = min(n, len(known[1]))
+        return known[1][i - 1] if i > 0 else _NO_CORNERS
 
     def _state(self, members, upto: int | None = None) -> tuple:
         """(run id, trajectory, look, steps) of a layer's runs drawn up to the cursor,
@@ -274,7 +295,8 @@ class RunMarks(painting.ViewRectItem):
         ):
             lp.setCompositionMode(QtGui.QPainter.CompositionMode_Source)  # replaces it all:
             lp.fillRect(self._used(view[0], members, done), QtCore.Qt.transparent)
-            lp.drawImage(shot.origin, shot.image)
+            if not shot.image.isNull():
+                lp.drawImage(shot.origin, shot.image)
             lp.setCompositionMode(QtGui.QPainter.CompositionMode_SourceOver)
             done.update({m[0]: m[3] for m in shot.state})
         longest = max(len(self.runs[rid].source.position) for rid in members) - 1
@@ -296,11 +318,11 @@ class RunMarks(painting.ViewRectItem):
         """``fr``'s whole trajectory mapped to the device, with the segments and dots
         that show at the screen's resolution (decimate.py), kept per trajectory and
         view: scrubbing a long run then draws only what can be seen."""
-        key = (painting.transform_key(t), len(fr.source.position))
+        key = (painting.transform_key(t), len(fr.source))
         cached = self._lod.get(fr.source)
         if cached is not None and cached[0] == key:
             return cached[1]
-        dev = to_device(t, finite_prefix(fr.source.position))
+        dev = to_device(t, finite_prefix(self.rows_of(fr.source)))
         detail = (dev, visible_segments(dev, 0.5), visible_points(dev, 0.5))
         self._lod[fr.source] = (key, detail)
         return detail

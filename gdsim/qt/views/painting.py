@@ -239,7 +239,14 @@ def visible_rect(
     return t.mapRect(bounds).adjusted(-margin, -margin, margin, margin)
 
 
-def changed_rect(item, point_sets, pad: float = 14.0) -> QtCore.QRectF | None:
+def clamped(dev: np.ndarray) -> np.ndarray:
+    """Device points with infinities (a finite 1e306 mapped to the screen) at ±1e7, far
+    outside any view, and NaN rows dropped: a box around them still covers the rest."""
+    dev = np.clip(dev, -1e7, 1e7)  # (NaN stays NaN)
+    return dev[~np.isnan(dev).any(axis=1)]
+
+
+def changed_rect(item, point_sets, pad: float) -> QtCore.QRectF | None:
     """The area (item coordinates) covering the finite points of ``point_sets`` drawn
     on screen, ``pad`` device pixels around them (pens, marbles); an empty rect when
     there are none, None when the item is not on screen."""
@@ -251,12 +258,10 @@ def changed_rect(item, point_sets, pad: float = 14.0) -> QtCore.QRectF | None:
         return None
     pts = [np.asarray(p, dtype=float).reshape(-1, 2) for p in point_sets if len(p)]
     pts = np.concatenate(pts) if pts else np.empty((0, 2))
-    dev = to_device(t, pts)
-    dev = dev[np.isfinite(dev).all(axis=1)]
+    dev = clamped(to_device(t, pts))
     if not len(dev):
         return QtCore.QRectF()
-    lo = np.maximum(dev.min(axis=0) - pad, -1e7)  # far outside the view is as good as 1e7
-    hi = np.minimum(dev.max(axis=0) + pad, 1e7)
+    lo, hi = dev.min(axis=0) - pad, dev.max(axis=0) + pad
     return inv.mapRect(QtCore.QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]))
 
 

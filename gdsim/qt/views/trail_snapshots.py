@@ -101,7 +101,8 @@ class LayerSnapshots:
             used.x() * dpr, used.y() * dpr, used.width() * dpr, used.height() * dpr
         )
         part = part.toAlignedRect().intersected(image.rect())
-        copy = image.copy(part)  # (copy keeps the pixel ratio)
+        # (copying an empty part would copy the whole image: trails out of the view)
+        copy = image.copy(part) if not part.isEmpty() else QtGui.QImage()
         copy.setDevicePixelRatio(dpr)
         origin = QtCore.QPointF(part.x() / dpr, part.y() / dpr)
         self._shots[step] = Snapshot(state, copy, origin)
