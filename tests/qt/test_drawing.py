@@ -436,3 +436,27 @@ def test_snapshots_keep_the_part_their_trails_cover_within_their_bytes():
     assert (best.image.width(), best.image.height()) == (101, 60)  # device pixels, aligned
     assert best.image.devicePixelRatio() == 2.0
     assert (best.origin.x(), best.origin.y()) == (10.0, 20.5)  # its place, logical
+
+
+def test_the_trails_running_boxes_follow_a_run_that_grows():
+    """A million-step run arrives in pieces while the window plays: its running boxes
+    are extended from the last one, and are those made from the whole run at once."""
+    from gdsim.qt.views.base import prefix_boxes
+    from gdsim.qt.views.marks import RunMarks
+
+    rows = np.random.default_rng(1).normal(size=(1000, 2)) * 5.0
+    rows[900] = np.nan  # (diverged there: the trail stops before it)
+
+    class Growing:  # a trajectory whose rows arrive in pieces
+        n = 0
+        position = property(lambda self: rows[: self.n])
+
+        def __len__(self):
+            return self.n
+
+    marks, run = RunMarks(), Growing()
+    for n in (1, 250, 251, 600, 1000):
+        run.n = n
+        for k in (1, max(n // 2, 1), n):
+            assert np.array_equal(marks._corners(run, k), prefix_boxes(rows[:n])[min(k, 900) - 1])
+    assert marks._boxes[run][1].shape == (900, 2, 2)

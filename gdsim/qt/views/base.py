@@ -46,14 +46,19 @@ def trail_at(traj: Trajectory, k: int, rows: np.ndarray | None = None) -> np.nda
     return rows[: min(k + 1, known[1])]
 
 
-def prefix_boxes(rows: np.ndarray) -> np.ndarray:
+def prefix_boxes(rows: np.ndarray, after: np.ndarray | None = None) -> np.ndarray:
     """(n, 2, 2): for each k, the lowest and the highest x and y of the first k + 1
     rows, up to the first non-finite one (as ``trail_at`` cuts a trail): any prefix's
-    box in one look-up, so that a jump repaints only where the trails were and are."""
+    box in one look-up, so that a jump repaints only where the trails were and are.
+    ``after``: the box of the rows before these (a trajectory that grew)."""
     rows = finite_prefix(np.asarray(rows, dtype=float).reshape(len(rows), -1))
-    return np.stack(
-        [np.minimum.accumulate(rows, axis=0), np.maximum.accumulate(rows, axis=0)], axis=1
+    lo, hi = (
+        (rows, rows)
+        if after is None
+        else (np.vstack([after[:1], rows]), np.vstack([after[1:], rows]))
     )
+    boxes = np.stack([np.minimum.accumulate(lo, axis=0), np.maximum.accumulate(hi, axis=0)], axis=1)
+    return boxes if after is None else boxes[1:]
 
 
 def screen_stretch(vecs, aspect: float) -> np.ndarray:

@@ -231,10 +231,17 @@ class RunMarks(painting.ViewRectItem):
     def _corners(self, source, n: int) -> np.ndarray:
         """The lowest and highest point of the first ``n`` points of the trail of
         trajectory ``source`` (``rows_of``), as two points; none for an empty trail.
-        Made once per trajectory and length."""
+        Made once per trajectory and extended as it grows (a million-step run arrives
+        in pieces while the window plays)."""
         known = self._boxes.get(source)
         if known is None or known[0] != len(source):
-            known = (len(source), prefix_boxes(self.rows_of(source)))
+            rows = self.rows_of(source)
+            grew = known is not None and 0 < len(known[1]) == known[0] < len(rows)
+            if grew:  # (all its rows so far finite: the new ones go on from their box)
+                more = prefix_boxes(rows[known[0] :], after=known[1][-1])
+                known = (len(rows), np.concatenate([known[1], more]))
+            else:
+                known = (len(rows), prefix_boxes(rows))
             self._boxes[source] = known
         i = min(n, len(known[1]))
         return known[1][i - 1] if i > 0 else _NO_CORNERS
