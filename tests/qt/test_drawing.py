@@ -459,4 +459,4 @@ def test_the_trails_running_boxes_follow_a_run_that_grows():
         run.n = n
         for k in (1, max(n // 2, 1), n):
             assert np.array_equal(marks._corners(run, k), prefix_boxes(rows[:n])[min(k, 900) - 1])
-    assert marks._boxes[run][1].shape == (900, 2, 2)
+    assert marks._boxes.known[run][1].shape == (900, 2, 2)

@@ -61,6 +61,33 @@ def prefix_boxes(rows: np.ndarray, after: np.ndarray | None = None) -> np.ndarra
     return boxes if after is None else boxes[1:]
 
 
+class TrailBoxes:
+    """The running boxes (``prefix_boxes``) of trajectories' trails, made once per
+    trajectory and extended as it grows (a million-step run arrives in pieces while the
+    window plays)."""
+
+    def __init__(self) -> None:
+        self.known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def corners(self, source, n: int, rows_of) -> np.ndarray:
+        """The lowest and the highest point of the first ``n`` points of the trail of
+        ``source`` (through the points ``rows_of(source)``); none for an empty trail."""
+        known = self.known.get(source)
+        if known is None or known[0] != len(source):
+            rows = rows_of(source)
+            if known is not None and 0 < len(known[1]) == known[0] < len(rows):
+                more = prefix_boxes(rows[known[0] :], after=known[1][-1])  # (grown)
+                known = (len(rows), np.concatenate([known[1], more]))
+            else:
+                known = (len(rows), prefix_boxes(rows))
+            self.known[source] = known
+        i = min(n, len(known[1]))
+        return known[1][i - 1] if i > 0 else _NO_CORNERS
+
+
+_NO_CORNERS = np.empty((0, 2))
+
+
 def screen_stretch(vecs, aspect: float) -> np.ndarray:
     """How many times longer each row of ``vecs`` (m, 2) must be in data units to be as
     long on screen (in x data units) as it is in data units; ``aspect``: the y data units

@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtGui
 
 from gdsim.qt import theme
 from gdsim.qt.views import painting
-from gdsim.qt.views.base import finite_prefix, prefix_boxes
+from gdsim.qt.views.base import TrailBoxes, finite_prefix
 from gdsim.qt.views.decimate import visible_points, visible_segments
 from gdsim.qt.views.marbles import MARBLE_EXTENT, SPREAD, marble_reach, spread_coinciding
 from gdsim.qt.views.painting import Layer, points_inside, polygon, to_device
@@ -52,9 +52,6 @@ class RunFrame:
 PAD = 14.0  # screen pixels around the trails' and arrows' points (pens, dots, heads)
 
 
-_NO_CORNERS = np.empty((0, 2))
-
-
 def _united(a: QtCore.QRectF | None, b: QtCore.QRectF | None) -> QtCore.QRectF | None:
     """Both areas, or None (everything) if either is."""
     return None if a is None or b is None else a.united(b)
@@ -81,8 +78,7 @@ class RunMarks(painting.ViewRectItem):
         self._screen = True
         # trajectory -> (view key, steps kept at the screen's resolution)
         self._lod: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        # trajectory -> (length, running boxes of its trail's points: prefix_boxes)
-        self._boxes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._boxes = TrailBoxes()  # the running boxes of the trails' points
 
     @staticmethod
     def rows_of(source) -> np.ndarray:
@@ -229,22 +225,8 @@ class RunMarks(painting.ViewRectItem):
         return QtCore.QRectF(lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
 
     def _corners(self, source, n: int) -> np.ndarray:
-        """The lowest and highest point of the first ``n`` points of the trail of
-        trajectory ``source`` (``rows_of``), as two points; none for an empty trail.
-        Made once per trajectory and extended as it grows (a million-step run arrives
-        in pieces while the window plays)."""
-        known = self._boxes.get(source)
-        if known is None or known[0] != len(source):
-            rows = self.rows_of(source)
-            grew = known is not None and 0 < len(known[1]) == known[0] < len(rows)
-            if grew:  # (all its rows so far finite: the new ones go on from their box)
-                more = prefix_boxes(rows[known[0] :], after=known[1][-1])
-                known = (len(rows), np.concatenate([known[1], more]))
-            else:
-                known = (len(rows), prefix_boxes(rows))
-            self._boxes[source] = known
-        i = min(n, len(known[1]))
-        return known[1][i - 1] if i > 0 else _NO_CORNERS
+        """The box of the first ``n`` points of the trail of trajectory ``source``."""
+        return self._boxes.corners(source, n, self.rows_of)
 
     def _state(self, members, upto: int | None = None) -> tuple:
         """(run id, trajectory, look, steps) of a layer's runs drawn up to the cursor,
