@@ -1,7 +1,9 @@
 """Starting the window: the QApplication, the first scene, ``--smoke-test``.
 
 ``GDSIM_STARTUP_PROBE=1`` makes the app print ``first-paint`` as soon as the main
-window has painted once, then quit (used by ``gdsim bench gui``).
+window has painted once, then ``complete`` once the views built after that paint (the
+loss view, the 3D view's GL window) have drawn too, then quit (used by ``gdsim bench
+gui``).
 """
 
 from __future__ import annotations
@@ -77,6 +79,32 @@ class _FirstPaint:
         widget.installEventFilter(self.filter)
 
 
+class _WhenComplete:
+    """Probe: ``callback`` once the loss view has painted and the 3D view has rendered a
+    frame (both are built after the window's first paint)."""
+
+    def __init__(self, window, callback):
+        from PySide6 import QtCore
+
+        self.window, self.callback, self.painted = window, callback, None
+        self.timer = QtCore.QTimer(window)
+        self.timer.setInterval(1)
+        self.timer.timeout.connect(self._check)
+        self.timer.start()
+
+    def _check(self) -> None:
+        area = self.window.view_area
+        if self.painted is None:
+            if area.built_view("loss") is None:
+                return
+            self.painted = []
+            _FirstPaint(area.loss.viewport(), lambda: self.painted.append(True))
+        gl, shown = area.surface3d.gl, area.surface3d.isVisibleTo(self.window)
+        if self.painted and (not shown or (gl is not None and gl.frames > 0)):
+            self.timer.stop()
+            self.callback()
+
+
 def end_startup() -> None:
     """The window is up: freeze what start-up made (hundreds of thousands of objects and
     little garbage, built with the cycle collector off: ~40 ms of start-up), so that
@@ -127,7 +155,12 @@ def run_app(
     def painted():
         if probe:
             print("first-paint", flush=True)
-            window.close()
+
+            def complete():
+                print("complete", flush=True)
+                window.close()
+
+            window.startup_probe = _WhenComplete(window, complete)
         end_startup()
         # what the window needs first when a user acts, imported while they look at it
         QtCore.QTimer.singleShot(100, lambda: window.controls.run_editor.lr_to_scene)

@@ -51,29 +51,39 @@ app.exec()
 """
 
 
-def _startup_ms(cmd: list[str], env: dict) -> float:
+def _startup_ms(cmd: list[str], env: dict) -> tuple[float, float]:
+    """ms from process start to the first painted window, and to the window complete
+    (its views built after the first paint drawn too; the same for a window that says
+    only "first-paint")."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
     )
-    elapsed = None
+    first = complete = None
     for line in proc.stdout:
         if line.startswith("first-paint"):
-            elapsed = (time.perf_counter() - t0) * 1000.0
+            first = (time.perf_counter() - t0) * 1000.0
+        elif line.startswith("complete"):
+            complete = (time.perf_counter() - t0) * 1000.0
             break
     proc.wait(timeout=60)
-    if elapsed is None:
+    if first is None:
         raise RuntimeError(f"{cmd[-1][:40]!r} never painted")
-    return elapsed
+    return first, first if complete is None else complete
 
 
-def bench_startup(repeats: int = STARTUPS) -> tuple[float, float]:
+def bench_startup(repeats: int = STARTUPS) -> dict:
+    """Medians (ms) over fresh processes, gdsim's and the bare window's in turn."""
     env = {**os.environ, "GDSIM_STARTUP_PROBE": "1"}
     ours, ref = [], []
     for _ in range(repeats):
         ours.append(_startup_ms([sys.executable, "-m", "gdsim"], env))
-        ref.append(_startup_ms([sys.executable, "-c", _BARE_WINDOW], env))
-    return statistics.median(ours), statistics.median(ref)
+        ref.append(_startup_ms([sys.executable, "-c", _BARE_WINDOW], env)[0])
+    return {
+        "startup_ms_median": statistics.median(t for t, _ in ours),
+        "startup_complete_ms_median": statistics.median(t for _, t in ours),
+        "startup_bare_window_ms_median": statistics.median(ref),
+    }
 
 
 class _PaintCounter:
@@ -301,10 +311,8 @@ def bench_gui(case: Case = Case()) -> dict:
     if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") != "xcb":
         raise SystemExit("gdsim bench gui needs a display with OpenGL: run it under xvfb-run")
     r = {"case": case.to_dict(), **bench_redraw(case)}
-    startup, bare = bench_startup()
+    r.update(bench_startup())
     r.update(
-        startup_ms_median=startup,
-        startup_bare_window_ms_median=bare,
         redraw_budget_ms=REDRAW_BUDGET_MS,
         scrub_max_budget_ms=SCRUB_MAX_BUDGET_MS,
         startup_budget_ms=STARTUP_BUDGET_MS,
@@ -363,4 +371,6 @@ def report_gui(r: dict) -> list[str]:
         f"[bare PySide6 + pyqtgraph window: {r['startup_bare_window_ms_median']:.0f} ms; "
         f"budget ≤ {r['startup_budget_ms']:.0f} ms and ≤ {r['startup_vs_bare_budget']:g} × "
         f"the bare window's] {startup_ok}",
+        f"gui   start to the window complete (loss view and 3D frame drawn too, built "
+        f"after the first paint): {r['startup_complete_ms_median']:.0f} ms",
     ]

@@ -3,8 +3,9 @@
 The map (the contour, or the curve of a one-parameter surface) and the 3D view share
 the top row, the loss (and the data view of a data-driven surface) the bottom row.
 The contour, curve and data views are built the first time a surface needs them, so
-start-up builds only what it shows.  The area fans the scene's changes out to every
-view it has built.
+start-up builds only what it shows; the loss view (like the 3D view's GL window) is
+built just after the window has first painted, or when something asks for it first.
+The area fans the scene's changes out to every view it has built.
 """
 
 from __future__ import annotations
@@ -25,6 +26,28 @@ from gdsim.qt.views.surface3d import Surface3DView
 MIN_PLOT = (280, 180)
 
 
+class _Slot(QtWidgets.QWidget):
+    """A view's place in the layout, empty until the window first paints it; then
+    ``build`` (which puts the view in the slot's layout) runs, just after that paint."""
+
+    def __init__(self, build, parent=None):
+        super().__init__(parent)
+        self._build = build
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+
+    def sizeHint(self) -> QtCore.QSize:
+        """Before the view is in: the size a plot asks for (QGraphicsView's), so that
+        the splitters share the window as they will with the view."""
+        return super().sizeHint() if self.layout().count() else QtCore.QSize(640, 480)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self._build is not None:
+            QtCore.QTimer.singleShot(0, self, self._build)
+            self._build = None
+
+
 class ViewArea(QtWidgets.QWidget):
     def __init__(self, scene, controller, parent=None):
         super().__init__(parent)
@@ -40,8 +63,9 @@ class ViewArea(QtWidgets.QWidget):
         self.landscape.failed.connect(lambda m: self.on_failure and self.on_failure(m))
         self.surface3d = Surface3DView(scene, self.landscape.source)
         self.surface3d.setMinimumSize(*MIN_PLOT)
-        self.loss = LossView(scene, controller)
-        self.loss.setMinimumSize(*MIN_PLOT)
+        self._loss = None  # built by self.loss_slot once painted (or by self.loss)
+        self.loss_slot = _Slot(lambda: self.loss)
+        self.loss_slot.setMinimumSize(*MIN_PLOT)
         self.main2d = QtWidgets.QStackedWidget()
         self.main2d.setMinimumSize(*MIN_PLOT)
         self.top = QtWidgets.QSplitter(QtCore.Qt.Horizontal)
@@ -55,7 +79,7 @@ class ViewArea(QtWidgets.QWidget):
         # the loss over the strip of a model's distance from its plane
         self.loss_column = QtWidgets.QSplitter(QtCore.Qt.Vertical)
         self.loss_column.setChildrenCollapsible(False)
-        self.loss_column.addWidget(self.loss)
+        self.loss_column.addWidget(self.loss_slot)
         self.bottom.addWidget(self.loss_column)
         self.split = QtWidgets.QSplitter(QtCore.Qt.Vertical)
         self.split.setChildrenCollapsible(False)
@@ -86,15 +110,28 @@ class ViewArea(QtWidgets.QWidget):
 
     # -- views ---------------------------------------------------------------------------
     @property
+    def loss(self) -> LossView:
+        """The loss view, built on first use (caught up with the scene)."""
+        if self._loss is None:
+            self._loss = LossView(self.scene, self.controller)
+            self.loss_slot.layout().addWidget(self._loss)
+            self._loss.show()  # now, not when the layout gets to it (a window on show)
+            if self.scene.surface:
+                self._loss.set_surface(get_surface(self.scene.surface))
+                self._loss.redraw(self.scene.cursor)
+        return self._loss
+
+    @property
     def views(self) -> tuple:
         """The views built so far; the 3D view first, so that its frame renders while
         the 2D views paint."""
         lazy = [self._views.get(n) for n in ("contour", "curve", "data", "model_data", "distance")]
-        return (self.surface3d, self.loss, *(v for v in lazy if v is not None))
+        loss = () if self._loss is None else (self._loss,)
+        return (self.surface3d, *loss, *(v for v in lazy if v is not None))
 
     def built_view(self, name: str):
-        """The view called ``name`` if it has been built, else None."""
-        return self._views.get(name)
+        """The view called ``name`` (or "loss") if it has been built, else None."""
+        return self._loss if name == "loss" else self._views.get(name)
 
     def view(self, name: str):
         """The view called ``name`` (contour, curve, data, model_data, distance), built
@@ -188,7 +225,8 @@ class ViewArea(QtWidgets.QWidget):
             main.set_surface(surface, grid)
             if two_d:
                 self.surface3d.set_surface(surface, grid)
-        self.loss.set_surface(surface)
+        if self._loss is not None:
+            self._loss.set_surface(surface)
         kind = "model_data" if model else "data"
         for name in ("data", "model_data"):
             wanted = surface.is_data and name == kind
@@ -238,22 +276,24 @@ class ViewArea(QtWidgets.QWidget):
 
     def on_trajectory_changed(self, _run_id: int) -> None:
         self.landscape.path_arrived()
-        self.loss.refresh()
+        if self._loss is not None:
+            self._loss.refresh()
         self.redraw()
 
     def on_selection_changed(self, _run_id) -> None:
         """The curvature lens and the flow follow the selected run."""
         view = self.scene.view
         if view.get("show_curvature") or view.get("show_flow"):
-            if view.get("show_curvature"):
-                self.loss.refresh()
+            if view.get("show_curvature") and self._loss is not None:
+                self._loss.refresh()
             self.redraw()
 
     def on_view_changed(self, key: str = "*") -> None:
         """A view flag changed (``key``; "*" for all, after a load): only a new range or
         camera moves the views, so a toggle leaves a rotated 3D view where it is."""
         if key in ("*", "log_loss", "show_legend", "show_curvature", "show_lr"):
-            self.loss.refresh()
+            if self._loss is not None:
+                self._loss.refresh()
         show_minima = self.scene.view.get("show_minima", True)
         for name in ("contour", "curve"):
             view = self.built_view(name)

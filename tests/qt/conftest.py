@@ -88,8 +88,10 @@ def make_window(qtbot):
         w.show()
         qtbot.waitExposed(w)
         windows.append(w)
-        # the 3D view builds its GL window just after the window first paints
+        # the 3D view builds its GL window, and the area its loss view, just after the
+        # window first paints
         qtbot.waitUntil(lambda: w.surface3d.gl is not None or not w.surface3d.isVisible())
+        qtbot.waitUntil(lambda: w.view_area.built_view("loss") is not None)
         if wait:
             wait_trajectories(qtbot, w)
         return w

@@ -1,6 +1,7 @@
 """The main window driven through its real widgets (pytest-qt, under Xvfb)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -278,6 +279,52 @@ def test_the_cycle_collector_is_back_on_once_the_window_is_up():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     # off while the window was built, on again after its first paint
     assert out.stdout.split()[-3:] == ["0", "False", "True"], out.stdout + out.stderr
+
+
+def test_the_startup_probe_reports_the_first_paint_then_the_window_complete():
+    env = {**os.environ, "GDSIM_STARTUP_PROBE": "1"}
+    out = subprocess.run(
+        [sys.executable, "-m", "gdsim"], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["first-paint", "complete"]
+
+
+def test_the_loss_view_is_built_in_its_place_just_after_the_first_paint(qtbot):
+    from gdsim.qt.app import initial_scene
+    from gdsim.qt.main_window import MainWindow
+
+    w = MainWindow(initial_scene("ravine"), restore_layout=False)
+    qtbot.addWidget(w)
+    area = w.view_area
+    assert area.built_view("loss") is None  # not while the window is built
+    hint = area.loss_slot.sizeHint()
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitUntil(lambda: area.built_view("loss") is not None)
+    wait_trajectories(qtbot, w)
+    loss = area.built_view("loss")
+    assert loss.parent() is area.loss_slot and loss.isVisible()
+    # the slot asked for the room a loss view asks for before it is shown: the rows
+    # were shared as they are with the view
+    from gdsim.qt.views.loss import LossView
+
+    fresh = LossView(w.scene, w.controller)
+    assert fresh.sizeHint() == hint
+    fresh.deleteLater()
+    assert area.bottom.height() > 0.3 * area.split.height()  # a ~3:2 split, as before
+    # it caught up with the scene: a curve per run, the axes fitted, the cursor's line
+    curves = loss.curves.curves
+    assert set(curves) == {r.id for r in w.scene.runs}
+    for run in w.scene.runs:
+        np.testing.assert_array_equal(curves[run.id].y, w.controller.trajectories[run.id].loss)
+    assert loss.cursor_line.value() == w.scene.cursor
+    top = max(float(np.max(c.y)) for c in curves.values())
+    lo, hi = loss.plot.viewRange()[1]
+    assert lo < 1.0 and top <= hi < 1.2 * top
+    w.scene.set_cursor(40)
+    assert loss.cursor_line.value() == 40 and loss.curves.cursor == 40
+    w.close()
 
 
 def test_preset_option_and_list(capsys):

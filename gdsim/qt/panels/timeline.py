@@ -51,6 +51,12 @@ class Timeline(QtWidgets.QWidget):
         self.label.show_count(self.scene.cursor, self.slider.maximum())
 
 
+# read once: a Qt enum read from PySide6 costs more than the rest of a cell (the table
+# asks for every visible cell at each repaint)
+_DISPLAY, _ALIGNMENT = QtCore.Qt.DisplayRole, QtCore.Qt.TextAlignmentRole
+_RIGHT = int(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+
+
 class StepModel(QtCore.QAbstractTableModel):
     """A trajectory as rows (read from its arrays on demand, so any length is cheap)."""
 
@@ -130,13 +136,13 @@ class StepModel(QtCore.QAbstractTableModel):
     def columnCount(self, parent=QtCore.QModelIndex()):  # noqa: B008
         return 0 if parent.isValid() else len(self.headers)
 
-    def data(self, index, role=QtCore.Qt.DisplayRole):
+    def data(self, index, role=_DISPLAY):
         if not index.isValid() or not self.columns:
             return None
-        if role == QtCore.Qt.DisplayRole:
+        if role == _DISPLAY:
             return self.text(index.column(), index.row())
-        if role == QtCore.Qt.TextAlignmentRole:
-            return int(QtCore.Qt.AlignRight | QtCore.Qt.AlignVCenter)
+        if role == _ALIGNMENT:
+            return _RIGHT
         return None
 
     def headerData(self, section, orientation, role=QtCore.Qt.DisplayRole):
