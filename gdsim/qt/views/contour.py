@@ -190,7 +190,7 @@ class ContourView(ClickPlotView):
     # -- building ------------------------------------------------------------------------
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
         self.surface, self.grid = surface, grid
-        self._show_map(grid)
+        self.map_grid = None  # drawn by fill_view if the view shows more, else below
         (x0, x1), (y0, y1) = surface.domain
         self.plot.setLabel("bottom", surface.params[0])
         self.plot.setLabel("left", surface.params[1])
@@ -202,6 +202,8 @@ class ContourView(ClickPlotView):
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
         self.show_minima(self.model.view.get("show_minima", True))
         self.fill_view()
+        if self.map_grid is None:
+            self._show_map(grid)
 
     def _show_map(self, grid: SurfaceGrid) -> None:
         self.map_grid = grid
@@ -229,7 +231,7 @@ class ContourView(ClickPlotView):
             self._show_map(shown)
 
     def map_extent(self) -> tuple[tuple[float, float], tuple[float, float]]:
-        g = self.map_grid
+        g = self.map_grid if self.map_grid is not None else self.grid
         return (float(g.xs[0]), float(g.xs[-1])), (float(g.ys[0]), float(g.ys[-1]))
 
     def clickable(self) -> list[tuple[float, float]]:
