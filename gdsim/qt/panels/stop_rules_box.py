@@ -1,6 +1,7 @@
 """The schedule, clipping and stopping box: the learning-rate schedule (every kind of
 :mod:`gdsim.core.schedules`, its parameter rows built from their declarations, only the
-selected kind's shown), gradient clipping, the ‖∇f‖ and |Δf| stop rules and the maximum
+selected kind's shown, each kind's rows built the first time they are shown or read),
+gradient clipping, the ‖∇f‖ and |Δf| stop rules and the maximum
 number of steps."""
 
 from __future__ import annotations
@@ -20,10 +21,23 @@ def schedule_tip(spec, h) -> str:
     return f"{call}: {h.doc}; allowed: {h.range_text()}"
 
 
+class _PerKind(dict):
+    """kind -> what the box has for it, made by ``build(kind)`` when first asked for."""
+
+    def __init__(self, build):
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, kind: str):
+        self._build(kind)
+        return self[kind]
+
+
 class StopRulesBox(PanelPart):
     """``schedule`` is the kind's combo; ``param_widgets[kind][name]`` the parameter
-    rows; ``gamma``, ``step_size`` (the step schedule's) and ``t_max`` (the cosine's)
-    name three of them, as before the schedules were declared."""
+    rows (in ``param_boxes[kind]``); ``gamma``, ``step_size`` (the step schedule's) and
+    ``t_max`` (the cosine's) name three of them, as before the schedules were declared.
+    A kind's rows are built when first asked for: most runs never show most kinds."""
 
     def __init__(self, panel):
         super().__init__("Schedule, clipping, stopping", panel)
@@ -37,20 +51,8 @@ class StopRulesBox(PanelPart):
         self.schedule.setToolTip("Learning-rate schedule (torch.optim.lr_scheduler)")
         self.schedule.currentIndexChanged.connect(self._on_schedule)
         sform.addRow("schedule", self.schedule)
-        self.param_boxes: dict[str, QtWidgets.QWidget] = {}
-        self.param_widgets: dict[str, dict[str, QtWidgets.QWidget]] = {}
-        for kind, spec in SPECS.items():
-            box = QtWidgets.QWidget()
-            rows = form(box)
-            rows.setContentsMargins(0, 0, 0, 0)
-            self.param_widgets[kind] = {h.name: self._param_row(rows, spec, h) for h in spec.params}
-            self.param_boxes[kind] = box
-            box.setVisible(False)
-            sform.addRow(box)
-            self._show_values(Schedule(kind))  # the defaults until a run has this kind
-        self.gamma = self.param_widgets["step"]["gamma"]
-        self.step_size = self.param_widgets["step"]["step_size"]
-        self.t_max = self.param_widgets["cosine"]["t_max"]
+        self.param_boxes: dict[str, QtWidgets.QWidget] = _PerKind(self._build_kind)
+        self.param_widgets: dict[str, dict[str, QtWidgets.QWidget]] = _PerKind(self._build_kind)
         self.clip_on, self.clip = self._optional_number(
             "clip ‖g‖ at", "clip", self._on_clip, "torch.nn.utils.clip_grad_norm_(max_norm=…)"
         )
@@ -63,6 +65,31 @@ class StopRulesBox(PanelPart):
         self.max_steps = ispin(1, MAX_RUN_STEPS, "Maximum number of steps of the run")
         self.max_steps.valueChanged.connect(lambda v: self.panel.update_run(max_steps=int(v)))
         sform.addRow("max steps", self.max_steps)
+
+    @property
+    def gamma(self) -> QtWidgets.QWidget:
+        return self.param_widgets["step"]["gamma"]
+
+    @property
+    def step_size(self) -> QtWidgets.QWidget:
+        return self.param_widgets["step"]["step_size"]
+
+    @property
+    def t_max(self) -> QtWidgets.QWidget:
+        return self.param_widgets["cosine"]["t_max"]
+
+    def _build_kind(self, kind: str) -> None:
+        """The rows of ``kind``, hidden, under the schedule's combo, at their defaults."""
+        spec = SPECS[kind]
+        box = QtWidgets.QWidget()
+        rows = form(box)
+        rows.setContentsMargins(0, 0, 0, 0)
+        widgets = {h.name: self._param_row(rows, spec, h) for h in spec.params}
+        box.setVisible(False)
+        self.sform.insertRow(1, box)
+        dict.__setitem__(self.param_boxes, kind, box)
+        dict.__setitem__(self.param_widgets, kind, widgets)
+        self._show_values(Schedule(kind))  # the defaults until a run has this kind
 
     def _param_row(self, rows, spec, h) -> QtWidgets.QWidget:
         """One parameter's widget, from its declaration, added to ``rows``."""
@@ -109,8 +136,9 @@ class StopRulesBox(PanelPart):
             del blockers
 
     def _show_kind(self, kind: str) -> None:
-        for k, box in self.param_boxes.items():
-            box.setVisible(k == kind)
+        shown = self.param_boxes[kind]
+        for box in self.param_boxes.values():
+            box.setVisible(box is shown)
 
     def _values(self, kind: str) -> dict:
         """The parameters the rows of ``kind`` show, as the declarations hold them."""
