@@ -80,29 +80,46 @@ class _FirstPaint:
 
 
 class _WhenComplete:
-    """Probe: ``callback`` once the loss view has painted and the 3D view has rendered a
-    frame (both are built after the window's first paint)."""
+    """Probe: ``callback(True)`` once the loss view has painted and the 3D view has
+    rendered a frame (both are built after the window's first paint), or
+    ``callback(False)`` if that has not happened within ``timeout_ms``."""
 
-    def __init__(self, window, callback):
-        from PySide6 import QtCore
+    def __init__(self, window, callback, timeout_ms: int = 20_000):
+        from PySide6 import QtCore, QtWidgets
 
-        self.window, self.callback, self.painted = window, callback, None
+        area, app = window.view_area, QtWidgets.QApplication.instance()
+        self.loss_painted, self.callback = False, callback
+        probe = self
+
+        class Filter(QtCore.QObject):  # the loss view's first paint, as soon as it is built
+            def eventFilter(self, obj, event):
+                if event.type() == QtCore.QEvent.Paint and not probe.loss_painted:
+                    loss = area.built_view("loss")
+                    probe.loss_painted = loss is not None and obj == loss.viewport()
+                return False
+
+        self.filter = Filter(window)
+        app.installEventFilter(self.filter)
         self.timer = QtCore.QTimer(window)
-        self.timer.setInterval(1)
-        self.timer.timeout.connect(self._check)
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(lambda: self._check(area))
         self.timer.start()
+        QtCore.QTimer.singleShot(timeout_ms, window, lambda: self._finish(False))
 
-    def _check(self) -> None:
-        area = self.window.view_area
-        if self.painted is None:
-            if area.built_view("loss") is None:
-                return
-            self.painted = []
-            _FirstPaint(area.loss.viewport(), lambda: self.painted.append(True))
-        gl, shown = area.surface3d.gl, area.surface3d.isVisibleTo(self.window)
-        if self.painted and (not shown or (gl is not None and gl.frames > 0)):
-            self.timer.stop()
-            self.callback()
+    def _check(self, area) -> None:
+        gl, shown = area.surface3d.gl, area.surface3d.isVisibleTo(area)
+        if self.loss_painted and (not shown or (gl is not None and gl.frames > 0)):
+            self._finish(True)
+
+    def _finish(self, complete: bool) -> None:
+        if self.callback is None:
+            return
+        from PySide6 import QtWidgets
+
+        self.timer.stop()
+        QtWidgets.QApplication.instance().removeEventFilter(self.filter)
+        callback, self.callback = self.callback, None
+        callback(complete)
 
 
 def end_startup() -> None:
@@ -156,8 +173,8 @@ def run_app(
         if probe:
             print("first-paint", flush=True)
 
-            def complete():
-                print("complete", flush=True)
+            def complete(done: bool):
+                print("complete" if done else "incomplete", flush=True)
                 window.close()
 
             window.startup_probe = _WhenComplete(window, complete)

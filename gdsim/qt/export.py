@@ -34,6 +34,10 @@ class ExportError(ValueError):
 
 def view_widget(window, view: str) -> QtWidgets.QWidget:
     if view == "window":
+        area = window.view_area
+        if area.built_view("loss") is None:  # a picture taken before the window painted
+            area.loss  # noqa: B018 (built now, and laid out in its place)
+            area.loss_slot.layout().activate()
         return window
     if view == "contour":
         return window.view_area.map_view()  # the curve view for 1D surfaces

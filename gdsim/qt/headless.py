@@ -44,7 +44,8 @@ def export_headless(args, progress=None) -> int:
 
     def busy() -> bool:
         laying = window.surface3d.laying()  # a long run's 3D trail, laid in the background
-        return window.controller.pending() or landscape.busy or laying or not window.isVisible()
+        shown = window.isVisible() and window.view_area.built_view("loss") is not None
+        return window.controller.pending() or landscape.busy or laying or not shown
 
     while busy() and time.monotonic() < deadline:
         app.processEvents()

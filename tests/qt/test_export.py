@@ -43,6 +43,26 @@ def test_window_png_contains_the_3d_views_pixels(make_window, tmp_path):
     assert png_size(three_d) == (2 * w.surface3d.width(), 2 * w.surface3d.height())
 
 
+def test_a_window_picture_taken_before_the_window_painted_has_its_loss_plot(qtbot, tmp_path):
+    from gdsim.qt.app import initial_scene
+    from gdsim.qt.main_window import MainWindow
+    from gdsim.qt.smoke import image_is_drawn
+
+    w = MainWindow(initial_scene("ravine"), restore_layout=False)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)  # never shown, so never painted (as a script may export)
+    qtbot.waitUntil(lambda: not w.controller.pending())
+    assert w.view_area.built_view("loss") is None
+    out = tmp_path / "w.png"
+    ex.export(w, "window", str(out))
+    loss = w.view_area.built_view("loss")
+    assert loss is not None and loss.width() > 300 and loss.height() > 150
+    img = QtGui.QImage(str(out))
+    top_left = loss.mapTo(w, QtCore.QPoint(0, 0))
+    assert image_is_drawn(img.copy(top_left.x(), top_left.y(), loss.width(), loss.height()))
+    w.close()
+
+
 def test_svg_of_the_2d_views_parses_and_has_paths(make_window, tmp_path):
     w = make_window("ravine")
     for view in ("contour", "loss"):

@@ -2,7 +2,7 @@
 window: their controls come from their declarations, their runs draw what they did."""
 
 import numpy as np
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.schedules import Schedule
@@ -100,3 +100,31 @@ def test_a_plateau_schedule_from_the_box_runs(make_window, qtbot):
     assert run.config.schedule.kind == "plateau"
     assert box.param_boxes["plateau"].isVisible()
     assert w.controller.trajectories[run.id].status.state in ("max steps", "converged")
+
+
+def test_tab_goes_through_a_schedule_kinds_rows_built_when_first_chosen(make_window, qtbot):
+    w = make_window("ravine")
+    box = w.controls.stop_rules
+    assert "onecycle" not in dict.keys(box.param_boxes)  # not built before it is chosen
+    box.schedule.setCurrentIndex(box.schedule.findData("onecycle"))
+    rows = box.param_boxes["onecycle"]
+    assert rows.isVisible()
+    inner = (QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox)  # their own line edits
+
+    def stop(x) -> bool:  # a control Tab stops at
+        tab = x.isVisible() and x.focusPolicy() & QtCore.Qt.TabFocus
+        return bool(tab) and not isinstance(x.parent(), inner)
+
+    def tab_stops(start, n):  # the controls Tab reaches from ``start``, in order
+        out, x = [], start
+        while len(out) < n:
+            x = x.nextInFocusChain()
+            if stop(x):
+                out.append(x)
+        return out
+
+    fields = [x for x in rows.findChildren(QtWidgets.QWidget) if stop(x)]
+    assert len(fields) >= 3  # onecycle: max lr, total steps, pct start, ...
+    stops = tab_stops(box.schedule, len(fields) + 1)
+    assert set(stops[:-1]) == set(fields), stops  # the rows, right after the combo
+    assert stops[-1] is box.clip_on  # then the clip box, as before

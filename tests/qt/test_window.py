@@ -327,6 +327,32 @@ def test_the_loss_view_is_built_in_its_place_just_after_the_first_paint(qtbot):
     w.close()
 
 
+def test_a_loss_view_built_late_shows_what_the_scene_holds(qtbot):
+    """Built after the runs arrived and the flags changed (a window never painted, as a
+    script's): it reads them all, it heard none of it."""
+    from gdsim.qt.app import initial_scene
+    from gdsim.qt.main_window import MainWindow
+
+    w = MainWindow(initial_scene("ravine"), restore_layout=False)
+    qtbot.addWidget(w)
+    wait_trajectories(qtbot, w)
+    w.scene.set_view("log_loss", True)
+    w.scene.set_view("show_lr", True)
+    w.scene.set_cursor(25)
+    area = w.view_area
+    assert area.built_view("loss") is None
+    loss = area.loss
+    curves = loss.curves.curves
+    assert set(curves) == {r.id for r in w.scene.runs}
+    for run in w.scene.runs:
+        traj = w.controller.trajectories[run.id]
+        logged = np.log10(traj.loss - loss.floor)  # the log scale: log10(f − f*)
+        np.testing.assert_allclose(curves[run.id].y, np.maximum(logged, logged[0] - 16))
+    assert loss.plot.getAxis("left").logMode and loss.lr_axis.visible
+    assert loss.cursor_line.value() == 25 and loss.curves.cursor == 25
+    assert area.built_view("loss") is loss and loss in area.views
+
+
 def test_preset_option_and_list(capsys):
     from gdsim.cli import main
 

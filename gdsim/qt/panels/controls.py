@@ -35,9 +35,6 @@ _PARTS = {
     ),
     "stop_rules": (
         "schedule",
-        "gamma",
-        "step_size",
-        "t_max",
         "clip_on",
         "clip",
         "tol_on",

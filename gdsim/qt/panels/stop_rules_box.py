@@ -35,9 +35,8 @@ class _PerKind(dict):
 
 class StopRulesBox(PanelPart):
     """``schedule`` is the kind's combo; ``param_widgets[kind][name]`` the parameter
-    rows (in ``param_boxes[kind]``); ``gamma``, ``step_size`` (the step schedule's) and
-    ``t_max`` (the cosine's) name three of them, as before the schedules were declared.
-    A kind's rows are built when first asked for: most runs never show most kinds."""
+    rows (in ``param_boxes[kind]``), built when first asked for: most runs never show
+    most kinds."""
 
     def __init__(self, panel):
         super().__init__("Schedule, clipping, stopping", panel)
@@ -66,18 +65,6 @@ class StopRulesBox(PanelPart):
         self.max_steps.valueChanged.connect(lambda v: self.panel.update_run(max_steps=int(v)))
         sform.addRow("max steps", self.max_steps)
 
-    @property
-    def gamma(self) -> QtWidgets.QWidget:
-        return self.param_widgets["step"]["gamma"]
-
-    @property
-    def step_size(self) -> QtWidgets.QWidget:
-        return self.param_widgets["step"]["step_size"]
-
-    @property
-    def t_max(self) -> QtWidgets.QWidget:
-        return self.param_widgets["cosine"]["t_max"]
-
     def _build_kind(self, kind: str) -> None:
         """The rows of ``kind``, hidden, under the schedule's combo, at their defaults."""
         spec = SPECS[kind]
@@ -87,6 +74,13 @@ class StopRulesBox(PanelPart):
         widgets = {h.name: self._param_row(rows, spec, h) for h in spec.params}
         box.setVisible(False)
         self.sform.insertRow(1, box)
+        # Tab goes from the combo through the rows to the clip box, as if built at once
+        chain = [self.schedule]
+        for w in widgets.values():
+            spins = w.findChildren(QtWidgets.QAbstractSpinBox)  # a pair: its two boxes
+            chain += [w] if isinstance(w, QtWidgets.QAbstractSpinBox) or not spins else spins
+        for a, b in zip(chain, [*chain[1:], self.clip_on], strict=True):
+            QtWidgets.QWidget.setTabOrder(a, b)
         dict.__setitem__(self.param_boxes, kind, box)
         dict.__setitem__(self.param_widgets, kind, widgets)
         self._show_values(Schedule(kind))  # the defaults until a run has this kind
