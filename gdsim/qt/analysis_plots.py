@@ -138,9 +138,47 @@ class SweepPlot(pg.PlotWidget):
         self.current = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.colors()["ink"], width=1))
         for item in (self.curve, self.points, self.best, self.current):
             self.addItem(item)
-        # bottom right: diverged runs are marked along the top
+        # in the corner with the fewest marks (bottom right first: diverged runs are
+        # marked along the top), placed again when the plot's range or size changes
         self.legend = _legend(self, offset=(-10, -10))
+        self.legend_corner = (1, 1)
+        vb = plot.getViewBox()
+        vb.sigResized.connect(lambda *_: self.place_legend())
+        vb.sigRangeChanged.connect(lambda *_: self.place_legend())
         self.result: Sweep | None = None
+
+    #: corners to try, in order of preference: (x, y) anchors, 0 = left / top
+    CORNERS = ((1, 1), (0, 1), (0, 0), (1, 0))
+    MARGIN = 10  # pixels between the legend and the plot's edge
+
+    def place_legend(self) -> None:
+        """The legend in the corner where it covers the fewest points of the sweep."""
+        vb = self.getPlotItem().getViewBox()
+        x, y = self.points.getData()
+        if x is None or not len(x) or vb.width() <= 0:
+            return
+        ok = np.isfinite(x) & np.isfinite(y)
+        pts = [vb.mapFromView(QtCore.QPointF(a, b)) for a, b in zip(x[ok], y[ok], strict=True)]
+        size = self.legend.boundingRect().size()
+        reach = 6.0  # a mark's radius, and a little air
+        box = vb.boundingRect()
+
+        def covered(corner) -> int:
+            cx, cy = corner
+            left = box.right() - self.MARGIN - size.width() if cx else box.left() + self.MARGIN
+            top = box.bottom() - self.MARGIN - size.height() if cy else box.top() + self.MARGIN
+            rect = QtCore.QRectF(left, top, size.width(), size.height())
+            rect = rect.adjusted(-reach, -reach, reach, reach)
+            return sum(rect.contains(p) for p in pts)
+
+        corner = min(self.CORNERS, key=covered)  # (the first of those that tie)
+        if corner != self.legend_corner:
+            self.legend_corner = corner
+            offset = (
+                -self.MARGIN if corner[0] else self.MARGIN,
+                -self.MARGIN if corner[1] else self.MARGIN,
+            )
+            self.legend.anchor(itemPos=corner, parentPos=corner, offset=offset)
 
     def show_sweep(self, result: Sweep, current_lr: float | None = None) -> None:
         self.result = result
@@ -192,6 +230,7 @@ class SweepPlot(pg.PlotWidget):
             size=f"{theme.BASE_POINT_SIZE + 1}pt",
         )
         plot.enableAutoRange()
+        self.place_legend()
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

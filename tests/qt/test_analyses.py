@@ -154,3 +154,30 @@ def test_a_basin_map_over_the_limit_is_refused_with_the_numbers(make_window, qtb
     finish(qtbot, d)
     assert d.status.text().startswith("this basin map would take 160 000 runs × 20 000 steps")
     assert "the limit is 2 000 000 000" in d.status.text() and d.run_btn.isEnabled()
+
+
+def test_the_sweeps_legend_leaves_the_points_uncovered(qtbot):
+    """Rosenbrock from (-1.5, 2): the best α's point lies in the bottom right corner,
+    where the legend used to sit over it."""
+    from PySide6 import QtCore
+
+    from gdsim.core.simulation import RunConfig
+    from gdsim.qt.analysis_plots import SweepPlot
+
+    cfg = RunConfig(surface="rosenbrock", start=(-1.5, 2.0), max_steps=500, hyper={"lr": 1e-3})
+    result = lr_sweep(cfg, 1e-5, 1e-2, 60)
+    plot = SweepPlot()
+    qtbot.addWidget(plot)
+    plot.show_sweep(result, cfg.lr)
+    plot.resize(1200, 900)
+    plot.show()
+    qtbot.waitExposed(plot)
+    vb = plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: vb.viewRange()[0][0] < -4.9)  # the range fitted to the sweep
+    x, y = plot.points.getData()
+    pts = [vb.mapFromView(QtCore.QPointF(a, b)) for a, b in zip(x, y, strict=True)]
+    best = vb.mapFromView(QtCore.QPointF(np.log10(result.best()), 0)).x()
+    legend = plot.legend.mapRectToParent(plot.legend.boundingRect())
+    assert best > legend.right() or best < legend.left()  # its line and point both clear
+    assert not any(legend.adjusted(-4, -4, 4, 4).contains(p) for p in pts)
+    assert plot.legend_corner != (1, 1)  # moved from the bottom right, where the best is
