@@ -29,6 +29,7 @@ class LessonBanner(QtWidgets.QWidget):
         self.body.setTextInteractionFlags(QtCore.Qt.TextSelectableByMouse)
         head = QtWidgets.QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
+        head.setSpacing(6)  # the arrow clear of the title (the style's spacing may be 0)
         head.addWidget(self.button, 0, QtCore.Qt.AlignTop)
         head.addWidget(self.title, 1)
         lay = QtWidgets.QVBoxLayout(self)
