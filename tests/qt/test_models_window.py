@@ -397,3 +397,12 @@ def test_the_landscape_picture_s_legend_says_how_the_run_ended(qtbot, monkeypatc
     )
     write_png(surface, cfg, plane, grid, traj, tmp_path / "x.png")
     assert said == ["adam: max steps (40)"]
+
+
+def test_a_runs_start_ring_on_a_slice_sits_where_its_path_starts(make_window, qtbot):
+    w, _model, run, _traj = moons_window(make_window, qtbot)
+    ring = w.view_area.built_view("contour").starts[run.id]
+    path = w.view_area.landscape.source.trajectories.get(run.id).position
+    assert (ring.pos().x(), ring.pos().y()) == pytest.approx(tuple(path[0]), abs=1e-9)
+    # the PCA plane is centred on the path's end: (0, 0), where the ring used to sit
+    assert np.allclose(path[-1], 0.0, atol=1e-9) and np.hypot(*path[0]) > 1.0

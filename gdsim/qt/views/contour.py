@@ -305,10 +305,22 @@ class ContourView(ClickPlotView):
         for run in self.model.runs:
             target = self.starts[run.id]
             target.setPen(pg.mkPen(run.color, width=2.5))
-            start = run.config.resolved_start(self.surface) if self.surface else (0, 0)
             with QtCore.QSignalBlocker(target):
-                target.setPos(*start[:2])
+                target.setPos(*self._start_on_map(run))
             target.setVisible(run.visible)
+
+    def _start_on_map(self, run) -> tuple[float, float]:
+        """Where a run starts on the map: its start, or on a model's slice its start's
+        coordinates on the plane (the slice's own default start is the plane's centre:
+        a PCA plane's centre is the path's end, and the ring sat on the end)."""
+        if self.surface is None:
+            return (0.0, 0.0)
+        plane = self.surface.extra.get("slice")
+        if plane is None:
+            return tuple(run.config.resolved_start(self.surface)[:2])
+        theta = np.asarray(run.config.resolved_start(get_surface(run.config.surface)), float)
+        a, b = plane.coordinates(theta[None, :])[0]
+        return (float(a), float(b))
 
     def _new_start(self, run) -> pg.TargetItem:
         target = start_marker(self.plot, run.color)
