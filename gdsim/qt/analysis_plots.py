@@ -142,6 +142,8 @@ class SweepPlot(pg.PlotWidget):
         # marked along the top), placed again when the plot's range or size changes
         self.legend = _legend(self, offset=(-10, -10))
         self.legend_corner = (1, 1)
+        self.legend_dragged = False
+        self.legend.mouseDragEvent = self._legend_drag
         vb = plot.getViewBox()
         vb.sigResized.connect(lambda *_: self.place_legend())
         vb.sigRangeChanged.connect(lambda *_: self.place_legend())
@@ -150,38 +152,51 @@ class SweepPlot(pg.PlotWidget):
     #: corners to try, in order of preference: (x, y) anchors, 0 = left / top
     CORNERS = ((1, 1), (0, 1), (0, 0), (1, 0))
     MARGIN = 10  # pixels between the legend and the plot's edge
+    LINE_WEIGHT = 5  # a covered α line counts as this many covered points
 
     def place_legend(self) -> None:
-        """The legend in the corner where it covers the fewest points of the sweep."""
+        """The legend in the corner where it covers the fewest of the sweep's points and
+        α lines; left where the user dragged it."""
         vb = self.getPlotItem().getViewBox()
         x, y = self.points.getData()
-        if x is None or not len(x) or vb.width() <= 0:
+        if self.legend_dragged or x is None or not len(x) or vb.width() <= 0:
             return
         ok = np.isfinite(x) & np.isfinite(y)
-        pts = [vb.mapFromView(QtCore.QPointF(a, b)) for a, b in zip(x[ok], y[ok], strict=True)]
+        t = vb.childTransform()  # view coordinates -> the box's pixels
+        px = t.m11() * x[ok] + t.m21() * y[ok] + t.dx()
+        py = t.m12() * x[ok] + t.m22() * y[ok] + t.dy()
+        shown = [ln for ln in (self.best, self.current) if ln.isVisible()]
+        lines = [t.m11() * ln.value() + t.dx() for ln in shown]
         size = self.legend.boundingRect().size()
         reach = 6.0  # a mark's radius, and a little air
         box = vb.boundingRect()
 
         def covered(corner) -> int:
-            cx, cy = corner
-            left = box.right() - self.MARGIN - size.width() if cx else box.left() + self.MARGIN
-            top = box.bottom() - self.MARGIN - size.height() if cy else box.top() + self.MARGIN
-            rect = QtCore.QRectF(left, top, size.width(), size.height())
-            rect = rect.adjusted(-reach, -reach, reach, reach)
-            return sum(rect.contains(p) for p in pts)
+            w, h = size.width() + 2 * reach, size.height() + 2 * reach
+            left = (
+                box.right() - self.MARGIN - size.width() if corner[0] else box.left() + self.MARGIN
+            )
+            top = (
+                box.bottom() - self.MARGIN - size.height() if corner[1] else box.top() + self.MARGIN
+            )
+            left, top = left - reach, top - reach
+            inside = (px >= left) & (px <= left + w) & (py >= top) & (py <= top + h)
+            crossed = sum(left <= lx <= left + w for lx in lines)
+            return int(inside.sum()) + self.LINE_WEIGHT * crossed
 
         corner = min(self.CORNERS, key=covered)  # (the first of those that tie)
         if corner != self.legend_corner:
             self.legend_corner = corner
-            offset = (
-                -self.MARGIN if corner[0] else self.MARGIN,
-                -self.MARGIN if corner[1] else self.MARGIN,
-            )
+            offset = tuple(-self.MARGIN if c else self.MARGIN for c in corner)
             self.legend.anchor(itemPos=corner, parentPos=corner, offset=offset)
+
+    def _legend_drag(self, ev) -> None:
+        self.legend_dragged = True  # the user's place, until the next sweep
+        type(self.legend).mouseDragEvent(self.legend, ev)
 
     def show_sweep(self, result: Sweep, current_lr: float | None = None) -> None:
         self.result = result
+        self.legend_dragged = False
         lrs = result.lrs
         loss = result.final_loss
         ok = np.isfinite(loss)

@@ -181,3 +181,52 @@ def test_the_sweeps_legend_leaves_the_points_uncovered(qtbot):
     assert best > legend.right() or best < legend.left()  # its line and point both clear
     assert not any(legend.adjusted(-4, -4, 4, 4).contains(p) for p in pts)
     assert plot.legend_corner != (1, 1)  # moved from the bottom right, where the best is
+
+
+def test_the_sweeps_legend_keeps_clear_of_the_alpha_lines_and_stays_where_dragged(qtbot):
+    from PySide6 import QtCore
+
+    from gdsim.core.simulation import RunConfig
+    from gdsim.qt.analysis_plots import SweepPlot
+
+    # the run's α far right, in the empty bottom right corner: a line with no point
+    cfg = RunConfig(surface="rosenbrock", start=(-1.5, 2.0), max_steps=300, hyper={"lr": 0.5})
+    result = lr_sweep(cfg, 1e-4, 1.0, 40)
+    plot = SweepPlot()
+    qtbot.addWidget(plot)
+    plot.show_sweep(result, cfg.lr)
+    plot.resize(1200, 900)
+    plot.show()
+    qtbot.waitExposed(plot)
+    vb = plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: vb.viewRange()[0][0] < -3.9)
+    legend = plot.legend.mapRectToParent(plot.legend.boundingRect())
+    for line in (plot.best, plot.current):
+        x = vb.mapFromView(QtCore.QPointF(line.value(), 0)).x()
+        assert not legend.left() - 4 <= x <= legend.right() + 4, line
+
+    class Drag:  # what LegendItem.mouseDragEvent reads of a drag
+        def button(self):
+            return QtCore.Qt.MouseButton.LeftButton
+
+        def accept(self):
+            pass
+
+        def pos(self):
+            return QtCore.QPointF(60, 40)
+
+        def lastPos(self):
+            return QtCore.QPointF(0, 0)
+
+    before = plot.legend.pos()
+    plot.legend.mouseDragEvent(Drag())
+    dragged = plot.legend.pos()
+    assert dragged != before
+    corner = plot.legend_corner
+    # a pan that brings the points under it: the legend stays where it was put
+    plot.getPlotItem().setXRange(-2.5, 3.5, padding=0)
+    plot.getPlotItem().setYRange(-3.0, 9.0, padding=0)
+    QtWidgets.QApplication.processEvents()
+    assert plot.legend.pos() == dragged and plot.legend_corner == corner
+    plot.show_sweep(result, cfg.lr)  # a new sweep places it again
+    assert not plot.legend_dragged
