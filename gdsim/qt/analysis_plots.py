@@ -170,16 +170,12 @@ class SweepPlot(pg.PlotWidget):
         size = self.legend.boundingRect().size()
         reach = 6.0  # a mark's radius, and a little air
         box = vb.boundingRect()
+        w, h = size.width() + 2 * reach, size.height() + 2 * reach  # the legend and air
+        lefts = (box.left() + self.MARGIN - reach, box.right() - self.MARGIN - w + reach)
+        tops = (box.top() + self.MARGIN - reach, box.bottom() - self.MARGIN - h + reach)
 
         def covered(corner) -> int:
-            w, h = size.width() + 2 * reach, size.height() + 2 * reach
-            left = (
-                box.right() - self.MARGIN - size.width() if corner[0] else box.left() + self.MARGIN
-            )
-            top = (
-                box.bottom() - self.MARGIN - size.height() if corner[1] else box.top() + self.MARGIN
-            )
-            left, top = left - reach, top - reach
+            left, top = lefts[corner[0]], tops[corner[1]]
             inside = (px >= left) & (px <= left + w) & (py >= top) & (py <= top + h)
             crossed = sum(left <= lx <= left + w for lx in lines)
             return int(inside.sum()) + self.LINE_WEIGHT * crossed

@@ -276,24 +276,28 @@ class ViewArea(QtWidgets.QWidget):
 
     def on_trajectory_changed(self, _run_id: int) -> None:
         self.landscape.path_arrived()
+        self._refresh_loss()
+        self.redraw()
+
+    def _refresh_loss(self) -> None:
+        """The loss view's curves and axes again, if it is built (when it is built later
+        it reads the scene then)."""
         if self._loss is not None:
             self._loss.refresh()
-        self.redraw()
 
     def on_selection_changed(self, _run_id) -> None:
         """The curvature lens and the flow follow the selected run."""
         view = self.scene.view
         if view.get("show_curvature") or view.get("show_flow"):
-            if view.get("show_curvature") and self._loss is not None:
-                self._loss.refresh()
+            if view.get("show_curvature"):
+                self._refresh_loss()
             self.redraw()
 
     def on_view_changed(self, key: str = "*") -> None:
         """A view flag changed (``key``; "*" for all, after a load): only a new range or
         camera moves the views, so a toggle leaves a rotated 3D view where it is."""
         if key in ("*", "log_loss", "show_legend", "show_curvature", "show_lr"):
-            if self._loss is not None:
-                self._loss.refresh()
+            self._refresh_loss()
         show_minima = self.scene.view.get("show_minima", True)
         for name in ("contour", "curve"):
             view = self.built_view(name)

@@ -156,16 +156,14 @@ def test_a_basin_map_over_the_limit_is_refused_with_the_numbers(make_window, qtb
     assert "the limit is 2 000 000 000" in d.status.text() and d.run_btn.isEnabled()
 
 
-def test_the_sweeps_legend_leaves_the_points_uncovered(qtbot):
-    """Rosenbrock from (-1.5, 2): the best α's point lies in the bottom right corner,
-    where the legend used to sit over it."""
-    from PySide6 import QtCore
-
+def shown_sweep(qtbot, lr, lr_min, lr_max, count, steps):
+    """A SweepPlot of GD on Rosenbrock from (-1.5, 2) at 1200×900, its range fitted:
+    (plot, its ViewBox, the sweep, the run's α)."""
     from gdsim.core.simulation import RunConfig
     from gdsim.qt.analysis_plots import SweepPlot
 
-    cfg = RunConfig(surface="rosenbrock", start=(-1.5, 2.0), max_steps=500, hyper={"lr": 1e-3})
-    result = lr_sweep(cfg, 1e-5, 1e-2, 60)
+    cfg = RunConfig(surface="rosenbrock", start=(-1.5, 2.0), max_steps=steps, hyper={"lr": lr})
+    result = lr_sweep(cfg, lr_min, lr_max, count)
     plot = SweepPlot()
     qtbot.addWidget(plot)
     plot.show_sweep(result, cfg.lr)
@@ -173,7 +171,17 @@ def test_the_sweeps_legend_leaves_the_points_uncovered(qtbot):
     plot.show()
     qtbot.waitExposed(plot)
     vb = plot.getPlotItem().getViewBox()
-    qtbot.waitUntil(lambda: vb.viewRange()[0][0] < -4.9)  # the range fitted to the sweep
+    low = np.log10(lr_min) + 0.1  # the range fitted to the sweep
+    qtbot.waitUntil(lambda: vb.viewRange()[0][0] < low)
+    return plot, vb, result, cfg.lr
+
+
+def test_the_sweeps_legend_leaves_the_points_uncovered(qtbot):
+    """Rosenbrock from (-1.5, 2): the best α's point lies in the bottom right corner,
+    where the legend used to sit over it."""
+    from PySide6 import QtCore
+
+    plot, vb, result, _lr = shown_sweep(qtbot, 1e-3, 1e-5, 1e-2, 60, steps=500)
     x, y = plot.points.getData()
     pts = [vb.mapFromView(QtCore.QPointF(a, b)) for a, b in zip(x, y, strict=True)]
     best = vb.mapFromView(QtCore.QPointF(np.log10(result.best()), 0)).x()
@@ -186,20 +194,8 @@ def test_the_sweeps_legend_leaves_the_points_uncovered(qtbot):
 def test_the_sweeps_legend_keeps_clear_of_the_alpha_lines_and_stays_where_dragged(qtbot):
     from PySide6 import QtCore
 
-    from gdsim.core.simulation import RunConfig
-    from gdsim.qt.analysis_plots import SweepPlot
-
     # the run's α far right, in the empty bottom right corner: a line with no point
-    cfg = RunConfig(surface="rosenbrock", start=(-1.5, 2.0), max_steps=300, hyper={"lr": 0.5})
-    result = lr_sweep(cfg, 1e-4, 1.0, 40)
-    plot = SweepPlot()
-    qtbot.addWidget(plot)
-    plot.show_sweep(result, cfg.lr)
-    plot.resize(1200, 900)
-    plot.show()
-    qtbot.waitExposed(plot)
-    vb = plot.getPlotItem().getViewBox()
-    qtbot.waitUntil(lambda: vb.viewRange()[0][0] < -3.9)
+    plot, vb, result, lr = shown_sweep(qtbot, 0.5, 1e-4, 1.0, 40, steps=300)
     legend = plot.legend.mapRectToParent(plot.legend.boundingRect())
     for line in (plot.best, plot.current):
         x = vb.mapFromView(QtCore.QPointF(line.value(), 0)).x()
@@ -228,5 +224,5 @@ def test_the_sweeps_legend_keeps_clear_of_the_alpha_lines_and_stays_where_dragge
     plot.getPlotItem().setYRange(-3.0, 9.0, padding=0)
     QtWidgets.QApplication.processEvents()
     assert plot.legend.pos() == dragged and plot.legend_corner == corner
-    plot.show_sweep(result, cfg.lr)  # a new sweep places it again
+    plot.show_sweep(result, lr)  # a new sweep places it again
     assert not plot.legend_dragged
