@@ -660,3 +660,29 @@ def test_a_view_toggle_leaves_the_rotated_camera_and_the_zoomed_map_alone(make_w
     assert w.contour.ranges() == pytest.approx(zoomed)
     press(qtbot, w.contour, K.Key_K)  # (the legend's row gives the map more height)
     assert w.surface3d.camera() == rotated
+
+
+def test_a_wide_3d_pane_shows_the_whole_surface_and_floor(make_window, qtbot):
+    """A projector's 3D pane is wide (~1.8:1 at 1920×1080); pyqtgraph's field of view is
+    horizontal, so a wider pane saw less above and below: the surface ran off the top.
+    Drawn 2:1 and 4:3, the picture's outer rows and columns are all background, and the
+    wide one shows the surface as tall (within 10 %) as the 4:3 one of the same height."""
+    from gdsim.qt.views.gl_window import horizontal_fov
+
+    w = make_window("ravine")
+    qtbot.wait(100)
+
+    def drawn(width, height):
+        arr = w.surface3d.render_array(width, height)[..., :3].astype(int)
+        background = arr[0, 0]
+        ink = np.abs(arr - background).sum(axis=2) > 30
+        edges = np.concatenate([ink[:2].ravel(), ink[-2:].ravel(), ink[:, :2].ravel()])
+        rows = np.flatnonzero(ink.any(axis=1))
+        return bool(edges.any()), rows[-1] - rows[0]
+
+    edge_43, tall_43 = drawn(480, 360)
+    edge_wide, tall_wide = drawn(720, 360)
+    assert not edge_43 and not edge_wide
+    assert abs(tall_wide - tall_43) <= 0.1 * tall_43, (tall_wide, tall_43)
+    assert horizontal_fov(60.0, 400, 400) == 60.0  # up to 4:3 pyqtgraph's own
+    assert horizontal_fov(60.0, 720, 360) > 60.0

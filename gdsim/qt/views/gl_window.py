@@ -13,6 +13,7 @@ PyOpenGL are imported on first use (~0.3 s).
 from __future__ import annotations
 
 from functools import cache
+from math import atan, degrees, radians, tan
 
 import numpy as np
 from PySide6 import QtCore, QtOpenGL
@@ -20,7 +21,22 @@ from PySide6 import QtCore, QtOpenGL
 from gdsim.qt.views import frame_code, gl_damage
 from gdsim.qt.views.painting import device_pixels
 
-__all__ = ["gl_modules", "on_top"]
+__all__ = ["gl_modules", "on_top", "horizontal_fov"]
+
+#: the widest pane (width / height) that pyqtgraph's horizontal field of view is kept
+#: for; a wider one keeps the vertical field such a pane has
+WIDEST = 4 / 3
+
+
+def horizontal_fov(fov: float, width: float, height: float) -> float:
+    """The horizontal field of view (degrees) a ``width`` × ``height`` viewport is drawn
+    with: ``fov`` (pyqtgraph's, horizontal) up to WIDEST; a wider pane sees more at the
+    sides instead of less above and below (in a projector's wide pane the surface ran
+    off the top and the floor off the bottom)."""
+    aspect = width / max(height, 1)
+    if aspect <= WIDEST:
+        return fov
+    return 2.0 * degrees(atan(tan(radians(fov / 2.0)) * aspect / WIDEST))
 
 
 def on_top() -> dict:
@@ -84,6 +100,16 @@ def gl_modules():
 
         def devicePixelRatioF(self) -> float:
             return float(self.devicePixelRatio())
+
+        def projectionMatrix(self, region, viewport):
+            """pyqtgraph's frustum, with the field of view of ``horizontal_fov`` (every
+            frame, picture and pick goes through here)."""
+            fov = self.opts["fov"]
+            self.opts["fov"] = horizontal_fov(fov, viewport[2], viewport[3])
+            try:
+                return super().projectionMatrix(region, viewport)
+            finally:
+                self.opts["fov"] = fov
 
         def update(self) -> None:
             if self._submitted:
