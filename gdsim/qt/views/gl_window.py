@@ -21,7 +21,7 @@ from PySide6 import QtCore, QtOpenGL
 from gdsim.qt.views import frame_code, gl_damage
 from gdsim.qt.views.painting import device_pixels
 
-__all__ = ["gl_modules", "on_top", "horizontal_fov"]
+__all__ = ["gl_modules", "horizontal_fov", "on_top"]
 
 #: the widest pane (width / height) that pyqtgraph's horizontal field of view is kept
 #: for; a wider one keeps the vertical field such a pane has
