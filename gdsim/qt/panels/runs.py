@@ -117,10 +117,10 @@ class RunsPanel(QtWidgets.QWidget):
         self.tree.itemDoubleClicked.connect(lambda item, _c: self.rename())
         self.add_btn = QtWidgets.QPushButton("Add")
         self.add_btn.setToolTip("Add a run at the surface's default start (or click the map)")
-        self.dup_btn = QtWidgets.QToolButton()
-        self.dup_btn.setText("Duplicate…")
+        # a push button with a menu keeps room for its arrow (a tool button's arrow
+        # overlapped the text in a narrow panel)
+        self.dup_btn = QtWidgets.QPushButton("Duplicate")
         self.dup_btn.setToolTip("The same start with another optimizer")
-        self.dup_btn.setPopupMode(QtWidgets.QToolButton.InstantPopup)
         menu = QtWidgets.QMenu(self.dup_btn)
         for name in OPTIMIZERS:
             menu.addAction(name, lambda n=name: self._duplicate(n))
