@@ -7,6 +7,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.simulation import simulate
+from gdsim.presets import list_presets
 from gdsim.qt.actions import ACTIONS, key_text
 from tests.qt.conftest import wait_trajectories
 
@@ -400,35 +401,21 @@ def test_coinciding_loss_curves_stay_visible(make_window, qtbot):
 
 
 # -- lessons show what they say ------------------------------------------------------------
-@pytest.mark.parametrize(
-    "preset",
-    [
-        "ravine",
-        "parabola-table",
-        "three-rates",
-        "stability-edge",
-        "shifted-parabola",
-        "house-prices",
-        "line-fit",
-        "marbles",
-        "saddle",
-        "plateau",
-        "rosenbrock-race",
-        "clipping",
-    ],
-)
+@pytest.mark.parametrize("preset", [p.name for p in list_presets()])
 def test_every_lessons_first_frame_shows_every_marble(make_window, qtbot, preset):
     w = make_window(preset, size=(1024, 700))
+    # (a model lesson's map is its slice, drawn when it has been sampled)
+    qtbot.waitUntil(lambda: w.view_area.map_view().surface is not None, timeout=20000)
     w.scene.set_cursor(0)
     qtbot.wait(150)  # the map is refitted to its pane
     view = w.view_area.map_view()
     (x0, x1), (y0, y1) = view.plot.viewRange()
     for run in w.scene.runs:
-        start = run.config.resolved_start(view.surface)
         if view.surface.dim == 1:
+            start = run.config.resolved_start(view.surface)
             x, y = start[0], view.surface.value(np.array([start]))[0]
-        else:
-            x, y = start
+        else:  # (on a model's slice: the start's coordinates on the plane)
+            x, y = start = view._start_on_map(run)
         assert x0 <= x <= x1 and y0 <= y <= y1, (preset, run.name, start)
 
 
