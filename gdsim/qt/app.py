@@ -62,23 +62,6 @@ def prepare_gl() -> None:
     QtCore.QCoreApplication.setAttribute(QtCore.Qt.AA_ShareOpenGLContexts)
 
 
-class _FirstPaint:
-    """Event filter: report the first paint of a widget once."""
-
-    def __init__(self, widget, callback):
-        from PySide6 import QtCore
-
-        class Filter(QtCore.QObject):
-            def eventFilter(self, obj, event):
-                if event.type() == QtCore.QEvent.Paint and callback is not None:
-                    QtCore.QTimer.singleShot(0, callback)
-                    widget.removeEventFilter(self)
-                return False
-
-        self.filter = Filter(widget)
-        widget.installEventFilter(self.filter)
-
-
 class _WhenComplete:
     """Probe: ``callback(True)`` once the loss view has painted and the 3D view has
     rendered a frame (both are built after the window's first paint), or
@@ -162,6 +145,7 @@ def run_app(
     app = make_app()
     from PySide6 import QtCore
 
+    from gdsim.qt.first_paint import after_first_paint
     from gdsim.qt.main_window import MainWindow
 
     window = MainWindow(scene, restore_layout=not smoke_test)
@@ -182,7 +166,7 @@ def run_app(
         # what the window needs first when a user acts, imported while they look at it
         QtCore.QTimer.singleShot(100, lambda: window.controls.run_editor.lr_to_scene)
 
-    _FirstPaint(window, painted)
+    after_first_paint(window, painted)
     QtCore.QTimer.singleShot(5000, end_startup)  # in case the window is never painted
     if smoke_test:
         from gdsim.qt.smoke import SmokeTest

@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.grid import sample
 from gdsim.core.surfaces import get_surface
+from gdsim.qt.first_paint import after_first_paint
 from gdsim.qt.landscape import Landscape
 from gdsim.qt.lesson_banner import LessonBanner
 from gdsim.qt.panels.timeline import Timeline
@@ -32,20 +33,14 @@ class _Slot(QtWidgets.QWidget):
 
     def __init__(self, build, parent=None):
         super().__init__(parent)
-        self._build = build
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        after_first_paint(self, build)
 
     def sizeHint(self) -> QtCore.QSize:
         """Before the view is in: the size a plot asks for (QGraphicsView's), so that
         the splitters share the window as they will with the view."""
         return super().sizeHint() if self.layout().count() else QtCore.QSize(640, 480)
-
-    def paintEvent(self, event) -> None:
-        super().paintEvent(event)
-        if self._build is not None:
-            QtCore.QTimer.singleShot(0, self, self._build)
-            self._build = None
 
 
 class ViewArea(QtWidgets.QWidget):

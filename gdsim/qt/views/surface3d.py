@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.grid import SurfaceGrid
 from gdsim.qt import theme
+from gdsim.qt.first_paint import after_first_paint
 from gdsim.qt.views.base import RunView, finite_prefix, index_at, trail_at
 from gdsim.qt.views.contour import LIGHT_MAP
 from gdsim.qt.views.decimate import visible_segments
@@ -37,7 +38,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         super().__init__(parent)
         self.model, self.controller = scene, controller
         self.gl = None
-        self._gl_scheduled = False
+        after_first_paint(self, self.ensure_gl)  # the window shows first (~0.3 s to build)
         # run id -> its trajectory laid out in the box, long ones in a background thread
         self._prepared = Prepared(self)
         self._prepared.ready.connect(lambda: self.redraw(self.model.cursor))
@@ -51,13 +52,6 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         self.grid: SurfaceGrid | None = None
         self.surface = None
         self.setToolTip("Drag to rotate, wheel to zoom")
-
-    def paintEvent(self, event) -> None:
-        """Until the GL window exists: the window has just painted, so build it now."""
-        super().paintEvent(event)
-        if self.gl is None and not self._gl_scheduled:
-            self._gl_scheduled = True
-            QtCore.QTimer.singleShot(0, self, self.ensure_gl)
 
     def ensure_gl(self) -> None:
         """Build the GL window and its items (once), then draw what is pending."""
