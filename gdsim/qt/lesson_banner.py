@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.qt import theme
 
@@ -67,7 +67,7 @@ class LessonBanner(QtWidgets.QWidget):
     def _show_fold(self) -> None:
         folded = self.button.isChecked()
         self.body.setVisible(not folded)
-        self.button.setArrowType(QtCore.Qt.RightArrow if folded else QtCore.Qt.DownArrow)
+        self.button.setText("▶" if folded else "▼")
 
     def restyle(self) -> None:
         """Title and text at the theme's sizes (projector mode)."""
@@ -75,6 +75,9 @@ class LessonBanner(QtWidgets.QWidget):
         font.setBold(True)
         font.setPointSizeF(theme.font_pt(theme.BASE_POINT_SIZE + 3))
         self.title.setFont(font)
+        arrow = QtGui.QFont(font)  # the fold arrow, a glyph: it grows with the title (the
+        arrow.setPointSizeF(0.6 * font.pointSizeF())  # style's own arrow keeps one size)
+        self.button.setFont(arrow)
         body = self.body.font()
         body.setPointSizeF(theme.font_pt())
         self.body.setFont(body)

@@ -291,11 +291,15 @@ class ContourView(ClickPlotView):
 
     def show_minima(self, show: bool) -> None:
         pts = [c.position for c in self.surface.critical_points] if show and self.surface else []
-        if pts:
-            self.minima.setData(pos=np.array(pts, dtype=float))
+        if pts:  # (a star as large as the marks: larger in projector mode)
+            self.minima.setData(pos=np.array(pts, dtype=float), size=20 * theme.LINE_SCALE)
         else:
             self.minima.clear()
         cache_picture(self.minima)
+
+    def restyle(self) -> None:
+        super().restyle()
+        self.show_minima(self.model.view.get("show_minima", True))
 
     def sync_runs(self) -> None:
         """Create / remove / recolour the start markers to match the scene."""
