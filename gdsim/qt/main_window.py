@@ -16,7 +16,7 @@ from gdsim.core.simulation import ConfigError
 from gdsim.model import Scene
 from gdsim.model.document import DEFAULT_VIEW
 from gdsim.presets import load_preset, scene_document
-from gdsim.qt import icons
+from gdsim.qt import icons, theme
 from gdsim.qt.actions import ACTIONS, add_menu_extras, build_actions
 from gdsim.qt.controller import SimulationController
 from gdsim.qt.documents import Documents
@@ -155,7 +155,7 @@ class MainWindow(QtWidgets.QMainWindow):
         a = self.actions_by_name
         tb = self.playback_toolbar = self.addToolBar("Playback")
         tb.setObjectName("playback")
-        tb.setIconSize(QtCore.QSize(28, 28))
+        tb.setIconSize(theme.toolbar_icon_size())
         for name in ("reset", "back", "play", "forward"):
             tb.addAction(a[name])
         tb.addSeparator()

@@ -115,7 +115,9 @@ class Presentation(QtCore.QObject):
         else:
             full, panels = self._before_projector
             self._before_projector = None
-        theme.set_projector(on)
+        screen = self.window.screen() or QtGui.QGuiApplication.primaryScreen()
+        theme.set_projector(on, screen.geometry().height())
+        self.window.playback_toolbar.setIconSize(theme.toolbar_icon_size())
         theme.apply_app_font(QtWidgets.QApplication.instance(), theme.FONT_SCALE)
         self.window.view_area.restyle()
         self.window.view_area.lesson.set_folded(True if on else self.lesson_folded)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -17,6 +19,12 @@ FONT_SCALE = 1.0  # text in the plots and the window
 LINE_SCALE = 1.0  # trails, curves and marbles
 ARROW_WIDTH = 3.0  # −∇f and step arrows, pixels (2.2× in projector mode)
 PROJECTOR_ARROW_SCALE = 2.2  # arrows' length and width in projector mode
+#: the screen height (logical pixels) projector mode's sizes are made for; on a taller
+#: screen (a 4K panel at 100 %) text and marks are as much larger again, so that the
+#: back row sees them as on a 1080p panel
+PROJECTOR_SCREEN_HEIGHT = 1080
+SCREEN_SCALE = 1.0  # that further scale (1 out of projector mode)
+TOOLBAR_ICON = 28  # the toolbar's icons, pixels
 
 
 # Light (default) or dark: the colours of everything that is not data. The maps keep
@@ -216,6 +224,14 @@ def fit_title(plot: pg.PlotItem) -> None:
                 html = metrics.elidedText(choices[-1], QtCore.Qt.ElideRight, max(width, 24))
     _free_title_width(plot.titleLabel)
     plot.setTitle(html, size=title_size(), color=colors()["ink"])
+    # pyqtgraph's title row is 30 px high: two lines, or projector text on a 4K
+    # panel, were cut at the top
+    item = plot.titleLabel.item  # (its box has the text document's margin around it)
+    glyphs = item.boundingRect().height() - 2 * item.document().documentMargin()
+    height = max(30, math.ceil(glyphs) + 2)
+    if plot.titleLabel.maximumHeight() != height:
+        plot.titleLabel.setMaximumHeight(height)
+        plot.layout.setRowFixedHeight(0, height)
 
 
 def _free_title_width(label) -> None:
@@ -251,16 +267,24 @@ def style_colors(plot: pg.PlotItem) -> None:
         fit_title(plot)
 
 
-def set_projector(on: bool) -> None:
-    """Scale text and marks for a projector (or back); views then ``restyle()``."""
-    global FONT_SCALE, LINE_SCALE
-    FONT_SCALE = PROJECTOR_FONT_SCALE if on else 1.0
-    LINE_SCALE = PROJECTOR_LINE_SCALE if on else 1.0
+def set_projector(on: bool, screen_height: float = PROJECTOR_SCREEN_HEIGHT) -> None:
+    """Scale text and marks for a projector whose screen is ``screen_height`` logical
+    pixels tall (or back); views then ``restyle()``."""
+    global FONT_SCALE, LINE_SCALE, SCREEN_SCALE
+    SCREEN_SCALE = min(max(screen_height / PROJECTOR_SCREEN_HEIGHT, 1.0), 3.0) if on else 1.0
+    FONT_SCALE = PROJECTOR_FONT_SCALE * SCREEN_SCALE if on else 1.0
+    LINE_SCALE = PROJECTOR_LINE_SCALE * SCREEN_SCALE if on else 1.0
 
 
 def arrow_scale() -> float:
-    """How much longer and wider the arrows are drawn (projector mode: 2.2×)."""
+    """How much longer the arrows are drawn, on the map's scale (projector mode: 2.2×)."""
     return PROJECTOR_ARROW_SCALE if LINE_SCALE != 1.0 else 1.0
+
+
+def arrow_width(base: float = ARROW_WIDTH) -> float:
+    """An arrow's pen width (or another of its sizes in pixels), ``base`` at 1080p out
+    of projector mode: 2.2× in projector mode, more on a taller screen."""
+    return base * arrow_scale() * SCREEN_SCALE
 
 
 def font_pt(base: float = BASE_POINT_SIZE) -> float:
@@ -270,6 +294,12 @@ def font_pt(base: float = BASE_POINT_SIZE) -> float:
 def title_size() -> str:
     """The size of a plot's title, for pyqtgraph's ``setTitle(size=...)``."""
     return f"{round(font_pt(BASE_POINT_SIZE + 1))}pt"
+
+
+def toolbar_icon_size() -> QtCore.QSize:
+    """The toolbar's icons: 28 px, larger in projector mode on a taller screen."""
+    side = round(TOOLBAR_ICON * SCREEN_SCALE)
+    return QtCore.QSize(side, side)
 
 
 def trail_width() -> float:

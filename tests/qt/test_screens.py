@@ -23,6 +23,7 @@ SCREENS = {  # name: (width, height, QT_SCALE_FACTOR)
     "1280x800": (1280, 800, 1),
     "1920x1080": (1920, 1080, 1),
     "3840x2160@2x": (3840, 2160, 2),
+    "3840x2160": (3840, 2160, 1),  # a 4K panel left at 100 %
 }
 MODES = ("normal", "fullscreen", "projector")
 PLOTS = ("map", "surface3d", "loss", "data")
@@ -129,7 +130,9 @@ def check_layout(r: dict, mode: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("screen", list(SCREENS))
+# (on a 4K panel at 100 % the 1600 × 1000 window is a desktop's window among others;
+# projector mode is what fills it: its own test below)
+@pytest.mark.parametrize("screen", [s for s in SCREENS if s != "3840x2160"])
 def test_the_window_fits_every_classroom_screen(displays, tmp_path, screen, mode):
     flags = {"normal": [], "fullscreen": ["--fullscreen"], "projector": ["--projector"]}[mode]
     r = report(displays(screen), tmp_path, SCREENS[screen][2], *flags)
@@ -137,11 +140,28 @@ def test_the_window_fits_every_classroom_screen(displays, tmp_path, screen, mode
         assert r["mode"] == ("maximized" if screen in ("1024x768", "1280x800") else "normal")
     else:
         assert r["mode"] == mode
-    if screen.startswith("3840"):
+    if screen == "3840x2160@2x":
         assert r["dpr"] == 2.0 and r["screen"] == [1920, 1080]
     check_layout(r, mode)
     if mode == "projector":
         assert parts_folded(r)
+
+
+def test_projector_mode_on_a_4k_panel_at_100_percent_is_sized_as_on_1080p(displays, tmp_path):
+    """On a 4K panel left at 100 % projector mode's text, toolbar and timeline are twice
+    as tall as on a 1080p one (they were as many pixels: half the size from the back
+    row), and the window still fits."""
+    parts = {}
+    for screen in ("1920x1080", "3840x2160"):
+        r = report(displays(screen), tmp_path, 1, "--projector")
+        check_layout(r, "projector")
+        parts[screen] = r["parts"]
+    heights = {
+        name: (parts["1920x1080"][name]["rect"][3], parts["3840x2160"][name]["rect"][3])
+        for name in ("lesson_text", "toolbar", "timeline")
+    }
+    for name, (small, big) in heights.items():
+        assert 1.6 * small <= big <= 2.3 * small, (name, small, big)
 
 
 def parts_folded(r: dict) -> bool:

@@ -727,6 +727,40 @@ def test_projector_mode_enlarges_text_and_marks_and_comes_back(make_window, qtbo
         theme.apply_app_font(app)
 
 
+def test_plot_titles_keep_their_whole_height_at_any_size(make_window, qtbot):
+    """pyqtgraph gives a plot's title a 30 px row: projector text on a 4K panel at 100 %
+    (3× the base size) was cut off at the top, and so was a title on two lines.  The
+    title's text now lies inside its plot, above the data area, at every size."""
+    from gdsim.qt import theme
+
+    w = make_window("rosenbrock-race")
+    app = QtWidgets.QApplication.instance()
+
+    def titles_whole():
+        for view in (w.contour, w.loss):
+            plot = view.plot
+            text = plot.titleLabel.item.sceneBoundingRect()
+            data = plot.vb.sceneBoundingRect()
+            # (the text item's box has a few px of margin above and below its glyphs)
+            assert text.top() >= -4 and text.height() > 0, (view, text)
+            assert text.bottom() <= data.top() + 4, (view, text, data)
+        return plot.titleLabel.item.sceneBoundingRect().height()
+
+    try:
+        normal = titles_whole()
+        theme.set_projector(True, 2160)  # a 4K panel at 100 %
+        theme.apply_app_font(app, theme.FONT_SCALE)
+        w.view_area.restyle()
+        qtbot.wait(50)
+        assert theme.FONT_SCALE == pytest.approx(1.5 * 2)  # twice 1080p's projector sizes
+        assert theme.arrow_width() == pytest.approx(theme.ARROW_WIDTH * 2.2 * 2)
+        assert titles_whole() > 2 * normal
+    finally:
+        theme.set_projector(False)
+        theme.apply_app_font(app)
+        w.view_area.restyle()
+
+
 def test_dark_theme_recolours_the_window_and_is_remembered(make_window, qtbot):
     from gdsim.qt import theme
 

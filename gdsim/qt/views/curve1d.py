@@ -106,7 +106,7 @@ class CurveView(ClickPlotView):
             sx = sy = 1.0
         o = np.array([origin[0] / sx, origin[1] / sy])
         v = np.array([vec[0] / sx, vec[1] / sy])
-        pts = arrow_segments(o, v, max_head=14.0 * theme.arrow_scale())  # pixels
+        pts = arrow_segments(o, v, max_head=theme.arrow_width(14.0))  # pixels
         return pts * np.array([sx, sy])
 
     def redraw(self, cursor: int) -> None:

@@ -377,7 +377,7 @@ class RunMarks(painting.ViewRectItem):
         halos so that they read over trails and the map: every halo first, then the
         arrows, one call per pen (64 runs in a few colours: a few calls), all their
         points mapped to the device in one go."""
-        w = theme.ARROW_WIDTH * theme.arrow_scale() * self._export
+        w = theme.arrow_width() * self._export
         groups = [
             ((90, 90, 90), 0.8 * w, QtCore.Qt.DashLine, self.batch_gradients),
             ("k", w, QtCore.Qt.SolidLine, self.gradients),
