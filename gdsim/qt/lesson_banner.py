@@ -19,6 +19,7 @@ class LessonBanner(QtWidgets.QWidget):
         self.button.setCheckable(True)
         self.button.setAutoRaise(True)
         self.button.setToolTip("Fold or unfold the lesson text (T)")
+        self.button.setAccessibleName("Fold the lesson text")
         self.button.toggled.connect(self._on_button)
         self.title = QtWidgets.QLabel()
         self.title.setTextFormat(QtCore.Qt.PlainText)

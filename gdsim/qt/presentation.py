@@ -116,7 +116,7 @@ class Presentation(QtCore.QObject):
             full, panels = self._before_projector
             self._before_projector = None
         screen = self.window.screen() or QtGui.QGuiApplication.primaryScreen()
-        theme.set_projector(on, screen.geometry().height())
+        theme.set_projector(on, (screen.geometry().width(), screen.geometry().height()))
         self.window.playback_toolbar.setIconSize(theme.toolbar_icon_size())
         theme.apply_app_font(QtWidgets.QApplication.instance(), theme.FONT_SCALE)
         self.window.view_area.restyle()

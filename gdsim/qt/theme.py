@@ -17,12 +17,12 @@ PROJECTOR_FONT_SCALE = 1.5
 PROJECTOR_LINE_SCALE = 1.6
 FONT_SCALE = 1.0  # text in the plots and the window
 LINE_SCALE = 1.0  # trails, curves and marbles
-ARROW_WIDTH = 3.0  # −∇f and step arrows, pixels (2.2× in projector mode)
+ARROW_WIDTH = 3.0  # −∇f and step arrows, pixels (see arrow_width)
 PROJECTOR_ARROW_SCALE = 2.2  # arrows' length and width in projector mode
-#: the screen height (logical pixels) projector mode's sizes are made for; on a taller
-#: screen (a 4K panel at 100 %) text and marks are as much larger again, so that the
-#: back row sees them as on a 1080p panel
-PROJECTOR_SCREEN_HEIGHT = 1080
+#: the screen (logical pixels) projector mode's sizes are made for; on a larger one (a 4K
+#: panel at 100 %) text and marks are as much larger again, so that the back row sees
+#: them as on a 1080p panel
+PROJECTOR_SCREEN = (1920, 1080)
 SCREEN_SCALE = 1.0  # that further scale (1 out of projector mode)
 TOOLBAR_ICON = 28  # the toolbar's icons, pixels
 
@@ -229,7 +229,7 @@ def fit_title(plot: pg.PlotItem) -> None:
     item = plot.titleLabel.item  # (its box has the text document's margin around it)
     glyphs = item.boundingRect().height() - 2 * item.document().documentMargin()
     height = max(30, math.ceil(glyphs) + 2)
-    if plot.titleLabel.maximumHeight() != height:
+    if height > 30:  # (setTitle has just made it 30)
         plot.titleLabel.setMaximumHeight(height)
         plot.layout.setRowFixedHeight(0, height)
 
@@ -267,11 +267,12 @@ def style_colors(plot: pg.PlotItem) -> None:
         fit_title(plot)
 
 
-def set_projector(on: bool, screen_height: float = PROJECTOR_SCREEN_HEIGHT) -> None:
-    """Scale text and marks for a projector whose screen is ``screen_height`` logical
-    pixels tall (or back); views then ``restyle()``."""
+def set_projector(on: bool, screen: tuple[float, float] = PROJECTOR_SCREEN) -> None:
+    """Scale text and marks for a projector whose screen is ``screen`` (width, height)
+    logical pixels (or back); views then ``restyle()``."""
     global FONT_SCALE, LINE_SCALE, SCREEN_SCALE
-    SCREEN_SCALE = min(max(screen_height / PROJECTOR_SCREEN_HEIGHT, 1.0), 3.0) if on else 1.0
+    larger = min(screen[0] / PROJECTOR_SCREEN[0], screen[1] / PROJECTOR_SCREEN[1])
+    SCREEN_SCALE = min(max(larger, 1.0), 3.0) if on else 1.0
     FONT_SCALE = PROJECTOR_FONT_SCALE * SCREEN_SCALE if on else 1.0
     LINE_SCALE = PROJECTOR_LINE_SCALE * SCREEN_SCALE if on else 1.0
 

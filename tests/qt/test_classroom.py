@@ -663,7 +663,9 @@ def test_a_wide_3d_pane_shows_the_whole_surface_and_floor(make_window, qtbot):
         arr = w.surface3d.render_array(width, height)[..., :3].astype(int)
         background = arr[0, 0]
         ink = np.abs(arr - background).sum(axis=2) > 30
-        edges = np.concatenate([ink[:2].ravel(), ink[-2:].ravel(), ink[:, :2].ravel()])
+        edges = np.concatenate(
+            [ink[:2].ravel(), ink[-2:].ravel(), ink[:, :2].ravel(), ink[:, -2:].ravel()]
+        )
         rows = np.flatnonzero(ink.any(axis=1))
         return bool(edges.any()), rows[-1] - rows[0]
 

@@ -727,14 +727,15 @@ def test_projector_mode_enlarges_text_and_marks_and_comes_back(make_window, qtbo
         theme.apply_app_font(app)
 
 
-def test_plot_titles_keep_their_whole_height_at_any_size(make_window, qtbot):
-    """pyqtgraph gives a plot's title a 30 px row: projector text on a 4K panel at 100 %
-    (3× the base size) was cut off at the top, and so was a title on two lines.  The
-    title's text now lies inside its plot, above the data area, at every size."""
+def test_projector_mode_on_a_4k_panel_at_100_percent(make_window, qtbot, monkeypatch):
+    """On a screen of 3840 × 2160 logical pixels projector mode is twice its 1080p sizes
+    (text, arrows, toolbar icons) and leaving it puts them back.  pyqtgraph gives a
+    plot's title a 30 px row: at 3× the base size the title was cut off at the top (a
+    title on two lines was too); it now lies inside its plot, above the data area."""
     from gdsim.qt import theme
 
     w = make_window("rosenbrock-race")
-    app = QtWidgets.QApplication.instance()
+    project = w.actions_by_name["projector"]
 
     def titles_whole():
         for view in (w.contour, w.loss):
@@ -746,19 +747,22 @@ def test_plot_titles_keep_their_whole_height_at_any_size(make_window, qtbot):
             assert text.bottom() <= data.top() + 4, (view, text, data)
         return plot.titleLabel.item.sceneBoundingRect().height()
 
+    normal = titles_whole()
+    assert w.playback_toolbar.iconSize().width() == 28
+    monkeypatch.setattr(QtGui.QScreen, "geometry", lambda _s: QtCore.QRect(0, 0, 3840, 2160))
     try:
-        normal = titles_whole()
-        theme.set_projector(True, 2160)  # a 4K panel at 100 %
-        theme.apply_app_font(app, theme.FONT_SCALE)
-        w.view_area.restyle()
+        project.trigger()
         qtbot.wait(50)
         assert theme.FONT_SCALE == pytest.approx(1.5 * 2)  # twice 1080p's projector sizes
         assert theme.arrow_width() == pytest.approx(theme.ARROW_WIDTH * 2.2 * 2)
+        assert w.playback_toolbar.iconSize().width() == 56
         assert titles_whole() > 2 * normal
     finally:
-        theme.set_projector(False)
-        theme.apply_app_font(app)
-        w.view_area.restyle()
+        if project.isChecked():
+            project.trigger()
+    qtbot.wait(50)
+    assert theme.FONT_SCALE == 1.0 and w.playback_toolbar.iconSize().width() == 28
+    assert titles_whole() == pytest.approx(normal)
 
 
 def test_dark_theme_recolours_the_window_and_is_remembered(make_window, qtbot):

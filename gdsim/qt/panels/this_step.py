@@ -106,7 +106,7 @@ class ThisStepPanel(QtWidgets.QWidget):
     def _html(self, e) -> str:
         """Each line's formula and '= value' side by side where the panel is wide enough,
         else the value below its formula; notes in grey; sized for the back row (the
-        theme's font, ×1.5 in projector mode)."""
+        theme's font, larger in projector mode)."""
         soft = theme.colors()["soft"]
         size = theme.font_pt() + 1
         font = QtGui.QFont(self.font())

@@ -36,6 +36,7 @@ class CurveView(ClickPlotView):
     def apply_colors(self) -> None:
         c = theme.colors()
         self.curve.setPen(pg.mkPen(c["soft"], width=3 * theme.LINE_SCALE))
+        self.minima.setSize(20 * theme.LINE_SCALE)  # as the map's star
 
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
         self.surface, self.grid = surface, grid

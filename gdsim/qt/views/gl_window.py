@@ -12,6 +12,7 @@ PyOpenGL are imported on first use (~0.3 s).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import cache
 from math import atan, degrees, radians, tan
 
@@ -101,15 +102,29 @@ def gl_modules():
         def devicePixelRatioF(self) -> float:
             return float(self.devicePixelRatio())
 
-        def projectionMatrix(self, region, viewport):
-            """pyqtgraph's frustum, with the field of view of ``horizontal_fov`` (every
-            frame, picture and pick goes through here)."""
+        @contextmanager
+        def _fov_for(self, width: float, height: float):
+            """pyqtgraph's field of view read as ``horizontal_fov`` of a ``width`` ×
+            ``height`` viewport, for the duration."""
             fov = self.opts["fov"]
-            self.opts["fov"] = horizontal_fov(fov, viewport[2], viewport[3])
+            self.opts["fov"] = horizontal_fov(fov, width, height)
             try:
-                return super().projectionMatrix(region, viewport)
+                yield
             finally:
                 self.opts["fov"] = fov
+
+        def projectionMatrix(self, region, viewport):
+            """pyqtgraph's frustum (every frame, picture and pick goes through here)."""
+            with self._fov_for(viewport[2], viewport[3]):
+                return super().projectionMatrix(region, viewport)
+
+        def pan(self, *args, **kwargs):  # (a drag pans as far as the pointer moves)
+            with self._fov_for(self.width(), self.height()):
+                return super().pan(*args, **kwargs)
+
+        def pixelSize(self, pos):
+            with self._fov_for(self.width(), self.height()):
+                return super().pixelSize(pos)
 
         def update(self) -> None:
             if self._submitted:

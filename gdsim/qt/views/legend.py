@@ -78,14 +78,24 @@ class _Sample(ItemSample):
         self._size, self._width = size, width
         self.setAcceptedMouseButtons(QtCore.Qt.NoButton)
 
+    def _side(self) -> float:
+        """The sample's square: 20 px, or the marker's and a little more (projector mode
+        on a tall screen; the marker hid the line and painted outside a 20 px box)."""
+        return max(20.0, self._size + 2.4)
+
+    def boundingRect(self) -> QtCore.QRectF:
+        side = self._side()
+        return QtCore.QRectF(0, 0, side, side)
+
     def paint(self, p, *args) -> None:
         color, marker = self.look
         if color is None:
             return
+        side = self._side()
         p.setRenderHint(QtGui.QPainter.Antialiasing)
         p.setPen(pg.mkPen(color, width=self._width))
-        p.drawLine(QtCore.QLineF(0, 11, 20, 11))
-        p.translate(10, 10)
+        p.drawLine(QtCore.QLineF(0, side / 2 + 1, side, side / 2 + 1))
+        p.translate(side / 2, side / 2)
         drawSymbol(p, marker, self._size, pg.mkPen("w", width=1), pg.mkBrush(color))
 
 

@@ -155,7 +155,9 @@ class Surface3DView(QtWidgets.QWidget, RunView):
             pos = np.array([c.position for c in mins], dtype=float)
             vals_m = np.array([c.value for c in mins])
             self.minima.setData(
-                pos=self.to_box(pos, vals_m), color=(1, 1, 1, 1), size=12 * self._dpr()
+                pos=self.to_box(pos, vals_m),
+                color=(1, 1, 1, 1),
+                size=self._minimum_size(),
             )
         else:
             self.minima.setData(pos=np.zeros((0, 3)))
@@ -170,6 +172,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
                 self.trail.setData(width=self._trail_width())
             self.gl.setBackgroundColor(QtGui.QColor(*theme.colors()["gl_background"]))
             self.floor.setColor(theme.colors()["floor"])
+            self.minima.setData(size=self._minimum_size())
             self.gl.invalidate_background()
             self.redraw(self.model.cursor)
 
@@ -295,6 +298,10 @@ class Surface3DView(QtWidgets.QWidget, RunView):
         else:
             self.marbles.setData(pos=np.zeros((0, 3)))
         self.gl.submit()
+
+    def _minimum_size(self) -> float:
+        """The minima's dots (larger in projector mode on a tall screen)."""
+        return 12 * theme.SCREEN_SCALE * self._dpr()
 
     def _dpr(self) -> float:
         """GL sizes are in device pixels: ×2 on a HiDPI panel at scale 2."""
