@@ -757,6 +757,13 @@ def test_projector_mode_on_a_4k_panel_at_100_percent(make_window, qtbot, monkeyp
         assert theme.arrow_width() == pytest.approx(theme.ARROW_WIDTH * 2.2 * 2)
         assert w.playback_toolbar.iconSize().width() == 56
         assert titles_whole() > 2 * normal
+        for view in (w.contour, w.loss):  # legend samples hold their markers and
+            entries = view.legend.item.items  # lie beside their text, not under it
+            assert entries
+            for sample, label in entries:
+                box = sample.sceneBoundingRect()
+                assert box.width() >= sample._size, (view, box)
+                assert box.right() <= label.sceneBoundingRect().left() + 1, (view, box)
     finally:
         if project.isChecked():
             project.trigger()

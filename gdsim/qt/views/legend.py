@@ -76,12 +76,12 @@ class _Sample(ItemSample):
         super().__init__(None)
         self.look = (color, marker)
         self._size, self._width = size, width
+        self.setFixedWidth(self._side())
+        self.setFixedHeight(self._side())
         self.setAcceptedMouseButtons(QtCore.Qt.NoButton)
 
     def _side(self) -> float:
-        """The sample's square: 20 px, or the marker's and a little more (projector mode
-        on a tall screen; the marker hid the line and painted outside a 20 px box)."""
-        return max(20.0, self._size + 2.4)
+        return sample_side(self._size)
 
     def boundingRect(self) -> QtCore.QRectF:
         side = self._side()
@@ -111,8 +111,20 @@ def _names(entries: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     return [(c, mk, t.rsplit(": ", 1)[0]) for c, mk, t in entries]
 
 
-#: an entry's width besides its text: the sample, the spacing and some slack
-ENTRY_EXTRA = 34 + 14 + 8
+#: a sample's marker, pixels (× the theme's LINE_SCALE)
+MARKER = 11
+
+
+def sample_side(size: float) -> float:
+    """A sample's square for a marker ``size`` px across: pyqtgraph's 20 px, or the
+    marker's and a little more (projector mode on a tall screen: the marker hid the line
+    and painted over the text beside a 20 px box)."""
+    return max(20.0, size + 2.4)
+
+
+def entry_extra() -> float:
+    """An entry's width besides its text: the sample, the spacing and some slack."""
+    return sample_side(MARKER * theme.LINE_SCALE) + 14 + 14 + 8
 
 
 class RunLegend:
@@ -172,7 +184,7 @@ class RunLegend:
             rows = max(1, int(height // (m.height() + 2)))
             return 1, rows
         text_w = max((m.horizontalAdvance(t) for t in texts), default=0)
-        entry_w = text_w + ENTRY_EXTRA
+        entry_w = text_w + entry_extra()
         cols = max(1, min(len(texts), int((width - 8) // entry_w)))
         return cols, cols * MAX_ROWS
 
@@ -217,7 +229,7 @@ class RunLegend:
         status: the plot keeps most of the width."""
         m = _metrics()
         widest = max((m.horizontalAdvance(t) for *_, t in entries), default=0.0)
-        if widest + ENTRY_EXTRA <= self._room():
+        if widest + entry_extra() <= self._room():
             return entries
         return _names(entries)
 
@@ -266,7 +278,7 @@ class RunLegend:
                 sample.update()
             if label.text != text:
                 label.setText(text)
-        size, width = 11 * theme.LINE_SCALE, theme.trail_width()
+        size, width = MARKER * theme.LINE_SCALE, theme.trail_width()
         leg.deferred = True  # sized once, by _fit: not once per entry added
         try:
             for (color, marker), text in rows[len(items) :]:
