@@ -10,6 +10,7 @@ from PySide6 import QtCore, QtGui
 from gdsim.core.analyses import DIVERGED, STILL_MOVING, BasinMap, Sweep, point_text
 from gdsim.model import PALETTE
 from gdsim.qt import theme
+from gdsim.qt.views.painting import to_device
 
 MOVING_COLOR = "#BBBBBB"  # still moving after the last step
 DIVERGED_COLOR = "#333333"
@@ -163,8 +164,7 @@ class SweepPlot(pg.PlotWidget):
             return
         ok = np.isfinite(x) & np.isfinite(y)
         t = vb.childTransform()  # view coordinates -> the box's pixels
-        px = t.m11() * x[ok] + t.m21() * y[ok] + t.dx()
-        py = t.m12() * x[ok] + t.m22() * y[ok] + t.dy()
+        px, py = to_device(t, np.column_stack([x[ok], y[ok]])).T
         shown = [ln for ln in (self.best, self.current) if ln.isVisible()]
         lines = [t.m11() * ln.value() + t.dx() for ln in shown]
         size = self.legend.boundingRect().size()

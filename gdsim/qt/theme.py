@@ -282,10 +282,16 @@ def arrow_scale() -> float:
     return PROJECTOR_ARROW_SCALE if LINE_SCALE != 1.0 else 1.0
 
 
+def screen_px(base: float) -> float:
+    """A size of ``base`` pixels that stays the same in projector mode on 1080p and
+    grows with a larger screen there (SCREEN_SCALE)."""
+    return base * SCREEN_SCALE
+
+
 def arrow_width(base: float = ARROW_WIDTH) -> float:
     """An arrow's pen width (or another of its sizes in pixels), ``base`` at 1080p out
     of projector mode: 2.2× in projector mode, more on a taller screen."""
-    return base * arrow_scale() * SCREEN_SCALE
+    return screen_px(base * arrow_scale())
 
 
 def font_pt(base: float = BASE_POINT_SIZE) -> float:
@@ -299,7 +305,7 @@ def title_size() -> str:
 
 def toolbar_icon_size() -> QtCore.QSize:
     """The toolbar's icons: 28 px, larger in projector mode on a taller screen."""
-    side = round(TOOLBAR_ICON * SCREEN_SCALE)
+    side = round(screen_px(TOOLBAR_ICON))
     return QtCore.QSize(side, side)
 
 

@@ -411,11 +411,8 @@ class RunMarks(painting.ViewRectItem):
         # square caps close the tip where the head's two strokes meet
         halo = (255, 255, 255, 255)
         for width, parts in halos.items():
-            p.setPen(
-                painting.pen(
-                    halo, width + 2.5 * theme.SCREEN_SCALE * self._export, cap=QtCore.Qt.SquareCap
-                )
-            )
+            extra = theme.screen_px(2.5) * self._export
+            p.setPen(painting.pen(halo, width + extra, cap=QtCore.Qt.SquareCap))
             p.drawLines(polygon(np.concatenate(parts)))
         for (color, width, style), seg in lines.items():
             p.setPen(painting.pen(color, width, style, QtCore.Qt.SquareCap))

@@ -301,7 +301,7 @@ class Surface3DView(QtWidgets.QWidget, RunView):
 
     def _minimum_size(self) -> float:
         """The minima's dots (larger in projector mode on a tall screen)."""
-        return 12 * theme.SCREEN_SCALE * self._dpr()
+        return theme.screen_px(12) * self._dpr()
 
     def _dpr(self) -> float:
         """GL sizes are in device pixels: ×2 on a HiDPI panel at scale 2."""
