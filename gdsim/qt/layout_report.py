@@ -5,7 +5,8 @@ Every visible text of the window is measured against the room it has: labels (wr
 ones by their height), buttons, check boxes, group-box, dock and tab titles, combo
 boxes, spin boxes, list headers and rows, the menu bar, the toolbar (an action pushed
 behind its » counts), the status bar, and in the plots their titles, axis labels and
-legends.  A text is "cut" when it is elided, clipped, or hidden for lack of room.
+legends (a sample drawn over its text too).  A text is "cut" when it is elided,
+clipped, covered, or hidden for lack of room.
 """
 
 from __future__ import annotations
@@ -252,7 +253,7 @@ def _plot_texts(view) -> list[str]:
     if legend is not None and legend.is_shown():
         box = legend.item.sceneBoundingRect()
         inside = QtCore.QRectF(view.sceneRect()).adjusted(-SLACK, -SLACK, SLACK, SLACK)
-        for _sample, label in legend.item.items:  # every entry inside the legend and plot
+        for sample, label in legend.item.items:  # every entry inside the legend and plot
             rect = label.sceneBoundingRect()
             text_w = label.item.boundingRect().width()
             if (
@@ -261,7 +262,17 @@ def _plot_texts(view) -> list[str]:
                 or text_w > rect.width() + 2
             ):
                 out.append(f"legend: {label.text}")
+            elif _overlap(sample, label.item) > SLACK:
+                out.append(f"legend: {label.text} (under its sample)")
     return out
+
+
+def _overlap(sample, text) -> float:
+    """How far a legend's sample (its colour and marker) reaches over its text, px."""
+    if not sample.isVisible():
+        return 0.0
+    common = sample.sceneBoundingRect() & text.sceneBoundingRect()
+    return min(common.width(), common.height()) if not common.isEmpty() else 0.0
 
 
 def cut_texts(window: QtWidgets.QMainWindow) -> list[str]:

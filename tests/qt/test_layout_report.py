@@ -49,3 +49,18 @@ def test_the_report_lists_every_part(make_window):
         assert r["parts"][part]["visible"], part
     assert r["mode"] in ("normal", "maximized") and r["dpr"] >= 1.0
     assert r["surface"] == {"name": "ravine", "dim": 2}
+
+
+def test_a_legend_sample_over_its_text_is_reported(make_window, qtbot):
+    """A marker larger than the sample's cell in the legend's layout paints over the
+    run's name (projector mode on a 4K panel did, before the cell grew with it)."""
+    w = make_window("ravine", size=(1400, 900))
+    assert not any("under its sample" in c for c in cut_texts(w))
+    legend = w.view_area.map_view().legend.item
+    sample, _label = legend.items[0]
+    sample.setFixedWidth(4)  # the cell shrinks; the drawn square stays 20 px
+    legend.layout.invalidate()
+    legend.updateSize()
+    qtbot.wait(50)
+    cut = cut_texts(w)
+    assert any(c.startswith("plot: legend: ") and "under its sample" in c for c in cut), cut
