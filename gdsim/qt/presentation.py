@@ -50,6 +50,7 @@ class Presentation(QtCore.QObject):
         self._before_projector: tuple[bool, bool] | None = None  # (full screen, panels)
         self.blank_screen: BlankScreen | None = None
         self._compact: bool | None = None
+        self._following_screen = False
         window.view_area.lesson.fold_toggled.connect(self._on_lesson_folded)
         self.lesson_folded = QtCore.QSettings().value("lesson_folded", False, type=bool)
         window.view_area.lesson.set_folded(self.lesson_folded)
@@ -115,17 +116,35 @@ class Presentation(QtCore.QObject):
         else:
             full, panels = self._before_projector
             self._before_projector = None
-        screen = self.window.screen() or QtGui.QGuiApplication.primaryScreen()
-        theme.set_projector(on, (screen.geometry().width(), screen.geometry().height()))
-        self.window.playback_toolbar.setIconSize(theme.toolbar_icon_size())
-        theme.apply_app_font(QtWidgets.QApplication.instance(), theme.FONT_SCALE)
-        self.window.view_area.restyle()
+        self._scale_for_screen(on)
+        self._follow_screen()
         self.window.view_area.lesson.set_folded(True if on else self.lesson_folded)
         self._check("lesson_text", not self.window.view_area.lesson.folded)
         self.set_full_screen(full)
         self.show_panels(panels)
         self._check("projector", on)
         self.fit_toolbar()
+
+    def _scale_for_screen(self, on: bool) -> None:
+        """Text, marks and icons for projector mode on the window's screen (or back)."""
+        screen = self.window.screen() or QtGui.QGuiApplication.primaryScreen()
+        theme.set_projector(on, (screen.geometry().width(), screen.geometry().height()))
+        self.window.playback_toolbar.setIconSize(theme.toolbar_icon_size())
+        theme.apply_app_font(QtWidgets.QApplication.instance(), theme.FONT_SCALE)
+        self.window.view_area.restyle()
+
+    def _follow_screen(self) -> None:
+        """Projecting, a window moved to another screen (the projector's, from the
+        laptop's) takes that screen's sizes."""
+        handle = self.window.windowHandle()
+        if handle is not None and not self._following_screen:
+            handle.screenChanged.connect(self._on_screen_changed)
+            self._following_screen = True
+
+    def _on_screen_changed(self, _screen) -> None:
+        if self.projecting:
+            self._scale_for_screen(True)
+            self.fit_toolbar()
 
     def leave(self) -> None:
         """Escape: out of projector mode, else out of full screen."""

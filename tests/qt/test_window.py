@@ -772,6 +772,35 @@ def test_projector_mode_on_a_4k_panel_at_100_percent(make_window, qtbot, monkeyp
     assert titles_whole() == pytest.approx(normal)
 
 
+def test_projecting_window_moved_to_a_4k_panel_takes_its_sizes(make_window, qtbot, monkeypatch):
+    """Projector mode turned on on the laptop's 1080p screen, then the window moved to
+    the classroom's 4K panel (at 100 %): it takes the panel's sizes there."""
+    from gdsim.qt import theme
+
+    w = make_window("ravine")
+    project = w.actions_by_name["projector"]
+    monkeypatch.setattr(QtGui.QScreen, "geometry", lambda _s: QtCore.QRect(0, 0, 1920, 1080))
+    try:
+        project.trigger()
+        qtbot.wait(50)
+        assert theme.FONT_SCALE == pytest.approx(1.5)
+        assert w.playback_toolbar.iconSize().width() == 28
+        font = QtWidgets.QApplication.instance().font().pointSizeF()
+        monkeypatch.setattr(QtGui.QScreen, "geometry", lambda _s: QtCore.QRect(0, 0, 3840, 2160))
+        w.windowHandle().screenChanged.emit(w.screen())  # what Qt says after the move
+        qtbot.wait(50)
+        assert theme.FONT_SCALE == pytest.approx(3.0)
+        assert w.playback_toolbar.iconSize().width() == 56
+        assert QtWidgets.QApplication.instance().font().pointSizeF() == pytest.approx(2 * font)
+    finally:
+        if project.isChecked():
+            project.trigger()
+    qtbot.wait(50)
+    assert theme.FONT_SCALE == 1.0 and w.playback_toolbar.iconSize().width() == 28
+    w.windowHandle().screenChanged.emit(w.screen())  # out of projector mode: no change
+    assert theme.FONT_SCALE == 1.0
+
+
 def test_dark_theme_recolours_the_window_and_is_remembered(make_window, qtbot):
     from gdsim.qt import theme
 
