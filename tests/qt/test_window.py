@@ -694,8 +694,18 @@ def test_projector_mode_enlarges_text_and_marks_and_comes_back(make_window, qtbo
     w = make_window("ravine")
     app = QtWidgets.QApplication.instance()
     base_font = theme.BASE_POINT_SIZE  # the app's font (gdsim.qt.app.make_app sets it)
+    ring = next(iter(w.contour.starts.values()))
+
+    def ring_px():  # a start ring's width on the screen, its pen's middle line
+        w.contour.viewport().repaint()
+        shape = ring.mapToScene(ring.shape()).boundingRect()
+        return w.contour.mapFromScene(shape).boundingRect().width()
+
+    assert ring_px() == pytest.approx(16, abs=1.5)
     try:
         w.actions_by_name["projector"].trigger()
+        assert ring_px() == pytest.approx(16 * 1.6, abs=1.5)  # as large as the other marks
+        assert ring.currentPen.widthF() == pytest.approx(2.5 * 1.6)
         assert (
             w.actions_by_name["projector"].isChecked()
             and w.actions_by_name["full_screen"].isChecked()
@@ -722,6 +732,7 @@ def test_projector_mode_enlarges_text_and_marks_and_comes_back(make_window, qtbo
         w.contour.viewport().repaint()
         assert w.contour.marks._px == 1.0
         assert w.surface3d.marbles.size == theme.MARBLE_SIZE
+        assert ring_px() == pytest.approx(16, abs=1.5)
     finally:
         theme.set_projector(False)
         theme.apply_app_font(app)

@@ -300,6 +300,7 @@ class ContourView(ClickPlotView):
     def restyle(self) -> None:
         super().restyle()
         self.show_minima(self.model.view.get("show_minima", True))
+        self.sync_runs()  # the start rings' size
 
     def sync_runs(self) -> None:
         """Create / remove / recolour the start markers to match the scene."""
@@ -308,7 +309,7 @@ class ContourView(ClickPlotView):
         self.sync_items(self.starts, self._new_start, self.plot.removeItem)
         for run in self.model.runs:
             target = self.starts[run.id]
-            target.setPen(pg.mkPen(run.color, width=2.5))
+            target.set_look(run.color)
             with QtCore.QSignalBlocker(target):
                 target.setPos(*self._start_on_map(run))
             target.setVisible(run.visible)
