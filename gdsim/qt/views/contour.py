@@ -32,6 +32,13 @@ LIGHT_MAP = pg.ColorMap(
 )
 
 
+def _isoline_pen() -> QtGui.QPen:
+    """The isolines' hairline: a pixel wide, wider on a projector's tall screen."""
+    pen = pg.mkPen(60, 60, 60, 150, width=theme.screen_px(1.0))
+    pen.setCosmetic(True)
+    return pen
+
+
 def isoline_path(grid: SurfaceGrid, t: np.ndarray, levels) -> QtGui.QPainterPath:
     """All isolines of ``t`` (display values on the grid) as one path of segments."""
     pts = isolines.isolines(t, grid.xs, grid.ys, levels).reshape(-1, 2)
@@ -154,9 +161,7 @@ class ContourView(ClickPlotView):
         # all isolines in one path item, cached as a pixmap: a step repaints the trails
         # over it without re-stroking hundreds of isoline segments
         self.isolines = QtWidgets.QGraphicsPathItem()
-        pen = pg.mkPen(60, 60, 60, 150, width=1)
-        pen.setCosmetic(True)
-        self.isolines.setPen(pen)
+        self.isolines.setPen(_isoline_pen())
         self.isolines.setCacheMode(QtWidgets.QGraphicsItem.DeviceCoordinateCache)
         self.isolines.setZValue(-5)
         self.plot.vb.addItem(self.isolines, ignoreBounds=True)
@@ -300,6 +305,7 @@ class ContourView(ClickPlotView):
     def restyle(self) -> None:
         super().restyle()
         self.show_minima(self.model.view.get("show_minima", True))
+        self.isolines.setPen(_isoline_pen())
         self.sync_runs()  # the start rings' size
 
     def sync_runs(self) -> None:
