@@ -140,6 +140,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.this_step_dock.setObjectName("this_step")
         self.this_step_dock.setToolTip("The selected run's update at the cursor, with its numbers")
         self.this_step_dock.setWidget(self.this_step)
+        # (Qt gave the keyboard to the toolbar's speed box, where → and Space type)
+        self.this_step.moved.connect(lambda: (self.activateWindow(), self.focus_views()))
         self.this_step_dock.visibilityChanged.connect(
             lambda shown: shown and self.this_step.refresh(force=True)
         )

@@ -1,6 +1,6 @@
 """The "This step" panel: the selected run's update at the cursor, with its numbers."""
 
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 
 from gdsim.core.explain import explain_step, fmt
 from gdsim.qt.panels.widgets import on_screen
@@ -120,7 +120,7 @@ def test_pop_out_shows_the_panel_large_and_puts_it_back(make_window, qtbot):
     panel = shown(w)
     w.scene.select(w.scene.runs[0].id)
     w.scene.set_cursor(0)
-    panel.pop_btn.click()
+    qtbot.mouseClick(panel.pop_btn, QtCore.Qt.LeftButton)  # a click: the button has focus
     screen = panel.screen().availableGeometry()
     qtbot.waitUntil(lambda: w.this_step_dock.isFloating())
     assert w.this_step_dock.width() >= 0.4 * screen.width()
@@ -128,5 +128,16 @@ def test_pop_out_shows_the_panel_large_and_puts_it_back(make_window, qtbot):
     assert panel.pop_btn.text() == "Dock" and panel.explanation.step == 0
     text = panel.view.toPlainText()
     assert "m₁ = β₁·m₀ + (1 − β₁)·g" in text and "v₁" in text
-    panel.pop_btn.click()
+    press_right_where_the_keyboard_is(w, qtbot)  # as the lesson says: → after Pop out
+    qtbot.waitUntil(lambda: panel.explanation.step == 1)
+    qtbot.mouseClick(panel.pop_btn, QtCore.Qt.LeftButton)
     assert not w.this_step_dock.isFloating() and panel.pop_btn.text() == "Pop out"
+    press_right_where_the_keyboard_is(w, qtbot)
+    assert w.scene.cursor == 2
+
+
+def press_right_where_the_keyboard_is(w, qtbot):
+    qtbot.wait(50)
+    focus = QtWidgets.QApplication.focusWidget()
+    assert not isinstance(focus, QtWidgets.QAbstractSpinBox | QtWidgets.QLineEdit), focus
+    QtTest.QTest.keyClick(focus or w, QtCore.Qt.Key_Right)

@@ -20,6 +20,8 @@ DIGITS = 6  # significant digits on screen (Copy gives them all)
 
 
 class ThisStepPanel(QtWidgets.QWidget):
+    moved = QtCore.Signal()  # popped out or docked back: the keyboard goes back to the views
+
     def __init__(self, scene, controller, parent=None):
         super().__init__(parent)
         self.scene, self.controller = scene, controller
@@ -156,6 +158,7 @@ class ThisStepPanel(QtWidgets.QWidget):
         if dock.isFloating():
             dock.setFloating(False)
             self.pop_btn.setText("Pop out")
+            self.moved.emit()
             return
         screen = (self.screen() or QtWidgets.QApplication.primaryScreen()).availableGeometry()
         w, h = int(screen.width() * 0.45), int(screen.height() * 0.7)
@@ -164,6 +167,7 @@ class ThisStepPanel(QtWidgets.QWidget):
         dock.raise_()
         self.pop_btn.setText("Dock")
         self.refresh(force=True)
+        self.moved.emit()
 
     def text(self) -> str:
         """What Copy puts on the clipboard: the heading and the lines, every digit."""
