@@ -98,10 +98,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._size_docks()
 
     def _size_docks(self) -> None:
-        """The side panels take about a quarter of the window's width (300 to 420 px),
-        the views the rest; again whenever the window changes width."""
-        width = int(min(max(0.26 * self.width(), 300), 420))
-        self.controls_scroll.setMinimumWidth(min(width, 300))
+        """The side panels take about a quarter of the window's width (300 to 420 px,
+        more for projector mode's larger text on a tall screen), the views the rest;
+        again whenever the window changes width."""
+        s = theme.SCREEN_SCALE
+        width = int(min(max(0.26 * self.width(), 300 * s), 420 * s))
+        self.controls_scroll.setMinimumWidth(min(width, int(300 * s)))
         self.resizeDocks([self.controls_dock], [width], QtCore.Qt.Horizontal)
 
     def _build_panels(self) -> None:
