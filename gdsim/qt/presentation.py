@@ -90,8 +90,8 @@ class Presentation(QtCore.QObject):
     def show_panels(self, on: bool) -> None:
         for dock in self.window.docks():
             dock.setVisible(on)
-        if on:
-            self.window._size_docks()  # (the text may have grown while they were hidden)
+        if on and self.projecting:  # (their text grew while they were hidden)
+            self.window._size_docks()
         self._check("panels", on)
 
     def set_full_screen(self, on: bool) -> None:
