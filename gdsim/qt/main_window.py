@@ -99,11 +99,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _size_docks(self) -> None:
         """The side panels take about a quarter of the window's width (300 to 420 px,
-        more for projector mode's larger text on a tall screen), the views the rest;
-        again whenever the window changes width."""
-        s = theme.SCREEN_SCALE
-        width = int(min(max(0.26 * self.width(), 300 * s), 420 * s))
-        self.controls_scroll.setMinimumWidth(min(width, int(300 * s)))
+        theme.screen_px), the views the rest; again whenever the window changes width."""
+        low, high = theme.screen_px(300), theme.screen_px(420)
+        width = int(min(max(0.26 * self.width(), low), high))
+        self.controls_scroll.setMinimumWidth(min(width, int(low)))
         self.resizeDocks([self.controls_dock], [width], QtCore.Qt.Horizontal)
 
     def _build_panels(self) -> None:
@@ -142,7 +141,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.this_step_dock.setObjectName("this_step")
         self.this_step_dock.setToolTip("The selected run's update at the cursor, with its numbers")
         self.this_step_dock.setWidget(self.this_step)
-        # (Qt gave the keyboard to the toolbar's speed box, where → and Space type)
         self.this_step.moved.connect(lambda: (self.activateWindow(), self.focus_views()))
         self.this_step_dock.visibilityChanged.connect(
             lambda shown: shown and self.this_step.refresh(force=True)

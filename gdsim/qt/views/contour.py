@@ -34,9 +34,7 @@ LIGHT_MAP = pg.ColorMap(
 
 def _isoline_pen() -> QtGui.QPen:
     """The isolines' hairline: a pixel wide, wider on a projector's tall screen."""
-    pen = pg.mkPen(60, 60, 60, 150, width=theme.screen_px(1.0))
-    pen.setCosmetic(True)
-    return pen
+    return pg.mkPen(60, 60, 60, 150, width=theme.screen_px(1.0))  # (cosmetic: pixels)
 
 
 def isoline_path(grid: SurfaceGrid, t: np.ndarray, levels) -> QtGui.QPainterPath:
