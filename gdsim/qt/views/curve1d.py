@@ -116,7 +116,7 @@ class CurveView(ClickPlotView):
         view = self.model.view
         width = float(np.ptp(self.grid.xs))
         scale = 0.15 * width * theme.arrow_scale()
-        frames, grads, marbles, colors, shapes = {}, [], [], [], []
+        frames, grads, marbles, colors, shapes, along = {}, [], [], [], [], []
         markers = self.model.markers()
         for run, traj in self.shown_runs():
             k = index_at(traj, cursor)
@@ -133,14 +133,14 @@ class CurveView(ClickPlotView):
                 step = self._arrow(pts[k], pts[k + 1] - pts[k])
             frames[run.id] = RunFrame(traj, run.color, trail, step, markers[run.id])
             marbles.append(trail[-1])
+            along.append((1.0, traj.full_grad[len(trail) - 1, 0]))  # the curve's slope
             colors.append(run.color)
             shapes.append(markers[run.id])
             if view.get("show_gradient", True):
                 v = arrow_vector(-traj.full_grad[k], scale, self.grid.grad_ref)[0]
                 grads.append(self._arrow(trail[-1], (v, 0.0)))
-        self.marks.set_frame(
-            frames, marbles, colors, np.concatenate(grads) if grads else (), (), shapes
-        )
+        grads = np.concatenate(grads) if grads else ()
+        self.marks.set_frame(frames, marbles, colors, grads, (), shapes, along)
         self.draw_lens(cursor, 0.12 * width)
         self.update_legend(cursor)
 

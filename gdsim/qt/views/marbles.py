@@ -9,9 +9,11 @@ from gdsim.qt import theme
 SPREAD = 0.7  # coinciding marbles lie on a circle of this radius, in marble sizes
 
 
-def spread_coinciding(dev: np.ndarray, radius: float) -> np.ndarray:
+def spread_coinciding(dev: np.ndarray, radius: float, along=None) -> np.ndarray:
     """Marbles that lie on each other (runs from one start, at step 0) drawn side by
-    side on a small circle around their place, so that every one of them shows."""
+    side on a small circle around their place, so that every one of them shows; on a
+    curve (``along``: each marble's direction of the curve on the screen) in a row
+    along it instead, so that they stay on the curve."""
     out = dev.copy()
     finite = np.flatnonzero(np.isfinite(dev).all(axis=1))
     places: dict[tuple, list[int]] = {}  # a few marbles: a dict beats np.unique's sort
@@ -20,8 +22,14 @@ def spread_coinciding(dev: np.ndarray, radius: float) -> np.ndarray:
     for members in places.values():
         if len(members) < 2:
             continue
-        angle = np.pi / 2 + 2 * np.pi * np.arange(len(members)) / len(members)
         centre = dev[members].mean(axis=0)
+        if along is not None:
+            d = np.asarray(along, dtype=float)[members].mean(axis=0)
+            norm = float(np.hypot(*d))
+            d = d / norm if np.isfinite(norm) and norm > 0 else np.array([1.0, 0.0])
+            out[members] = centre + np.linspace(-radius, radius, len(members))[:, None] * d
+            continue
+        angle = np.pi / 2 + 2 * np.pi * np.arange(len(members)) / len(members)
         out[members, 0] = centre[0] + radius * np.cos(angle)
         out[members, 1] = centre[1] - radius * np.sin(angle)
     return out

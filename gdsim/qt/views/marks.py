@@ -67,6 +67,7 @@ class RunMarks(painting.ViewRectItem):
         self.marbles = np.empty((0, 2))
         self.marble_colors: list[str] = []
         self.marble_markers: list[str] = []
+        self.marble_along: np.ndarray | None = None  # on a curve: its direction there
         self.gradients = np.empty((0, 2))  # arrow points, 6 per arrow
         self.batch_gradients = np.empty((0, 2))
         self._layers: dict = {}  # run id (or _SHARED) -> the trails drawn on screen
@@ -87,17 +88,26 @@ class RunMarks(painting.ViewRectItem):
         return source.position
 
     def set_frame(
-        self, runs: dict[int, RunFrame], marbles, colors, gradients, batch, markers=None
+        self,
+        runs: dict[int, RunFrame],
+        marbles,
+        colors,
+        gradients,
+        batch,
+        markers=None,
+        along=None,
     ) -> None:
-        """The marks at the cursor.  Only the area that changes is repainted: last
-        frame's arrows and marbles, this frame's, and the trail steps not yet drawn;
-        when the trails are drawn again (a jump along the timeline), the boxes of the
-        trails drawn before and of those drawn now."""
+        """The marks at the cursor (``along``: on a curve, its direction at each marble,
+        in data units, which marbles on one place are spread along).  Only the area
+        that changes is repainted: last frame's arrows and marbles, this frame's, and
+        the trail steps not yet drawn; when the trails are drawn again (a jump along
+        the timeline), the boxes of the trails drawn before and of those drawn now."""
         extends = self._extends(runs)
         self.runs = runs
         self.marbles = np.asarray(marbles, dtype=float).reshape(-1, 2)
         self.marble_colors = list(colors)
         self.marble_markers = list(markers) if markers is not None else ["o"] * len(colors)
+        self.marble_along = None if along is None else np.asarray(along, float).reshape(-1, 2)
         self.gradients = np.asarray(gradients, dtype=float).reshape(-1, 2)
         self.batch_gradients = np.asarray(batch, dtype=float).reshape(-1, 2)
         arrows = [self.gradients, self.batch_gradients]
@@ -423,7 +433,10 @@ class RunMarks(painting.ViewRectItem):
         shape, the marbles that look alike in one call; in exports a vector path."""
         size = theme.MARBLE_SIZE * self._px  # _px holds the projector's scale
         p.setPen(self._pen("w", 2.0))
-        dev = spread_coinciding(to_device(t, self.marbles), SPREAD * size)
+        along = self.marble_along
+        if along is not None:  # directions: the transform without its shift
+            along = to_device(t, along) - (t.dx(), t.dy())
+        dev = spread_coinciding(to_device(t, self.marbles), SPREAD * size, along)
         alike: dict[tuple, list[int]] = {}  # (marker, colour) -> marbles, in the runs' order
         for i in np.flatnonzero(painting.inside(dev, rect)).tolist():
             alike.setdefault((self.marble_markers[i], self.marble_colors[i]), []).append(i)
