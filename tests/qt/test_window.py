@@ -1085,3 +1085,27 @@ def test_stepping_lays_nothing_out_again(make_window, qtbot):
     w.scene.set_cursor(10 * last)  # past the end (runs computed again): still all of it
     qtbot.wait(20)
     assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
+
+
+def test_runs_rows_grow_when_a_status_needs_two_lines(make_window, qtbot):
+    """At 1024 × 768 a status that wraps is shown in full: its row grows to hold it
+    ("stopped at max steps (200)" and "diverged at step N" kept the one line of
+    "running", cut after "steps" and "step")."""
+    w = make_window("marbles", size=(1024, 768))
+    tree = w.runs_panel.tree
+    run = w.scene.runs[-1]
+    w.scene.set_hyper(run.id, lr=0.05)
+    wait_trajectories(qtbot, w)
+    w.actions_by_name["home"].trigger()
+    qtbot.wait(30)
+    w.actions_by_name["end"].trigger()
+    qtbot.wait(30)
+    assert w.runs_panel.status_text(run.id).startswith("diverged at step")
+    metrics, width = tree.fontMetrics(), tree.columnWidth(1) - 8  # (the cell's margins)
+    texts = [item.text(1) for item in w.runs_panel._items.values()]
+    assert max(metrics.horizontalAdvance(t) for t in texts) > width, "one wraps"
+    for item in w.runs_panel._items.values():
+        need = metrics.boundingRect(
+            QtCore.QRect(0, 0, width, 10_000), QtCore.Qt.TextWordWrap, item.text(1)
+        )
+        assert tree.visualItemRect(item).height() >= need.height(), f"{item.text(1)!r} cut"

@@ -69,6 +69,7 @@ def row_text(label: str, cfg) -> str:
 
 #: a settings line longer than this is broken after a comma (the list is narrow at 1024 px)
 LINE_CHARS = 26
+MARGIN = 3  # px around a cell's text (Fusion's item margin, and a pixel)
 
 
 def _wrapped(text: str) -> str:
@@ -189,7 +190,10 @@ class RunsPanel(QtWidgets.QWidget):
             self._fit_status_column()
 
     def _fit_status_column(self) -> None:
-        """The status column as wide as its longest text (up to half the list)."""
+        """The status column as wide as its longest text (up to half the list), and the
+        rows as tall as their wrapped texts (the view does not measure a row again when
+        its text changes, and measures a status that wraps as one line: "diverged at
+        step 12" was cut after "step")."""
         metrics = self.tree.fontMetrics()
         widest = max(
             [metrics.horizontalAdvance(it.text(1)) for it in self._items.values()]
@@ -198,12 +202,15 @@ class RunsPanel(QtWidgets.QWidget):
         width = min(widest + 16, max(self.tree.viewport().width() // 2, 80))
         if abs(self.tree.columnWidth(1) - width) > 4:
             self.tree.setColumnWidth(1, width)
-            self.tree.doItemsLayout()  # rows as tall as their wrapped text at this width
+        room = QtCore.QRect(0, 0, self.tree.columnWidth(1) - 2 * MARGIN, 1 << 20)
+        for item in self._items.values():
+            text = metrics.boundingRect(room, QtCore.Qt.TextWordWrap, item.text(1))
+            item.setSizeHint(1, QtCore.QSize(text.width(), text.height() + 2 * MARGIN))
+        self.tree.doItemsLayout()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_status_column()
-        self.tree.doItemsLayout()
 
     def status_text(self, run_id: int) -> str:
         return self._items[run_id].text(1)
