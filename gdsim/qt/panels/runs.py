@@ -70,6 +70,7 @@ def row_text(label: str, cfg) -> str:
 #: a settings line longer than this is broken after a comma (the list is narrow at 1024 px)
 LINE_CHARS = 26
 MARGIN = 3  # px around a cell's text (Fusion's item margin, and a pixel)
+STATUS_SHARE = 0.42  # of the list's width, at most
 
 
 def _wrapped(text: str) -> str:
@@ -88,7 +89,8 @@ def live_status(traj, cursor: int) -> str:
     2.6 ms a step with 64 runs)."""
     if traj is not None and index_at(traj, cursor) < len(traj) - 1:
         return "running"
-    return status_at(traj, cursor)
+    head, _, last = status_at(traj, cursor).rpartition(" ")  # wrapped: "step 12" stays
+    return f"{head}\N{NO-BREAK SPACE}{last}" if head else last
 
 
 class RunsPanel(QtWidgets.QWidget):
@@ -190,16 +192,17 @@ class RunsPanel(QtWidgets.QWidget):
             self._fit_status_column()
 
     def _fit_status_column(self) -> None:
-        """The status column as wide as its longest text (up to half the list), and the
-        rows as tall as their wrapped texts (the view does not measure a row again when
-        its text changes, and measures a status that wraps as one line: "diverged at
-        step 12" was cut after "step")."""
+        """The status column as wide as its longest text (up to STATUS_SHARE of the
+        list: the names need the room more, and a status wraps), and the rows as tall
+        as their wrapped texts (the view does not measure a row again when its text
+        changes, and measures a status that wraps as one line: "diverged at step 12"
+        was cut after "step")."""
         metrics = self.tree.fontMetrics()
         widest = max(
             [metrics.horizontalAdvance(it.text(1)) for it in self._items.values()]
             + [metrics.horizontalAdvance("status")]
         )
-        width = min(widest + 16, max(self.tree.viewport().width() // 2, 80))
+        width = min(widest + 16, max(int(STATUS_SHARE * self.tree.viewport().width()), 80))
         if abs(self.tree.columnWidth(1) - width) > 4:
             self.tree.setColumnWidth(1, width)
         room = QtCore.QRect(0, 0, self.tree.columnWidth(1) - 2 * MARGIN, 1 << 20)
@@ -213,7 +216,8 @@ class RunsPanel(QtWidgets.QWidget):
         self._fit_status_column()
 
     def status_text(self, run_id: int) -> str:
-        return self._items[run_id].text(1)
+        """The status a run's row reads (its spaces plain)."""
+        return self._items[run_id].text(1).replace("\N{NO-BREAK SPACE}", " ")
 
     def label_text(self, run_id: int) -> str:
         return self._items[run_id].text(0).split("\n")[0]
