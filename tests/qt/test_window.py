@@ -1109,3 +1109,17 @@ def test_runs_rows_grow_when_a_status_needs_two_lines(make_window, qtbot):
             QtCore.QRect(0, 0, width, 10_000), QtCore.Qt.TextWordWrap, item.text(1)
         )
         assert tree.visualItemRect(item).height() >= need.height(), f"{item.text(1)!r} cut"
+
+
+def test_the_stability_hint_shows_all_its_lines_whichever_run_is_picked(make_window, qtbot):
+    """Marbles at 1024 × 768: picking the runs in turn, the hint under α grows from three
+    lines to four and shows them all (it was laid out at two, over the next row)."""
+    w = make_window("marbles", size=(1024, 768))
+    hint = w.controls.run_editor.stability
+    seen = set()
+    for run in w.scene.runs:
+        w.scene.select(run.id)
+        qtbot.wait(40)
+        seen.add(hint.heightForWidth(hint.width()))
+        assert hint.height() >= hint.heightForWidth(hint.width()), hint.text()
+    assert len(seen) >= 2, "hints of different lengths were shown"

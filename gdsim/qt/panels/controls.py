@@ -18,6 +18,7 @@ from gdsim.qt import theme
 from gdsim.qt.panels.run_editor import RunEditor, stability_hint
 from gdsim.qt.panels.stop_rules_box import StopRulesBox
 from gdsim.qt.panels.surface_box import SurfaceBox
+from gdsim.qt.panels.widgets import WrappedLabel
 
 __all__ = ["ControlsPanel", "stability_hint"]
 
@@ -58,8 +59,7 @@ class ControlsPanel(QtWidgets.QWidget):
         self.surface_box = SurfaceBox(self)
         self.run_editor = self.run_box = RunEditor(self)
         self.stop_rules = StopRulesBox(self)
-        self.error = QtWidgets.QLabel()
-        self.error.setWordWrap(True)
+        self.error = WrappedLabel()
         self.error.setTextFormat(QtCore.Qt.PlainText)
         for w in (self.surface_box, self.run_editor, self.stop_rules, self.error):
             lay.addWidget(w)

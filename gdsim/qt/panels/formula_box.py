@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.formula import FUNCTIONS, FormulaError, formula_surface, parse, surface_name
 from gdsim.qt import theme
+from gdsim.qt.panels.widgets import WrappedLabel
 
 EXAMPLE = "sin(x)*cos(y) + 0.1*(x^2 + y^2)"
 HELP = (
@@ -42,8 +43,7 @@ class FormulaBox(QtWidgets.QWidget):
         self.label.setBuddy(self.edit)
         self.apply = QtWidgets.QPushButton("Apply")
         self.apply.setToolTip("Use this formula as the surface (Enter)")
-        self.error = QtWidgets.QLabel()
-        self.error.setWordWrap(True)
+        self.error = WrappedLabel()
         self.error.hide()
         # the field has the panel's whole width (a formula is long; the panel narrow)
         lay.addWidget(self.label, 0, 0)

@@ -13,7 +13,7 @@ from gdsim.core.stability import stability_bound
 from gdsim.core.surfaces import get_surface
 from gdsim.qt.panels.hyper_rows import make_control, set_value, value_of
 from gdsim.qt.panels.parts import PanelPart, combo, form
-from gdsim.qt.panels.widgets import LogSlider, fmt, ispin, spin
+from gdsim.qt.panels.widgets import LogSlider, WrappedLabel, fmt, ispin, spin
 
 
 def hyper_tip(spec, h) -> str:
@@ -50,10 +50,9 @@ class RunEditor(PanelPart):
         self._lr_throttled = None
         self.lr.valueChanged.connect(lambda v: self.lr_to_scene(v))
         self.lr.refused.connect(panel.refuse)
-        self.stability = QtWidgets.QLabel()
+        self.stability = WrappedLabel()
         self.stability.setTextFormat(QtCore.Qt.PlainText)  # "α < 2/λmax" is not a tag
         self.stability.setForegroundRole(QtGui.QPalette.PlaceholderText)
-        self.stability.setWordWrap(True)
         self.run_form.addRow("optimizer", self.optimizer_combo)
         self.run_form.addRow("α (lr)", self.lr)
         self.run_form.addRow("", self.stability)

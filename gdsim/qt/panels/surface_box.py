@@ -9,6 +9,7 @@ from gdsim.core.formula import PREFIX, formula_text, is_formula
 from gdsim.core.surfaces import surface_names, surface_title
 from gdsim.qt.panels.formula_box import FormulaBox
 from gdsim.qt.panels.parts import PanelPart, combo
+from gdsim.qt.panels.widgets import WrappedLabel
 
 
 class SurfaceBox(PanelPart):
@@ -30,10 +31,8 @@ class SurfaceBox(PanelPart):
         self.formula_box.applied.connect(self._on_formula_applied)
         self.formula_box.refused.connect(panel.message)
         self.formula_box.hide()
-        self.formula = QtWidgets.QLabel()
-        self.formula.setWordWrap(True)
-        self.description = QtWidgets.QLabel()
-        self.description.setWordWrap(True)
+        self.formula = WrappedLabel()
+        self.description = WrappedLabel()
         self.description.setForegroundRole(QtGui.QPalette.PlaceholderText)  # follows the theme
         for w in (self.surface_combo, self.formula_box, self.formula, self.description):
             lay.addWidget(w)

@@ -217,3 +217,26 @@ class SteadyLabel(QtWidgets.QLabel):
         super().changeEvent(event)
         if event.type() == QtCore.QEvent.FontChange:  # projector mode: larger type
             self._fit()
+
+
+class WrappedLabel(QtWidgets.QLabel):
+    """A word-wrapped label at least as tall as its text at its width.  A form laid one
+    out at its two-line size hint when its text grew to four lines (the stability hint
+    under α at 1024 × 768, over the row below it) although it had made room for four."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        height = self.heightForWidth(self.width()) if self.text() else 0
+        if height != self.minimumHeight():
+            self.setMinimumHeight(max(height, 0))
