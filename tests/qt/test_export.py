@@ -329,3 +329,22 @@ def test_the_bench_case_on_a_model_puts_its_runs_on_the_model_s_pca_slice(qtbot)
         window.close()
         window.controller.shutdown()
         window.dispose()
+
+
+def test_a_3d_picture_draws_the_trails_as_solid_as_the_screen(make_window, qtbot):
+    """The 3D view exported shows each trail as the window does: a solid line, not
+    dots with the surface between them (each segment's faint smooth edge wrote depth
+    and hid the next segment's start)."""
+    from tests.qt.test_drawing import mask_of
+
+    w = make_window("ravine")
+    w.scene.set_cursor(w.controller.last_step())
+    gl = w.surface3d.gl
+    qtbot.wait(300)
+    screen = image_array(gl.grabFramebuffer()).astype(int)
+    h, wd = screen.shape[:2]
+    picture = w.surface3d.render_array(wd, h)[..., [2, 1, 0]].astype(int)
+    for run in w.scene.runs:
+        on_screen, drawn = mask_of(screen, run.color), mask_of(picture, run.color)
+        missing = (on_screen & ~drawn).sum() / max(on_screen.sum(), 1)
+        assert missing < 0.05, (run.color, missing)

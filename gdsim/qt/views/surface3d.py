@@ -367,6 +367,18 @@ def sliced_lines(gl):
             self.gl_options = opts
             super().setGLOptions(opts)
 
+        def paint(self) -> None:
+            """Drawn without writing depth, as the window's frame draws it: a smooth
+            line's faint edge hid the next segment's start behind it from the depth
+            test (exports showed the surface through the trails, in dots)."""
+            from OpenGL import GL
+
+            GL.glDepthMask(GL.GL_FALSE)
+            try:
+                super().paint()
+            finally:
+                GL.glDepthMask(GL.GL_TRUE)
+
         def set_trail(self, pairs: np.ndarray, color) -> None:
             self.setData(pos=pairs, color=color)
             self.pos = self.pos.view(_Shown)
