@@ -19,6 +19,7 @@ from gdsim.presets import load_preset, scene_document
 from gdsim.qt import icons, theme
 from gdsim.qt.actions import ACTIONS, add_menu_extras, build_actions
 from gdsim.qt.controller import SimulationController
+from gdsim.qt.dock import Dock
 from gdsim.qt.documents import Documents
 from gdsim.qt.icons import app_icon
 from gdsim.qt.panels.controls import ControlsPanel
@@ -97,13 +98,16 @@ class MainWindow(QtWidgets.QMainWindow):
             self.move(avail.center() - QtCore.QPoint(w // 2, h // 2))
         self._size_docks()
 
-    def _size_docks(self) -> None:
+    def _size_docks(self, split: bool = False) -> None:
         """The side panels take about a quarter of the window's width (300 to 420 px,
-        theme.screen_px), the views the rest; again whenever the window changes width."""
+        theme.screen_px), the views the rest; again whenever the window changes width.
+        ``split``: the controls take two thirds of the height again, the runs the rest."""
         low, high = theme.screen_px(300), theme.screen_px(420)
         width = int(min(max(0.26 * self.width(), low), high))
         self.controls_scroll.setMinimumWidth(min(width, int(low)))
         self.resizeDocks([self.controls_dock], [width], QtCore.Qt.Horizontal)
+        if split:
+            self.resizeDocks([self.controls_dock, self.runs_dock], [600, 300], QtCore.Qt.Vertical)
 
     def _build_panels(self) -> None:
         self.controls = ControlsPanel(self.scene)
@@ -113,19 +117,16 @@ class MainWindow(QtWidgets.QMainWindow):
         scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarAlwaysOff)
-        self.controls_dock = QtWidgets.QDockWidget("Controls", self)
-        self.controls_dock.setObjectName("controls")
+        self.controls_dock = Dock("Controls", self, "controls")
         self.controls_dock.setWidget(scroll)
         self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.controls_dock)
         self.runs_panel = RunsPanel(self.scene, self.controller)
         self.runs_panel.message.connect(lambda m: self.statusBar().showMessage(m, 8000))
-        self.runs_dock = QtWidgets.QDockWidget("Runs", self)
-        self.runs_dock.setObjectName("runs")
+        self.runs_dock = Dock("Runs", self, "runs")
         self.runs_dock.setWidget(self.runs_panel)
         self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.runs_dock)
         self.step_table = StepTable(self.scene, self.controller)
-        self.steps_dock = QtWidgets.QDockWidget("Steps", self)
-        self.steps_dock.setObjectName("steps")
+        self.steps_dock = Dock("Steps", self, "steps")
         self.steps_dock.setToolTip("The selected run, step by step")
         self.steps_panel = StepsPanel(self.step_table)
         self.steps_dock.setWidget(self.steps_panel)
@@ -137,8 +138,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.steps_dock)
         self.tabifyDockWidget(self.runs_dock, self.steps_dock)
         self.this_step = ThisStepPanel(self.scene, self.controller)
-        self.this_step_dock = QtWidgets.QDockWidget("This step", self)
-        self.this_step_dock.setObjectName("this_step")
+        self.this_step_dock = Dock("This step", self, "this_step")
         self.this_step_dock.setToolTip("The selected run's update at the cursor, with its numbers")
         self.this_step_dock.setWidget(self.this_step)
         self.this_step.moved.connect(lambda: (self.activateWindow(), self.focus_views()))

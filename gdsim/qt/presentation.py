@@ -91,7 +91,7 @@ class Presentation(QtCore.QObject):
         for dock in self.window.docks():
             dock.setVisible(on)
         if on and self.projecting:  # (their text grew while they were hidden)
-            self.window._size_docks()
+            self.window._size_docks(split=True)
         self._check("panels", on)
 
     def set_full_screen(self, on: bool) -> None:

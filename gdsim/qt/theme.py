@@ -79,6 +79,55 @@ class _Style(QtWidgets.QProxyStyle):
         QtWidgets.QStyle.PE_IndicatorCheckBox,
         QtWidgets.QStyle.PE_IndicatorItemViewItemCheck,
     )
+    #: sizes that grow with the text in projector mode (FONT_SCALE; Fusion's are in
+    #: pixels: a 4K panel showed 13 px tick boxes and slider handles beside 33 pt text)
+    _SCALED = frozenset(
+        getattr(QtWidgets.QStyle, name)
+        for name in (
+            "PM_IndicatorWidth",
+            "PM_IndicatorHeight",
+            "PM_ExclusiveIndicatorWidth",
+            "PM_ExclusiveIndicatorHeight",
+            "PM_SmallIconSize",
+            "PM_ScrollBarExtent",
+            "PM_ScrollBarSliderMin",
+            "PM_SliderThickness",
+            "PM_SliderLength",
+            "PM_SliderControlThickness",
+            "PM_SplitterWidth",
+            "PM_DockWidgetSeparatorExtent",
+            "PM_DockWidgetTitleBarButtonMargin",
+            "PM_MenuButtonIndicator",
+            "PM_HeaderMarkSize",
+        )
+    )
+
+    def pixelMetric(self, metric, option=None, widget=None):
+        value = super().pixelMetric(metric, option, widget)
+        if FONT_SCALE != 1.0 and metric in self._SCALED:
+            return round(value * FONT_SCALE)
+        return value
+
+    @staticmethod
+    def _wider_spin_buttons() -> int:
+        """How much wider a spin box's arrows are drawn (Fusion's are 14 px)."""
+        return round(14 * (FONT_SCALE - 1.0))
+
+    def subControlRect(self, control, option, sub, widget=None):
+        rect = super().subControlRect(control, option, sub, widget)
+        extra = self._wider_spin_buttons()
+        if extra and control == QtWidgets.QStyle.CC_SpinBox:
+            if sub in (QtWidgets.QStyle.SC_SpinBoxUp, QtWidgets.QStyle.SC_SpinBoxDown):
+                rect.setLeft(rect.left() - extra)
+            elif sub == QtWidgets.QStyle.SC_SpinBoxEditField:
+                rect.setRight(rect.right() - extra)
+        return rect
+
+    def sizeFromContents(self, kind, option, size, widget=None):
+        out = super().sizeFromContents(kind, option, size, widget)
+        if kind == QtWidgets.QStyle.CT_SpinBox:
+            out.setWidth(out.width() + self._wider_spin_buttons())
+        return out
 
     def drawPrimitive(self, element, option, painter, widget=None):
         if DARK and element in self._BOXES:

@@ -1123,3 +1123,52 @@ def test_the_stability_hint_shows_all_its_lines_whichever_run_is_picked(make_win
         seen.add(hint.heightForWidth(hint.width()))
         assert hint.height() >= hint.heightForWidth(hint.width()), hint.text()
     assert len(seen) >= 2, "hints of different lengths were shown"
+
+
+def _ink_rows(img: QtGui.QPixmap) -> int:
+    """How many rows of a picture hold dark text."""
+    from tests.qt.test_export import image_array
+
+    return int((image_array(img.toImage()).astype(int).sum(axis=2) < 300).any(axis=1).sum())
+
+
+def test_panels_on_a_4k_projector_grow_with_their_text(make_window, qtbot, monkeypatch):
+    """Projector mode on a 4K panel at 100 %, panels shown (Ctrl+P): the dock titles
+    are drawn in the panels' large type (Qt kept its 9 pt title font), tick boxes and
+    slider handles grow with the text, a disabled stop-rule field shows its "1e-06"
+    whole, and the Runs list keeps room for a row (it had none); leaving, all come
+    back."""
+    from gdsim.qt import theme
+
+    app = QtWidgets.QApplication.instance()
+    theme.apply_palette(app)  # gdsim's style and type, as the app has them
+    theme.apply_app_font(app)
+    w = make_window("marbles", size=(1900, 1000))
+    style = QtWidgets.QApplication.style()
+    box = style.pixelMetric(QtWidgets.QStyle.PM_IndicatorWidth)
+    dock = w.controls_dock
+
+    def title_ink() -> int:  # (the title bar: above the panel the dock holds)
+        return _ink_rows(dock.grab(QtCore.QRect(0, 0, dock.width() // 2, dock.widget().y())))
+
+    normal_title = title_ink()
+    monkeypatch.setattr(QtGui.QScreen, "geometry", lambda _s: QtCore.QRect(0, 0, 3840, 2160))
+    project = w.actions_by_name["projector"]
+    try:
+        project.trigger()
+        w.actions_by_name["panels"].trigger()
+        qtbot.wait(100)
+        assert dock.isVisible() and theme.FONT_SCALE == pytest.approx(3.0)
+        assert title_ink() >= 2.5 * normal_title
+        assert style.pixelMetric(QtWidgets.QStyle.PM_IndicatorWidth) == round(3 * box)
+        field = w.controls.stop_rules.tol
+        assert field.text() == "1e-06" and not field.isEnabled()
+        assert field.width() >= field.fontMetrics().horizontalAdvance("1e-06") + 12
+        tree = w.runs_panel.tree
+        assert tree.viewport().height() >= tree.visualItemRect(tree.topLevelItem(0)).height()
+    finally:
+        if project.isChecked():
+            project.trigger()
+    qtbot.wait(50)
+    assert style.pixelMetric(QtWidgets.QStyle.PM_IndicatorWidth) == box
+    assert title_ink() == normal_title

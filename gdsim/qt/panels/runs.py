@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.optimizers import OPTIMIZERS, validate_hyper
 from gdsim.core.simulation import ConfigError
+from gdsim.qt import theme
 from gdsim.qt.panels.widgets import fmt, run_icon
 from gdsim.qt.views.base import index_at
 from gdsim.qt.views.legend import status_at
@@ -106,7 +107,6 @@ class RunsPanel(QtWidgets.QWidget):
         self.tree.setWordWrap(True)  # a narrow panel wraps a row instead of cutting it
         self.tree.setUniformRowHeights(False)
         self.tree.setTextElideMode(QtCore.Qt.ElideNone)
-        self.tree.setIconSize(QtCore.QSize(16, 16))
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QtWidgets.QHeaderView.Stretch)
@@ -140,6 +140,7 @@ class RunsPanel(QtWidgets.QWidget):
         lay.addWidget(self.tree)
         lay.addLayout(buttons)
         self._items: dict[int, QtWidgets.QTreeWidgetItem] = {}
+        self._fit_icons()
         scene.run_added.connect(lambda _r: self.rebuild())
         scene.run_removed.connect(lambda _r: self.rebuild())
         scene.run_changed.connect(lambda _r, _c: self.refresh_rows())
@@ -176,7 +177,7 @@ class RunsPanel(QtWidgets.QWidget):
                 item = self._items[run.id]
                 item.setText(0, row_text(labels[run.id], run.config))
                 item.setToolTip(0, hyper_summary(run.config, limit=None))
-                item.setIcon(0, run_icon(run.color, markers[run.id]))
+                item.setIcon(0, run_icon(run.color, markers[run.id], self.tree.iconSize().width()))
                 item.setCheckState(0, QtCore.Qt.Checked if run.visible else QtCore.Qt.Unchecked)
         self.update_status()
 
@@ -210,6 +211,19 @@ class RunsPanel(QtWidgets.QWidget):
             text = metrics.boundingRect(room, QtCore.Qt.TextWordWrap, item.text(1))
             item.setSizeHint(1, QtCore.QSize(text.width(), text.height() + 2 * MARGIN))
         self.tree.doItemsLayout()
+
+    def _fit_icons(self) -> None:
+        """The runs' colour and marker as large as their text (projector mode)."""
+        side = round(16 * theme.FONT_SCALE)
+        if self.tree.iconSize().width() != side:
+            self.tree.setIconSize(QtCore.QSize(side, side))
+            if self._items:
+                self.refresh_rows()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.FontChange:
+            self._fit_icons()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

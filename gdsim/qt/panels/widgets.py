@@ -28,9 +28,19 @@ class NumberField(QtWidgets.QLineEdit):
         super().__init__(parent)
         self.name, self.lo, self.hi, self.lo_open = name, lo, hi, lo_open
         self._value = lo
-        self.setMaximumWidth(110)
-        self.setMinimumWidth(64)
+        self._fit_width()
         self.editingFinished.connect(self._commit)
+
+    def _fit_width(self) -> None:
+        """64 to 110 px, wider with larger text (projector mode: "1e-06" was cut)."""
+        m = self.fontMetrics()
+        self.setMinimumWidth(max(64, m.horizontalAdvance("1e-06") + 24))
+        self.setMaximumWidth(max(110, m.horizontalAdvance("0.000001") + 24))
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.FontChange:
+            self._fit_width()
 
     def value(self) -> float:
         return self._value
