@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from gdsim import __version__
+from gdsim.qt import theme
 from gdsim.qt.actions import shortcut_rows
 
 EXTRA_KEYS = (
@@ -47,8 +48,8 @@ class ShortcutsDialog(QtWidgets.QDialog):
         lay.addWidget(self.table, 1)
         lay.addWidget(buttons)
         screen = (parent.screen() if parent is not None else None) or self.screen()
-        avail = screen.availableGeometry()
-        self.resize(min(820, avail.width() - 40), min(640, avail.height() - 80))
+        avail, scale = screen.availableGeometry(), theme.FONT_SCALE  # (projector: larger)
+        self.resize(min(820 * scale, avail.width() - 40), min(640 * scale, avail.height() - 80))
 
     def keys(self) -> list[str]:
         return [self.table.item(r, 0).text() for r in range(self.table.rowCount())]

@@ -89,6 +89,8 @@ class _Style(QtWidgets.QProxyStyle):
             "PM_ExclusiveIndicatorWidth",
             "PM_ExclusiveIndicatorHeight",
             "PM_SmallIconSize",
+            "PM_ButtonIconSize",
+            "PM_TabBarIconSize",
             "PM_ScrollBarExtent",
             "PM_ScrollBarSliderMin",
             "PM_SliderThickness",
