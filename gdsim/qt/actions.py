@@ -373,6 +373,9 @@ def build_actions(window) -> dict[str, QtGui.QAction]:
         if spec.icon:
             act.setIcon(icons.icon(spec.icon))
             act.icon_name = spec.icon  # drawn again in the theme's ink (dark theme)
+            # a menu shows a checkable action's icon in place of its tick, and Fusion
+            # marks "on" by a faint frame round it: the menus show the tick instead
+            act.setIconVisibleInMenu(not spec.checkable)
         act.triggered.connect(_slot(window, spec))
         window.addAction(act)
         if spec.menu:

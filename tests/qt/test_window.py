@@ -1172,3 +1172,27 @@ def test_panels_on_a_4k_projector_grow_with_their_text(make_window, qtbot, monke
     qtbot.wait(50)
     assert style.pixelMetric(QtWidgets.QStyle.PM_IndicatorWidth) == box
     assert title_ink() == normal_title
+
+
+def test_the_view_menu_shows_which_toggles_are_on(make_window, qtbot):
+    """A toggle with a toolbar icon ("Log loss") shows a tick in the View menu when on
+    (the menu showed its icon both ways, "on" a faint frame round it)."""
+    from tests.qt.test_export import image_array
+
+    w = make_window("ravine")
+    menu, act = w.menus["View"], w.actions_by_name["log_loss"]
+    menu.popup(w.mapToGlobal(QtCore.QPoint(40, 40)))
+    qtbot.waitExposed(menu)
+
+    def dark_pixels() -> int:
+        menu.repaint()
+        row = image_array(menu.grab(menu.actionGeometry(act)).toImage()).astype(int)
+        return int((row.sum(axis=2) < 200).sum())
+
+    looks = {}
+    for on in (False, True):
+        if act.isChecked() != on:
+            act.trigger()
+        looks[on] = dark_pixels()
+    menu.hide()
+    assert looks[True] >= looks[False] + 15, looks
