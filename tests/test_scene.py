@@ -15,7 +15,7 @@ def test_unnamed_runs_are_told_apart_by_their_settings():
     assert [scene.label(r.id) for r in added] == ["gd", "gd 2", "gd 3"]
     scene.update_run(added[1].id, hyper={"lr": 0.02})
     # (the lesson's "vanilla" is gd at α = 0.45, the ravine's own α, as the added runs)
-    assert [scene.label(r.id) for r in added] == ["gd α=0.45", "gd α=0.02", "gd α=0.45 2"]
+    assert [scene.label(r.id) for r in added] == ["gd α=0.45", "gd α=0.02", "gd α=0.45 (2)"]
     first = scene.runs[0]
     dup = scene.duplicate_run(first.id, "adam")
     assert scene.label(dup.id) == "adam"

@@ -14,7 +14,8 @@ __all__ = ["edit_words", "labels"]
 def labels(runs) -> dict[int, str]:
     """What each run is called on screen and in exports: its name; else its
     optimizer, followed by the settings that tell it apart from the other runs of
-    that optimizer ("gd α=0.1", "gd B=32"), numbered when nothing does ("gd 2"),
+    that optimizer ("gd α=0.1", "gd B=32"), numbered when nothing does ("gd 2",
+    "gd α=0.1 (2)"),
     never repeating a named run's name. A label follows the run's settings."""
     taken = {r.name for r in runs if r.name}
     groups: dict[str, list[Run]] = {}  # all runs of an optimizer, named ones too
@@ -40,7 +41,9 @@ def labels(runs) -> dict[int, str]:
             continue
         base = described[r.id]
         n = count.get(base, 0) + 1
-        while (label := base if n == 1 else f"{base} {n}") in taken:
+        # "gd 2", but "gd α=0.1 (2)": a bare number after a setting reads as its value
+        numbered = "{} ({})" if " " in base else "{} {}"
+        while (label := base if n == 1 else numbered.format(base, n)) in taken:
             n += 1
         count[base] = n
         taken.add(label)
