@@ -10,6 +10,7 @@ from PySide6 import QtCore, QtGui
 from gdsim.core.analyses import DIVERGED, STILL_MOVING, BasinMap, Sweep, point_text
 from gdsim.model import PALETTE
 from gdsim.qt import theme
+from gdsim.qt.views.log_axis import axes
 from gdsim.qt.views.painting import to_device
 
 MOVING_COLOR = "#BBBBBB"  # still moving after the last step
@@ -58,7 +59,7 @@ class BasinPlot(pg.PlotWidget):
     """Each start of the grid coloured by the basin its run ends in."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(parent, axisItems=axes())
         self.image = pg.ImageItem()
         self.addItem(self.image)
         self.ends = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen("k"), brush="w")
@@ -124,7 +125,7 @@ class SweepPlot(pg.PlotWidget):
     """Final loss against α (log axes); diverged runs marked along the top."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(parent, axisItems=axes())
         plot = self.getPlotItem()
         theme.style_plot(plot)
         plot.setLogMode(x=True, y=False)

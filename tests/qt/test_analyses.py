@@ -188,7 +188,6 @@ def test_the_sweeps_legend_leaves_the_points_uncovered(qtbot):
     legend = plot.legend.mapRectToParent(plot.legend.boundingRect())
     assert best > legend.right() or best < legend.left()  # its line and point both clear
     assert not any(legend.adjusted(-4, -4, 4, 4).contains(p) for p in pts)
-    assert plot.legend_corner != (1, 1)  # moved from the bottom right, where the best is
 
 
 def test_the_sweeps_legend_keeps_clear_of_the_alpha_lines_and_stays_where_dragged(qtbot):
@@ -223,6 +222,7 @@ def test_the_sweeps_legend_keeps_clear_of_the_alpha_lines_and_stays_where_dragge
     plot.getPlotItem().setXRange(-2.5, 3.5, padding=0)
     plot.getPlotItem().setYRange(-3.0, 9.0, padding=0)
     QtWidgets.QApplication.processEvents()
-    assert plot.legend.pos() == dragged and plot.legend_corner == corner
+    moved = plot.legend.pos() - dragged  # (less than a pixel: the y axis' labels changed)
+    assert abs(moved.x()) < 2 and abs(moved.y()) < 2 and plot.legend_corner == corner
     plot.show_sweep(result, lr)  # a new sweep places it again
     assert not plot.legend_dragged

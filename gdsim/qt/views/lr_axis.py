@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 
 from gdsim.qt import theme
+from gdsim.qt.views.log_axis import Axis
 
 LABEL = "α(k) (dotted)"
 
@@ -34,7 +35,7 @@ class LearningRateAxis:
         self.box.setXLink(plot.vb)
         self.box.setZValue(plot.vb.zValue() + 1)
         plot.scene().addItem(self.box)
-        self.axis = plot.getAxis("right")
+        self.axis = Axis("right", parent=plot)  # (laid out where the legend was, in show)
         self.axis.linkToView(self.box)
         self.axis.enableAutoSIPrefix(False)  # 0.001, not "(x0.001)" beside the label
         self.axis.setVisible(False)

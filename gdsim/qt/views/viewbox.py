@@ -12,6 +12,7 @@ from PySide6 import QtCore
 
 from gdsim.qt import theme
 from gdsim.qt.views.base import RunView
+from gdsim.qt.views.log_axis import axes
 
 
 class LazyMenuViewBox(pg.ViewBox):
@@ -91,7 +92,7 @@ class RunPlot(pg.PlotWidget, RunView):
     ``self.plot`` is its PlotItem."""
 
     def __init__(self, scene, controller, parent=None, view_box=None, title: str = ""):
-        super().__init__(parent=parent, viewBox=view_box or LazyMenuViewBox())
+        super().__init__(parent=parent, viewBox=view_box or LazyMenuViewBox(), axisItems=axes())
         self.model, self.controller = scene, controller
         self.plot = self.getPlotItem()
         theme.style_plot(self.plot, title)
