@@ -132,7 +132,9 @@ class Presentation(QtCore.QObject):
         screen = self.window.screen() or QtGui.QGuiApplication.primaryScreen()
         theme.set_projector(on, (screen.geometry().width(), screen.geometry().height()))
         self.window.playback_toolbar.setIconSize(theme.toolbar_icon_size())
-        theme.apply_app_font(QtWidgets.QApplication.instance(), theme.FONT_SCALE)
+        app = QtWidgets.QApplication.instance()
+        theme.apply_palette(app)  # (projector mode's style: Fusion's sizes grow too)
+        theme.apply_app_font(app, theme.FONT_SCALE)
         self.window.view_area.restyle()
 
     def _follow_screen(self) -> None:

@@ -65,119 +65,6 @@ def error_style(bold: bool = False) -> str:
 REFUSED_FIELD = "QLineEdit { background: #fde0dd; color: #000000; }"  # both themes
 
 
-_STYLE = None
-
-
-class _Style(QtWidgets.QProxyStyle):
-    """Fusion, with check boxes and pressed tool buttons that read on a dark window
-    (Fusion draws them in shades of the window colour that vanish there): in the dark
-    theme a box has a light frame and is filled white when on; a pressed tool button is
-    blue.  (A style sheet would do the same but stops palette changes reaching the
-    widgets when the theme is switched.)"""
-
-    _BOXES = (
-        QtWidgets.QStyle.PE_IndicatorCheckBox,
-        QtWidgets.QStyle.PE_IndicatorItemViewItemCheck,
-    )
-    #: sizes that grow with the text in projector mode (FONT_SCALE; Fusion's are in
-    #: pixels: a 4K panel showed 13 px tick boxes and slider handles beside 33 pt text)
-    _SCALED = frozenset(
-        getattr(QtWidgets.QStyle, name)
-        for name in (
-            "PM_IndicatorWidth",
-            "PM_IndicatorHeight",
-            "PM_ExclusiveIndicatorWidth",
-            "PM_ExclusiveIndicatorHeight",
-            "PM_SmallIconSize",
-            "PM_ButtonIconSize",
-            "PM_TabBarIconSize",
-            "PM_ScrollBarExtent",
-            "PM_ScrollBarSliderMin",
-            "PM_SliderThickness",
-            "PM_SliderLength",
-            "PM_SliderControlThickness",
-            "PM_SplitterWidth",
-            "PM_DockWidgetSeparatorExtent",
-            "PM_DockWidgetTitleBarButtonMargin",
-            "PM_MenuButtonIndicator",
-            "PM_HeaderMarkSize",
-        )
-    )
-
-    def pixelMetric(self, metric, option=None, widget=None):
-        value = super().pixelMetric(metric, option, widget)
-        if FONT_SCALE != 1.0 and metric in self._SCALED:
-            return round(value * FONT_SCALE)
-        return value
-
-    @staticmethod
-    def _wider_spin_buttons() -> int:
-        """How much wider a spin box's arrows are drawn (Fusion's are 14 px)."""
-        return round(14 * (FONT_SCALE - 1.0))
-
-    def subControlRect(self, control, option, sub, widget=None):
-        rect = super().subControlRect(control, option, sub, widget)
-        extra = self._wider_spin_buttons()
-        if extra and control == QtWidgets.QStyle.CC_SpinBox:
-            if sub in (QtWidgets.QStyle.SC_SpinBoxUp, QtWidgets.QStyle.SC_SpinBoxDown):
-                rect.setLeft(rect.left() - extra)
-            elif sub == QtWidgets.QStyle.SC_SpinBoxEditField:
-                rect.setRight(rect.right() - extra)
-        return rect
-
-    def sizeFromContents(self, kind, option, size, widget=None):
-        out = super().sizeFromContents(kind, option, size, widget)
-        if kind == QtWidgets.QStyle.CT_SpinBox:
-            out.setWidth(out.width() + self._wider_spin_buttons())
-        return out
-
-    def drawPrimitive(self, element, option, painter, widget=None):
-        if DARK and element in self._BOXES:
-            self._box(option, painter)
-            return
-        if (
-            DARK
-            and element == QtWidgets.QStyle.PE_PanelButtonTool
-            and option.state & QtWidgets.QStyle.State_On
-        ):
-            painter.save()
-            painter.setRenderHint(QtGui.QPainter.Antialiasing)
-            painter.setPen(QtGui.QPen(QtGui.QColor("#8cc4ff"), 1.0))
-            painter.setBrush(QtGui.QColor("#2f5f8f"))
-            painter.drawRoundedRect(QtCore.QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
-            painter.restore()
-            return
-        super().drawPrimitive(element, option, painter, widget)
-
-    @staticmethod
-    def _box(option, painter) -> None:
-        r = QtCore.QRectF(option.rect).adjusted(1.5, 1.5, -1.5, -1.5)
-        side = min(r.width(), r.height())
-        r = QtCore.QRectF(r.center().x() - side / 2, r.center().y() - side / 2, side, side)
-        enabled = bool(option.state & QtWidgets.QStyle.State_Enabled)
-        on = bool(option.state & QtWidgets.QStyle.State_On)
-        painter.save()
-        painter.setRenderHint(QtGui.QPainter.Antialiasing)
-        painter.setPen(QtGui.QPen(QtGui.QColor("#e0e0e0" if enabled else "#6a6a6a"), 2.0))
-        painter.setBrush(QtGui.QColor("#ffffff" if on else "#121212"))
-        painter.drawRoundedRect(r, 2, 2)
-        if on:  # a dark tick on the white box
-            pen = QtGui.QPen(QtGui.QColor("#0b3d6e"), max(2.0, side / 7))
-            pen.setCapStyle(QtCore.Qt.RoundCap)
-            painter.setPen(pen)
-            x, y, s = r.x(), r.y(), side
-            painter.drawPolyline(
-                QtGui.QPolygonF(
-                    [
-                        QtCore.QPointF(x + 0.22 * s, y + 0.52 * s),
-                        QtCore.QPointF(x + 0.42 * s, y + 0.72 * s),
-                        QtCore.QPointF(x + 0.78 * s, y + 0.28 * s),
-                    ]
-                )
-            )
-        painter.restore()
-
-
 def set_dark(on: bool) -> None:
     """Light or dark; the application's palette follows (``apply_palette``) and the
     views ``restyle()``."""
@@ -188,10 +75,9 @@ def set_dark(on: bool) -> None:
 def apply_palette(app) -> None:
     """The Qt palette of the panels, menus and dialogs: Fusion's own for light, a
     high-contrast dark one for dark."""
-    global _STYLE
-    if not isinstance(app.style(), _Style):
-        _STYLE = _Style("Fusion")  # (kept referenced: the application does not own it)
-        app.setStyle(_STYLE)
+    from gdsim.qt.style import apply_style
+
+    apply_style(app, DARK, FONT_SCALE)
     if not DARK:
         app.setPalette(app.style().standardPalette())
         return

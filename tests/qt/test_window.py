@@ -1144,8 +1144,10 @@ def test_panels_on_a_4k_projector_grow_with_their_text(make_window, qtbot, monke
     theme.apply_palette(app)  # gdsim's style and type, as the app has them
     theme.apply_app_font(app)
     w = make_window("marbles", size=(1900, 1000))
-    style = QtWidgets.QApplication.style()
-    box = style.pixelMetric(QtWidgets.QStyle.PM_IndicatorWidth)
+    def box_side() -> int:  # (projector mode has a style of its own)
+        return QtWidgets.QApplication.style().pixelMetric(QtWidgets.QStyle.PM_IndicatorWidth)
+
+    box = box_side()
     dock = w.controls_dock
 
     def title_ink() -> int:  # (the title bar: above the panel the dock holds)
@@ -1160,7 +1162,7 @@ def test_panels_on_a_4k_projector_grow_with_their_text(make_window, qtbot, monke
         qtbot.wait(100)
         assert dock.isVisible() and theme.FONT_SCALE == pytest.approx(3.0)
         assert title_ink() >= 2.5 * normal_title
-        assert style.pixelMetric(QtWidgets.QStyle.PM_IndicatorWidth) == round(3 * box)
+        assert box_side() == round(3 * box)
         field = w.controls.stop_rules.tol
         assert field.text() == "1e-06" and not field.isEnabled()
         assert field.width() >= field.fontMetrics().horizontalAdvance("1e-06") + 12
@@ -1170,7 +1172,7 @@ def test_panels_on_a_4k_projector_grow_with_their_text(make_window, qtbot, monke
         if project.isChecked():
             project.trigger()
     qtbot.wait(50)
-    assert style.pixelMetric(QtWidgets.QStyle.PM_IndicatorWidth) == box
+    assert box_side() == box
     assert title_ink() == normal_title
 
 
