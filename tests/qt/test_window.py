@@ -1144,6 +1144,7 @@ def test_panels_on_a_4k_projector_grow_with_their_text(make_window, qtbot, monke
     theme.apply_palette(app)  # gdsim's style and type, as the app has them
     theme.apply_app_font(app)
     w = make_window("marbles", size=(1900, 1000))
+
     def box_side() -> int:  # (projector mode has a style of its own)
         return QtWidgets.QApplication.style().pixelMetric(QtWidgets.QStyle.PM_IndicatorWidth)
 
@@ -1198,3 +1199,25 @@ def test_the_view_menu_shows_which_toggles_are_on(make_window, qtbot):
         looks[on] = dark_pixels()
     menu.hide()
     assert looks[True] >= looks[False] + 15, looks
+
+
+def test_a_wrapped_label_is_as_tall_as_its_text_at_any_width(qtbot):
+    """Narrowed it grows to hold its lines, widened it shrinks back (QLabel measures a
+    width's height no lower than its minimum: the lines a narrow panel once needed
+    stayed, a gap under the surface's formula after the window shrank)."""
+    from gdsim.qt.panels.widgets import WrappedLabel
+
+    box = QtWidgets.QWidget()
+    qtbot.addWidget(box)
+    label = WrappedLabel("The friendliest loss there is: one variable, one minimum at x = 0")
+    QtWidgets.QVBoxLayout(box).addWidget(label)
+    box.show()
+    line = label.fontMetrics().lineSpacing()
+    heights = []
+    for width in (600, 120, 600):
+        box.resize(width, 50)
+        qtbot.wait(30)
+        heights.append(label.minimumHeight())
+    wide, narrow, wide_again = heights
+    assert narrow >= 3 * line > wide
+    assert wide_again == wide

@@ -247,6 +247,10 @@ class WrappedLabel(QtWidgets.QLabel):
         self._fit()
 
     def _fit(self) -> None:
-        height = self.heightForWidth(self.width()) if self.text() else 0
-        if height != self.minimumHeight():
-            self.setMinimumHeight(max(height, 0))
+        held = self.minimumHeight()
+        if self.text():
+            self.setMinimumHeight(0)  # (a label's height for a width is never below its
+            height = max(self.heightForWidth(self.width()), 0)  # minimum: it only grew)
+        else:
+            height = 0
+        self.setMinimumHeight(height if height != held else held)
