@@ -294,6 +294,7 @@ def style_plot(plot: pg.PlotItem, title: str = "") -> None:
         # axes repaint from a pixmap while only the data inside the plot changes
         ax.setCacheMode(QtWidgets.QGraphicsItem.DeviceCoordinateCache)
         ax.label.setFont(font)  # the axis title ("x", "loss f") follows the same size
+        ax.setZValue(-0.5)  # under the data: grid lines crossed the marbles (pyqtgraph: 0.5)
     style_colors(plot)
     if title:
         set_title(plot, title)
