@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtGui
 from gdsim.qt import theme
 
 SIZE = 64
+PIXELS = 128  # drawn at: the toolbar's 28 px icons are 84 px in projector mode on 6K
 # shapes on a 64 × 64 grid: ("poly", points), ("rect", x, y, w, h), ("line", points,
 # width) or ("dot", x, y, r); save = export
 SHAPES = {
@@ -32,10 +33,11 @@ SHAPES = {
 def icon(kind: str) -> QtGui.QIcon:
     """The ``kind`` icon (play, pause, back, forward, reset, save, log, gradient, step,
     legend) in the current ink."""
-    pixmap = QtGui.QPixmap(SIZE, SIZE)
+    pixmap = QtGui.QPixmap(PIXELS, PIXELS)
     pixmap.fill(QtCore.Qt.transparent)
     p = QtGui.QPainter(pixmap)
     p.setRenderHint(QtGui.QPainter.Antialiasing)
+    p.scale(PIXELS / SIZE, PIXELS / SIZE)
     p.setPen(QtCore.Qt.NoPen)
     p.setBrush(QtGui.QColor(theme.colors()["ink"]))
     ink = QtGui.QColor(theme.colors()["ink"])

@@ -198,7 +198,7 @@ def style_colors(plot: pg.PlotItem) -> None:
         widget.setBackground(c["background"])
     for name in ("left", "bottom"):
         ax = plot.getAxis(name)
-        ax.setPen(c["ink"])
+        ax.setPen(pg.mkPen(c["ink"], width=screen_px(1)))  # (its ticks and grid: 2 px on 4K)
         ax.setTextPen(c["ink"])
     if plot.titleLabel.text:
         fit_title(plot)

@@ -768,6 +768,8 @@ def test_projector_mode_on_a_4k_panel_at_100_percent(make_window, qtbot, monkeyp
         assert theme.arrow_width() == pytest.approx(theme.ARROW_WIDTH * 2.2 * 2)
         assert w.playback_toolbar.iconSize().width() == 56
         assert w.contour.isolines.pen().widthF() == 2.0  # a 1080p pixel's width
+        assert w.loss.plot.getAxis("left").pen().widthF() == 2.0  # its ticks and grid too
+        assert min(w.actions_by_name["log_loss"].icon().availableSizes()[0].toTuple()) >= 56
         assert titles_whole() > 2 * normal
         for view in (w.contour, w.loss):  # legend samples hold their markers and
             entries = view.legend.item.items  # lie beside their text, not under it
@@ -782,6 +784,7 @@ def test_projector_mode_on_a_4k_panel_at_100_percent(make_window, qtbot, monkeyp
     qtbot.wait(50)
     assert theme.FONT_SCALE == 1.0 and w.playback_toolbar.iconSize().width() == 28
     assert w.contour.isolines.pen().widthF() == 1.0
+    assert w.loss.plot.getAxis("left").pen().widthF() == 1.0
     assert titles_whole() == pytest.approx(normal)
 
 
