@@ -39,7 +39,9 @@ DEFAULT_VIEW: dict[str, Any] = {
     "show_flow": False,  # the gradient flow (key F)
     "show_lr": False,  # the learning rate α(k) on the loss plot's right axis (key A)
     "show_cloud": False,  # the mini-batch gradient cloud at the marble (key N: noise)
-    "camera": {"distance": 3.4, "elevation": 42.0, "azimuth": -65.0},
+    # from 58° up a narrow valley's floor shows (at 42° the ravine's near slope hid it:
+    # the marbles, drawn over everything, floated below their trails)
+    "camera": {"distance": 3.7, "elevation": 58.0, "azimuth": -65.0},
     "ranges": None,  # the 2D view's (xmin, xmax, ymin, ymax); None = the surface's domain
     "plane": "pca",  # a model's slice plane: pca, random or params:I,J (slice_surface)
 }

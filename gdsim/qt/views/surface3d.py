@@ -16,6 +16,7 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.grid import SurfaceGrid
+from gdsim.model.document import DEFAULT_VIEW
 from gdsim.qt import theme
 from gdsim.qt.first_paint import after_first_paint
 from gdsim.qt.views.base import RunView, finite_prefix, index_at, trail_at
@@ -314,11 +315,9 @@ class Surface3DView(QtWidgets.QWidget, RunView):
     def apply_camera(self) -> None:
         if self.gl is None:
             return
-        cam = self.model.view.get("camera") or {}
+        cam = {**DEFAULT_VIEW["camera"], **(self.model.view.get("camera") or {})}
         self.gl.setCameraPosition(
-            distance=cam.get("distance", 3.4),
-            elevation=cam.get("elevation", 42.0),
-            azimuth=cam.get("azimuth", -65.0),
+            distance=cam["distance"], elevation=cam["elevation"], azimuth=cam["azimuth"]
         )
         self.gl.opts["center"] = QtGui.QVector3D(0.0, 0.0, HEIGHT * 0.35)
 
