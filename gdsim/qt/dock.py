@@ -6,7 +6,7 @@ from PySide6 import QtCore, QtWidgets
 
 
 class Dock(QtWidgets.QDockWidget):
-    """A dock widget whose title is drawn in its own font.  Qt draws an unstyled dock's
+    """A dock widget whose title, docked, is drawn in its own font.  Qt draws an unstyled dock's
     title in the platform's title font as it was when the dock was made, so in
     projector mode "Controls" and "Runs" stayed 9 pt over 33 pt panels; and its float
     and close buttons keep the icon size measured first until the style changes."""
@@ -16,14 +16,10 @@ class Dock(QtWidgets.QDockWidget):
         self.setObjectName(name)
 
     def paintEvent(self, event) -> None:
-        if self.titleBarWidget() is not None:
-            super().paintEvent(event)
+        if self.titleBarWidget() is not None or self.isFloating():  # (floating: Qt's own,
+            super().paintEvent(event)  # a native title bar on most platforms)
             return
         p = QtWidgets.QStylePainter(self)
-        if self.isFloating():
-            frame = QtWidgets.QStyleOptionFrame()
-            frame.initFrom(self)
-            p.drawPrimitive(QtWidgets.QStyle.PE_FrameDockWidget, frame)
         title = QtWidgets.QStyleOptionDockWidget()
         self.initStyleOption(title)
         p.drawControl(QtWidgets.QStyle.CE_DockWidgetTitle, title)

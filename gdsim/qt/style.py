@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 _installed: tuple | None = None  # (dark, scale) of the style the application has
-_keep = None  # the style object: the application does not own it
+_keep = None  # the style object installed
 
 
 class _DarkStyle(QtWidgets.QProxyStyle):
@@ -123,7 +123,7 @@ def apply_style(app, dark: bool, scale: float) -> None:
     Fusion for the light theme at 1080p sizes."""
     global _installed, _keep
     key = (bool(dark), float(scale))
-    if key == _installed:
+    if key == _installed and app.style() is _keep:
         return
     if scale != 1.0:
         cls = _DarkProjectorStyle if dark else _ProjectorStyle

@@ -7,6 +7,8 @@ import math
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.qt.style import apply_style
+
 BASE_POINT_SIZE = 11
 MARBLE_SIZE = 18
 TRAIL_WIDTH = 3.0
@@ -73,10 +75,9 @@ def set_dark(on: bool) -> None:
 
 
 def apply_palette(app) -> None:
-    """The Qt palette of the panels, menus and dialogs: Fusion's own for light, a
-    high-contrast dark one for dark."""
-    from gdsim.qt.style import apply_style
-
+    """The Qt style and palette of the panels, menus and dialogs for the theme and
+    projector mode (style.py): Fusion's own palette for light, a high-contrast dark one
+    for dark."""
     apply_style(app, DARK, FONT_SCALE)
     if not DARK:
         app.setPalette(app.style().standardPalette())

@@ -490,3 +490,20 @@ def test_marbles_on_one_place_of_a_curve_sit_side_by_side_on_it(make_window, qtb
         at = vb.mapSceneToView(w.curve.mapToScene(QtCore.QPoint(int(x), int(y))))
         on_curve = vb.mapViewToScene(QtCore.QPointF(at.x(), at.x() ** 2))
         assert abs(w.curve.mapFromScene(on_curve).y() - y) <= 4, "on the curve f = x²"
+
+
+def test_marbles_on_one_place_of_a_curve_lie_in_a_row_that_shows_each():
+    """Four runs from one start (stability-edge's first frame): a row along the curve,
+    each marble at least 0.7 of a marble from the next, none further out than the area
+    a jump repaints around them."""
+    from gdsim.qt import theme
+    from gdsim.qt.views.marbles import marble_reach, spread_coinciding
+
+    size = theme.MARBLE_SIZE
+    dev = np.full((4, 2), 100.0)
+    out = spread_coinciding(dev, size, along=np.tile([1.0, -3.0], (4, 1)))  # a slope
+    gaps = np.hypot(*np.diff(out, axis=0).T)
+    assert np.all(gaps >= 0.7 * size)
+    off = out - dev
+    assert np.allclose(off[:, 0] * -3.0 - off[:, 1] * 1.0, 0.0), "along the curve's slope"
+    assert np.abs(out - dev).max() + 0.5 * 1.35 * size <= marble_reach()

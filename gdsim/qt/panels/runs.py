@@ -111,6 +111,7 @@ class RunsPanel(QtWidgets.QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QtWidgets.QHeaderView.Stretch)
         header.setSectionResizeMode(1, QtWidgets.QHeaderView.Interactive)
+        header.sectionResized.connect(lambda i, _old, _new: i == 1 and self._fit_rows())
         self.tree.setToolTip(
             "Tick to show or hide a run; select one to edit it in the panel; "
             "double-click (F2) to rename"
@@ -206,6 +207,11 @@ class RunsPanel(QtWidgets.QWidget):
         width = min(widest + 16, max(int(STATUS_SHARE * self.tree.viewport().width()), 80))
         if abs(self.tree.columnWidth(1) - width) > 4:
             self.tree.setColumnWidth(1, width)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Each row as tall as its status wrapped at the status column's width."""
+        metrics = self.tree.fontMetrics()
         room = QtCore.QRect(0, 0, self.tree.columnWidth(1) - 2 * MARGIN, 1 << 20)
         for item in self._items.values():
             text = metrics.boundingRect(room, QtCore.Qt.TextWordWrap, item.text(1))
@@ -224,6 +230,7 @@ class RunsPanel(QtWidgets.QWidget):
         super().changeEvent(event)
         if event.type() == QtCore.QEvent.FontChange:
             self._fit_icons()
+            self._fit_status_column()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

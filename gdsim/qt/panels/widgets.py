@@ -232,25 +232,42 @@ class SteadyLabel(QtWidgets.QLabel):
 class WrappedLabel(QtWidgets.QLabel):
     """A word-wrapped label at least as tall as its text at its width.  A form laid one
     out at its two-line size hint when its text grew to four lines (the stability hint
-    under α at 1024 × 768, over the row below it) although it had made room for four."""
+    under α at 1024 × 768, over the row below it) although it had made room for four.
+    Measured again when its text, width, font or style change, and only then (the panel
+    sets the same texts again at every tick of the α slider)."""
 
     def __init__(self, text: str = "", parent=None):
         super().__init__(text, parent)
         self.setWordWrap(True)
+        self._fitted = None  # (text, width, font) the minimum height was measured for
 
     def setText(self, text: str) -> None:
         super().setText(text)
+        self._fit()
+
+    def clear(self) -> None:
+        super().clear()
         self._fit()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()
 
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QtCore.QEvent.FontChange, QtCore.QEvent.StyleChange):
+            self._fitted = None
+            self._fit()
+
     def _fit(self) -> None:
-        held = self.minimumHeight()
+        key = (self.text(), self.width(), self.font().key())
+        if key == self._fitted:
+            return
+        self._fitted = key
+        height = 0
         if self.text():
-            self.setMinimumHeight(0)  # (a label's height for a width is never below its
-            height = max(self.heightForWidth(self.width()), 0)  # minimum: it only grew)
-        else:
-            height = 0
-        self.setMinimumHeight(height if height != held else held)
+            # (a label's height for a width is never below its minimum: measured with
+            # the minimum kept, it would only ever grow)
+            self.setMinimumHeight(0)
+            height = max(self.heightForWidth(self.width()), 0)
+        self.setMinimumHeight(height)

@@ -22,7 +22,7 @@ from gdsim.qt import theme
 from gdsim.qt.views import painting
 from gdsim.qt.views.base import TrailBoxes, finite_prefix
 from gdsim.qt.views.decimate import visible_points, visible_segments
-from gdsim.qt.views.marbles import MARBLE_EXTENT, SPREAD, marble_reach, spread_coinciding
+from gdsim.qt.views.marbles import MARBLE_EXTENT, marble_reach, spread_coinciding
 from gdsim.qt.views.painting import Layer, points_inside, polygon, to_device
 from gdsim.qt.views.trail_snapshots import (
     SHARED_SNAPSHOT_BYTES,
@@ -88,14 +88,7 @@ class RunMarks(painting.ViewRectItem):
         return source.position
 
     def set_frame(
-        self,
-        runs: dict[int, RunFrame],
-        marbles,
-        colors,
-        gradients,
-        batch,
-        markers=None,
-        along=None,
+        self, runs: dict[int, RunFrame], marbles, colors, gradients, batch, markers=None, along=None
     ) -> None:
         """The marks at the cursor (``along``: on a curve, its direction at each marble,
         in data units, which marbles on one place are spread along).  Only the area
@@ -436,7 +429,7 @@ class RunMarks(painting.ViewRectItem):
         along = self.marble_along
         if along is not None:  # directions: the transform without its shift
             along = to_device(t, along) - (t.dx(), t.dy())
-        dev = spread_coinciding(to_device(t, self.marbles), SPREAD * size, along)
+        dev = spread_coinciding(to_device(t, self.marbles), size, along)
         alike: dict[tuple, list[int]] = {}  # (marker, colour) -> marbles, in the runs' order
         for i in np.flatnonzero(painting.inside(dev, rect)).tolist():
             alike.setdefault((self.marble_markers[i], self.marble_colors[i]), []).append(i)
