@@ -133,8 +133,13 @@ class Presentation(QtCore.QObject):
         theme.set_projector(on, (screen.geometry().width(), screen.geometry().height()))
         self.window.playback_toolbar.setIconSize(theme.toolbar_icon_size())
         app = QtWidgets.QApplication.instance()
-        theme.apply_palette(app)  # (projector mode's style: Fusion's sizes grow too)
         theme.apply_app_font(app, theme.FONT_SCALE)
+        # the style once the widgets have the new type (Qt posts the font to them): a new
+        # style makes every widget measure itself again, and a combo box keeps the
+        # minimum size it measured then (leaving projector mode on 4K, the controls
+        # stayed as wide and their combos as tall as at 3 × the text)
+        QtCore.QCoreApplication.sendPostedEvents()
+        theme.apply_palette(app)
         self.window.view_area.restyle()
 
     def _follow_screen(self) -> None:

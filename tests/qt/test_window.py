@@ -1166,6 +1166,8 @@ def test_panels_on_a_4k_projector_grow_with_their_text(make_window, qtbot, monke
         return _ink_rows(dock.grab(QtCore.QRect(0, 0, dock.width() // 2, dock.widget().y())))
 
     normal_title = title_ink()
+    combo = w.controls.surface_combo
+    normal_combo = (combo.minimumSizeHint(), combo.sizeHint())
     monkeypatch.setattr(QtGui.QScreen, "geometry", lambda _s: QtCore.QRect(0, 0, 3840, 2160))
     project = w.actions_by_name["projector"]
     try:
@@ -1186,6 +1188,9 @@ def test_panels_on_a_4k_projector_grow_with_their_text(make_window, qtbot, monke
     qtbot.wait(50)
     assert box_side() == box
     assert title_ink() == normal_title
+    assert (combo.minimumSizeHint(), combo.sizeHint()) == normal_combo  # (it kept 3 ×)
+    scroll = w.controls_scroll
+    assert w.controls.minimumSizeHint().width() <= scroll.viewport().width(), "nothing cut"
 
 
 def test_the_view_menu_shows_which_toggles_are_on(make_window, qtbot):
@@ -1235,3 +1240,25 @@ def test_a_wrapped_label_is_as_tall_as_its_text_at_any_width(qtbot):
     wide, narrow, wide_again = heights
     assert narrow >= 3 * line > wide
     assert wide_again == wide
+
+
+def test_a_long_loss_legend_leaves_the_step_axis_in_place(make_window, qtbot):
+    """Marbles at 1024 × 768 with two marbles more (eight runs): the legend beside the
+    loss curves lists what fits and the step axis stays under them (the legend grew
+    the data row until the axis and its numbers were pushed out of the plot)."""
+    w = make_window("marbles", size=(1024, 768))
+    import dataclasses
+
+    for start in ((-4.0, 4.0), (4.0, -4.0)):
+        w.scene.add_run(dataclasses.replace(w.scene.runs[0].config, start=start))
+    w.scene.set_hyper(w.scene.runs[-1].id, lr=0.05)  # (it diverges: a wide loss axis)
+    wait_trajectories(qtbot, w)
+    w.actions_by_name["end"].trigger()
+    qtbot.wait(200)
+    plot = w.loss.plot
+    axis = plot.getAxis("bottom")
+    assert axis.height() >= 0.9 * axis.effectiveSizeHint(QtCore.Qt.PreferredSize).height()
+    bottom = w.loss.mapFromScene(axis.mapRectToScene(axis.boundingRect()).bottomLeft()).y()
+    assert bottom <= w.loss.viewport().height() + 1, "the step axis inside the view"
+    legend = w.loss.legend.item.mapRectToScene(w.loss.legend.item.boundingRect())
+    assert legend.bottom() <= plot.vb.sceneBoundingRect().bottom() + 4
