@@ -192,7 +192,7 @@ class RunLegend:
         if entries and all(text.endswith(": computing…") for *_, text in entries):
             return  # nothing to say yet (the window is starting): keep the last legend
         width = int(self.plot.vb.width()) or int(self.plot.width())
-        height = int(self.plot.vb.height()) or int(self.plot.height())
+        height = self._height_beside() if self.side == "right" else 0
         style = (theme.FONT_SCALE, theme.LINE_SCALE, theme.DARK)
         key = (tuple(entries), *style, width, height if self.side == "right" else 0)
         if key == self._key:
@@ -208,16 +208,33 @@ class RunLegend:
             n_cols, n_fit = self._columns([t for *_, t in names], width, height)
             if -(-len(names) // n_cols) < -(-len(entries) // cols):
                 entries, cols, fit = names, n_cols, n_fit
-        shown = entries if len(entries) <= fit else entries[: max(fit - 1, 1)]
-        rows = [((c, m), t) for c, m, t in shown]
-        if len(entries) > len(shown):
-            rows.append(((None, "o"), f"… and {len(entries) - len(shown)} more runs"))
         if self._style != style:
             self._restyle(style)
-        self._sync(rows)
+        while True:
+            shown = entries if len(entries) <= fit else entries[: max(fit - 1, 1)]
+            rows = [((c, m), t) for c, m, t in shown]
+            if len(entries) > len(shown):
+                rows.append(((None, "o"), f"… and {len(entries) - len(shown)} more runs"))
+            self._sync(rows)
+            self._fit(cols, width)
+            # beside the data: one entry fewer while the entries are taller than the room
+            if self.side != "right" or self._height <= height or len(shown) <= 1:
+                break
+            fit = len(rows) - 1
         self._any = bool(entries)
-        self._fit(cols, width)
         self._show()
+
+    def _height_beside(self) -> float:
+        """The height beside the data: the view's, less the title and the step axis.
+        (The view box's own grew with a long legend, until the plot was taller than its
+        view and the step axis and its numbers were out of sight.)"""
+        plot = self.plot
+        widget = plot.getViewWidget()
+        total = float(widget.viewport().height()) if widget is not None else plot.height()
+        for item in (plot.titleLabel, plot.getAxis("bottom")):
+            if item.isVisible():
+                total -= item.effectiveSizeHint(QtCore.Qt.PreferredSize).height()
+        return max(total - 8.0, 0.0)  # (the plot's layout margins)
 
     def _room(self) -> float:
         """Beside the data the legend takes at most 40 % of the plot's width."""
