@@ -85,12 +85,14 @@ def _wrapped(text: str) -> str:
 
 
 def live_status(traj, cursor: int) -> str:
-    """What the run is doing at the cursor: running, or how it ended (the step is the
+    """What the run is doing at the cursor: running, or how it ended, short as in the
+    legend ("max steps (200)"; the row's tooltip says it in full).  The step is the
     timeline's: with it here, every row changed and was painted again at every step,
-    2.6 ms a step with 64 runs)."""
+    2.6 ms a step with 64 runs."""
     if traj is not None and index_at(traj, cursor) < len(traj) - 1:
         return "running"
-    head, _, last = status_at(traj, cursor).rpartition(" ")  # wrapped: "step 12" stays
+    text = status_at(traj, cursor, with_step=False)
+    head, _, last = text.rpartition(" ")  # wrapped: "step 12" stays whole
     return f"{head}\N{NO-BREAK SPACE}{last}" if head else last
 
 
@@ -186,9 +188,12 @@ class RunsPanel(QtWidgets.QWidget):
         changed = False
         with QtCore.QSignalBlocker(self.tree):
             for rid, item in self._items.items():
-                text = live_status(self.controller.trajectories.get(rid), self.scene.cursor)
+                traj = self.controller.trajectories.get(rid)
+                text = live_status(traj, self.scene.cursor)
                 if item.text(1) != text:
                     item.setText(1, text)
+                    full = text if text == "running" else status_at(traj, self.scene.cursor)
+                    item.setToolTip(1, full)
                     changed = True
         if changed:
             self._fit_status_column()
