@@ -96,12 +96,12 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.resize(w, h)
             self.move(avail.center() - QtCore.QPoint(w // 2, h // 2))
-        self._size_docks()
+        self._size_docks(split=True)
 
     def _size_docks(self, split: bool = False) -> None:
         """The side panels take about a quarter of the window's width (300 to 420 px,
         theme.screen_px), the views the rest; again whenever the window changes width.
-        ``split``: the controls take two thirds of the height again, the runs the rest."""
+        ``split``: the controls take two thirds of the height, the runs the rest."""
         low, high = theme.screen_px(300), theme.screen_px(420)
         width = int(min(max(0.26 * self.width(), low), high))
         self.controls_scroll.setMinimumWidth(min(width, int(low)))
@@ -148,7 +148,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(QtCore.Qt.LeftDockWidgetArea, self.this_step_dock)
         self.tabifyDockWidget(self.steps_dock, self.this_step_dock)
         self.runs_dock.raise_()
-        self.resizeDocks([self.controls_dock, self.runs_dock], [600, 300], QtCore.Qt.Vertical)
 
     def docks(self) -> tuple[QtWidgets.QDockWidget, ...]:
         return (self.controls_dock, self.runs_dock, self.steps_dock, self.this_step_dock)

@@ -194,7 +194,7 @@ class RunLegend:
         width = int(self.plot.vb.width()) or int(self.plot.width())
         height = self._height_beside() if self.side == "right" else 0
         style = (theme.FONT_SCALE, theme.LINE_SCALE, theme.DARK)
-        key = (tuple(entries), *style, width, height if self.side == "right" else 0)
+        key = (tuple(entries), *style, width, height)
         if key == self._key:
             return
         self._key = key

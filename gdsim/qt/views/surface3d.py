@@ -357,6 +357,7 @@ def sliced_lines(gl):
     whole trail (once per trajectory) and ``show_first(n)`` draws its first n vertices.
     (It relies on GLLinePlotItem drawing ``len(self.pos)`` vertices from a buffer
     uploaded only when ``setData`` changes ``pos``: pyqtgraph 0.14, pinned.)"""
+    from OpenGL import GL  # (imported with pyqtgraph.opengl, after the first paint)
 
     class SlicedLines(gl.GLLinePlotItem):
         gl_options = None  # the GL options set last (the GL window draws a new stretch
@@ -370,8 +371,6 @@ def sliced_lines(gl):
             """Drawn without writing depth, as the window's frame draws it: a smooth
             line's faint edge hid the next segment's start behind it from the depth
             test (exports showed the surface through the trails, in dots)."""
-            from OpenGL import GL
-
             GL.glDepthMask(GL.GL_FALSE)
             try:
                 super().paint()
