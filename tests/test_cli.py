@@ -319,3 +319,19 @@ def test_run_explain_prints_the_step_written_out(capsys):
     assert d["state"]["step"] == 3 and set(d["state"]) == {"step", "exp_avg", "exp_avg_sq"}
     code, _, err = run_cli(capsys, "run", "--surface", "bowl", "--steps", "5", "--explain", "9")
     assert code == 2 and "--explain: step must be in 0..4" in err
+
+
+def test_help_lists_the_commands_and_the_window_options_parse_without_them(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "gdsim FILE.gdsim.json opens the window" in out
+    for command in ("run", "basin", "sweep", "list", "export", "bench"):
+        assert f"    {command}  " in out  # each with its one-line help
+    # the window's own options, parsed with no sub-command named: a clear one-liner
+    code, out, err = run_cli(capsys, "--projector", "--fullscreen")
+    assert code == 2 and out == ""
+    assert err.strip() == "gdsim: argument --fullscreen: not allowed with argument --projector"
+    code, _, err = run_cli(capsys, "--colour")
+    assert code == 2 and err.strip() == "gdsim: unrecognized arguments: --colour"

@@ -10,6 +10,8 @@ The area fans the scene's changes out to every view it has built.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.grid import sample
@@ -19,9 +21,11 @@ from gdsim.qt.landscape import Landscape
 from gdsim.qt.lesson_banner import LessonBanner
 from gdsim.qt.panels.timeline import Timeline
 from gdsim.qt.views.contour import ContourView
-from gdsim.qt.views.loss import LossView
 from gdsim.qt.views.painting import size_picture_cache
 from gdsim.qt.views.surface3d import Surface3DView
+
+if TYPE_CHECKING:
+    from gdsim.qt.views.loss import LossView
 
 #: no plot is laid out smaller than this (logical pixels)
 MIN_PLOT = (280, 180)
@@ -108,6 +112,8 @@ class ViewArea(QtWidgets.QWidget):
     def loss(self) -> LossView:
         """The loss view, built on first use (caught up with the scene)."""
         if self._loss is None:
+            from gdsim.qt.views.loss import LossView  # (imported after the first paint too)
+
             self._loss = LossView(self.scene, self.controller)
             self.loss_slot.layout().addWidget(self._loss)
             self._loss.show()  # now, not when the layout gets to it (a window on show)

@@ -203,7 +203,10 @@ class RunsPanel(QtWidgets.QWidget):
         list: the names need the room more, and a status wraps), and the rows as tall
         as their wrapped texts (the view does not measure a row again when its text
         changes, and measures a status that wraps as one line: "diverged at step 12"
-        was cut after "step")."""
+        was cut after "step").  Measured when the list is on show (showEvent): the
+        runs of a lesson finishing one by one at start-up are measured once."""
+        if not self.tree.isVisible():
+            return
         metrics = self.tree.fontMetrics()
         widest = max(
             [metrics.horizontalAdvance(it.text(1)) for it in self._items.values()]
@@ -239,6 +242,10 @@ class RunsPanel(QtWidgets.QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._fit_status_column()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
         self._fit_status_column()
 
     def status_text(self, run_id: int) -> str:
