@@ -675,3 +675,42 @@ def test_a_wide_3d_pane_shows_the_whole_surface_and_floor(make_window, qtbot):
     assert abs(tall_wide - tall_43) <= 0.1 * tall_43, (tall_wide, tall_43)
     assert horizontal_fov(60.0, 400, 400) == 60.0  # up to 4:3 pyqtgraph's own
     assert horizontal_fov(60.0, 720, 360) > 60.0
+
+
+def test_a_run_that_leaves_the_map_ends_at_its_edge_in_3d_and_loses_its_marble(make_window, qtbot):
+    """The clipping lesson: blue diverges off the map within two steps.  In 3D its
+    trail stopped in the air beyond the surface, with its marble floating there."""
+    from gdsim.qt import theme
+    from tests.qt.test_drawing import mask_of
+    from tests.qt.test_export import image_array
+
+    w = make_window("clipping")
+    view = w.surface3d
+    blue, gold = w.scene.runs
+    w.scene.set_cursor(w.controller.last_step())
+    qtbot.wait(300)
+
+    def frame():
+        view.gl.invalidate_background()
+        view.redraw(w.scene.cursor)
+        qtbot.wait(200)
+        return image_array(view.grabFramebuffer()).astype(int)
+
+    view.trail.setVisible(False)
+    view.marbles.setVisible(False)
+    bare = frame()  # the surface alone: what is not background
+    view.trail.setVisible(True)
+    view.marbles.setVisible(True)
+    shown = frame()
+    background = np.array(theme.colors()["gl_background"][:3])
+    ground = np.abs(bare[..., [2, 1, 0]] - background).max(axis=2) > 12
+    near = ground.copy()  # (a trail's width over the surface's edge)
+    for axis in (0, 1):
+        for shift in range(-4, 5):
+            near |= np.roll(ground, shift, axis=axis)
+    trail = mask_of(shown, blue.color, tol=40)
+    assert trail[ground].sum() > 30  # blue's two steps, on the surface
+    assert trail[~near].sum() == 0  # and nothing of it beside the surface
+    assert len(view.marbles.pos) == 1  # gold's marble only (blue's is off the map)
+    np.testing.assert_allclose(view.marbles.color[0], theme.rgba(gold.color))
+    assert (np.abs(view.drawn_trail(blue.id)[:, :2]) <= 1.0 + 1e-6).all()

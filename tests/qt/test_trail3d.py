@@ -35,13 +35,27 @@ def test_a_long_step_follows_the_hill_in_short_pieces():
     assert np.abs(chain[1:-1, 2] - chord_height).max() > 0.1  # (the hills are not a line)
 
 
-def test_steps_off_the_map_or_through_undefined_ground_stay_straight():
+def test_a_step_that_leaves_the_map_ends_at_its_edge_on_the_surface():
     surface = get_surface("bowl")
     grid = sample(surface, 40)
-    pos = np.array([[0.0, 0.0], [1e3, 0.0]])  # far off the map
+    (x0, x1), _ = surface.domain
+    # out past the right edge, further out, to beyond the top-left corner, back home
+    pos = np.array([[0.0, 0.0], [1e3, 0.0], [2e3, 5.0], [x0 - 1.0, 1.0 - x0], [0.0, 0.0]])
     pts = to_box(surface, grid, pos, surface.value(pos))
     pairs, ends = laid_on_surface(surface, grid, pos, pts)
-    assert len(pairs) == 2 and ends.tolist() == [1]
+    assert (np.abs(pairs[:, :2]) <= 1.0 + 1e-12).all()  # nothing drawn off the map
+    first, second, third = ends[0], ends[1], ends[2]
+    assert second == first and third == first  # the steps wholly off it: nothing
+    out = chain_of(pairs[: 2 * first])
+    np.testing.assert_array_equal(out[0], pts[0])  # from the marble ...
+    np.testing.assert_allclose(out[-1, :2], [1.0, 0.0], atol=1e-12)  # ... to the edge
+    xy = out[:, :2] * (x1 - x0) / 2
+    np.testing.assert_allclose(  # laid on the surface all the way
+        out[1:, 2], grid.normalised(surface.value(xy[1:])) * HEIGHT + 0.025, atol=1e-12
+    )
+    back = chain_of(pairs[2 * third :])  # coming back: from the edge to the run's point
+    np.testing.assert_allclose(np.abs(back[0, :2]).max(), 1.0, atol=1e-12)
+    np.testing.assert_array_equal(back[-1], pts[-1])
 
 
 def test_only_the_segments_asked_for_are_laid_each_in_its_own_pieces():

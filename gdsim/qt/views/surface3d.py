@@ -24,7 +24,7 @@ from gdsim.qt.views.contour import LIGHT_MAP
 from gdsim.qt.views.decimate import visible_segments
 from gdsim.qt.views.gl_window import gl_modules, on_top
 from gdsim.qt.views.prepared import Prepared
-from gdsim.qt.views.trail3d import HEIGHT, laid_on_surface, to_box
+from gdsim.qt.views.trail3d import HEIGHT, laid_on_surface, on_map, to_box
 
 MESH = 60
 #: trail pieces within cells this wide in the 3D box (2 wide, ~600 pixels) draw as one
@@ -281,10 +281,10 @@ class Surface3DView(QtWidgets.QWidget, RunView):
             else:
                 j = min(index_at(traj, cursor) + 1, len(boxed[0]))
                 marble = boxed[0][j - 1] if j else None
-            if marble is None:
-                continue
             if boxed is not None:
                 laid_out.append((run, boxed))
+            if marble is None or not on_map(marble[None])[0]:
+                continue  # (off the map: its trail ends at the edge, as on the contour)
             marbles.append(marble)
             colors.append(theme.rgba(run.color))
         # every trail up to the cursor: a prefix of what the GPU holds, nothing uploaded
