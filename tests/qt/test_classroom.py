@@ -714,3 +714,22 @@ def test_a_run_that_leaves_the_map_ends_at_its_edge_in_3d_and_loses_its_marble(m
     assert len(view.marbles.pos) == 1  # gold's marble only (blue's is off the map)
     np.testing.assert_allclose(view.marbles.color[0], theme.rgba(gold.color))
     assert (np.abs(view.drawn_trail(blue.id)[:, :2]) <= 1.0 + 1e-6).all()
+
+
+def test_a_run_that_blows_up_leaves_the_other_loss_curves_readable(make_window, qtbot):
+    """Drag α past the stability edge: the loss axis used to stretch to the exploding
+    run's 1e5 and flatten every other curve onto zero."""
+    w = make_window("ravine")
+    vanilla, momentum = w.scene.runs
+    w.scene.update_run(vanilla.id, hyper={"lr": 0.52})  # λmax = 4: past 2/λmax = 0.5
+    wait_trajectories(qtbot, w)
+    loss = w.view_area.loss
+    blown, calm = (w.controller.trajectories[r.id].loss for r in (vanilla, momentum))
+    assert blown.max() > 1e4 * blown[0]
+    (_, _), (y0, y1) = loss.plot.viewRange()
+    assert y1 < 2.5 * blown[0]  # the axis: twice as high as where they began ...
+    assert y0 <= calm.min() and calm.max() <= y1  # ... so the calm run shows whole
+    assert (calm.max() - calm.min()) > 0.4 * (y1 - y0)  # and fills half the plot
+    w.actions_by_name["log_loss"].trigger()  # the log scale shows the runaway whole
+    (_, _), (y0, y1) = loss.plot.viewRange()
+    assert 10**y1 >= blown.max() - loss.floor

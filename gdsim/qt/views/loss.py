@@ -2,7 +2,9 @@
 curvature lens on, the same plot shows λmax of the exact Hessian at each step instead,
 with each run's stability edge (2/α, (2 + 2β)/α …, from the learning rate in force) as
 a dashed line in the run's colour: where a curve rises above its line, that run's
-steps have begun to overshoot.
+steps have begun to overshoot.  On the linear scale a run whose loss climbs far above
+where the runs began runs off the top, as a diverging marble runs off the map, and the
+others stay readable (log loss shows it whole).
 
 The curves are drawn by one item.  Since x is the step, the curves up to the cursor
 are the whole curves cut at the cursor: on screen they are drawn once into a layer
@@ -30,12 +32,25 @@ LINEAR_LABELS = ("loss f", "f")
 CURVATURE_LABELS = ("λmax of ∇²f", "λmax")
 LOSS_TITLE = "Loss"
 CURVATURE_TITLE = "Curvature λmax against the stability edge (dashed)"
+#: the linear axis reaches at most this many times the highest start above the lowest
+#: loss: a run that climbs higher (α past the stability edge) runs off the top, and a
+#: calm run still fills half the plot
+RUNAWAY = 2.0
 #: runs this short get their marker at every step of their loss curve
 MARKED_STEPS = 60
 #: curves longer than this are drawn on screen at the screen's resolution
 LOD_STEPS = 2000
 #: columns of steps a long curve is reduced to (each under half a pixel up to 4K)
 ENVELOPE_COLUMNS = 8192
+
+
+def linear_top(starts, lo: float, hi: float) -> float:
+    """The top of the linear loss axis: the highest loss ``hi``, or RUNAWAY times the
+    highest of the runs' ``starts`` above the lowest loss ``lo`` if that is lower."""
+    starts = [float(y) for y in starts if np.isfinite(y)]
+    if not starts or max(starts) <= lo:
+        return hi
+    return min(hi, lo + RUNAWAY * (max(starts) - lo))
 
 
 class Curve:
@@ -292,6 +307,9 @@ class LossView(RunPlot):
             lo, hi = float(ys.min()), float(ys.max())
             if self.curvature:
                 lo, hi = self._curvature_range(curves, lo, hi, edges, own)
+            elif not self.log:
+                starts = [c.y[0] for c in (*curves.values(), *held.values()) if len(c.y)]
+                hi = linear_top(starts, lo, hi)
             self.plot.setYRange(lo, hi if hi > lo else lo + 1.0, padding=0.05)
         self.place_edge_label()
 
