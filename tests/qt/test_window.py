@@ -938,20 +938,27 @@ def test_a_long_title_is_shortened_then_wrapped_then_cut_as_the_plot_narrows(mak
     qtbot.waitUntil(lambda: w.contour.plot.titleLabel.text == "Your formula", timeout=5000)
 
 
-def test_3d_trails_of_a_run_leaving_the_map_stay_straight(make_window, qtbot):
+def test_3d_trail_of_a_run_leaving_the_map_ends_at_its_edge(make_window, qtbot):
     from gdsim.model import Scene
 
     scene = Scene(surface="bowl")
     scene.add_run(RunConfig("bowl", "gd", {"lr": 1.05}, (3.0, 2.0), max_steps=40))
     w = make_window(scene=scene)
     w.scene.set_cursor(40)
-    traj = w.controller.trajectories[w.scene.runs[0].id]
-    box, _, (segs, laid) = w.surface3d._boxed(w.scene.runs[0].id, traj)
-    on_map = (np.abs(box[:, :2]) <= 1.0).all(axis=1)
-    leaving = ~(on_map[segs] & on_map[segs + 1])
-    assert leaving.any()
-    pieces = np.diff(np.concatenate([[0], laid]))
-    assert (pieces[leaving] == 1).all()  # off the map: one straight piece per step
+    rid = w.scene.runs[0].id
+    traj = w.controller.trajectories[rid]
+    box, _, _ = w.surface3d._boxed(rid, traj)
+    assert (np.abs(box[-1, :2]) > 1.0).any()  # it ends off the map (x → −1.1 x)
+    drawn = w.surface3d.drawn_trail(rid)
+    assert len(drawn) and (np.abs(drawn[:, :2]) <= 1.0 + 1e-6).all()
+    assert np.abs(drawn[:, :2]).max() == pytest.approx(1.0, abs=1e-6)  # up to the edge
+    view = w.surface3d
+    (x0, x1), (y0, y1) = view.surface.domain
+    x = drawn[:, 0] * (x1 - x0) / 2 + (x0 + x1) / 2
+    y = drawn[:, 1] * (y1 - y0) / 2 + (y0 + y1) / 2
+    z = view.grid.normalised(view.surface.value(np.column_stack([x, y]))) * 0.9 + 0.025
+    np.testing.assert_allclose(drawn[:, 2], z, atol=1e-5)  # on the surface, not in the air
+    assert not len(w.surface3d.marbles.pos)  # its marble is off the map
 
 
 def test_every_panel_shows_a_loaded_session_on_another_surface(make_window, qtbot, tmp_path):
