@@ -162,6 +162,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
         True,
     ),
     ActionSpec(
+        "reset_view",
+        "Reset zoom and camera",
+        "view_area.reset_view",
+        _k("0"),
+        "The map, the curves and the 3D view as the lesson began: the whole surface, "
+        "after zooming, panning or turning them",
+        "View",
+        presenter=True,
+    ),
+    ActionSpec(
         "lesson_text",
         "Lesson text",
         "presentation.show_lesson_text",

@@ -311,6 +311,13 @@ class ViewArea(QtWidgets.QWidget):
         self.surface3d.show_minima(show_minima)
         self.redraw()
 
+    def reset_view(self) -> None:
+        """The map's range and the 3D camera as a lesson begins, the loss plot fitted to
+        its curves again (undoes a zoom, a pan or a turn)."""
+        self.scene.set_view("ranges", None)
+        self.scene.set_view("camera", None)
+        self._refresh_loss()
+
     def restyle(self) -> None:
         self.lesson.restyle()
         for view in self.views:

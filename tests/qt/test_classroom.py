@@ -649,6 +649,26 @@ def test_a_view_toggle_leaves_the_rotated_camera_and_the_zoomed_map_alone(make_w
     assert w.surface3d.camera() == rotated
 
 
+def test_key_0_brings_back_the_whole_map_and_the_lessons_camera(make_window, qtbot):
+    """After zooming the map and turning the 3D view, one key puts both back (pyqtgraph's
+    "A" button, which fitted the map's wide margins too, is not shown)."""
+    w = make_window("ravine")
+    active(qtbot, w)
+    first_ranges, first_camera = w.contour.ranges(), w.surface3d.camera()
+    assert w.contour.plot.buttonsHidden and w.view_area.loss.plot.buttonsHidden  # no "A"
+    w.surface3d.gl.orbit(40, 15)
+    w.surface3d.gl.camera_moved()
+    w.contour.plot.vb.scaleBy((0.3, 0.3))
+    w.contour.plot.vb.sigRangeChangedManually.emit(w.contour.plot.vb.state["mouseEnabled"])
+    assert w.contour.ranges() != pytest.approx(first_ranges, rel=0.05)
+    assert w.surface3d.camera() != first_camera
+    press(qtbot, w.runs_panel.tree, K.Key_0)  # whatever has focus
+    assert w.contour.ranges() == pytest.approx(first_ranges, rel=1e-6, abs=1e-6)
+    assert w.surface3d.camera() == pytest.approx(first_camera)
+    assert w.scene.view["ranges"] is None and w.scene.view["camera"] is None
+    assert "Reset zoom and camera" in [a.text() for a in w.menus["View"].actions()]
+
+
 def test_a_wide_3d_pane_shows_the_whole_surface_and_floor(make_window, qtbot):
     """A projector's 3D pane is wide (~1.8:1 at 1920×1080); pyqtgraph's field of view is
     horizontal, so a wider pane saw less above and below: the surface ran off the top.

@@ -281,9 +281,14 @@ class ContourView(ClickPlotView):
 
     def apply_ranges(self) -> None:
         """The saved view range (xmin, xmax, ymin, ymax), or the whole domain."""
+        if self.surface is None:
+            return
         r = self.model.view.get("ranges")
-        if r and len(r) == 4 and self.surface is not None:
+        if r and len(r) == 4:
             self.plot.setRange(xRange=(r[0], r[1]), yRange=(r[2], r[3]), padding=0)
+        else:
+            (x0, x1), (y0, y1) = self.surface.domain
+            self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
 
     def ranges(self) -> list[float]:
         (x0, x1), (y0, y1) = self.plot.viewRange()
