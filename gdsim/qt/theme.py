@@ -198,9 +198,7 @@ def style_colors(plot: pg.PlotItem) -> None:
     if widget is not None:
         widget.setBackground(c["background"])
     for name in ("left", "bottom"):
-        ax = plot.getAxis(name)
-        ax.setPen(pg.mkPen(c["ink"], width=screen_px(1)))  # (its ticks and grid: 2 px on 4K)
-        ax.setTextPen(c["ink"])
+        color_axis(plot.getAxis(name))
     if plot.titleLabel.text:
         fit_title(plot)
 
@@ -282,20 +280,31 @@ def rgba(hex_color: str, alpha: float = 1.0) -> tuple[float, float, float, float
     return (c.redF(), c.greenF(), c.blueF(), alpha)
 
 
-def style_plot(plot: pg.PlotItem, title: str = "") -> None:
+def style_axis(ax: pg.AxisItem) -> None:
+    """An axis at the theme's sizes and in its colours."""
     font = QtGui.QFont()
     font.setPointSizeF(font_pt())
+    ax.setTickFont(font)
+    ax.setStyle(tickTextOffset=6)
+    # plain tick numbers ("1e+06" when large): pyqtgraph's SI prefixes would also
+    # re-typeset the axis label at every range change
+    ax.enableAutoSIPrefix(False)
+    # axes repaint from a pixmap while only the data inside the plot changes
+    ax.setCacheMode(QtWidgets.QGraphicsItem.DeviceCoordinateCache)
+    ax.label.setFont(font)  # the axis title ("x", "loss f") follows the same size
+    ax.setZValue(-0.5)  # under the data: grid lines crossed the marbles (pyqtgraph: 0.5)
+    color_axis(ax)
+
+
+def color_axis(ax: pg.AxisItem) -> None:
+    c = colors()
+    ax.setPen(pg.mkPen(c["ink"], width=screen_px(1)))  # (its ticks and grid: 2 px on 4K)
+    ax.setTextPen(c["ink"])
+
+
+def style_plot(plot: pg.PlotItem, title: str = "") -> None:
     for name in ("left", "bottom"):  # the top and right axes are hidden
-        ax = plot.getAxis(name)
-        ax.setTickFont(font)
-        ax.setStyle(tickTextOffset=6)
-        # plain tick numbers ("1e+06" when large): pyqtgraph's SI prefixes would also
-        # re-typeset the axis label at every range change
-        ax.enableAutoSIPrefix(False)
-        # axes repaint from a pixmap while only the data inside the plot changes
-        ax.setCacheMode(QtWidgets.QGraphicsItem.DeviceCoordinateCache)
-        ax.label.setFont(font)  # the axis title ("x", "loss f") follows the same size
-        ax.setZValue(-0.5)  # under the data: grid lines crossed the marbles (pyqtgraph: 0.5)
+        style_axis(plot.getAxis(name))
     style_colors(plot)
     if title:
         set_title(plot, title)

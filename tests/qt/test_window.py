@@ -922,6 +922,30 @@ def test_dark_theme_keeps_errors_readable_and_restyles_the_analyses(make_window,
         theme.configure_pyqtgraph()
 
 
+def test_the_learning_rate_axis_follows_the_theme_and_projector_sizes(make_window, qtbot):
+    from gdsim.qt import theme
+
+    w = make_window("schedules-side-by-side")
+    if not w.actions_by_name["learning_rate"].isChecked():  # (the lesson shows it)
+        w.actions_by_name["learning_rate"].trigger()
+    loss = w.view_area.loss
+    left, right = loss.plot.getAxis("left"), loss.lr_axis.axis
+    assert right.isVisible()
+    app = QtWidgets.QApplication.instance()
+    try:
+        w.set_dark(True)
+        ink = theme.colors()["ink"]
+        assert right.textPen().color() == left.textPen().color() == QtGui.QColor(ink)
+        assert right.pen().color() == left.pen().color()
+        assert right.style["tickFont"].pointSizeF() == left.style["tickFont"].pointSizeF()
+    finally:
+        w.set_dark(False)
+        theme.set_dark(False)
+        theme.apply_palette(app)
+        theme.configure_pyqtgraph()
+    assert right.textPen().color() == left.textPen().color()
+
+
 def test_a_long_title_is_shortened_then_wrapped_then_cut_as_the_plot_narrows(make_window, qtbot):
     w = make_window("ravine")
     long = "sin(x)*cos(y) + 0.1*(x^2 + y^2) + 0.01*x*y + 0.001*x^3*y + 0.002*y^3*x"

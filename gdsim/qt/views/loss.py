@@ -218,7 +218,6 @@ class LossView(RunPlot):
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.cursor_line = pg.InfiniteLine(angle=90)
         self.plot.addItem(self.cursor_line)
-        self.apply_colors()
         self.curves = LossCurves()
         self.plot.addItem(self.curves)
         # pyqtgraph's own "Log Y" (right-click > Plot Options) is the same switch as ours
@@ -237,6 +236,7 @@ class LossView(RunPlot):
         self.lr_axis = LearningRateAxis(self.plot, self.legend)
         # a model's held-out loss per run (dashed): run id -> (traj, steps, values)
         self.heldout: dict[int, tuple] = {}
+        self.apply_colors()
 
     def set_surface(self, surface) -> None:
         self.surface = surface
@@ -261,6 +261,7 @@ class LossView(RunPlot):
 
     def apply_colors(self) -> None:
         self.cursor_line.setPen(pg.mkPen(theme.colors()["cursor"], width=1.5 * theme.LINE_SCALE))
+        self.lr_axis.restyle()
 
     @property
     def log(self) -> bool:

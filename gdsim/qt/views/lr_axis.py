@@ -37,11 +37,15 @@ class LearningRateAxis:
         plot.scene().addItem(self.box)
         self.axis = Axis("right", parent=plot)  # (laid out where the legend was, in show)
         self.axis.linkToView(self.box)
-        self.axis.enableAutoSIPrefix(False)  # 0.001, not "(x0.001)" beside the label
+        theme.style_axis(self.axis)  # (no SI prefix: 0.001, not "(x0.001)" by the label)
         self.axis.setVisible(False)
         plot.vb.sigResized.connect(self._fit)
         self.curves: dict[int, pg.PlotDataItem] = {}
         self.visible = False
+
+    def restyle(self) -> None:
+        """The axis at the theme's sizes and colours (projector mode, light or dark)."""
+        theme.style_axis(self.axis)
 
     def _fit(self) -> None:
         self.box.setGeometry(self.plot.vb.sceneBoundingRect())
