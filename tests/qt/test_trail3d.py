@@ -49,6 +49,7 @@ def test_a_step_that_leaves_the_map_ends_at_its_edge_on_the_surface():
     out = chain_of(pairs[: 2 * first])
     np.testing.assert_array_equal(out[0], pts[0])  # from the marble ...
     np.testing.assert_allclose(out[-1, :2], [1.0, 0.0], atol=1e-12)  # ... to the edge
+    assert np.hypot(*np.diff(out[:, :2], axis=0).T).max() <= TRAIL_PIECE + 1e-9  # in pieces
     xy = out[:, :2] * (x1 - x0) / 2
     np.testing.assert_allclose(  # laid on the surface all the way
         out[1:, 2], grid.normalised(surface.value(xy[1:])) * HEIGHT + 0.025, atol=1e-12

@@ -16,13 +16,19 @@ TRAIL_PIECE = 0.04  # a trail's pieces in the 3D box are at most this long (the 
 TRAIL_EXTRA = 20_000  # at most this many points added per run to lay its trail on the surface
 
 
+def _unit(surface, pos: np.ndarray) -> np.ndarray:
+    """Positions (n, 2) in the box's x, y: the domain is [−1, 1]² (not clipped)."""
+    (x0, x1), (y0, y1) = surface.domain
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    half = np.array([(x1 - x0) / 2, (y1 - y0) / 2])
+    with np.errstate(all="ignore"):
+        return (np.asarray(pos, dtype=float)[:, :2] - centre) / half
+
+
 def to_box(surface, grid, pos: np.ndarray, loss: np.ndarray) -> np.ndarray:
     """Positions (n, 2) and their losses (n,) as points (n, 3) of the 3D box."""
-    (x0, x1), (y0, y1) = surface.domain
-    u = (pos[:, 0] - (x0 + x1) / 2) / ((x1 - x0) / 2)
-    v = (pos[:, 1] - (y0 + y1) / 2) / ((y1 - y0) / 2)
     z = grid.normalised(loss) * HEIGHT
-    return np.column_stack([np.clip(u, -1.2, 1.2), np.clip(v, -1.2, 1.2), z + 0.025])
+    return np.column_stack([np.clip(_unit(surface, pos), -1.2, 1.2), z + 0.025])
 
 
 def on_map(pts: np.ndarray) -> np.ndarray:
@@ -33,13 +39,11 @@ def on_map(pts: np.ndarray) -> np.ndarray:
 
 def _on_map_part(surface, pos: np.ndarray, a: np.ndarray, b: np.ndarray):
     """The part of each segment pos[a] → pos[b] over the map, as fractions (t0, t1) of
-    the way (Liang–Barsky clipping in the box's coordinates); t0 > t1 where none is."""
-    (x0, x1), (y0, y1) = surface.domain
-    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
-    half = np.array([(x1 - x0) / 2, (y1 - y0) / 2])
+    the way (Liang–Barsky clipping in the box's coordinates), t0 > t1 where none is;
+    and the length of that part in the box."""
+    start = _unit(surface, pos[a])
     with np.errstate(all="ignore"):
-        start = (pos[a] - centre) / half
-        d = (pos[b] - centre) / half - start
+        d = _unit(surface, pos[b]) - start
         t0, t1 = np.zeros(len(a)), np.ones(len(a))
         for axis in (0, 1):
             for p, q in ((-d[:, axis], start[:, axis] + 1.0), (d[:, axis], 1.0 - start[:, axis])):
@@ -47,9 +51,10 @@ def _on_map_part(surface, pos: np.ndarray, a: np.ndarray, b: np.ndarray):
                 t0 = np.where(p < 0, np.maximum(t0, r), t0)
                 t1 = np.where(p > 0, np.minimum(t1, r), t1)
                 t1 = np.where((p == 0) & (q < 0), -1.0, t1)  # parallel to an edge, outside
-    bad = ~(np.isfinite(t0) & np.isfinite(t1))
-    t0[bad], t1[bad] = 1.0, 0.0
-    return t0, t1
+        length = np.hypot(d[:, 0], d[:, 1]) * np.maximum(t1 - t0, 0.0)
+    bad = ~(np.isfinite(t0) & np.isfinite(t1) & np.isfinite(length))
+    t0[bad], t1[bad], length[bad] = 1.0, 0.0, 0.0
+    return t0, t1, length
 
 
 def laid_on_surface(surface, grid, pos: np.ndarray, pts: np.ndarray, segs=None):
@@ -62,9 +67,8 @@ def laid_on_surface(surface, grid, pos: np.ndarray, pts: np.ndarray, segs=None):
     if n < 2 or not len(segs):
         return np.zeros((0, 3)), np.zeros(0, dtype=np.int64)
     a, b = segs, segs + 1
-    t0, t1 = _on_map_part(surface, pos, a, b)
+    t0, t1, flat = _on_map_part(surface, pos, a, b)
     shown = t1 > t0
-    flat = np.hypot(*(pts[b, :2] - pts[a, :2]).T) * np.where(shown, t1 - t0, 0.0)
     k = np.clip(np.ceil(flat / TRAIL_PIECE), 1, 32).astype(np.int64)
     k[~shown] = 0
     extra = int(k.sum()) - int(shown.sum())
