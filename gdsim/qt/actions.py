@@ -166,8 +166,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Reset zoom and camera",
         "view_area.reset_view",
         _k("0"),
-        "The map, the curves and the 3D view as the lesson began: the whole surface, "
-        "after zooming, panning or turning them",
+        "The map, the loss plot and the 3D view as the lesson or session opened, after "
+        "zooming, panning or turning them",
         "View",
         presenter=True,
     ),

@@ -10,6 +10,7 @@ The area fans the scene's changes out to every view it has built.
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
@@ -96,6 +97,7 @@ class ViewArea(QtWidgets.QWidget):
         lay.addWidget(self.split, 1)
         lay.addWidget(self.timeline)
         self.show_lesson()
+        self._remember_first_view()
         scene.surface_changed.connect(self.on_surface_changed)
         scene.run_added.connect(lambda _run: self.sync_runs())
         scene.run_removed.connect(lambda _rid: self.sync_runs())
@@ -261,6 +263,7 @@ class ViewArea(QtWidgets.QWidget):
 
     def on_reset(self) -> None:
         """Everything may have changed (a lesson or session loaded): read it all."""
+        self._remember_first_view()
         self.on_surface_changed(self.scene.surface)
         self.on_view_changed("*")
 
@@ -311,11 +314,22 @@ class ViewArea(QtWidgets.QWidget):
         self.surface3d.show_minima(show_minima)
         self.redraw()
 
+    def _remember_first_view(self) -> None:
+        """The map's range and the 3D camera the lesson or session opened with."""
+        view = self.scene.view
+        first = {k: copy.deepcopy(view.get(k)) for k in ("ranges", "camera")}
+        self._first_view = (self.scene.surface, first)
+
     def reset_view(self) -> None:
-        """The map's range and the 3D camera as a lesson begins, the loss plot fitted to
-        its curves again (undoes a zoom, a pan or a turn)."""
-        self.scene.set_view("ranges", None)
-        self.scene.set_view("camera", None)
+        """The map's range and the 3D camera as the lesson or session opened, the loss
+        plot fitted to its curves again (undoes a zoom, a pan or a turn)."""
+        surface, first = self._first_view
+        first = copy.deepcopy(first)
+        if surface != self.scene.surface:  # another surface since: the whole of it
+            first["ranges"] = None
+        self.scene.view.update(first)
+        self.map_view().apply_ranges()
+        self.surface3d.apply_camera()
         self._refresh_loss()
 
     def restyle(self) -> None:

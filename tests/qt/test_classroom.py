@@ -665,8 +665,39 @@ def test_key_0_brings_back_the_whole_map_and_the_lessons_camera(make_window, qtb
     press(qtbot, w.runs_panel.tree, K.Key_0)  # whatever has focus
     assert w.contour.ranges() == pytest.approx(first_ranges, rel=1e-6, abs=1e-6)
     assert w.surface3d.camera() == pytest.approx(first_camera)
-    assert w.scene.view["ranges"] is None and w.scene.view["camera"] is None
+    assert w.scene.view["ranges"] is None  # (the lesson's: none saved)
     assert "Reset zoom and camera" in [a.text() for a in w.menus["View"].actions()]
+
+
+def test_key_0_brings_back_a_sessions_own_range_and_camera(make_window, qtbot):
+    """three-rates opens its 1D curve on a range of its own; a session its camera."""
+    from gdsim.model import Scene
+    from gdsim.presets import load_preset, scene_document
+
+    doc = scene_document(load_preset("three-rates"))
+    scene = Scene.from_dict(doc)
+    w = make_window(scene=scene)
+    active(qtbot, w)
+    curve = w.view_area.map_view()
+    lesson = list(doc["view"]["ranges"])
+    assert curve.ranges() == pytest.approx(lesson)
+    curve.plot.vb.scaleBy((0.2, 0.2))  # a zoom (the curve does not save it)
+    assert curve.ranges() != pytest.approx(lesson, rel=0.05)
+    press(qtbot, curve, K.Key_0)
+    assert curve.ranges() == pytest.approx(lesson)
+    camera = {"distance": 5.0, "elevation": 20.0, "azimuth": 30.0}
+    ravine = Scene.from_dict({**scene_document(load_preset("ravine")), "view": {"camera": camera}})
+    w2 = make_window(scene=ravine)
+    w2.surface3d.gl.orbit(40, 15)
+    w2.surface3d.gl.camera_moved()
+    press(qtbot, w2.contour, K.Key_0)
+    assert w2.surface3d.camera() == pytest.approx(camera)
+    w2.scene.set_surface("himmelblau")  # another surface: its whole domain
+    w2.contour.plot.vb.scaleBy((0.3, 0.3))
+    press(qtbot, w2.contour, K.Key_0)
+    (x0, x1), (y0, y1) = w2.contour.surface.domain
+    (vx0, vx1), (vy0, vy1) = w2.contour.plot.viewRange()
+    assert vx0 <= x0 and vx1 >= x1 and vy0 <= y0 and vy1 >= y1
 
 
 def test_a_wide_3d_pane_shows_the_whole_surface_and_floor(make_window, qtbot):
@@ -750,6 +781,13 @@ def test_a_run_that_blows_up_leaves_the_other_loss_curves_readable(make_window, 
     assert y1 < 2.5 * blown[0]  # the axis: twice as high as where they began ...
     assert y0 <= calm.min() and calm.max() <= y1  # ... so the calm run shows whole
     assert (calm.max() - calm.min()) > 0.4 * (y1 - y0)  # and fills half the plot
+    assert w.controller.trajectories[vanilla.id].status.state == "diverged"
     w.actions_by_name["log_loss"].trigger()  # the log scale shows the runaway whole
     (_, _), (y0, y1) = loss.plot.viewRange()
     assert 10**y1 >= blown.max() - loss.floor
+    # a run that bounces high but does not diverge shows whole (L-BFGS's gd: up to 511)
+    w2 = make_window("lbfgs-rosenbrock")
+    gd = w2.controller.trajectories[w2.scene.runs[2].id]
+    assert gd.status.state != "diverged" and gd.loss.max() > 20 * gd.loss[0]
+    (_, _), (y0, y1) = w2.view_area.loss.plot.viewRange()
+    assert y1 >= gd.loss.max()

@@ -96,6 +96,8 @@ class ClickPlotView(RunPlot):
     def __init__(self, scene, controller, parent=None):
         self.vb = ClickViewBox()
         super().__init__(scene, controller, parent, view_box=self.vb)
+        self.plot.hideButtons()  # pyqtgraph's "A" fitted the map to its wide sampled
+        # margins; View → Reset zoom and camera (key 0) shows the lesson's range again
         for check in (self.plot.ctrl.logXCheck, self.plot.ctrl.logYCheck):
             check.setEnabled(False)  # pyqtgraph's log axes would not move the map with them
         self.on_click = None

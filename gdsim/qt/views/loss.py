@@ -2,9 +2,9 @@
 curvature lens on, the same plot shows λmax of the exact Hessian at each step instead,
 with each run's stability edge (2/α, (2 + 2β)/α …, from the learning rate in force) as
 a dashed line in the run's colour: where a curve rises above its line, that run's
-steps have begun to overshoot.  On the linear scale a run whose loss climbs far above
-where the runs began runs off the top, as a diverging marble runs off the map, and the
-others stay readable (log loss shows it whole).
+steps have begun to overshoot.  On the linear scale a diverging run's loss runs off the
+top once it climbs well above where the runs began, as its marble runs off the map, and
+the other runs stay readable (log loss shows it whole).
 
 The curves are drawn by one item.  Since x is the step, the curves up to the cursor
 are the whole curves cut at the cursor: on screen they are drawn once into a layer
@@ -20,6 +20,7 @@ from PySide6 import QtCore, QtGui
 from gdsim.core.curvature import lambda_max
 from gdsim.core.model_surface import heldout_curve
 from gdsim.core.stability import stability_rule
+from gdsim.core.trajectory import DIVERGED
 from gdsim.qt import theme
 from gdsim.qt.views import painting
 from gdsim.qt.views.decimate import envelope, visible_segments
@@ -32,9 +33,9 @@ LINEAR_LABELS = ("loss f", "f")
 CURVATURE_LABELS = ("λmax of ∇²f", "λmax")
 LOSS_TITLE = "Loss"
 CURVATURE_TITLE = "Curvature λmax against the stability edge (dashed)"
-#: the linear axis reaches at most this many times the highest start above the lowest
-#: loss: a run that climbs higher (α past the stability edge) runs off the top, and a
-#: calm run still fills half the plot
+#: a diverging run stretches the linear axis to at most this many times the highest
+#: start above the lowest loss, then runs off the top (the runs that do not diverge
+#: still show whole, a calm one fills at least half the plot)
 RUNAWAY = 2.0
 #: runs this short get their marker at every step of their loss curve
 MARKED_STEPS = 60
@@ -44,13 +45,23 @@ LOD_STEPS = 2000
 ENVELOPE_COLUMNS = 8192
 
 
-def linear_top(starts, lo: float, hi: float) -> float:
-    """The top of the linear loss axis: the highest loss ``hi``, or RUNAWAY times the
-    highest of the runs' ``starts`` above the lowest loss ``lo`` if that is lower."""
+def linear_top(starts, calm_highest: float | None, lo: float, hi: float) -> float:
+    """The top of the linear loss axis: the highest loss of the runs that did not
+    diverge (``calm_highest``; they show whole), or RUNAWAY times the highest of the
+    runs' ``starts`` above the lowest loss ``lo`` if that is higher (a diverging run
+    climbs that far before it leaves the top), at most the highest loss ``hi``."""
     starts = [float(y) for y in starts if np.isfinite(y)]
     if not starts or max(starts) <= lo:
         return hi
-    return min(hi, lo + RUNAWAY * (max(starts) - lo))
+    top = lo + RUNAWAY * (max(starts) - lo)
+    if calm_highest is not None:
+        top = max(top, calm_highest)
+    return min(hi, top)
+
+
+def _diverged(traj) -> bool:
+    status = getattr(traj, "status", None)
+    return getattr(status, "state", None) == DIVERGED
 
 
 class Curve:
@@ -213,6 +224,7 @@ class LossCurves(painting.ViewRectItem):
 class LossView(RunPlot):
     def __init__(self, scene, controller, parent=None):
         super().__init__(scene, controller, parent, title="Loss")
+        self.plot.hideButtons()  # (fitted again by View → Reset zoom and camera, key 0)
         self.plot.setLabel("bottom", "step")
         self.plot.disableAutoRange()
         self.plot.showGrid(x=True, y=True, alpha=0.25)
@@ -309,8 +321,11 @@ class LossView(RunPlot):
             if self.curvature:
                 lo, hi = self._curvature_range(curves, lo, hi, edges, own)
             elif not self.log:
-                starts = [c.y[0] for c in (*curves.values(), *held.values()) if len(c.y)]
-                hi = linear_top(starts, lo, hi)
+                every = (*curves.values(), *held.values())
+                calm = [c.y[np.isfinite(c.y)] for c in every if not _diverged(c.source)]
+                calm = [float(y.max()) for y in calm if y.size]
+                starts = [c.y[0] for c in every if len(c.y)]
+                hi = linear_top(starts, max(calm) if calm else None, lo, hi)
             self.plot.setYRange(lo, hi if hi > lo else lo + 1.0, padding=0.05)
         self.place_edge_label()
 

@@ -95,8 +95,7 @@ class RunPlot(pg.PlotWidget, RunView):
         super().__init__(parent=parent, viewBox=view_box or LazyMenuViewBox(), axisItems=axes())
         self.model, self.controller = scene, controller
         self.plot = self.getPlotItem()
-        self.plot.hideButtons()  # pyqtgraph's "A" fits every item, the map's margins too;
-        theme.style_plot(self.plot, title)  # View → Reset zoom and camera (0) instead
+        theme.style_plot(self.plot, title)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
