@@ -289,11 +289,16 @@ def _split_session(argv: list[str]) -> tuple[str | None, list[str]]:
     return None, argv
 
 
+def _asks_help(tok: str) -> bool:
+    """-h, --help or a prefix of it that argparse takes for it (--he)."""
+    return tok == "-h" or (len(tok) > 2 and "--help".startswith(tok))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     try:
         session, argv = _split_session(argv)
-        named = any(tok in _COMMAND_NAMES or tok in ("-h", "--help") for tok in argv)
+        named = any(tok in _COMMAND_NAMES or _asks_help(tok) for tok in argv)
         args = build_parser(commands=named).parse_args(argv)
         if args.command in _COMMAND_NAMES:
             if session is not None:

@@ -321,9 +321,10 @@ def test_run_explain_prints_the_step_written_out(capsys):
     assert code == 2 and "--explain: step must be in 0..4" in err
 
 
-def test_help_lists_the_commands_and_the_window_options_parse_without_them(capsys):
+@pytest.mark.parametrize("ask", ["--help", "-h", "--he"])
+def test_help_lists_the_commands_and_the_window_options_parse_without_them(capsys, ask):
     with pytest.raises(SystemExit) as done:
-        main(["--help"])
+        main([ask])
     assert done.value.code == 0
     out = capsys.readouterr().out
     assert "gdsim FILE.gdsim.json opens the window" in out

@@ -6,8 +6,11 @@ puts the lines on the clipboard with every digit."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.core.explain import explain_step, fmt
 from gdsim.qt import theme
 from gdsim.qt.panels.widgets import on_screen
 from gdsim.qt.views.base import index_at
@@ -84,8 +87,6 @@ class ThisStepPanel(QtWidgets.QWidget):
         k = index_at(traj, self.scene.cursor)
         if k >= len(traj) - 1:
             return f"{label} at step {k}: {status_at(traj, k)}; no step follows.", None
-        from gdsim.core.explain import explain_step  # (on first show: sooner to the window)
-
         try:
             e = explain_step(run.config, traj, k)
         except (ValueError, ArithmeticError, KeyError) as err:  # an undefined step: say so
@@ -108,10 +109,6 @@ class ThisStepPanel(QtWidgets.QWidget):
         """Each line's formula and '= value' side by side where the panel is wide enough,
         else the value below its formula; notes in grey; sized for the back row (the
         theme's font, larger in projector mode)."""
-        import html
-
-        from gdsim.core.explain import fmt
-
         soft = theme.colors()["soft"]
         size = theme.font_pt() + 1
         font = QtGui.QFont(self.font())
