@@ -287,7 +287,10 @@ def style_axis(ax: pg.AxisItem) -> None:
     ax.setTickFont(font)
     ax.setStyle(tickTextOffset=6)
     # plain tick numbers ("1e+06" when large): pyqtgraph's SI prefixes would also
-    # re-typeset the axis label at every range change
+    # re-typeset the axis label at every range change.  No range where a prefix may be
+    # chosen, first: turning them off works out a prefix once more, and with a label
+    # shown over 0…0.69 (a model's loss) every restyle made its numbers read 0…690
+    ax.setSIPrefixEnableRanges(())
     ax.enableAutoSIPrefix(False)
     # axes repaint from a pixmap while only the data inside the plot changes
     ax.setCacheMode(QtWidgets.QGraphicsItem.DeviceCoordinateCache)

@@ -938,12 +938,38 @@ def test_the_learning_rate_axis_follows_the_theme_and_projector_sizes(make_windo
         assert right.textPen().color() == left.textPen().color() == QtGui.QColor(ink)
         assert right.pen().color() == left.pen().color()
         assert right.style["tickFont"].pointSizeF() == left.style["tickFont"].pointSizeF()
+        # numbers as they are after the restyle (α ≤ 0.1 read 0…100 once restyled)
+        assert right.range[1] < 1.0 and right.autoSIPrefixScale == 1.0
+        assert right.tickStrings([0.1], right.autoSIPrefixScale, 0.02) == ["0.10"]
     finally:
         w.set_dark(False)
         theme.set_dark(False)
         theme.apply_palette(app)
         theme.configure_pyqtgraph()
     assert right.textPen().color() == left.textPen().color()
+
+
+def test_a_models_loss_axis_keeps_its_numbers_in_projector_mode_and_dark(make_window, qtbot):
+    """A network's loss spans 0…0.69: restyled (projector mode, dark theme), pyqtgraph
+    worked out a milli prefix and the axis read 0…690."""
+    from gdsim.qt import theme
+
+    w = make_window("network-landscape")
+    left = w.view_area.loss.plot.getAxis("left")
+    assert left.range[1] < 1.0
+    app = QtWidgets.QApplication.instance()
+    try:
+        w.presentation.set_projector(True)
+        assert left.autoSIPrefixScale == 1.0
+        w.presentation.set_projector(False)
+        w.set_dark(True)
+        assert left.autoSIPrefixScale == 1.0
+        assert left.tickStrings([0.6], left.autoSIPrefixScale, 0.2) == ["0.6"]
+    finally:
+        w.set_dark(False)
+        theme.set_dark(False)
+        theme.apply_palette(app)
+        theme.configure_pyqtgraph()
 
 
 def test_a_long_title_is_shortened_then_wrapped_then_cut_as_the_plot_narrows(make_window, qtbot):
