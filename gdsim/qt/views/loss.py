@@ -20,11 +20,11 @@ from PySide6 import QtCore, QtGui
 from gdsim.core.curvature import lambda_max
 from gdsim.core.model_surface import heldout_curve
 from gdsim.core.stability import stability_rule
-from gdsim.core.trajectory import DIVERGED
 from gdsim.qt import theme
 from gdsim.qt.views import painting
 from gdsim.qt.views.decimate import envelope, visible_segments
 from gdsim.qt.views.legend import RunLegend
+from gdsim.qt.views.loss_range import curvature_range, linear_top
 from gdsim.qt.views.lr_axis import LearningRateAxis, at_screen_resolution
 from gdsim.qt.views.viewbox import RunPlot
 
@@ -33,35 +33,12 @@ LINEAR_LABELS = ("loss f", "f")
 CURVATURE_LABELS = ("λmax of ∇²f", "λmax")
 LOSS_TITLE = "Loss"
 CURVATURE_TITLE = "Curvature λmax against the stability edge (dashed)"
-#: a diverging run stretches the linear axis to at most this many times the highest
-#: start above the lowest loss, then runs off the top (the runs that do not diverge
-#: still show whole, a calm one fills at least half the plot)
-RUNAWAY = 2.0
 #: runs this short get their marker at every step of their loss curve
 MARKED_STEPS = 60
 #: curves longer than this are drawn on screen at the screen's resolution
 LOD_STEPS = 2000
 #: columns of steps a long curve is reduced to (each under half a pixel up to 4K)
 ENVELOPE_COLUMNS = 8192
-
-
-def linear_top(starts, calm_highest: float | None, lo: float, hi: float) -> float:
-    """The top of the linear loss axis: the highest loss of the runs that did not
-    diverge (``calm_highest``; they show whole), or RUNAWAY times the highest of the
-    runs' ``starts`` above the lowest loss ``lo`` if that is higher (a diverging run
-    climbs that far before it leaves the top), at most the highest loss ``hi``."""
-    starts = [float(y) for y in starts if np.isfinite(y)]
-    if not starts or max(starts) <= lo:
-        return hi
-    top = lo + RUNAWAY * (max(starts) - lo)
-    if calm_highest is not None:
-        top = max(top, calm_highest)
-    return min(hi, top)
-
-
-def _diverged(traj) -> bool:
-    status = getattr(traj, "status", None)
-    return getattr(status, "state", None) == DIVERGED
 
 
 class Curve:
@@ -319,29 +296,11 @@ class LossView(RunPlot):
         if ys.size:
             lo, hi = float(ys.min()), float(ys.max())
             if self.curvature:
-                lo, hi = self._curvature_range(curves, lo, hi, edges, own)
+                lo, hi = curvature_range(curves, lo, hi, edges, own)
             elif not self.log:
-                every = (*curves.values(), *held.values())
-                calm = [c.y[np.isfinite(c.y)] for c in every if not _diverged(c.source)]
-                calm = [float(y.max()) for y in calm if y.size]
-                starts = [c.y[0] for c in every if len(c.y)]
-                hi = linear_top(starts, max(calm) if calm else None, lo, hi)
+                hi = linear_top((*curves.values(), *held.values()), lo, hi)
             self.plot.setYRange(lo, hi if hi > lo else lo + 1.0, padding=0.05)
         self.place_edge_label()
-
-    @staticmethod
-    def _curvature_range(curves, lo, hi, edges, own) -> tuple[float, float]:
-        """λmax's range: the lens run's edge in view, the other edges unless far above
-        the curves, and at most a few times the larger of the edges and the starts'
-        λmax (a diverging run's λmax flies off the top, as its marble leaves the map)."""
-        starts = [abs(float(c.y[0])) for c in curves.values() if np.isfinite(c.y[0])]
-        ref = max([*starts, float(own.max()) if own.size else 0.0, 1e-12])
-        top = 3.0 * ref
-        if edges.size:  # every edge within ten times the curvature in view
-            lo = min(lo, float(edges.min()))
-            top = max(top, min(float(edges.max()), 10.0 * ref))
-            hi = max(hi, min(float(edges.max()), top))
-        return max(lo, -3.0 * ref), min(hi, top)
 
     def _show_edges(self, runs) -> tuple[np.ndarray, np.ndarray]:
         """Each run's stability edge over its steps, in curvature mode: the values drawn,
