@@ -688,6 +688,7 @@ def test_key_0_brings_back_a_sessions_own_range_and_camera(make_window, qtbot):
     camera = {"distance": 5.0, "elevation": 20.0, "azimuth": 30.0}
     ravine = Scene.from_dict({**scene_document(load_preset("ravine")), "view": {"camera": camera}})
     w2 = make_window(scene=ravine)
+    active(qtbot, w2)
     w2.surface3d.gl.orbit(40, 15)
     w2.surface3d.gl.camera_moved()
     press(qtbot, w2.contour, K.Key_0)
