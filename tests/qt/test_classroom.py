@@ -792,3 +792,11 @@ def test_a_run_that_blows_up_leaves_the_other_loss_curves_readable(make_window, 
     assert gd.status.state != "diverged" and gd.loss.max() > 20 * gd.loss[0]
     (_, _), (y0, y1) = w2.view_area.loss.plot.viewRange()
     assert y1 >= gd.loss.max()
+    # and runs that fall without end leave by the bottom (newton-saddle: to −2.6e5)
+    w3 = make_window("newton-saddle")
+    newton, falling = w3.scene.runs[0], w3.scene.runs[1:]
+    calm = w3.controller.trajectories[newton.id].loss
+    lows = [w3.controller.trajectories[r.id].loss.min() for r in falling]
+    (_, _), (y0, y1) = w3.view_area.loss.plot.viewRange()
+    assert max(lows) < -1e5 and y0 <= calm.min() and calm.max() <= y1
+    assert (calm.max() - calm.min()) > 0.3 * (y1 - y0)

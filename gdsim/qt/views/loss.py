@@ -2,9 +2,9 @@
 curvature lens on, the same plot shows λmax of the exact Hessian at each step instead,
 with each run's stability edge (2/α, (2 + 2β)/α …, from the learning rate in force) as
 a dashed line in the run's colour: where a curve rises above its line, that run's
-steps have begun to overshoot.  On the linear scale a diverging run's loss runs off the
-top once it climbs well above where the runs began, as its marble runs off the map, and
-the other runs stay readable (log loss shows it whole).
+steps have begun to overshoot.  On the linear scale a diverging run's loss leaves the
+plot once it is well past the other runs, as its marble runs off the map, and they stay
+readable (log loss shows it whole; :mod:`gdsim.qt.views.loss_range`).
 
 The curves are drawn by one item.  Since x is the step, the curves up to the cursor
 are the whole curves cut at the cursor: on screen they are drawn once into a layer
@@ -24,7 +24,7 @@ from gdsim.qt import theme
 from gdsim.qt.views import painting
 from gdsim.qt.views.decimate import envelope, visible_segments
 from gdsim.qt.views.legend import RunLegend
-from gdsim.qt.views.loss_range import curvature_range, linear_top
+from gdsim.qt.views.loss_range import curvature_range, linear_range
 from gdsim.qt.views.lr_axis import LearningRateAxis, at_screen_resolution
 from gdsim.qt.views.viewbox import RunPlot
 
@@ -298,7 +298,7 @@ class LossView(RunPlot):
             if self.curvature:
                 lo, hi = curvature_range(curves, lo, hi, edges, own)
             elif not self.log:
-                hi = linear_top((*curves.values(), *held.values()), lo, hi)
+                lo, hi = linear_range((*curves.values(), *held.values()), lo, hi)
             self.plot.setYRange(lo, hi if hi > lo else lo + 1.0, padding=0.05)
         self.place_edge_label()
 

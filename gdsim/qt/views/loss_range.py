@@ -1,6 +1,7 @@
 """The loss plot's y range.  On the linear scale the runs that do not diverge show
-whole, and a diverging run's loss runs off the top once it climbs well above where the
-runs began, as its marble runs off the map (log loss shows it whole).  With the
+whole, and a diverging run's loss runs off the top (or the bottom) once it climbs (or
+falls) well past where the runs are, as its marble runs off the map (log loss shows it
+whole).  With the
 curvature lens on, λmax's range keeps the stability edges in view."""
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ import numpy as np
 
 from gdsim.core.trajectory import DIVERGED
 
-__all__ = ["RUNAWAY", "curvature_range", "linear_top"]
+__all__ = ["RUNAWAY", "curvature_range", "linear_range"]
 
-#: a diverging run stretches the linear axis to at most this many times the highest
-#: start above the lowest loss, then runs off the top (a calm run below still fills at
-#: least half the plot)
+#: a diverging run stretches the linear axis to at most this many times the span of the
+#: other runs and the starts, then leaves the plot (they fill at least a third of it)
 RUNAWAY = 2.0
 
 
@@ -22,20 +22,25 @@ def _diverged(traj) -> bool:
     return getattr(status, "state", None) == DIVERGED
 
 
-def linear_top(curves, lo: float, hi: float) -> float:
-    """The top of the linear axis for ``curves`` (each with ``y`` and its trajectory,
-    ``source``) whose lowest and highest losses are ``lo`` and ``hi``: the highest loss
-    of the runs that did not diverge, or RUNAWAY times the highest start above ``lo`` if
-    that is higher (a diverging run climbs that far before it leaves the top)."""
+def linear_range(curves, lo: float, hi: float) -> tuple[float, float]:
+    """The linear axis's range for ``curves`` (each with ``y`` and its trajectory,
+    ``source``) whose lowest and highest losses are ``lo`` and ``hi``: what the runs that
+    did not diverge and every run's start span, widened by RUNAWAY − 1 times that span
+    on each side, within which a diverging run climbs or falls before it leaves the
+    plot.  With no run that stays put (or one flat start), RUNAWAY times the highest
+    start above ``lo`` at most."""
     starts = [float(c.y[0]) for c in curves if len(c.y) and np.isfinite(c.y[0])]
-    if not starts or max(starts) <= lo:
-        return hi
-    top = lo + RUNAWAY * (max(starts) - lo)
-    for c in curves:
-        y = c.y[np.isfinite(c.y)]
-        if y.size and not _diverged(c.source):
-            top = max(top, float(y.max()))
-    return min(hi, top)
+    if not starts:
+        return lo, hi
+    calm = [c.y[np.isfinite(c.y)] for c in curves if not _diverged(c.source)]
+    calm = [y for y in calm if y.size]
+    base_lo = min([*starts, *(float(y.min()) for y in calm)])
+    base_hi = max([*starts, *(float(y.max()) for y in calm)])
+    if not calm or base_hi <= base_lo:
+        top = lo + RUNAWAY * (max(starts) - lo) if max(starts) > lo else hi
+        return lo, min(hi, top)
+    reach = (RUNAWAY - 1.0) * (base_hi - base_lo)
+    return max(lo, base_lo - reach), min(hi, base_hi + reach)
 
 
 def curvature_range(curves, lo, hi, edges, own) -> tuple[float, float]:
