@@ -314,8 +314,8 @@ def test_many_dots_drawn_in_one_call_look_like_dots_drawn_one_by_one(qapp):
 def test_arrows_of_any_size_or_none():
     """The map's arrows, many at once: a huge gradient still draws a full-length arrow
     (its norm no longer overflows), a zero, NaN or infinite one draws nothing."""
+    from gdsim.qt.views.arrows import arrow_segments, screen_arrows
     from gdsim.qt.views.base import arrow_vector, arrow_vectors
-    from gdsim.qt.views.contour import arrow_segments, screen_arrows
 
     vecs = np.array(
         [[1e200, 0.0], [0.0, -3e-300], [0.0, 0.0], [np.nan, 1.0], [np.inf, 1.0], [3.0, 4.0]]

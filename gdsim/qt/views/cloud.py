@@ -40,7 +40,7 @@ class GradientCloud:
         self, origin, cloud, axes, scale: float, ref: float, color: str, aspect: float = 1.0
     ) -> None:
         """``axes`` (P, 2): the plane's directions (the identity for a 2D surface);
-        ``aspect``: the view's, as the −∇f arrow is drawn (contour.screen_arrows)."""
+        ``aspect``: the view's, as the −∇f arrow is drawn (arrows.screen_arrows)."""
         full = -cloud.full @ axes
         norm = float(np.hypot(*full))
         factor = float(np.hypot(*arrow_vector(full, scale, ref))) / norm if norm > 0 else 0.0

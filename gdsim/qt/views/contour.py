@@ -17,7 +17,8 @@ from gdsim.core import isolines
 from gdsim.core.grid import SurfaceGrid, extend
 from gdsim.core.surfaces import get_surface
 from gdsim.qt import theme
-from gdsim.qt.views.base import arrow_vectors, index_at, plot_title, screen_stretch, trail_at
+from gdsim.qt.views.arrows import screen_arrows
+from gdsim.qt.views.base import index_at, plot_title, trail_at
 from gdsim.qt.views.cloud import GradientCloud
 from gdsim.qt.views.legend import RunLegend
 from gdsim.qt.views.lens import CurvatureLens, FlowPath
@@ -47,44 +48,6 @@ def isoline_path(grid: SurfaceGrid, t: np.ndarray, levels) -> QtGui.QPainterPath
     return pg.functions.arrayToQPath(pts[:, 0], pts[:, 1], connect=connect)
 
 
-def arrow_segments(origin, vec, head: float = 0.28, max_head: float = np.inf) -> np.ndarray:
-    """Points (6, 2) of an arrow drawn as three segments (shaft and two head strokes);
-    the head is ``head`` of the length, at most ``max_head``."""
-    return arrows_segments(origin, vec, head, max_head)[0]
-
-
-def arrows_segments(origins, vecs, head: float = 0.28, max_head: float = np.inf) -> np.ndarray:
-    """arrow_segments of many arrows at once: origins and vectors (m, 2) → (m, 6, 2)."""
-    o = np.asarray(origins, dtype=float).reshape(-1, 2)
-    v = np.asarray(vecs, dtype=float).reshape(-1, 2)
-    tip = o + v
-    n = np.hypot(v[:, 0], v[:, 1])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        back = -v * (np.minimum(np.minimum(head * n, n), max_head) / n)[:, None]
-    back[n == 0.0] = 0.0  # a zero arrow: every point at its origin
-    c, s = np.cos(0.45), np.sin(0.45)
-    bx, by = back[:, 0], back[:, 1]
-    left = tip + np.column_stack([c * bx - s * by, s * bx + c * by])
-    right = tip + np.column_stack([c * bx + s * by, -s * bx + c * by])
-    return np.stack([o, tip, tip, left, tip, right], axis=1)
-
-
-def screen_arrows(origins, vecs, scale: float, ref: float, aspect: float = 1.0) -> np.ndarray:
-    """The arrows_segments of ``arrow_vectors(vecs, scale, ref)`` from ``origins``
-    (m, 2) → (m, 6, 2), with their lengths and heads measured on screen (``aspect``: see
-    base.screen_stretch; a model's slice fills its view, and there a head built in data
-    units was lopsided and a vertical arrow as long in data units as a horizontal one was
-    far longer on screen)."""
-    v = arrow_vectors(np.asarray(vecs, dtype=float).reshape(-1, 2), scale, ref)
-    if aspect == 1.0:
-        return arrows_segments(origins, v)
-    k = np.array([1.0, aspect])
-    # as the screen shows them, in x data units, as long there as v is in data units
-    shown = v * screen_stretch(v, aspect)[:, None] / k
-    o = np.asarray(origins, dtype=float).reshape(-1, 1, 2)
-    return o + arrows_segments(np.zeros_like(shown), shown) * k
-
-
 #: the map reaches at most this many domain half-widths from the domain's centre
 MAP_REACH = 3.0
 
@@ -96,8 +59,7 @@ class ClickPlotView(RunPlot):
     def __init__(self, scene, controller, parent=None):
         self.vb = ClickViewBox()
         super().__init__(scene, controller, parent, view_box=self.vb)
-        self.plot.hideButtons()  # pyqtgraph's "A" fitted the map to its wide sampled
-        # margins; View → Reset zoom and camera (key 0) shows the lesson's range again
+        self.plot.hideButtons()  # (its "A" fitted the map's wide margins too; key 0 instead)
         for check in (self.plot.ctrl.logXCheck, self.plot.ctrl.logYCheck):
             check.setEnabled(False)  # pyqtgraph's log axes would not move the map with them
         self.on_click = None
@@ -196,7 +158,6 @@ class ContourView(ClickPlotView):
     def set_surface(self, surface, grid: SurfaceGrid) -> None:
         self.surface, self.grid = surface, grid
         self.map_grid = None  # drawn by fill_view if the view shows more, else below
-        (x0, x1), (y0, y1) = surface.domain
         self.plot.setLabel("bottom", surface.params[0])
         self.plot.setLabel("left", surface.params[1])
         theme.set_title(self.plot, plot_title(surface), (surface.formula,), surface.title)
@@ -204,7 +165,7 @@ class ContourView(ClickPlotView):
         # slice fills the view, as Li et al. draw theirs: a PCA plane's second axis spans
         # a few per cent of its first, and at one scale the map was a strip
         self.plot.setAspectLocked("slice" not in surface.extra)
-        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+        self.show_domain()
         self.show_minima(self.model.view.get("show_minima", True))
         self.fill_view()
         if self.map_grid is None:
@@ -289,8 +250,12 @@ class ContourView(ClickPlotView):
         if r and len(r) == 4:
             self.plot.setRange(xRange=(r[0], r[1]), yRange=(r[2], r[3]), padding=0)
         else:
-            (x0, x1), (y0, y1) = self.surface.domain
-            self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+            self.show_domain()
+
+    def show_domain(self) -> None:
+        """The whole domain in view, with a small margin."""
+        (x0, x1), (y0, y1) = self.surface.domain
+        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
 
     def ranges(self) -> list[float]:
         (x0, x1), (y0, y1) = self.plot.viewRange()

@@ -7,8 +7,9 @@ import pyqtgraph as pg
 
 from gdsim.core.grid import SurfaceGrid, quantile
 from gdsim.qt import theme
+from gdsim.qt.views.arrows import arrow_segments
 from gdsim.qt.views.base import arrow_vector, finite_prefix, index_at, plot_title
-from gdsim.qt.views.contour import ClickPlotView, arrow_segments
+from gdsim.qt.views.contour import ClickPlotView
 from gdsim.qt.views.marks import RunFrame, RunMarks
 
 
